@@ -1,0 +1,155 @@
+//! The command line (`../shared/findings-contract.md`): raw arguments (`Args`), then the
+//! validated `ScanConfig` built from them.
+
+use crate::detect::DetectorSet;
+use crate::scan::ScanConfig;
+use crate::source::CHUNK;
+use crate::walk::WalkOptions;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  pimap scan /mnt/shop-share -o inventory.json
+      Scan a file share and write the data inventory.
+  pimap scan exports/ --findings findings.jsonl --exclude '*.bak' -j 4
+      Also write every finding (masked) as JSON Lines, skip backups, use 4 threads.
+  pimap scan exports/ --findings - --reveal | jq .
+      Print findings with their raw values (handle with care).
+
+Exit status: 0 scan finished, 1 finished but some inputs could not be read (see the
+inventory's \"errors\"), 2 usage error or nothing could be scanned.";
+
+#[derive(Debug, Parser)]
+#[command(name = "pimap", version, about = "Finds personal data (PRC resident IDs, phones, bank cards, e-mails) in files and writes a data inventory")]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and folders for personal data.
+    #[command(after_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
+    /// List the detectors: id, category, PIPL class, description, a masked example.
+    Detectors {
+        /// Also load detector definitions (*.toml) from this folder.
+        #[arg(long, value_name = "DIR")]
+        detectors: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Write the data inventory (JSON) to FILE.
+    #[arg(short = 'o', long = "inventory", value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+    /// Write one JSON object per finding to FILE (`-` for stdout).
+    #[arg(long, value_name = "FILE|-")]
+    pub findings: Option<String>,
+    /// Include raw matched values in findings (otherwise only masked values leave pimap).
+    #[arg(long)]
+    pub reveal: bool,
+    /// Worker threads (default: all cores).
+    #[arg(short = 'j', long = "threads", value_name = "N")]
+    pub threads: Option<usize>,
+    /// Skip paths matching this gitignore-style glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Load extra detector definitions (*.toml) from DIR; they are checked first.
+    #[arg(long, value_name = "DIR")]
+    pub detectors: Option<PathBuf>,
+    /// No progress bar and no summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Report findings with at least this confidence (0.0-1.0).
+    #[arg(long, value_name = "C", default_value_t = crate::DEFAULT_MIN_CONFIDENCE)]
+    pub min_confidence: f32,
+    /// Honour .gitignore/.ignore files (a file share is not a repository: off by default).
+    #[arg(long)]
+    pub respect_ignore: bool,
+    /// Follow symbolic links (loops are detected and reported).
+    #[arg(long)]
+    pub follow: bool,
+    /// Skip files larger than SIZE (bytes, or with K/M/G suffix); they are listed as skipped.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_filesize: u64,
+    /// Size of the text chunks read at a time (bytes or K/M/G); mainly for testing.
+    #[arg(long, value_name = "SIZE", default_value_t = CHUNK as u64, value_parser = parse_size, hide = true)]
+    pub chunk_size: u64,
+}
+
+/// Parses `123`, `64K`, `10M`, `4G` (binary multiples).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (digits, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('M') => (&s[..s.len() - 1], 1 << 20),
+        Some('G') => (&s[..s.len() - 1], 1 << 30),
+        Some('T') => (&s[..s.len() - 1], 1 << 40),
+        _ => (s, 1),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a size: {s:?} (use e.g. 500M or 4G)"))?;
+    n.checked_mul(mult).ok_or_else(|| format!("size too large: {s:?}"))
+}
+
+/// Loads the detector set: built-ins, plus a folder when given (linted; problems are usage
+/// errors).
+pub fn load_detectors(dir: Option<&PathBuf>) -> Result<DetectorSet, String> {
+    match dir {
+        None => Ok(DetectorSet::builtin()),
+        Some(dir) => DetectorSet::with_extra_dir(dir).map_err(|problems| {
+            let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+            format!("invalid detector definitions:\n{}", lines.join("\n"))
+        }),
+    }
+}
+
+impl ScanArgs {
+    /// Checks the arguments and builds the scan configuration.
+    pub fn config(&self) -> Result<ScanConfig, String> {
+        if !(0.0..=1.0).contains(&self.min_confidence) {
+            return Err(format!("--min-confidence must be within 0..1, not {}", self.min_confidence));
+        }
+        let threads = match self.threads {
+            Some(0) => return Err("--threads must be at least 1".into()),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        Ok(ScanConfig {
+            roots: self.paths.clone(),
+            walk: WalkOptions {
+                follow: self.follow,
+                respect_ignore: self.respect_ignore,
+                excludes: self.exclude.clone(),
+                max_filesize: self.max_filesize,
+                threads,
+            },
+            threads,
+            min_confidence: self.min_confidence,
+            detectors: load_detectors(self.detectors.as_ref())?,
+            chunk: self.chunk_size.clamp(64, 1 << 30) as usize,
+            progress: !self.quiet,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("4G"), Ok(4 << 30));
+        assert_eq!(parse_size("500m"), Ok(500 << 20));
+        assert_eq!(parse_size("123"), Ok(123));
+        assert!(parse_size("lots").is_err());
+    }
+}

@@ -1,0 +1,169 @@
+//! Context words: what the text says next to a value, or what its column is called.
+//!
+//! One Aho-Corasick automaton holds every detector's context words plus the business-number
+//! words (订单号, 运单号, tracking, ...). English words match as whole tokens (`tel` is not in
+//! `hotel`), camelCase and snake_case splits count (`bankCardNo`, `receiver_mobile`);
+//! Chinese words match anywhere. The nearest word before a value decides: in
+//! `订单号 … 手机 13812345678` the value is a phone, not an order number.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// What a context word says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cue {
+    /// Names the data of these detectors (bit i = detector i).
+    Names(u64),
+    /// Names a business identifier (order, waybill, trade, serial number).
+    Business,
+}
+
+impl Cue {
+    /// Does this cue name detector `d`?
+    pub fn names(self, d: usize) -> bool {
+        matches!(self, Cue::Names(bits) if bits & (1 << d) != 0)
+    }
+}
+
+/// How far before a value (bytes) context words are looked for: about a dozen Chinese
+/// characters or a short English label.
+const BEFORE: usize = 40;
+/// How far after: only naming words count there (`6222… 中国工商银行`).
+const AFTER: usize = 24;
+
+/// The compiled context words.
+#[derive(Debug)]
+pub struct ContextWords {
+    ac: AhoCorasick,
+    cues: Vec<Cue>,
+    ascii: Vec<bool>,
+}
+
+impl ContextWords {
+    /// `words`: (word, cue) pairs; the same word may come several times (its cues merge;
+    /// a business word wins over naming words).
+    pub fn new(words: &[(String, Cue)]) -> Self {
+        let mut merged: Vec<(String, Cue)> = Vec::new();
+        for (w, cue) in words {
+            let w = w.to_lowercase();
+            if w.is_empty() {
+                continue;
+            }
+            match merged.iter_mut().find(|(m, _)| *m == w) {
+                Some((_, c)) => {
+                    *c = match (*c, *cue) {
+                        (Cue::Names(a), Cue::Names(b)) => Cue::Names(a | b),
+                        _ => Cue::Business,
+                    }
+                }
+                None => merged.push((w, *cue)),
+            }
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(merged.iter().map(|(w, _)| w.as_bytes()))
+            .expect("context words compile");
+        ContextWords {
+            ascii: merged.iter().map(|(w, _)| w.is_ascii()).collect(),
+            cues: merged.into_iter().map(|(_, c)| c).collect(),
+            ac,
+        }
+    }
+
+    /// English words need token boundaries; camelCase humps count as boundaries.
+    fn whole_token(&self, hay: &[u8], pattern: usize, s: usize, e: usize) -> bool {
+        if !self.ascii[pattern] {
+            return true;
+        }
+        let before_ok = s == 0 || {
+            let p = hay[s - 1];
+            !p.is_ascii_alphabetic() || (p.is_ascii_lowercase() && hay[s].is_ascii_uppercase())
+        };
+        let after_ok = e >= hay.len() || {
+            let n = hay[e];
+            !n.is_ascii_alphabetic() || (n.is_ascii_uppercase() && hay[e - 1].is_ascii_lowercase())
+        };
+        before_ok && after_ok
+    }
+
+    /// The cue of the last context word in `hay` (a column header: its head noun comes last,
+    /// `收货人手机号`, `order_id`).
+    pub fn last_cue(&self, hay: &str) -> Option<Cue> {
+        let b = hay.as_bytes();
+        self.ac
+            .find_iter(b)
+            .filter(|m| self.whole_token(b, m.pattern().as_usize(), m.start(), m.end()))
+            .last()
+            .map(|m| self.cues[m.pattern().as_usize()])
+    }
+
+    /// The cue nearest to the value at `start..end` in `text`: the closest word in the
+    /// `BEFORE` window (not reaching back past `floor`, the end of the previous candidate, nor
+    /// over a line break), else the first naming word in the `AFTER` window.
+    pub fn near(&self, text: &[u8], start: usize, end: usize, floor: usize) -> Option<Cue> {
+        let mut lo = start.saturating_sub(BEFORE).max(floor).min(start);
+        if let Some(nl) = memchr::memrchr(b'\n', &text[lo..start]) {
+            lo += nl + 1;
+        }
+        let before = &text[lo..start];
+        let found = self
+            .ac
+            .find_iter(before)
+            .filter(|m| self.whole_token(before, m.pattern().as_usize(), m.start(), m.end()))
+            .last();
+        if let Some(m) = found {
+            return Some(self.cues[m.pattern().as_usize()]);
+        }
+        let mut hi = (end + AFTER).min(text.len());
+        if let Some(nl) = memchr::memchr(b'\n', &text[end..hi]) {
+            hi = end + nl;
+        }
+        let after = &text[end..hi];
+        self.ac
+            .find_iter(after)
+            .filter(|m| self.whole_token(after, m.pattern().as_usize(), m.start(), m.end()))
+            .map(|m| self.cues[m.pattern().as_usize()])
+            .find(|c| matches!(c, Cue::Names(_)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words() -> ContextWords {
+        ContextWords::new(&[
+            ("手机".into(), Cue::Names(1)),
+            ("tel".into(), Cue::Names(1)),
+            ("card".into(), Cue::Names(2)),
+            ("订单号".into(), Cue::Business),
+            ("order".into(), Cue::Business),
+        ])
+    }
+
+    #[test]
+    fn nearest_word_before_decides() {
+        let w = words();
+        let t = "订单号 1234567890 手机 13812345678".as_bytes();
+        let s = t.len() - 11;
+        assert_eq!(w.near(t, s, t.len(), 0), Some(Cue::Names(1)));
+        let t = "订单号 13812345678".as_bytes();
+        assert_eq!(w.near(t, t.len() - 11, t.len(), 0), Some(Cue::Business));
+    }
+
+    #[test]
+    fn english_words_are_whole_tokens() {
+        let w = words();
+        assert_eq!(w.last_cue("hotel"), None);
+        assert_eq!(w.last_cue("bankCardNo"), Some(Cue::Names(2)));
+        assert_eq!(w.last_cue("receiver_tel"), Some(Cue::Names(1)));
+        assert_eq!(w.last_cue("buyer_tel_order"), Some(Cue::Business));
+    }
+
+    #[test]
+    fn line_breaks_end_the_window() {
+        let w = words();
+        let t = "手机\n13812345678".as_bytes();
+        assert_eq!(w.near(t, t.len() - 11, t.len(), 0), None);
+    }
+}

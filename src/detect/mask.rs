@@ -1,0 +1,76 @@
+//! Masked forms of values: what the inventory and findings show instead of the value.
+//!
+//! Conventions from Chinese practice (detectors.md §6): mobile 3+4, ID 6+4, card 6+4,
+//! e-mail first letter + domain. The rule itself lives in each detector file.
+
+use super::spec::MaskSpec;
+
+/// Masks `value` (already normalized) by `rule`. Never returns the value unchanged: when a
+/// value is too short for the rule, fewer characters stay visible.
+pub fn mask(value: &str, rule: &MaskSpec) -> String {
+    match rule {
+        MaskSpec::Ends {
+            keep_start,
+            keep_end,
+        } => mask_ends(value, *keep_start, *keep_end),
+        MaskSpec::Email => match value.rsplit_once('@') {
+            Some((local, domain)) => {
+                let first = local.chars().next().map(String::from).unwrap_or_default();
+                format!("{first}***@{domain}")
+            }
+            None => mask_ends(value, 1, 0),
+        },
+    }
+}
+
+fn mask_ends(value: &str, keep_start: usize, keep_end: usize) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let n = chars.len();
+    let (mut a, mut b) = (keep_start, keep_end);
+    // Hide at least a third of the value (and at least one character).
+    let hidden = n.div_ceil(3).max(1);
+    while a + b > 0 && a + b + hidden > n {
+        if a >= b {
+            a -= 1;
+        } else {
+            b -= 1;
+        }
+    }
+    let mut out = String::with_capacity(value.len());
+    out.extend(&chars[..a]);
+    out.extend(std::iter::repeat_n('*', n - a - b));
+    out.extend(&chars[n - b..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contract_examples() {
+        let id = MaskSpec::Ends {
+            keep_start: 6,
+            keep_end: 4,
+        };
+        assert_eq!(mask("11010519491231002X", &id), "110105********002X");
+        let mobile = MaskSpec::Ends {
+            keep_start: 3,
+            keep_end: 4,
+        };
+        assert_eq!(mask("13812345678", &mobile), "138****5678");
+        assert_eq!(mask("zhang@qq.com", &MaskSpec::Email), "z***@qq.com");
+    }
+
+    #[test]
+    fn short_values_stay_mostly_hidden() {
+        let rule = MaskSpec::Ends {
+            keep_start: 6,
+            keep_end: 4,
+        };
+        let m = mask("12345678", &rule);
+        assert_eq!(m.len(), 8);
+        assert!(m.chars().filter(|&c| c == '*').count() >= 3, "{m}");
+        assert_eq!(mask("1", &rule), "*");
+    }
+}

@@ -1,0 +1,560 @@
+//! Detection: text in, validated and scored hits out.
+//!
+//! Three stages, as in Nosey Parker: `DetectorSpec` (a TOML file as written) →
+//! `DetectorSet` (everything compiled once, shared by all threads behind `&`) → `Scratch`
+//! (per-thread reusable buffers). The engine extracts candidates once (`tokens`), gives
+//! each to the detectors that accept its length, validates (`check`), then scores with
+//! context (`context`). It knows nothing of files, formats or output.
+
+pub mod check;
+pub mod context;
+pub mod mask;
+pub mod region;
+pub mod spec;
+pub mod tokens;
+
+use crate::finding::{Category, Sensitivity};
+use check::{Validator, Validity};
+use context::{ContextWords, Cue};
+use regex::Regex;
+use spec::{BusinessContextSpec, DetectorSpec, MaskSpec, PatternSpec, TokenKind};
+use std::path::Path;
+use tokens::{DigitToken, EmailSpan};
+
+/// The built-in detector files, embedded by `build.rs`.
+const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_detectors.rs"));
+
+/// The business-number context words live in their own file, shared by every detector.
+const BUSINESS_FILE: &str = "business_context.toml";
+
+/// Longest digit token a detector may ask for.
+const MAX_DIGITS: usize = 40;
+
+/// Widest window of groups tried as one value (`6222 0212 3456 7890 128` is five).
+const MAX_WINDOW_GROUPS: usize = 6;
+
+/// Most detectors one set can hold (context cues are a `u64` bitset).
+const MAX_DETECTORS: usize = 64;
+
+/// A compiled detector.
+#[derive(Debug)]
+pub struct Detector {
+    pub id: String,
+    pub category: Category,
+    pub description: String,
+    pub sensitivity: Sensitivity,
+    pub mask: MaskSpec,
+    pub examples: Vec<String>,
+    pub negative_examples: Vec<String>,
+    /// Whether any pattern has a validator (the lint then demands a checksum negative).
+    pub validated: bool,
+    /// Where the definition came from (file name), for messages.
+    pub origin: String,
+    context_boost: f32,
+    business_cap: f32,
+}
+
+#[derive(Debug)]
+struct Pattern {
+    detector: usize,
+    token: TokenKind,
+    lengths: u64,
+    layouts: Vec<Vec<usize>>,
+    regex: Regex,
+    value_prefix: String,
+    validator: Option<Validator>,
+    score: f32,
+    score_weak: Option<f32>,
+    layout_boost: f32,
+}
+
+/// One validated value in a piece of text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Index into `DetectorSet::detectors()`.
+    pub detector: usize,
+    /// Byte span in the scanned text.
+    pub start: usize,
+    pub end: usize,
+    /// Normalized value (no separators, upper-case X, no country code).
+    pub value: String,
+    pub confidence: f32,
+}
+
+/// Per-thread scratch space, reused across calls.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    token: DigitToken,
+    emails: Vec<EmailSpan>,
+}
+
+/// What one scan call saw, beyond its hits: per detector, candidates that had the
+/// detector's shape but failed its validator. Tables use it to spot columns of look-alikes.
+pub type Rejections = Vec<u32>;
+
+/// All detectors, compiled.
+#[derive(Debug)]
+pub struct DetectorSet {
+    detectors: Vec<Detector>,
+    patterns: Vec<Pattern>,
+    /// Digit patterns by token length, in priority order.
+    by_length: Vec<Vec<usize>>,
+    email_patterns: Vec<usize>,
+    regex_patterns: Vec<usize>,
+    context: ContextWords,
+}
+
+/// A problem with a detector definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub origin: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.origin, self.message)
+    }
+}
+
+impl DetectorSet {
+    /// The built-in detectors. They are checked by the test suite, so failing here is a bug.
+    pub fn builtin() -> Self {
+        Self::from_sources(BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())))
+            .unwrap_or_else(|p| panic!("built-in detectors are broken: {}", join(&p)))
+    }
+
+    /// Built-ins plus every `*.toml` in `dir` (`--detectors DIR`), compiled and linted.
+    pub fn with_extra_dir(dir: &Path) -> Result<Self, Vec<Problem>> {
+        let origin = dir.display().to_string();
+        let problem = |message: String| {
+            vec![Problem {
+                origin: origin.clone(),
+                message,
+            }]
+        };
+        let entries = std::fs::read_dir(dir).map_err(|e| problem(format!("cannot read: {e}")))?;
+        let mut sources: Vec<(String, String)> = BUILTIN
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        let mut extra = Vec::new();
+        for entry in entries {
+            let path = entry.map_err(|e| problem(format!("cannot read: {e}")))?.path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| problem(format!("cannot read {}: {e}", path.display())))?;
+                extra.push((path.display().to_string(), text));
+            }
+        }
+        extra.sort();
+        sources.extend(extra);
+        let set = Self::from_sources(sources.into_iter())?;
+        let problems = set.lint();
+        if problems.is_empty() {
+            Ok(set)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Compiles (file name, TOML text) pairs.
+    pub fn from_sources(sources: impl Iterator<Item = (String, String)>) -> Result<Self, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut specs = Vec::new();
+        let mut business = Vec::new();
+        for (origin, text) in sources {
+            let is_business = Path::new(&origin)
+                .file_name()
+                .is_some_and(|f| f == BUSINESS_FILE);
+            let parsed = if is_business {
+                toml::from_str::<BusinessContextSpec>(&text).map(|b| business.extend(b.words))
+            } else {
+                toml::from_str::<DetectorSpec>(&text).map(|s| specs.push((origin.clone(), s)))
+            };
+            if let Err(e) = parsed {
+                problems.push(Problem {
+                    origin,
+                    message: format!("invalid TOML: {}", e.message()),
+                });
+            }
+        }
+        specs.sort_by_key(|(_, s)| s.priority);
+        if specs.len() > MAX_DETECTORS {
+            problems.push(Problem {
+                origin: "detectors".into(),
+                message: format!("at most {MAX_DETECTORS} detectors are supported"),
+            });
+        }
+        let mut detectors = Vec::new();
+        let mut patterns = Vec::new();
+        let mut words: Vec<(String, Cue)> = business.into_iter().map(|w| (w, Cue::Business)).collect();
+        for (d, (origin, spec)) in specs.into_iter().enumerate().take(MAX_DETECTORS) {
+            let mut complain = |message: String| {
+                problems.push(Problem {
+                    origin: format!("{origin} ({})", spec.id),
+                    message,
+                })
+            };
+            if detectors.iter().any(|x: &Detector| x.id == spec.id) {
+                complain("duplicate detector id".into());
+            }
+            let snake = !spec.id.is_empty()
+                && spec.id.starts_with(|c: char| c.is_ascii_lowercase())
+                && spec.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !snake {
+                complain("id must be snake_case".into());
+            }
+            if spec.patterns.is_empty() {
+                complain("no [[pattern]]".into());
+            }
+            if spec.examples.is_empty() || spec.negative_examples.is_empty() {
+                complain("needs at least one example and one negative example".into());
+            }
+            for p in &spec.patterns {
+                match compile_pattern(d, p) {
+                    Ok(p) => patterns.push(p),
+                    Err(e) => complain(format!("pattern {:?}: {e}", p.name)),
+                }
+            }
+            words.extend(spec.context.iter().map(|w| (w.clone(), Cue::Names(1 << d))));
+            detectors.push(Detector {
+                validated: spec.patterns.iter().any(|p| p.validator.is_some()),
+                id: spec.id,
+                category: spec.category,
+                description: spec.description,
+                sensitivity: spec.sensitivity,
+                mask: spec.mask,
+                examples: spec.examples,
+                negative_examples: spec.negative_examples,
+                origin,
+                context_boost: spec.context_boost,
+                business_cap: spec.business_cap,
+            });
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut by_length = vec![Vec::new(); MAX_DIGITS + 1];
+        let mut email_patterns = Vec::new();
+        let mut regex_patterns = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            match p.token {
+                TokenKind::Digits => {
+                    for (len, slot) in by_length.iter_mut().enumerate() {
+                        if p.lengths & (1 << len) != 0 {
+                            slot.push(i);
+                        }
+                    }
+                }
+                TokenKind::Email => email_patterns.push(i),
+                TokenKind::Regex => regex_patterns.push(i),
+            }
+        }
+        Ok(DetectorSet {
+            detectors,
+            patterns,
+            by_length,
+            email_patterns,
+            regex_patterns,
+            context: ContextWords::new(&words),
+        })
+    }
+
+    /// The detectors, in priority order; `Hit::detector` indexes this.
+    pub fn detectors(&self) -> &[Detector] {
+        &self.detectors
+    }
+
+    /// What a column header says: `Some(Cue::Names(..))` for 手机号 or `receiver_mobile`,
+    /// `Some(Cue::Business)` for 订单编号, `None` for 备注.
+    pub fn header_cue(&self, header: &str) -> Option<Cue> {
+        self.context.last_cue(header)
+    }
+
+    /// Finds every value in `text`. `header` is the column's cue (tables, JSON keys). Hits
+    /// are appended to `hits` in text order; shaped-but-invalid candidates are counted in
+    /// `rejected` (indexed by detector, sized by the caller to `detectors().len()`).
+    pub fn scan(
+        &self,
+        text: &str,
+        header: Option<Cue>,
+        scratch: &mut Scratch,
+        hits: &mut Vec<Hit>,
+        rejected: &mut [u32],
+    ) {
+        let bytes = text.as_bytes();
+        let first_hit = hits.len();
+        if !self.email_patterns.is_empty() && memchr::memchr(b'@', bytes).is_some() {
+            scratch.emails.clear();
+            tokens::for_each_email(bytes, |e| scratch.emails.push(e));
+            for e in &scratch.emails {
+                self.score_email(text, *e, header, hits, rejected);
+            }
+        }
+        let mut floor = 0;
+        let mut token = std::mem::take(&mut scratch.token);
+        tokens::for_each_digit_token(bytes, &mut token, |tok| {
+            self.score_digits(bytes, tok, header, &mut floor, hits, rejected);
+        });
+        scratch.token = token;
+        for &pi in &self.regex_patterns {
+            self.score_regex(text, pi, header, hits, rejected);
+        }
+        if hits.len() - first_hit > 1 {
+            hits[first_hit..].sort_by_key(|h| (h.start, h.detector));
+        }
+    }
+
+    fn score_digits(
+        &self,
+        text: &[u8],
+        tok: &DigitToken,
+        header: Option<Cue>,
+        floor: &mut usize,
+        hits: &mut Vec<Hit>,
+        rejected: &mut [u32],
+    ) {
+        let groups = &tok.groups;
+        let first = usize::from(tok.attached_start);
+        let end = groups.len() - usize::from(tok.attached_end);
+        let mut i = first;
+        while i < end {
+            let mut claimed = None;
+            'windows: for j in (i..end.min(i + MAX_WINDOW_GROUPS)).rev() {
+                let window = tok.window(i, j);
+                let Some(candidates) = self.by_length.get(window.len()) else {
+                    continue;
+                };
+                for &pi in candidates {
+                    let p = &self.patterns[pi];
+                    let grouped = j > i;
+                    if grouped && !p.layouts.iter().any(|l| layout_is(l, &groups[i..=j])) {
+                        continue;
+                    }
+                    let Some(captured) = p.capture(window) else {
+                        continue;
+                    };
+                    let prefixed;
+                    let value = if p.value_prefix.is_empty() {
+                        captured
+                    } else {
+                        prefixed = format!("{}{captured}", p.value_prefix);
+                        &prefixed
+                    };
+                    let (start, stop) = (groups[i].start, groups[j].end);
+                    let Some(base) = p.base_score(value, &mut rejected[p.detector]) else {
+                        continue;
+                    };
+                    let base = base + if grouped { p.layout_boost } else { 0.0 };
+                    let cue = self.context.near(text, start, stop, *floor).or(header);
+                    hits.push(Hit {
+                        detector: p.detector,
+                        start,
+                        end: stop,
+                        value: value.to_owned(),
+                        confidence: self.with_context(p.detector, base, cue),
+                    });
+                    claimed = Some(j);
+                    break 'windows;
+                }
+            }
+            i = match claimed {
+                Some(j) => {
+                    *floor = groups[j].end;
+                    j + 1
+                }
+                None => i + 1,
+            };
+        }
+        *floor = groups[groups.len() - 1].end;
+    }
+
+    fn score_email(
+        &self,
+        text: &str,
+        e: EmailSpan,
+        header: Option<Cue>,
+        hits: &mut Vec<Hit>,
+        rejected: &mut [u32],
+    ) {
+        let value = text[e.start..e.end].to_ascii_lowercase();
+        for &pi in &self.email_patterns {
+            let p = &self.patterns[pi];
+            let Some(v) = p.capture(&value) else { continue };
+            let Some(base) = p.base_score(v, &mut rejected[p.detector]) else {
+                continue;
+            };
+            let cue = self.context.near(text.as_bytes(), e.start, e.end, 0).or(header);
+            hits.push(Hit {
+                detector: p.detector,
+                start: e.start,
+                end: e.end,
+                value: v.to_owned(),
+                confidence: self.with_context(p.detector, base, cue),
+            });
+            return;
+        }
+    }
+
+    fn score_regex(
+        &self,
+        text: &str,
+        pi: usize,
+        header: Option<Cue>,
+        hits: &mut Vec<Hit>,
+        rejected: &mut [u32],
+    ) {
+        let p = &self.patterns[pi];
+        for caps in p.regex.captures_iter(text) {
+            let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
+                continue;
+            };
+            let Some(base) = p.base_score(m.as_str(), &mut rejected[p.detector]) else {
+                continue;
+            };
+            let cue = self.context.near(text.as_bytes(), m.start(), m.end(), 0).or(header);
+            hits.push(Hit {
+                detector: p.detector,
+                start: m.start(),
+                end: m.end(),
+                value: m.as_str().to_owned(),
+                confidence: self.with_context(p.detector, base, cue),
+            });
+        }
+    }
+
+    fn with_context(&self, d: usize, base: f32, cue: Option<Cue>) -> f32 {
+        let det = &self.detectors[d];
+        let c = match cue {
+            Some(Cue::Business) => base.min(det.business_cap),
+            Some(c) if c.names(d) => base + det.context_boost,
+            _ => base,
+        };
+        c.clamp(0.0, 0.99)
+    }
+
+    /// Checks every detector against its own examples through this engine: each example
+    /// must yield the detector (at the default confidence), no negative may, and a detector
+    /// with a validator must have a negative that has its shape but fails the check.
+    pub fn lint(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut scratch = Scratch::default();
+        let n = self.detectors.len();
+        for (d, det) in self.detectors.iter().enumerate() {
+            let mut complain = |message: String| {
+                problems.push(Problem {
+                    origin: format!("{} ({})", det.origin, det.id),
+                    message,
+                })
+            };
+            for ex in &det.examples {
+                let (hits, _) = self.scan_alone(ex, &mut scratch, n);
+                if !hits.iter().any(|h| h.detector == d && h.confidence >= crate::DEFAULT_MIN_CONFIDENCE) {
+                    complain(format!("example not found: {ex:?}"));
+                }
+            }
+            let mut checksum_negative = false;
+            for ex in &det.negative_examples {
+                let (hits, rejected) = self.scan_alone(ex, &mut scratch, n);
+                if hits.iter().any(|h| h.detector == d && h.confidence >= crate::DEFAULT_MIN_CONFIDENCE) {
+                    complain(format!("negative example found: {ex:?}"));
+                }
+                checksum_negative |= rejected[d] > 0;
+            }
+            if det.validated && !checksum_negative {
+                complain("no negative example has the pattern's shape but fails the validator".into());
+            }
+        }
+        problems
+    }
+
+    fn scan_alone(&self, text: &str, scratch: &mut Scratch, n: usize) -> (Vec<Hit>, Rejections) {
+        let mut hits = Vec::new();
+        let mut rejected = vec![0; n];
+        self.scan(text, None, scratch, &mut hits, &mut rejected);
+        (hits, rejected)
+    }
+}
+
+impl Pattern {
+    /// The value if the (anchored) regex matches: capture group 1, else the whole match.
+    fn capture<'a>(&self, token: &'a str) -> Option<&'a str> {
+        if self.regex.captures_len() == 1 {
+            return self.regex.is_match(token).then_some(token);
+        }
+        let caps = self.regex.captures(token)?;
+        Some(caps.get(1).or_else(|| caps.get(0))?.as_str())
+    }
+
+    /// The starting confidence, or None when the validator rejects (counted in `rejected`).
+    fn base_score(&self, value: &str, rejected: &mut u32) -> Option<f32> {
+        match self.validator.map_or(Validity::Valid, |v| v(value)) {
+            Validity::Valid => Some(self.score),
+            Validity::Weak if self.score_weak.is_some() => self.score_weak,
+            _ => {
+                *rejected += 1;
+                None
+            }
+        }
+    }
+}
+
+fn layout_is(layout: &[usize], groups: &[tokens::Group]) -> bool {
+    layout.len() == groups.len() && layout.iter().zip(groups).all(|(&l, g)| l == g.len)
+}
+
+fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, String> {
+    let validator = match &p.validator {
+        Some(name) => Some(check::validator(name).ok_or_else(|| {
+            let known: Vec<&str> = check::VALIDATORS.iter().map(|(n, _)| *n).collect();
+            format!("unknown validator {name:?} (known: {})", known.join(", "))
+        })?),
+        None => None,
+    };
+    let anchored = match p.token {
+        TokenKind::Regex => p.regex.clone(),
+        _ => format!("^(?:{})$", p.regex),
+    };
+    let regex = Regex::new(&anchored).map_err(|e| format!("regex: {e}"))?;
+    let mut lengths = 0u64;
+    for &len in &p.lengths {
+        if len == 0 || len > MAX_DIGITS {
+            return Err(format!("length {len} outside 1..={MAX_DIGITS}"));
+        }
+        lengths |= 1 << len;
+    }
+    if p.token == TokenKind::Digits && lengths == 0 {
+        return Err("a digits pattern needs `lengths`".into());
+    }
+    let layouts = p
+        .layouts
+        .iter()
+        .map(|l| {
+            l.split('-')
+                .map(|n| n.parse::<usize>().map_err(|_| format!("bad layout {l:?}")))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for s in std::iter::once(p.score).chain(p.score_weak) {
+        if !(0.0..=1.0).contains(&s) {
+            return Err(format!("score {s} outside 0..=1"));
+        }
+    }
+    Ok(Pattern {
+        detector,
+        token: p.token,
+        lengths,
+        layouts,
+        regex,
+        value_prefix: p.value_prefix.clone(),
+        validator,
+        score: p.score,
+        score_weak: p.score_weak,
+        layout_boost: p.layout_boost,
+    })
+}
+
+fn join(problems: &[Problem]) -> String {
+    problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ")
+}

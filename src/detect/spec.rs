@@ -1,0 +1,120 @@
+//! Detector definitions as written in `detectors/*.toml` (the serde mirror of a file).
+//!
+//! Nothing here is checked beyond what serde checks; `DetectorSet::compile` turns specs into
+//! the compiled form and reports every problem it finds. Field reference: `detectors/README.md`.
+
+use crate::finding::{Category, Sensitivity};
+use serde::Deserialize;
+
+/// One detector file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectorSpec {
+    /// Stable snake_case id (contract field `detector`).
+    pub id: String,
+    pub category: Category,
+    pub description: String,
+    /// PIPL class of what it finds.
+    #[serde(default)]
+    pub sensitivity: Sensitivity,
+    /// How `masked` is built from the normalized value.
+    pub mask: MaskSpec,
+    /// Lower runs first; the first detector that validates a token claims it (an 18-digit
+    /// value that is a valid ID is not also reported as a card).
+    #[serde(default = "default_priority")]
+    pub priority: u32,
+    /// Words near a value (or in its column header) that make it more likely this detector's.
+    #[serde(default)]
+    pub context: Vec<String>,
+    /// Added to the confidence when a context word is near or in the header.
+    #[serde(default = "default_context_boost")]
+    pub context_boost: f32,
+    /// Confidence is capped at this when the nearest context word names a business number
+    /// (order, waybill, trade number: `detectors/business_context.toml`).
+    #[serde(default = "default_business_cap")]
+    pub business_cap: f32,
+    /// Inputs on which the detector must report (checked by the lint test and `--detectors`).
+    pub examples: Vec<String>,
+    /// Inputs on which it must not.
+    pub negative_examples: Vec<String>,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(rename = "pattern")]
+    pub patterns: Vec<PatternSpec>,
+}
+
+/// One way of recognizing the detector's values.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternSpec {
+    pub name: String,
+    /// Which candidates the pattern looks at.
+    pub token: TokenKind,
+    /// Digits tokens: accepted lengths (digits, counting a trailing check `X`).
+    #[serde(default)]
+    pub lengths: Vec<usize>,
+    /// Digits tokens written with separators (`138 1234 5678`): accepted group layouts such
+    /// as `"3-4-4"`. A token without separators is always accepted.
+    #[serde(default)]
+    pub layouts: Vec<String>,
+    /// Anchored regex over the normalized token (digits tokens, e-mail tokens) or searched in
+    /// the text (regex tokens). Capture group 1, if any, is the value.
+    pub regex: String,
+    /// Prepended to the captured value before validation: `+86-451-2695…` is written
+    /// without the trunk 0 that the normalized landline carries.
+    #[serde(default)]
+    pub value_prefix: String,
+    /// A row of `VALIDATORS` in `check.rs`; none means every shape match is `Valid`.
+    #[serde(default)]
+    pub validator: Option<String>,
+    /// Confidence of a valid value.
+    pub score: f32,
+    /// Confidence of a value the validator calls weak (passes the hard checks, fails a soft
+    /// one: unknown county code, a Chinese BIN without a Luhn pass).
+    #[serde(default)]
+    pub score_weak: Option<f32>,
+    /// Added when the value is written in one of the `layouts` (people group card numbers by
+    /// four; machines do not).
+    #[serde(default)]
+    pub layout_boost: f32,
+}
+
+fn default_priority() -> u32 {
+    100
+}
+fn default_context_boost() -> f32 {
+    0.35
+}
+fn default_business_cap() -> f32 {
+    0.3
+}
+
+/// The kinds of candidate the engine extracts before any detector runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenKind {
+    /// A run of ASCII or full-width digits, optionally grouped by single spaces, hyphens or
+    /// dots, optionally ending in a check `X`, not touching another digit or ASCII letter.
+    Digits,
+    /// Text around an `@`.
+    Email,
+    /// The regex itself is searched in the text (slow path, for user detectors).
+    Regex,
+}
+
+/// How much of a value stays visible.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, tag = "style", rename_all = "snake_case")]
+pub enum MaskSpec {
+    /// Keep the first `keep_start` and last `keep_end` characters.
+    Ends { keep_start: usize, keep_end: usize },
+    /// First character of the local part, then `***@domain`.
+    Email,
+}
+
+/// `detectors/business_context.toml`: words that mark a number as a business identifier.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessContextSpec {
+    pub words: Vec<String>,
+}

@@ -1,0 +1,91 @@
+//! The contract vocabulary (`../shared/findings-contract.md`): categories and locations.
+//!
+//! This is the leaf module: everything else may use it, it uses nothing of the crate.
+//! Names and JSON shapes here are part of the stable output contract; change them only
+//! by adding.
+
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What kind of personal data a detector finds (contract field `category`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    NationalId,
+    Phone,
+    BankCard,
+    Address,
+    Email,
+    Passport,
+    Name,
+    Other,
+}
+
+impl Category {
+    /// Every category in contract order.
+    pub const ALL: [Category; 8] = [
+        Category::NationalId,
+        Category::Phone,
+        Category::BankCard,
+        Category::Address,
+        Category::Email,
+        Category::Passport,
+        Category::Name,
+        Category::Other,
+    ];
+
+    /// The contract's snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::NationalId => "national_id",
+            Category::Phone => "phone",
+            Category::BankCard => "bank_card",
+            Category::Address => "address",
+            Category::Email => "email",
+            Category::Passport => "passport",
+            Category::Name => "name",
+            Category::Other => "other",
+        }
+    }
+
+    /// Index into per-category arrays (`[u64; 8]`).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Where a finding sits inside its file; the JSON shape depends on the source kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Location {
+    /// Plain text: 1-based line, 1-based character column, 0-based byte offset into the
+    /// decoded text.
+    Text { line: u64, column: u64, offset: u64 },
+    /// Database dump: table, 1-based row within the table, column name (or 1-based position).
+    Table {
+        table: String,
+        row: u64,
+        column: String,
+    },
+    /// Delimited file: 1-based data row (the header row is not counted) and the header name,
+    /// or the 1-based column index when the file has no header.
+    Row { row: u64, column: Arc<str> },
+    /// JSON: RFC 6901 pointer. NDJSON values get the pointer inside their own line, prefixed
+    /// by nothing; `line` says which one (1-based).
+    Pointer {
+        pointer: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        line: Option<u64>,
+    },
+}
+
+/// Data-protection class of a detector's findings under PIPL (Art. 28 sensitive vs general).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    /// PIPL Art. 28: identity documents, financial accounts.
+    Sensitive,
+    /// Personal information that is not sensitive: phones, e-mails, addresses.
+    #[default]
+    General,
+}

@@ -1,0 +1,156 @@
+//! pimap finds personal data in file shares and writes a data inventory.
+//!
+//! ```text
+//!  walk ──► source/ ──► detect/ ──► scan (per-thread workers) ──► report/ + inventory
+//!  paths    formats     tokens →      findings batches in          JSON Lines, JSON,
+//!           → records   validators →  path order, column stats     stderr summary
+//!           with        context
+//!           locations
+//! ```
+//!
+//! Data flows one way. `detect` never sees files; `source` never sees detectors; `scan` is
+//! the only module that knows them all. Detector definitions are data (`detectors/*.toml`,
+//! embedded at build time).
+
+pub mod cli;
+pub mod detect;
+pub mod finding;
+pub mod inventory;
+pub mod report;
+pub mod scan;
+pub mod source;
+pub mod walk;
+
+use cli::{Command, ScanArgs};
+use report::FindingsWriter;
+use std::io::{IsTerminal, Write};
+
+/// Findings below this confidence are not reported unless `--min-confidence` says otherwise.
+pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.5;
+
+/// The contract's exit statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The scan finished (whether or not personal data was found).
+    Ok = 0,
+    /// The scan finished, but some inputs could not be read.
+    Partial = 1,
+    /// Usage error, or nothing could be scanned.
+    Failed = 2,
+}
+
+/// Runs a parsed command line; messages go to stderr.
+pub fn run(args: cli::Args) -> Exit {
+    let result = match args.command {
+        Command::Scan(scan) => run_scan(&scan),
+        Command::Detectors { detectors } => list_detectors(detectors.as_ref()),
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("pimap: {message}");
+        Exit::Failed
+    })
+}
+
+fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
+    let mut config = args.config()?;
+    // Never scan our own output files, wherever they are written.
+    let mut outputs = Vec::new();
+    let findings_out: Option<Box<dyn Write + Send>> = match args.findings.as_deref() {
+        None => None,
+        Some("-") => Some(Box::new(std::io::stdout())),
+        Some(path) => {
+            let path = std::path::PathBuf::from(path);
+            let file = report::create_private(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            outputs.push(path);
+            Some(Box::new(file))
+        }
+    };
+    if let Some(path) = &args.inventory {
+        // Fail early (before a long scan) if the inventory cannot be written.
+        report::create_private(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        outputs.push(path.clone());
+    }
+    for out in &outputs {
+        if let Ok(abs) = std::fs::canonicalize(out) {
+            for root in &config.roots {
+                if let (Ok(root), Some(_)) = (std::fs::canonicalize(root), abs.file_name()) {
+                    if let Ok(rel) = abs.strip_prefix(&root) {
+                        config.walk.excludes.push(format!("/{}", rel.to_string_lossy()));
+                    }
+                }
+            }
+        }
+    }
+    let mut writer = FindingsWriter::new(findings_out, args.reveal);
+    let inventory = match scan::run(&config, &mut writer) {
+        Ok(inv) => inv,
+        Err(e) if is_broken_pipe(&e) => return Ok(Exit::Ok),
+        Err(e) => return Err(e),
+    };
+    if let Some(path) = &args.inventory {
+        report::write_inventory(path, &inventory).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    if !args.quiet {
+        eprintln!("{}", report::summary(&inventory));
+    }
+    Ok(if inventory.totals.files == 0 && !inventory.errors.is_empty() {
+        Exit::Failed
+    } else if inventory.errors.is_empty() {
+        Exit::Ok
+    } else {
+        Exit::Partial
+    })
+}
+
+fn is_broken_pipe(message: &str) -> bool {
+    message.contains("Broken pipe") || message.contains("broken pipe")
+}
+
+fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, String> {
+    let set = cli::load_detectors(dir)?;
+    let mut rows = vec![[
+        "ID".to_string(),
+        "CATEGORY".into(),
+        "PIPL".into(),
+        "EXAMPLE (masked)".into(),
+        "DESCRIPTION".into(),
+    ]];
+    let mut scratch = detect::Scratch::default();
+    for (d, det) in set.detectors().iter().enumerate() {
+        let mut hits = Vec::new();
+        let mut rejected = vec![0; set.detectors().len()];
+        let example = det.examples.iter().find_map(|ex| {
+            hits.clear();
+            set.scan(ex, None, &mut scratch, &mut hits, &mut rejected);
+            hits.iter()
+                .find(|h| h.detector == d)
+                .map(|h| detect::mask::mask(&h.value, &det.mask))
+        });
+        rows.push([
+            det.id.clone(),
+            det.category.as_str().into(),
+            match det.sensitivity {
+                finding::Sensitivity::Sensitive => "sensitive".into(),
+                finding::Sensitivity::General => "general".into(),
+            },
+            example.unwrap_or_else(|| "-".into()),
+            det.description.clone(),
+        ]);
+    }
+    let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);
+    let widths = [width(0), width(1), width(2), width(3)];
+    let mut out = std::io::stdout().lock();
+    for r in &rows {
+        let mut line = String::new();
+        for (i, w) in widths.iter().enumerate() {
+            line.push_str(&r[i]);
+            line.push_str(&" ".repeat(w - r[i].chars().count() + 2));
+        }
+        line.push_str(&r[4]);
+        if writeln!(out, "{}", line.trim_end()).is_err() {
+            break;
+        }
+    }
+    let _ = std::io::stderr().is_terminal();
+    Ok(Exit::Ok)
+}

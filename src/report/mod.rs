@@ -1,0 +1,176 @@
+//! Writing results out: findings as JSON Lines, the inventory as JSON, and what a person
+//! sees on stderr (progress bar, summary).
+//!
+//! Files are created with mode 0600: an inventory or findings file is itself a record of
+//! where personal data lives. Raw values are written only when `reveal` is set.
+
+use crate::detect::mask::mask;
+use crate::detect::DetectorSet;
+use crate::finding::Location;
+use crate::inventory::Inventory;
+use crate::scan::Found;
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::Path;
+
+/// Creates (or truncates) `path` readable by its owner only.
+pub fn create_private(path: &Path) -> io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        // An existing file keeps its old mode through open(): tighten it.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        Ok(file)
+    }
+    #[cfg(not(unix))]
+    {
+        options.open(path)
+    }
+}
+
+/// Writes findings as JSON Lines (contract: one object per finding).
+pub struct FindingsWriter {
+    out: Option<BufWriter<Box<dyn Write + Send>>>,
+    reveal: bool,
+    line: Vec<u8>,
+}
+
+impl FindingsWriter {
+    /// `out = None` discards findings (only the inventory is wanted).
+    pub fn new(out: Option<Box<dyn Write + Send>>, reveal: bool) -> Self {
+        FindingsWriter {
+            out: out.map(|w| BufWriter::with_capacity(256 << 10, w)),
+            reveal,
+            line: Vec::with_capacity(512),
+        }
+    }
+
+    /// Writes one file's batch of findings.
+    pub fn write_batch(&mut self, path: &str, detectors: &DetectorSet, batch: &[Found]) -> io::Result<()> {
+        let Some(out) = self.out.as_mut() else {
+            return Ok(());
+        };
+        let mut path_json = Vec::with_capacity(path.len() + 2);
+        serde_json::to_writer(&mut path_json, path)?;
+        for f in batch {
+            let det = &detectors.detectors()[f.detector];
+            let line = &mut self.line;
+            line.clear();
+            line.extend_from_slice(b"{\"path\":");
+            line.extend_from_slice(&path_json);
+            line.extend_from_slice(b",\"detector\":\"");
+            line.extend_from_slice(det.id.as_bytes());
+            line.extend_from_slice(b"\",\"category\":\"");
+            line.extend_from_slice(det.category.as_str().as_bytes());
+            line.extend_from_slice(b"\",\"confidence\":");
+            write!(line, "{}", f.confidence)?;
+            line.extend_from_slice(b",\"location\":");
+            write_location(line, &f.location)?;
+            line.extend_from_slice(b",\"masked\":");
+            serde_json::to_writer(&mut *line, &mask(&f.value, &det.mask))?;
+            if self.reveal {
+                line.extend_from_slice(b",\"value\":");
+                serde_json::to_writer(&mut *line, &f.value)?;
+            }
+            line.extend_from_slice(b"}\n");
+            out.write_all(line)?;
+        }
+        Ok(())
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self.out.as_mut() {
+            Some(out) => out.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+fn write_location(out: &mut Vec<u8>, location: &Location) -> io::Result<()> {
+    match location {
+        Location::Text { line, column, offset } => {
+            write!(out, "{{\"line\":{line},\"column\":{column},\"offset\":{offset}}}")
+        }
+        other => serde_json::to_writer(out, other).map_err(io::Error::from),
+    }
+}
+
+/// Writes the inventory as pretty JSON to a private file.
+pub fn write_inventory(path: &Path, inventory: &Inventory) -> io::Result<()> {
+    let mut out = BufWriter::new(create_private(path)?);
+    serde_json::to_writer_pretty(&mut out, inventory)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+/// A progress bar on stderr, only when stderr is a terminal.
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    pub fn new(wanted: bool, total_bytes: u64) -> Self {
+        if !wanted || !io::stderr().is_terminal() {
+            return Progress(None);
+        }
+        let bar = indicatif::ProgressBar::new(total_bytes);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Progress(Some(bar))
+    }
+
+    pub fn advance(&self, bytes: u64) {
+        if let Some(bar) = &self.0 {
+            bar.inc(bytes);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The short human summary printed on stderr after a scan.
+pub fn summary(inv: &Inventory) -> String {
+    let t = &inv.totals;
+    let mb = t.bytes as f64 / 1e6;
+    let rate = if t.elapsed_seconds > 0.0 {
+        mb / t.elapsed_seconds
+    } else {
+        0.0
+    };
+    let mut s = format!(
+        "pimap: scanned {} files ({:.1} MB) in {:.2}s ({:.0} MB/s): {} findings in {} files",
+        t.files, mb, t.elapsed_seconds, rate, t.findings, t.files_with_findings
+    );
+    let cats: Vec<String> = t
+        .by_category
+        .iter()
+        .filter(|(_, &n)| n > 0)
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    if !cats.is_empty() {
+        s.push_str(&format!("\n  by category: {}", cats.join(", ")));
+    }
+    if t.skipped > 0 {
+        s.push_str(&format!("\n  skipped: {} files (see the inventory's \"skipped\")", t.skipped));
+    }
+    if t.errors > 0 {
+        s.push_str(&format!("\n  errors: {} (see the inventory's \"errors\")", t.errors));
+        for e in inv.errors.iter().take(5) {
+            s.push_str(&format!("\n    {}: {}", e.path, e.error));
+        }
+        if inv.errors.len() > 5 {
+            s.push_str(&format!("\n    ... and {} more", inv.errors.len() - 5));
+        }
+    }
+    s
+}

@@ -1,0 +1,576 @@
+//! The scan: the only module that knows all the others.
+//!
+//! walk (sorted entries) → N worker threads, each with its own `Worker` (scratch buffers,
+//! per-file state) → a channel of findings batches and file summaries → one writer (this
+//! thread) that emits files in path order, so the output is the same for any thread count.
+//! Workers may run at most `LOOKAHEAD` files ahead of the writer, which bounds the memory
+//! held for files that finished early.
+
+use crate::detect::context::Cue;
+use crate::detect::{DetectorSet, Hit, Scratch};
+use crate::finding::{Category, Location, Sensitivity};
+use crate::inventory::{self, ColumnEntry, ErrorEntry, FileEntry, Inventory, SkippedEntry, ToolInfo, Totals};
+use crate::report::{FindingsWriter, Progress};
+use crate::source::{self, Claim, Origin, Record};
+use crate::walk::{self, Entry, InputFile, WalkOptions};
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+/// Files a worker may be ahead of the writer.
+const LOOKAHEAD: usize = 64;
+
+/// Findings a worker holds for one file before handing a batch to the writer.
+const BATCH: usize = 100_000;
+
+/// A column needs this many candidates of a detector's shape before the column rule
+/// (most fail validation → the rest are coincidences) applies.
+const COLUMN_EVIDENCE: u64 = 10;
+
+/// Validated settings for one scan.
+pub struct ScanConfig {
+    pub roots: Vec<PathBuf>,
+    pub walk: WalkOptions,
+    pub threads: usize,
+    pub min_confidence: f32,
+    pub detectors: DetectorSet,
+    /// Size of the decoded text chunks read at a time.
+    pub chunk: usize,
+    pub progress: bool,
+}
+
+/// One reported value, before it is written.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub detector: usize,
+    pub confidence: f32,
+    pub location: Location,
+    pub value: String,
+}
+
+/// What a worker says about a finished file.
+#[derive(Debug, Default)]
+struct FileSummary {
+    format: Option<&'static str>,
+    encoding: Option<&'static str>,
+    skipped: Option<String>,
+    error: Option<String>,
+    by_detector: Vec<u64>,
+    columns: Vec<ColumnEntry>,
+}
+
+enum Msg {
+    Batch(usize, Vec<Found>),
+    Done(usize, FileSummary),
+}
+
+/// Runs a scan; findings go to `findings` as they are ready, the inventory is returned.
+pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Inventory, String> {
+    let started = Instant::now();
+    let scanned_at = inventory::rfc3339(SystemTime::now());
+    let entries = walk::walk(&config.roots, &config.walk)?;
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    let mut errors = Vec::new();
+    for entry in entries {
+        match entry {
+            Entry::File(f) => files.push(f),
+            Entry::Skipped { file, reason } => skipped.push(SkippedEntry {
+                path: file.display,
+                size: file.size,
+                reason,
+            }),
+            Entry::Error { display, message } => errors.push(ErrorEntry {
+                path: display,
+                error: message,
+            }),
+        }
+    }
+    let total_bytes = files.iter().map(|f| f.size).sum();
+    let progress = Progress::new(config.progress, total_bytes);
+    let detectors = &config.detectors;
+    let mut file_entries: Vec<FileEntry> = Vec::with_capacity(files.len());
+    let next_job = AtomicUsize::new(0);
+    let written = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = crossbeam_channel::bounded::<Msg>(LOOKAHEAD * 2);
+    let mut write_error = None;
+    std::thread::scope(|s| {
+        for _ in 0..config.threads.max(1) {
+            let tx = tx.clone();
+            let (files, next_job, written, stop) = (&files, &next_job, &written, &stop);
+            s.spawn(move || {
+                let mut worker = Worker::new(detectors, config);
+                loop {
+                    let i = next_job.fetch_add(1, Ordering::SeqCst);
+                    if i >= files.len() || stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    while i >= written.load(Ordering::Acquire) + LOOKAHEAD && !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(std::time::Duration::from_millis(1));
+                    }
+                    // A bug must cost one file, not the scan: the panic becomes its error.
+                    let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        worker.scan_file(&files[i], &mut |batch| {
+                            let _ = tx.send(Msg::Batch(i, batch));
+                        })
+                    }));
+                    let summary = scanned.unwrap_or_else(|panic| {
+                        worker = Worker::new(detectors, config);
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        FileSummary {
+                            error: Some(format!("internal error while scanning (please report): {what}")),
+                            ..FileSummary::default()
+                        }
+                    });
+                    if tx.send(Msg::Done(i, summary)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // The writer: emits files strictly in order.
+        let mut pending: BTreeMap<usize, (Vec<Vec<Found>>, Option<FileSummary>)> = BTreeMap::new();
+        let mut next = 0;
+        for msg in rx.iter() {
+            let (i, batch, done) = match msg {
+                Msg::Batch(i, b) => (i, Some(b), None),
+                Msg::Done(i, d) => (i, None, Some(d)),
+            };
+            if i == next {
+                if let Some(b) = batch {
+                    if let Err(e) = findings.write_batch(&files[i].display, detectors, &b) {
+                        write_error.get_or_insert(e);
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                if let Some(d) = done {
+                    finish(&files[i], d, detectors, &mut file_entries, &mut skipped, &mut errors, &progress);
+                    next += 1;
+                    // Release everything that was waiting for this file.
+                    while let Some((batches, done)) = pending.remove(&next) {
+                        for b in &batches {
+                            if let Err(e) = findings.write_batch(&files[next].display, detectors, b) {
+                                write_error.get_or_insert(e);
+                                stop.store(true, Ordering::Relaxed);
+                            }
+                        }
+                        match done {
+                            Some(d) => {
+                                finish(&files[next], d, detectors, &mut file_entries, &mut skipped, &mut errors, &progress);
+                                next += 1;
+                            }
+                            // Its further messages arrive with `i == next`.
+                            None => break,
+                        }
+                    }
+                    written.store(next, Ordering::Release);
+                }
+            } else {
+                let slot = pending.entry(i).or_default();
+                if let Some(b) = batch {
+                    slot.0.push(b);
+                }
+                if let Some(d) = done {
+                    slot.1 = Some(d);
+                }
+            }
+        }
+    });
+    progress.finish();
+    if let Some(e) = write_error {
+        return Err(format!("cannot write findings: {e}"));
+    }
+    findings.flush().map_err(|e| format!("cannot write findings: {e}"))?;
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut totals = Totals {
+        by_category: inventory::empty_by_category(),
+        ..Totals::default()
+    };
+    for f in &file_entries {
+        totals.add_file(f);
+    }
+    for f in &file_entries {
+        for (d, n) in &f.by_detector {
+            if let Some(det) = detectors.detectors().iter().find(|x| &x.id == d) {
+                let key = sensitivity_name(det.sensitivity);
+                *totals.by_sensitivity.entry(key.to_string()).or_default() += n;
+            }
+        }
+    }
+    totals.skipped = skipped.len() as u64;
+    totals.errors = errors.len() as u64;
+    totals.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    Ok(Inventory {
+        schema: inventory::SCHEMA.to_string(),
+        scanned_at,
+        roots: config.roots.iter().map(|r| r.to_string_lossy().into_owned()).collect(),
+        tool: ToolInfo {
+            name: "pimap".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            min_confidence: config.min_confidence,
+            detectors: detectors.detectors().iter().map(|d| d.id.clone()).collect(),
+        },
+        totals,
+        files: file_entries,
+        skipped,
+        errors,
+    })
+}
+
+fn sensitivity_name(s: Sensitivity) -> &'static str {
+    match s {
+        Sensitivity::Sensitive => "sensitive",
+        Sensitivity::General => "general",
+    }
+}
+
+/// Turns a worker's summary into inventory entries.
+fn finish(
+    file: &InputFile,
+    s: FileSummary,
+    detectors: &DetectorSet,
+    files: &mut Vec<FileEntry>,
+    skipped: &mut Vec<SkippedEntry>,
+    errors: &mut Vec<ErrorEntry>,
+    progress: &Progress,
+) {
+    progress.advance(file.size);
+    if let Some(reason) = s.skipped {
+        skipped.push(SkippedEntry {
+            path: file.display.clone(),
+            size: file.size,
+            reason,
+        });
+        return;
+    }
+    if let Some(error) = s.error {
+        errors.push(ErrorEntry {
+            path: file.display.clone(),
+            error,
+        });
+    }
+    let Some(format) = s.format else { return };
+    let mut by_detector = BTreeMap::new();
+    let mut by_category = BTreeMap::new();
+    let mut sensitivity = None;
+    for (d, &n) in s.by_detector.iter().enumerate() {
+        if n == 0 {
+            continue;
+        }
+        let det = &detectors.detectors()[d];
+        by_detector.insert(det.id.clone(), n);
+        *by_category.entry(det.category.as_str().to_string()).or_default() += n;
+        if sensitivity != Some(Sensitivity::Sensitive) {
+            sensitivity = Some(det.sensitivity);
+        }
+    }
+    files.push(FileEntry {
+        path: file.display.clone(),
+        size: file.size,
+        modified: file.modified.map(inventory::rfc3339),
+        format: format.to_string(),
+        encoding: s.encoding.map(str::to_string),
+        findings: s.by_detector.iter().sum(),
+        by_detector,
+        by_category,
+        sensitivity,
+        columns: s.columns,
+    });
+}
+
+/// Per-column counts in one file.
+struct ColumnState {
+    table: Option<String>,
+    name: Arc<str>,
+    cue: Option<Cue>,
+    rows: u64,
+    /// Per detector: validated values (any confidence), shape matches that failed
+    /// validation, values reported.
+    valid: Vec<u64>,
+    rejected: Vec<u64>,
+    reported: Vec<u64>,
+}
+
+/// A worker: everything one thread needs to scan files, reused across files.
+struct Worker<'a> {
+    detectors: &'a DetectorSet,
+    min_confidence: f32,
+    chunk: usize,
+    scratch: Scratch,
+    hits: Vec<Hit>,
+    rejected: Vec<u32>,
+    // Per-file state.
+    found: Vec<Found>,
+    found_column: Vec<u32>,
+    columns: Vec<ColumnState>,
+    slots: HashMap<(Option<String>, String), u32>,
+    cell_slots: Vec<u32>,
+    by_detector: Vec<u64>,
+}
+
+/// `found_column` value of findings outside any column.
+const NO_COLUMN: u32 = u32::MAX;
+
+impl<'a> Worker<'a> {
+    fn new(detectors: &'a DetectorSet, config: &ScanConfig) -> Self {
+        let n = detectors.detectors().len();
+        Worker {
+            detectors,
+            min_confidence: config.min_confidence,
+            chunk: config.chunk,
+            scratch: Scratch::default(),
+            hits: Vec::new(),
+            rejected: vec![0; n],
+            found: Vec::new(),
+            found_column: Vec::new(),
+            columns: Vec::new(),
+            slots: HashMap::new(),
+            cell_slots: Vec::new(),
+            by_detector: vec![0; n],
+        }
+    }
+
+    fn scan_file(&mut self, file: &InputFile, send: &mut dyn FnMut(Vec<Found>)) -> FileSummary {
+        self.found.clear();
+        self.found_column.clear();
+        self.columns.clear();
+        self.slots.clear();
+        self.cell_slots.clear();
+        self.by_detector.iter_mut().for_each(|n| *n = 0);
+        let mut summary = FileSummary::default();
+        let mut handle = match std::fs::File::open(&file.path) {
+            Ok(h) => h,
+            Err(e) => {
+                summary.error = Some(format!("cannot open: {e}"));
+                return summary;
+            }
+        };
+        let head = match source::read_head(&mut handle) {
+            Ok(h) => h,
+            Err(e) => {
+                summary.error = Some(source::io_message(&e));
+                return summary;
+            }
+        };
+        let format = match source::claim(&file.path, &head) {
+            Claim::Read(f) => f,
+            Claim::Skip(reason) => {
+                summary.skipped = Some(reason);
+                return summary;
+            }
+        };
+        summary.format = Some(format.name());
+        let result = source::read(format, head, handle, self.chunk, &mut |record| {
+            self.on_record(record, send);
+        });
+        self.flush(send, true);
+        match result {
+            Ok(facts) => {
+                summary.encoding = facts.encoding;
+                let mut problems = facts.warnings;
+                if facts.lossy {
+                    problems.push("some bytes are not valid in the detected encoding (replaced)".into());
+                }
+                if !problems.is_empty() {
+                    summary.error = Some(problems.join("; "));
+                }
+            }
+            Err(e) => summary.error = Some(e),
+        }
+        summary.by_detector = self.by_detector.clone();
+        summary.columns = self.column_entries();
+        summary
+    }
+
+    fn column_slot(&mut self, table: Option<&str>, name: &str, shared: Option<&Arc<str>>) -> u32 {
+        let key = (table.map(str::to_string), name.to_string());
+        if let Some(&slot) = self.slots.get(&key) {
+            return slot;
+        }
+        let n = self.detectors.detectors().len();
+        let slot = self.columns.len() as u32;
+        self.columns.push(ColumnState {
+            table: key.0.clone(),
+            name: shared.cloned().unwrap_or_else(|| Arc::from(name)),
+            cue: self.detectors.header_cue(name),
+            rows: 0,
+            valid: vec![0; n],
+            rejected: vec![0; n],
+            reported: vec![0; n],
+        });
+        self.slots.insert(key, slot);
+        slot
+    }
+
+    fn on_record(&mut self, record: Record<'_>, send: &mut dyn FnMut(Vec<Found>)) {
+        let slot = match record.origin {
+            Origin::Text { .. } => NO_COLUMN,
+            Origin::Cell { index, column, .. } => {
+                if index >= self.cell_slots.len() {
+                    self.cell_slots.resize(index + 1, NO_COLUMN);
+                }
+                if self.cell_slots[index] == NO_COLUMN {
+                    self.cell_slots[index] = self.column_slot(None, column, Some(column));
+                }
+                self.cell_slots[index]
+            }
+            Origin::Json { key: Some(key), .. } => self.column_slot(None, key, None),
+            Origin::Json { key: None, .. } => NO_COLUMN,
+            Origin::Table { table, column, .. } => self.column_slot(Some(table), column, None),
+        };
+        let cue = if slot == NO_COLUMN {
+            None
+        } else {
+            self.columns[slot as usize].rows += 1;
+            self.columns[slot as usize].cue
+        };
+        self.hits.clear();
+        self.rejected.iter_mut().for_each(|n| *n = 0);
+        self.detectors
+            .scan(record.text, cue, &mut self.scratch, &mut self.hits, &mut self.rejected);
+        if slot != NO_COLUMN {
+            let col = &mut self.columns[slot as usize];
+            for (d, &n) in self.rejected.iter().enumerate() {
+                col.rejected[d] += u64::from(n);
+            }
+            for h in &self.hits {
+                col.valid[h.detector] += 1;
+            }
+        }
+        let mut cursor = TextCursor::default();
+        for hit in self.hits.drain(..) {
+            if hit.confidence < self.min_confidence {
+                continue;
+            }
+            let location = match record.origin {
+                Origin::Text { offset, line } => cursor.locate(record.text, hit.start, offset, line),
+                Origin::Cell { row, column, .. } => Location::Row {
+                    row,
+                    column: column.clone(),
+                },
+                Origin::Json { pointer, line, .. } => Location::Pointer {
+                    pointer: pointer.to_string(),
+                    line,
+                },
+                Origin::Table { table, row, column } => Location::Table {
+                    table: table.to_string(),
+                    row,
+                    column: column.to_string(),
+                },
+            };
+            self.found.push(Found {
+                detector: hit.detector,
+                confidence: (hit.confidence * 100.0).round() / 100.0,
+                location,
+                value: hit.value,
+            });
+            self.found_column.push(slot);
+        }
+        if self.found.len() >= BATCH {
+            self.flush(send, false);
+        }
+    }
+
+    /// Applies the column rule and hands the batch over.
+    fn flush(&mut self, send: &mut dyn FnMut(Vec<Found>), _last: bool) {
+        if self.found.is_empty() {
+            return;
+        }
+        let mut batch = Vec::with_capacity(self.found.len());
+        for (f, &slot) in self.found.drain(..).zip(&self.found_column) {
+            if slot != NO_COLUMN {
+                let col = &mut self.columns[slot as usize];
+                if look_alike_column(col, f.detector) {
+                    continue;
+                }
+                col.reported[f.detector] += 1;
+            }
+            self.by_detector[f.detector] += 1;
+            batch.push(f);
+        }
+        self.found_column.clear();
+        if !batch.is_empty() {
+            send(batch);
+        }
+    }
+
+    fn column_entries(&self) -> Vec<ColumnEntry> {
+        let mut out = Vec::new();
+        for col in &self.columns {
+            for (d, &hits) in col.reported.iter().enumerate() {
+                if hits == 0 {
+                    continue;
+                }
+                out.push(ColumnEntry {
+                    name: col.name.to_string(),
+                    table: col.table.clone(),
+                    detector: self.detectors.detectors()[d].id.clone(),
+                    hits,
+                    rows: col.rows,
+                    share: (hits as f64 / col.rows.max(1) as f64 * 1000.0).round() / 1000.0,
+                });
+            }
+        }
+        out
+    }
+}
+
+/// A column whose header does not name the detector and where most candidates of the
+/// detector's shape fail validation holds look-alikes (serials, codes): its few valid
+/// values are coincidences.
+fn look_alike_column(col: &ColumnState, d: usize) -> bool {
+    if col.cue.is_some_and(|c| c.names(d)) {
+        return false;
+    }
+    let total = col.valid[d] + col.rejected[d];
+    total >= COLUMN_EVIDENCE && col.valid[d] * 2 < total
+}
+
+/// Turns byte offsets in a text record into lines and character columns, walking forward.
+#[derive(Default)]
+struct TextCursor {
+    pos: usize,
+    lines: u64,
+    line_start: usize,
+    col_pos: usize,
+    col_chars: u64,
+}
+
+impl TextCursor {
+    fn locate(&mut self, text: &str, at: usize, base_offset: u64, base_line: u64) -> Location {
+        let bytes = text.as_bytes();
+        if at < self.pos {
+            *self = TextCursor::default();
+        }
+        for nl in memchr::memchr_iter(b'\n', &bytes[self.pos..at]) {
+            self.lines += 1;
+            self.line_start = self.pos + nl + 1;
+        }
+        self.pos = at;
+        if self.col_pos < self.line_start {
+            self.col_pos = self.line_start;
+            self.col_chars = 0;
+        }
+        self.col_chars += bytes[self.col_pos..at].iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u64;
+        self.col_pos = at;
+        Location::Text {
+            line: base_line + self.lines,
+            column: self.col_chars + 1,
+            offset: base_offset + at as u64,
+        }
+    }
+}
+
+/// Category of a detector index (for summaries).
+pub fn category_of(detectors: &DetectorSet, d: usize) -> Category {
+    detectors.detectors()[d].category
+}

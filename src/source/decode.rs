@@ -1,0 +1,253 @@
+//! Reading a file as UTF-8 text, in bounded chunks, whatever it was saved as.
+//!
+//! Order of evidence: a BOM (UTF-8, UTF-16LE/BE); else strict UTF-8 on the first 64 KiB;
+//! else GB18030 (a superset of GBK, which Excel in China uses for CSV by default). Bytes that
+//! still do not decode become U+FFFD and the file is marked as lossy. Memory stays at about
+//! two chunks whatever the file size: a 3 GiB single-line file is cut at chunk boundaries.
+
+use encoding_rs::{Encoding, GB18030, UTF_16BE, UTF_16LE, UTF_8};
+use encoding_rs_io::{DecodeReaderBytes, DecodeReaderBytesBuilder};
+use std::io::{self, Read};
+
+/// Default size of one chunk of decoded text.
+pub const CHUNK: usize = 8 << 20;
+
+/// How much of the file decides the encoding.
+const SNIFF: usize = 64 << 10;
+
+/// A chunk of decoded text never ends inside a line unless the line is longer than this
+/// (then it is cut, and a value spanning the cut may be missed).
+const MAX_CARRY: usize = CHUNK;
+
+/// Streams a file as UTF-8 chunks that end at a line break where possible.
+pub struct TextReader<R: Read> {
+    inner: DecodeReaderBytes<R, Vec<u8>>,
+    buf: Vec<u8>,
+    /// Bytes of `buf` already handed out.
+    consumed: usize,
+    chunk: usize,
+    eof: bool,
+    /// Byte offset (in decoded text) of `buf[0]`.
+    base: u64,
+    encoding: &'static str,
+    lossy: bool,
+}
+
+/// One decoded chunk.
+pub struct Chunk<'a> {
+    pub text: &'a str,
+    /// Byte offset of `text` in the decoded file.
+    pub offset: u64,
+}
+
+/// Picks the encoding from the first bytes.
+pub fn sniff_encoding(head: &[u8]) -> &'static Encoding {
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        UTF_8
+    } else if head.starts_with(&[0xFF, 0xFE]) {
+        UTF_16LE
+    } else if head.starts_with(&[0xFE, 0xFF]) {
+        UTF_16BE
+    } else if valid_utf8_prefix(head) {
+        UTF_8
+    } else {
+        GB18030
+    }
+}
+
+/// Valid UTF-8, allowing a character cut off at the end of the sample.
+fn valid_utf8_prefix(head: &[u8]) -> bool {
+    match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none() && head.len() - e.valid_up_to() < 4,
+    }
+}
+
+/// Picks the encoding from `head` (the first bytes of the stream, already read by the caller
+/// to sniff the format) and returns a reader of UTF-8 over `head` followed by `rest`, with the
+/// encoding's display name ("UTF-8", "UTF-8 (BOM)", "GB18030", "UTF-16LE (BOM)").
+pub fn decoded<R: Read>(head: Vec<u8>, rest: R) -> (DecodeReaderBytes<Head<R>, Vec<u8>>, &'static str) {
+    let sample = &head[..head.len().min(SNIFF)];
+    let encoding = sniff_encoding(sample);
+    let name = if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        "UTF-8 (BOM)"
+    } else if encoding == UTF_16LE {
+        "UTF-16LE (BOM)"
+    } else if encoding == UTF_16BE {
+        "UTF-16BE (BOM)"
+    } else if encoding == GB18030 {
+        "GB18030"
+    } else {
+        "UTF-8"
+    };
+    let reader = DecodeReaderBytesBuilder::new()
+        .encoding(if encoding == UTF_8 { None } else { Some(encoding) })
+        .bom_override(true)
+        .strip_bom(true)
+        .utf8_passthru(true)
+        .build(io::Cursor::new(head).chain(rest));
+    (reader, name)
+}
+
+/// The stream a decoder reads: the sniffed head, then the rest of the file.
+pub type Head<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
+
+impl<R: Read> TextReader<Head<R>> {
+    /// Chunks of at most about `chunk` bytes over `head` followed by `rest`.
+    pub fn new(head: Vec<u8>, rest: R, chunk: usize) -> Self {
+        let (inner, encoding) = decoded(head, rest);
+        TextReader {
+            inner,
+            buf: Vec::with_capacity(chunk.min(CHUNK) + 4096),
+            consumed: 0,
+            chunk: chunk.max(16),
+            eof: false,
+            base: 0,
+            encoding,
+            lossy: false,
+        }
+    }
+}
+
+impl<R: Read> TextReader<R> {
+    /// The encoding the file was read as ("UTF-8", "UTF-8 (BOM)", "GB18030", ...).
+    pub fn encoding(&self) -> &'static str {
+        self.encoding
+    }
+
+    /// Whether undecodable bytes were replaced by U+FFFD.
+    pub fn lossy(&self) -> bool {
+        self.lossy
+    }
+
+    /// The next chunk, or None at the end.
+    pub fn next_chunk(&mut self) -> io::Result<Option<Chunk<'_>>> {
+        // Drop what was handed out last time, keep the carried-over tail.
+        if self.consumed > 0 {
+            self.buf.drain(..self.consumed);
+            self.base += self.consumed as u64;
+            self.consumed = 0;
+        }
+        while !self.eof && self.buf.len() < self.chunk {
+            let start = self.buf.len();
+            self.buf.resize(self.chunk, 0);
+            let n = loop {
+                match self.inner.read(&mut self.buf[start..]) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        self.buf.truncate(start);
+                        return Err(e);
+                    }
+                }
+            };
+            self.buf.truncate(start + n);
+            if n == 0 {
+                self.eof = true;
+            }
+        }
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        let mut end = self.buf.len();
+        if !self.eof {
+            // End at the last line break; without one, at a character boundary.
+            match memchr::memrchr(b'\n', &self.buf[..end]) {
+                Some(nl) if self.buf.len() - nl <= MAX_CARRY => end = nl + 1,
+                _ => {
+                    while end > 0 && (self.buf[end - 1] & 0xC0) == 0x80 {
+                        end -= 1;
+                    }
+                    if end > 0 && self.buf[end - 1] >= 0xC0 {
+                        end -= 1;
+                    }
+                    if end == 0 {
+                        end = self.buf.len();
+                    }
+                }
+            }
+        }
+        if simdutf8::basic::from_utf8(&self.buf[..end]).is_err() {
+            // Invalid bytes in a file that looked like UTF-8: replace them in place, keeping
+            // the chunk's length so offsets stay meaningful for the rest of the chunk.
+            let fixed = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+            self.lossy = true;
+            let tail = self.buf.split_off(end);
+            self.buf = fixed.into_bytes();
+            end = self.buf.len();
+            self.buf.extend_from_slice(&tail);
+        }
+        self.consumed = end;
+        // SAFETY-free: validated (or rebuilt from a lossy conversion) just above.
+        let text = std::str::from_utf8(&self.buf[..end]).expect("validated UTF-8");
+        Ok(Some(Chunk {
+            text,
+            offset: self.base,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(bytes: &[u8], chunk: usize) -> (Vec<(String, u64)>, &'static str, bool) {
+        let head = bytes[..bytes.len().min(16)].to_vec();
+        let rest = io::Cursor::new(bytes[head.len()..].to_vec());
+        let mut r = TextReader::new(head, rest, chunk);
+        let mut out = Vec::new();
+        while let Some(c) = r.next_chunk().unwrap() {
+            out.push((c.text.to_owned(), c.offset));
+        }
+        (out, r.encoding(), r.lossy())
+    }
+
+    #[test]
+    fn utf8_chunks_end_at_line_breaks() {
+        let text = "第一行 13812345678\n第二行\n第三行 end";
+        let (c, enc, lossy) = chunks(text.as_bytes(), 32);
+        assert_eq!(enc, "UTF-8");
+        assert!(!lossy);
+        assert_eq!(c.iter().map(|x| x.0.as_str()).collect::<String>(), text);
+        for (t, _) in &c[..c.len() - 1] {
+            assert!(t.ends_with('\n'), "{t:?}");
+        }
+        let mut expect = 0;
+        for (t, off) in &c {
+            assert_eq!(*off, expect);
+            expect += t.len() as u64;
+        }
+    }
+
+    #[test]
+    fn gb18030_and_utf16() {
+        let (gbk, _, _) = GB18030.encode("收货人电话,13812345678\n");
+        let (c, enc, _) = chunks(&gbk, 1024);
+        assert_eq!(enc, "GB18030");
+        assert_eq!(c[0].0, "收货人电话,13812345678\n");
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in "手机 13812345678".encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        let (c, enc, _) = chunks(&utf16, 1024);
+        assert_eq!(enc, "UTF-16LE (BOM)");
+        assert_eq!(c[0].0, "手机 13812345678");
+    }
+
+    #[test]
+    fn huge_line_is_cut_at_char_boundaries() {
+        let line = "电话".repeat(1000);
+        let (c, _, _) = chunks(line.as_bytes(), 100);
+        assert!(c.len() > 10);
+        assert_eq!(c.iter().map(|x| x.0.as_str()).collect::<String>(), line);
+    }
+
+    #[test]
+    fn invalid_utf8_after_the_sniffed_head_is_replaced() {
+        let mut bytes = "a".repeat(100).into_bytes();
+        bytes.extend_from_slice(b"\n\xff\xfe 13812345678\n");
+        let (c, _, lossy) = chunks(&bytes, 1 << 20);
+        assert!(lossy);
+        assert!(c.iter().any(|x| x.0.contains("13812345678")));
+    }
+}

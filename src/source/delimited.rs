@@ -1,0 +1,245 @@
+//! Delimited files (CSV, TSV, semicolon, pipe): every cell is a record located by data row
+//! and column header.
+//!
+//! The delimiter is sniffed from the first lines; the first row is a header when it reads
+//! like labels (no long digit runs, mostly non-numeric). Quoting, embedded delimiters and
+//! multi-line fields are the `csv` crate's job. Rows of uneven length are accepted.
+
+use super::{io_message, FileFacts, Origin, Record, TextReader};
+use std::io::Read;
+use std::sync::Arc;
+
+/// Candidate delimiters, in order of preference on a tie.
+const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
+
+/// Picks the delimiter that splits the first lines most consistently.
+pub fn sniff_delimiter(sample: &str) -> u8 {
+    let lines: Vec<&str> = sample.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
+    let lines = if lines.len() > 1 && !sample.ends_with('\n') {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
+    let mut best = (b',', 0usize, 0usize);
+    for &d in &DELIMITERS {
+        let counts: Vec<usize> = lines.iter().map(|l| count_unquoted(l, d)).collect();
+        let Some(&first) = counts.first() else { continue };
+        if first == 0 {
+            continue;
+        }
+        let consistent = counts.iter().filter(|&&c| c == first).count();
+        if (consistent, first) > (best.1, best.2) {
+            best = (d, consistent, first);
+        }
+    }
+    best.0
+}
+
+fn count_unquoted(line: &str, d: u8) -> usize {
+    let mut quoted = false;
+    line.bytes()
+        .filter(|&b| {
+            if b == b'"' {
+                quoted = !quoted;
+            }
+            b == d && !quoted
+        })
+        .count()
+}
+
+/// A first row reads as a header when no cell holds a long digit run and most non-empty
+/// cells are not numbers.
+fn looks_like_header(fields: &[&str]) -> bool {
+    let non_empty: Vec<&&str> = fields.iter().filter(|f| !f.trim().is_empty()).collect();
+    if non_empty.is_empty() {
+        return false;
+    }
+    let long_digits = |f: &str| {
+        let mut run = 0;
+        f.bytes().any(|b| {
+            run = if b.is_ascii_digit() { run + 1 } else { 0 };
+            run >= 7
+        })
+    };
+    if non_empty.iter().any(|f| long_digits(f)) {
+        return false;
+    }
+    let numeric = non_empty
+        .iter()
+        .filter(|f| f.trim().parse::<f64>().is_ok())
+        .count();
+    numeric * 2 < non_empty.len()
+}
+
+/// Column names: the header cell, or the 1-based index where a header cell is empty.
+fn column_names(header: Option<&[&str]>, width: usize) -> Vec<Arc<str>> {
+    (0..width)
+        .map(|i| {
+            match header.and_then(|h| h.get(i)).map(|s| s.trim().trim_start_matches('\u{feff}')) {
+                Some(name) if !name.is_empty() => Arc::from(name),
+                _ => Arc::from((i + 1).to_string()),
+            }
+        })
+        .collect()
+}
+
+/// Reads `reader` as a delimited file.
+pub fn read<R: Read>(mut reader: TextReader<R>, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, String> {
+    // The csv crate pulls bytes; feed it the decoded chunks.
+    let mut first = true;
+    let mut pending: Vec<u8> = Vec::new();
+    let mut state = TableState::default();
+    let mut parser = csv_core::ReaderBuilder::new().build();
+    let mut facts = FileFacts::default();
+    loop {
+        let chunk = reader.next_chunk().map_err(|e| io_message(&e))?;
+        let Some(chunk) = chunk else { break };
+        if first {
+            let end = (0..=chunk.text.len().min(16 << 10)).rev().find(|&i| chunk.text.is_char_boundary(i)).unwrap_or(0);
+            let delimiter = sniff_delimiter(&chunk.text[..end]);
+            parser = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+            first = false;
+        }
+        pending.extend_from_slice(chunk.text.as_bytes());
+        let used = state.parse(&mut parser, &pending, false, emit);
+        pending.drain(..used);
+    }
+    state.parse(&mut parser, &pending, true, emit);
+    facts.encoding = Some(reader.encoding());
+    facts.lossy = reader.lossy();
+    Ok(facts)
+}
+
+/// Row assembly over `csv_core`, which parses from borrowed input without copying it twice.
+#[derive(Default)]
+struct TableState {
+    fields: Vec<u8>,
+    ends: Vec<usize>,
+    columns: Option<Vec<Arc<str>>>,
+    row: u64,
+}
+
+impl TableState {
+    /// Parses complete records from `input`; returns how many bytes were consumed. At
+    /// `eof`, the final partial record is flushed.
+    fn parse(
+        &mut self,
+        parser: &mut csv_core::Reader,
+        input: &[u8],
+        eof: bool,
+        emit: &mut dyn FnMut(Record<'_>),
+    ) -> usize {
+        use csv_core::ReadRecordResult as R;
+        let mut pos = 0;
+        let mut out = [0u8; 16 << 10];
+        let mut ends = [0usize; 256];
+        loop {
+            let slice = &input[pos..];
+            if slice.is_empty() && !eof {
+                break;
+            }
+            let (res, nin, nout, nend) = parser.read_record(slice, &mut out, &mut ends);
+            pos += nin;
+            self.fields.extend_from_slice(&out[..nout]);
+            // csv_core's field ends count from the start of the record, across calls.
+            self.ends.extend_from_slice(&ends[..nend]);
+            match res {
+                R::InputEmpty if !eof => break,
+                R::InputEmpty | R::OutputFull | R::OutputEndsFull => {}
+                R::Record => {
+                    let fields = std::mem::take(&mut self.fields);
+                    self.finish_row(&fields, emit);
+                    self.fields = fields;
+                    self.fields.clear();
+                    self.ends.clear();
+                }
+                R::End => break,
+            }
+        }
+        pos
+    }
+
+    fn finish_row(&mut self, bytes: &[u8], emit: &mut dyn FnMut(Record<'_>)) {
+        let mut cells: Vec<&str> = Vec::with_capacity(self.ends.len());
+        let mut start = 0;
+        for &end in &self.ends {
+            // Chunks are valid UTF-8 and csv_core only removes ASCII quotes.
+            cells.push(std::str::from_utf8(&bytes[start..end]).unwrap_or(""));
+            start = end;
+        }
+        if cells.len() == 1 && cells[0].is_empty() {
+            return; // blank line
+        }
+        if self.columns.is_none() {
+            if looks_like_header(&cells) {
+                self.columns = Some(column_names(Some(&cells), cells.len()));
+                return;
+            }
+            self.columns = Some(column_names(None, cells.len()));
+        }
+        let columns = self.columns.as_mut().expect("set above");
+        if columns.len() < cells.len() {
+            let extra = column_names(None, cells.len());
+            columns.extend(extra.into_iter().skip(columns.len()));
+        }
+        self.row += 1;
+        for (index, cell) in cells.iter().enumerate() {
+            if cell.is_empty() {
+                continue;
+            }
+            emit(Record {
+                text: cell,
+                origin: Origin::Cell {
+                    row: self.row,
+                    index,
+                    column: &columns[index],
+                },
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cells(text: &str, chunk: usize) -> Vec<(u64, String, String)> {
+        let bytes = text.as_bytes().to_vec();
+        let reader = TextReader::new(Vec::new(), std::io::Cursor::new(bytes), chunk);
+        let mut out = Vec::new();
+        read(reader, &mut |r| {
+            if let Origin::Cell { row, column, .. } = r.origin {
+                out.push((row, column.to_string(), r.text.to_string()));
+            }
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn sniffs_delimiters() {
+        assert_eq!(sniff_delimiter("a,b,c\n1,2,3\n"), b',');
+        assert_eq!(sniff_delimiter("a\tb\tc\n1\t2,5\t3\n"), b'\t');
+        assert_eq!(sniff_delimiter("a;b;c\n1;2;3\n"), b';');
+        assert_eq!(sniff_delimiter("a|b\n1|2\n"), b'|');
+        assert_eq!(sniff_delimiter("\"x,y\";b\n\"1,2\";3\n"), b';');
+    }
+
+    #[test]
+    fn header_rows_and_quoted_multiline_fields() {
+        let t = "姓名,手机号,备注\n张三,13812345678,\"第一行\n第二行, 还有\"\n李四,13912345678,\n";
+        let c = cells(t, 1 << 20);
+        assert_eq!(c[1], (1, "手机号".into(), "13812345678".into()));
+        assert_eq!(c[2], (1, "备注".into(), "第一行\n第二行, 还有".into()));
+        assert_eq!(c[4], (2, "手机号".into(), "13912345678".into()));
+        // Identical whatever the chunk size.
+        assert_eq!(cells(t, 16), c);
+    }
+
+    #[test]
+    fn headerless_files_use_column_numbers() {
+        let c = cells("13812345678,110105194912310021\n13912345678,x", 1 << 20);
+        assert_eq!(c[0], (1, "1".into(), "13812345678".into()));
+        assert_eq!(c[3], (2, "2".into(), "x".into()));
+    }
+}

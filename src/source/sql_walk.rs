@@ -1,0 +1,2040 @@
+//! Incremental walk over SQL dump text (mysqldump / MariaDB dump and pg_dump
+//! plain format) that reports every literal value of the dumped data together
+//! with its table, 1-based row and column, so detectors can say
+//! "`customer.id_card`, row 17" instead of "byte 3 MB of one giant line".
+//!
+//! The caller feeds decoded UTF-8 chunks in order, cut anywhere at char
+//! boundaries; the events do not depend on where the cuts fall (text
+//! passthrough may arrive in different pieces, values never do). Understood
+//! are:
+//! - `INSERT [IGNORE] INTO t [(cols)] VALUES (...),(...);`, `REPLACE INTO`,
+//!   pg `--inserts` / `--column-inserts`, tuples of any size on one line;
+//! - pg `COPY t (cols) FROM stdin;` text-format blocks up to the `\.` line;
+//! - `CREATE TABLE` column lists, which name the columns of later INSERTs
+//!   without a column list (matched by position).
+//!
+//! Everything else (comments, `SET`, `LOCK TABLES`, `ALTER`, other `CREATE`
+//! statements, unknown SQL, the tail of an INSERT after its tuples such as
+//! `ON DUPLICATE KEY UPDATE`) is passed through as [`SqlText`] so the caller
+//! can scan it as plain text. `CREATE TABLE` statements are both parsed and
+//! passed through. The syntax of understood statements (`INSERT INTO t
+//! VALUES`, `COPY ... FROM stdin;`) is not emitted.
+//!
+//! Memory is O(longest value), capped at [`MAX_VALUE_BYTES`], plus a statement
+//! head of at most 64 KiB and the column names of the tables seen: values that
+//! lie inside one chunk and need no unescaping are handed out as slices of
+//! the chunk; only escaped values and values cut by a chunk boundary are
+//! copied. A value longer than the cap is delivered as several consecutive
+//! [`SqlValue`]s for the same cell (see [`MAX_VALUE_BYTES`]).
+//!
+//! What it deliberately does not do:
+//! - execute SQL or check values against column types: it only tokenizes, so
+//!   `'abc'` in an `int` column is reported as `abc`;
+//! - emit `NULL`/`\N`, empty strings, binary literals (`_binary'..'`,
+//!   `X'..'`, `B'..'`, `0x..`, `0b..`) or `::type` casts: none is text a
+//!   person could be identified by, and hex blobs would flood the detectors
+//!   with digit runs (they are still parsed, so the walk stays in sync);
+//! - evaluate expressions: in a value like `CONCAT('a','b')` every literal is
+//!   reported separately under the same cell, bare words included;
+//! - resolve octal/hex/unicode escapes (`\101`, `\x41`, `\u0041`) in pg
+//!   `E'..'` strings and COPY data: they are kept verbatim, because decoding
+//!   them could produce invalid UTF-8 and pg_dump never writes them for text;
+//! - parse CSV/binary COPY (`COPY .. FROM stdin WITH (FORMAT csv)`): such
+//!   blocks are passed through line by line as text, rows counted by line;
+//! - distinguish schemas: `a.t` and `b.t` share the table name `t`, because
+//!   the inventory reports tables by name and dumps rarely repeat names.
+//!
+//! Dialect: MySQL is assumed (backslash escapes in strings) until a
+//! `-- PostgreSQL database dump` comment, a `SET standard_conforming_strings`
+//! or a `COPY ... FROM stdin` says otherwise; pg then reads `'..'` without
+//! backslash escapes (unless `standard_conforming_strings = off`) and knows
+//! `$tag$` quoting.
+
+use memchr::{memchr, memchr2, memchr3, memmem};
+use std::collections::HashMap;
+
+/// Longest decoded text delivered in one [`SqlValue`]. A longer value is split
+/// at char boundaries into pieces of at most this size, delivered in order with
+/// the same table/row/column; piece k's offset is the value's offset plus the
+/// decoded bytes of the pieces before it (exact when the value has no
+/// escapes). Split points depend only on the value, never on chunking.
+pub const MAX_VALUE_BYTES: usize = 1 << 20;
+
+/// Statement heads are buffered until they can be classified; a head longer
+/// than this is treated as unknown SQL and passed through as text.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Classification re-reads the head at every top-level `(`; real heads need at
+/// most three reads, so more means garbage and quadratic work.
+const MAX_CLASSIFY_RUNS: u32 = 8;
+/// Positional column names ("1", "2", ...) are cached up to this count; MySQL
+/// and pg cap tables at 4096 and 1600 columns, so beyond is garbage and the
+/// name is formatted per value instead of growing the cache.
+const MAX_CACHED_POSITIONS: usize = 4096;
+/// Bytes of each line comment kept to recognise dump headers.
+const PROBE_BYTES: usize = 48;
+/// Longer `$tag$` delimiters are not treated as dollar quotes.
+const MAX_DOLLAR_TAG: usize = 63;
+/// An introducer like `_utf8mb4` is short; a longer `_word` is just a word.
+const MAX_INTRODUCER: usize = 64;
+
+/// Where a value sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlValue<'a> {
+    /// Unquoted table name without schema (`public.members` -> `members`).
+    pub table: &'a str,
+    /// 1-based row within the table, counted across all INSERT statements and
+    /// COPY blocks of that table.
+    pub row: u64,
+    /// Column name from the INSERT/COPY column list or the earlier `CREATE
+    /// TABLE`, else the 1-based position as text (`"3"`).
+    pub column: &'a str,
+    /// The value with quotes removed and escapes resolved; unquoted tokens
+    /// (numbers, `true`) verbatim. Never empty.
+    pub text: &'a str,
+    /// Byte offset in the concatenated input of the value's first byte; for
+    /// quoted strings the opening quote (also after a prefix like `E` or
+    /// `_utf8mb4`).
+    pub offset: u64,
+}
+
+/// Text the walker did not understand as dump data (comments, `SET`, `CREATE`,
+/// unknown SQL). May arrive in several pieces; pieces never split a char.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqlText<'a> {
+    pub text: &'a str,
+    /// Byte offset of `text` in the concatenated input.
+    pub offset: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlEvent<'a> {
+    Value(SqlValue<'a>),
+    Text(SqlText<'a>),
+}
+
+/// Streaming SQL dump walker; see the module docs.
+#[derive(Debug)]
+pub struct SqlWalker {
+    /// Stream offset of the first byte of the chunk being fed.
+    base: u64,
+    mode: Mode,
+    lex: Lexer,
+    head: String,
+    head_off: u64,
+    head_runs: u32,
+    /// Set once the head is known to need its `;` (CREATE TABLE, COPY with
+    /// options), so a `(` no longer triggers classification.
+    head_wait_semi: bool,
+    probe: Vec<u8>,
+    probe_done: bool,
+    pg: bool,
+    /// pg `standard_conforming_strings`: `'..'` has no backslash escapes.
+    std_strings: bool,
+    scs_explicit: bool,
+    data: Data,
+    acc: Acc,
+    /// Paren depth inside the current tuple; 1 = the tuple itself.
+    depth: u32,
+    prefix: Prefix,
+    copy_raw: bool,
+}
+
+impl Default for SqlWalker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SqlWalker {
+    pub fn new() -> Self {
+        SqlWalker {
+            base: 0,
+            mode: Mode::Idle,
+            lex: Lexer::default(),
+            head: String::new(),
+            head_off: 0,
+            head_runs: 0,
+            head_wait_semi: false,
+            probe: Vec::with_capacity(PROBE_BYTES),
+            probe_done: true,
+            pg: false,
+            std_strings: false,
+            scs_explicit: false,
+            data: Data::default(),
+            acc: Acc::default(),
+            depth: 0,
+            prefix: Prefix::None,
+            copy_raw: false,
+        }
+    }
+
+    /// Feeds the next chunk. Calls `emit` for every complete value and for
+    /// passthrough text.
+    pub fn feed(&mut self, chunk: &str, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+        let n = chunk.len();
+        let mut i = 0;
+        let mut stalls = 0u32;
+        while i < n {
+            let at = i;
+            i = match self.mode {
+                Mode::Idle => self.run_idle(chunk, i, emit),
+                Mode::IdleDash(o) => self.run_idle_dash(chunk, i, o, emit),
+                Mode::IdleSlash(o) => self.run_idle_slash(chunk, i, o, emit),
+                Mode::LineComment => self.run_line(chunk, i, emit),
+                Mode::BlockComment { .. } => self.run_block(chunk, i, i, emit),
+                Mode::Head => self.run_head(chunk, i, emit),
+                Mode::Pass => self.run_pass(chunk, i, emit),
+                Mode::Tuples(_) => self.run_tuples(chunk, i, emit),
+                Mode::CopyPreamble => self.run_copy_preamble(chunk, i, emit),
+                Mode::Copy(_) => self.run_copy(chunk, i, emit),
+            };
+            // Every state consumes input or hands over to one that does; a
+            // cycle would be a bug, and hanging on a customer's file is worse
+            // than losing one char of structure, so resynchronise instead.
+            if i == at {
+                stalls += 1;
+                if stalls > 8 {
+                    let mut next = at + 1;
+                    while !chunk.is_char_boundary(next) {
+                        next += 1;
+                    }
+                    text(emit, chunk.get(at..next).unwrap_or(""), self.off(at));
+                    self.reset_to_idle();
+                    i = next;
+                    stalls = 0;
+                }
+            } else {
+                stalls = 0;
+            }
+        }
+        self.base += n as u64;
+    }
+
+    /// End of input: flushes a pending value or text and reports whether the
+    /// input ended inside a data statement, string, comment or COPY block.
+    /// An unknown statement without its final `;` is not an error (scripts
+    /// often omit it); an INSERT/COPY/CREATE without its end is.
+    pub fn finish(&mut self, emit: &mut dyn FnMut(SqlEvent<'_>)) -> Result<(), String> {
+        let mode = std::mem::replace(&mut self.mode, Mode::Idle);
+        let res = match mode {
+            Mode::Idle | Mode::LineComment => Ok(()),
+            Mode::IdleDash(o) => {
+                text(emit, "-", o);
+                Ok(())
+            }
+            Mode::IdleSlash(o) => {
+                text(emit, "/", o);
+                Ok(())
+            }
+            Mode::BlockComment { .. } => {
+                Err("truncated SQL dump: input ended inside a /* comment */".to_string())
+            }
+            Mode::Head => {
+                let head = std::mem::take(&mut self.head);
+                text(emit, &head, self.head_off);
+                if self.lex.in_literal() {
+                    Err(format!(
+                        "truncated SQL dump: input ended inside a quoted string or comment \
+                         in the statement at byte {} ({})",
+                        self.head_off,
+                        snippet(&head)
+                    ))
+                } else if is_data_head(&head) {
+                    Err(format!(
+                        "truncated SQL dump: input ended inside the statement at byte {} ({})",
+                        self.head_off,
+                        snippet(&head)
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            Mode::Pass => {
+                if self.lex.in_literal() {
+                    Err(format!(
+                        "truncated SQL dump: input ended inside a quoted string or comment \
+                         in the statement at byte {}",
+                        self.head_off
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+            Mode::Tuples(t) => {
+                let what = format!("INSERT INTO `{}`", self.data.table_name());
+                let row = self.data.row;
+                match t {
+                    Tup::Between => Err(format!(
+                        "truncated SQL dump: input ended after row {row} of {what} \
+                         without the closing `;`"
+                    )),
+                    Tup::In => Err(format!(
+                        "truncated SQL dump: input ended inside {what} (row {row})"
+                    )),
+                    Tup::Str { pending, .. } => {
+                        self.acc.finish("", &self.data, emit);
+                        if pending == Pend::Quote {
+                            Err(format!(
+                                "truncated SQL dump: input ended inside {what} (row {row})"
+                            ))
+                        } else {
+                            Err(format!(
+                                "truncated SQL dump: input ended inside a string in {what} \
+                                 (row {row})"
+                            ))
+                        }
+                    }
+                    Tup::Bare => {
+                        self.end_bare("", b' ', emit);
+                        Err(format!(
+                            "truncated SQL dump: input ended inside {what} (row {row})"
+                        ))
+                    }
+                }
+            }
+            Mode::CopyPreamble => Err(format!(
+                "truncated SQL dump: input ended at the start of COPY data for `{}`",
+                self.data.table_name()
+            )),
+            Mode::Copy(c) => {
+                let what = format!("COPY data for `{}`", self.data.table_name());
+                match c {
+                    // `\.` right at the end: the block is complete.
+                    Cp::BsDot(_) => Ok(()),
+                    Cp::Field { .. } => {
+                        self.end_field("", emit);
+                        Err(format!(
+                            "truncated SQL dump: input ended inside {what} (row {}) \
+                             before the `\\.` line",
+                            self.data.row
+                        ))
+                    }
+                    _ => Err(format!(
+                        "truncated SQL dump: input ended inside {what} after row {} \
+                         before the `\\.` line",
+                        self.data.row
+                    )),
+                }
+            }
+        };
+        self.reset_to_idle();
+        res
+    }
+
+    /// Rows seen per table in first-seen order; tables only defined by
+    /// `CREATE TABLE` are listed with 0 rows.
+    pub fn tables(&self) -> Vec<(String, u64)> {
+        self.data.tables.clone()
+    }
+
+    fn off(&self, i: usize) -> u64 {
+        self.base + i as u64
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect {
+            pg: self.pg,
+            backslash_single: !self.std_strings,
+        }
+    }
+
+    fn reset_to_idle(&mut self) {
+        self.mode = Mode::Idle;
+        self.acc.buf.clear();
+        self.head.clear();
+        self.lex.reset();
+    }
+
+    fn start_head(&mut self, off: u64) {
+        self.head.clear();
+        self.head_off = off;
+        self.head_runs = 0;
+        self.head_wait_semi = false;
+        self.lex.reset();
+        self.mode = Mode::Head;
+    }
+
+    fn start_line_comment(&mut self, probe: bool) {
+        self.probe.clear();
+        self.probe_done = !probe;
+        self.mode = Mode::LineComment;
+    }
+
+    // ---- between statements -------------------------------------------
+
+    fn run_idle(&mut self, s: &str, mut i: usize, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
+        let b = s.as_bytes();
+        let n = b.len();
+        while i < n && is_ws(b[i]) {
+            i += 1;
+        }
+        if i == n {
+            return n;
+        }
+        let off = self.off(i);
+        match b[i] {
+            b';' => i + 1,
+            c @ (b'-' | b'/') => {
+                if i + 1 == n {
+                    self.mode = if c == b'-' {
+                        Mode::IdleDash(off)
+                    } else {
+                        Mode::IdleSlash(off)
+                    };
+                    return n;
+                }
+                match (c, b[i + 1]) {
+                    (b'-', b'-') => {
+                        self.start_line_comment(true);
+                        i
+                    }
+                    (b'/', b'*') => {
+                        self.mode = Mode::BlockComment { star: false };
+                        self.run_block(s, i, i + 2, emit)
+                    }
+                    _ => {
+                        self.start_head(off);
+                        i
+                    }
+                }
+            }
+            // psql meta-commands (`\connect db`, `\restrict key`) are
+            // line-based; as a statement head they would swallow the next
+            // statement up to its `;`.
+            b'\\' => {
+                self.start_line_comment(false);
+                i
+            }
+            _ => {
+                self.start_head(off);
+                i
+            }
+        }
+    }
+
+    fn run_idle_dash(
+        &mut self,
+        s: &str,
+        i: usize,
+        o: u64,
+        emit: &mut dyn FnMut(SqlEvent<'_>),
+    ) -> usize {
+        if s.as_bytes()[i] == b'-' {
+            // The first dash ended the previous chunk; it goes out as its own
+            // piece now that we know it opened a comment.
+            text(emit, "-", o);
+            self.start_line_comment(true);
+            self.probe.push(b'-');
+        } else {
+            self.start_head(o);
+            self.head.push('-');
+            let d = self.dialect();
+            self.lex.run(b"-", true, d);
+        }
+        i
+    }
+
+    fn run_idle_slash(
+        &mut self,
+        s: &str,
+        i: usize,
+        o: u64,
+        emit: &mut dyn FnMut(SqlEvent<'_>),
+    ) -> usize {
+        if s.as_bytes()[i] == b'*' {
+            text(emit, "/", o);
+            self.mode = Mode::BlockComment { star: false };
+            self.run_block(s, i, i + 1, emit)
+        } else {
+            self.start_head(o);
+            self.head.push('/');
+            let d = self.dialect();
+            self.lex.run(b"/", true, d);
+            i
+        }
+    }
+
+    fn run_line(&mut self, s: &str, i: usize, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
+        let b = s.as_bytes();
+        let nl = memchr(b'\n', &b[i..]).map(|d| i + d);
+        let end = nl.unwrap_or(b.len());
+        if !self.probe_done {
+            let take = (PROBE_BYTES - self.probe.len()).min(end - i);
+            self.probe.extend_from_slice(&b[i..i + take]);
+            if self.probe.len() >= PROBE_BYTES || nl.is_some() {
+                self.probe_done = true;
+                self.check_probe();
+            }
+        }
+        text(emit, s.get(i..end).unwrap_or(""), self.off(i));
+        match nl {
+            Some(j) => {
+                self.mode = Mode::Idle;
+                j + 1
+            }
+            None => b.len(),
+        }
+    }
+
+    fn check_probe(&mut self) {
+        let p = &self.probe[..];
+        if p.starts_with(b"-- MySQL dump") || p.starts_with(b"-- MariaDB dump") {
+            self.pg = false;
+            self.std_strings = false;
+        } else if p.starts_with(b"-- PostgreSQL database") {
+            self.pg = true;
+            if !self.scs_explicit {
+                self.std_strings = true;
+            }
+        }
+    }
+
+    /// Block comment from `text_from`; `k` is where to look for the closing
+    /// `*/` (past the opening `/*`).
+    fn run_block(
+        &mut self,
+        s: &str,
+        text_from: usize,
+        mut k: usize,
+        emit: &mut dyn FnMut(SqlEvent<'_>),
+    ) -> usize {
+        let b = s.as_bytes();
+        let n = b.len();
+        let mut star = matches!(self.mode, Mode::BlockComment { star: true });
+        if star && k < n && b[k] == b'/' {
+            return self.close_block(s, text_from, k, emit);
+        }
+        star = false;
+        while k < n {
+            match memchr(b'*', &b[k..]) {
+                None => break,
+                Some(d) => {
+                    let j = k + d;
+                    if j + 1 == n {
+                        star = true;
+                        break;
+                    }
+                    if b[j + 1] == b'/' {
+                        return self.close_block(s, text_from, j + 1, emit);
+                    }
+                    k = j + 1;
+                }
+            }
+        }
+        text(emit, s.get(text_from..).unwrap_or(""), self.off(text_from));
+        self.mode = Mode::BlockComment { star };
+        n
+    }
+
+    fn close_block(
+        &mut self,
+        s: &str,
+        text_from: usize,
+        slash: usize,
+        emit: &mut dyn FnMut(SqlEvent<'_>),
+    ) -> usize {
+        text(
+            emit,
+            s.get(text_from..slash + 1).unwrap_or(""),
+            self.off(text_from),
+        );
+        self.mode = Mode::Idle;
+        slash + 1
+    }
+
+    // ---- statement heads ---------------------------------------------
+
+    fn run_head(&mut self, s: &str, i: usize, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
+        let b = s.as_bytes();
+        let n = b.len();
+        let room = MAX_HEAD_BYTES.saturating_sub(self.head.len());
+        let mut limit = n.min(i + room);
+        while !s.is_char_boundary(limit) {
+            limit -= 1;
+        }
+        let d = self.dialect();
+        match self.lex.run(&b[i..limit], !self.head_wait_semi, d) {
+            Some(k) => {
+                let end = i + k + 1;
+                self.head.push_str(s.get(i..end).unwrap_or(""));
+                self.decide(b[i + k] == b';', emit);
+                end
+            }
+            None => {
+                self.head.push_str(s.get(i..limit).unwrap_or(""));
+                if limit < n {
+                    self.head_unknown(false, emit);
+                }
+                limit
+            }
+        }
+    }
+
+    fn decide(&mut self, ended: bool, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+        self.head_runs += 1;
+        let class = if self.head_runs > MAX_CLASSIFY_RUNS {
+            Class::Unknown
+        } else {
+            classify(&self.head, ended, self.dialect())
+        };
+        match class {
+            Class::NeedMore => {}
+            Class::WaitSemi => self.head_wait_semi = true,
+            Class::Unknown => self.head_unknown(ended, emit),
+            Class::Set(on) => {
+                self.pg = true;
+                self.std_strings = on;
+                self.scs_explicit = true;
+                self.head_unknown(true, emit);
+            }
+            Class::Create { table, cols } => {
+                self.data.table_id(&table);
+                self.data.schemas.insert(table, cols);
+                self.head_unknown(true, emit);
+            }
+            Class::Insert { table, cols } => {
+                self.data.begin_statement(&table, cols);
+                self.depth = 1;
+                self.prefix = Prefix::None;
+                self.data.begin_row();
+                self.head.clear();
+                self.mode = Mode::Tuples(Tup::In);
+            }
+            Class::Copy { table, cols, raw } => {
+                self.pg = true;
+                if !self.scs_explicit {
+                    self.std_strings = true;
+                }
+                self.data.begin_statement(&table, cols);
+                self.copy_raw = raw;
+                self.head.clear();
+                self.mode = Mode::CopyPreamble;
+            }
+        }
+    }
+
+    /// Passes the buffered head through as text; the statement continues in
+    /// passthrough unless it already ended.
+    fn head_unknown(&mut self, ended: bool, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+        text(emit, &self.head, self.head_off);
+        self.head.clear();
+        self.mode = if ended { Mode::Idle } else { Mode::Pass };
+    }
+
+    fn run_pass(&mut self, s: &str, i: usize, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
+        let b = s.as_bytes();
+        let d = self.dialect();
+        match self.lex.run(&b[i..], false, d) {
+            Some(k) => {
+                let end = i + k + 1;
+                text(emit, s.get(i..end).unwrap_or(""), self.off(i));
+                self.mode = Mode::Idle;
+                end
+            }
+            None => {
+                text(emit, s.get(i..).unwrap_or(""), self.off(i));
+                b.len()
+            }
+        }
+    }
+
+    // ---- INSERT tuples -------------------------------------------------
+
+    fn run_tuples(&mut self, s: &str, mut i: usize, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
+        let b = s.as_bytes();
+        let n = b.len();
+        loop {
+            let tup = match self.mode {
+                Mode::Tuples(t) => t,
+                _ => return i,
+            };
+            match tup {
+                Tup::Between => {
+                    while i < n && (is_ws(b[i]) || b[i] == b',') {
+                        i += 1;
+                    }
+                    if i == n {
+                        return n;
+                    }
+                    match b[i] {
+                        b'(' => {
+                            self.data.begin_row();
+                            self.depth = 1;
+                            self.prefix = Prefix::None;
+                            self.mode = Mode::Tuples(Tup::In);
+                            i += 1;
+                        }
+                        b';' => {
+                            self.mode = Mode::Idle;
+                            return i + 1;
+                        }
+                        _ => {
+                            // `ON DUPLICATE KEY UPDATE`, `ON CONFLICT`,
+                            // `RETURNING`: not data, but may name things.
+                            self.lex.reset();
+                            self.head_off = self.off(i);
+                            self.mode = Mode::Pass;
+                            return i;
+                        }
+                    }
+                }
+                Tup::In => {
+                    while i < n && is_ws(b[i]) {
+                        i += 1;
+                    }
+                    if i == n {
+                        return n;
+                    }
+                    let c = b[i];
+                    match c {
+                        b'\'' | b'"' => {
+                            let (esc, discard) = self.string_kind(c);
+                            self.acc.start(self.off(i), discard, false);
+                            self.prefix = Prefix::None;
+                            self.mode = Mode::Tuples(Tup::Str {
+                                q: c,
+                                esc,
+                                pending: Pend::None,
+                            });
+                            i += 1;
+                        }
+                        b',' => {
+                            if self.depth == 1 {
+                                self.data.next_col();
+                            }
+                            self.prefix = Prefix::None;
+                            i += 1;
+                        }
+                        b'(' => {
+                            self.depth = self.depth.saturating_add(1);
+                            self.prefix = Prefix::None;
+                            i += 1;
+                        }
+                        b')' => {
+                            self.depth = self.depth.saturating_sub(1);
+                            self.prefix = Prefix::None;
+                            i += 1;
+                            if self.depth == 0 {
+                                self.mode = Mode::Tuples(Tup::Between);
+                            }
+                        }
+                        b';' => {
+                            // Malformed tuple; resynchronise on the `;`.
+                            self.mode = Mode::Idle;
+                            return i + 1;
+                        }
+                        _ => {
+                            self.acc.start(self.off(i), false, true);
+                            self.mode = Mode::Tuples(Tup::Bare);
+                        }
+                    }
+                }
+                Tup::Str { q, esc, pending } => {
+                    if i == n {
+                        return n;
+                    }
+                    i = self.scan_str(s, i, q, esc, pending, emit);
+                }
+                Tup::Bare => {
+                    if i == n {
+                        return n;
+                    }
+                    i = self.scan_bare(s, i, emit);
+                }
+            }
+        }
+    }
+
+    fn string_kind(&self, q: u8) -> (Esc, bool) {
+        let discard = self.prefix == Prefix::Binary;
+        let esc = if q == b'\'' {
+            if self.prefix == Prefix::E {
+                Esc::PgE
+            } else if self.std_strings {
+                Esc::None
+            } else {
+                Esc::MySql
+            }
+        } else if self.pg {
+            Esc::None
+        } else {
+            Esc::MySql
+        };
+        (esc, discard)
+    }
+
+    /// Continues a quoted string at `i` (`i < len`); returns where scanning
+    /// stopped: after the closing quote, or the chunk end.
+    fn scan_str(
+        &mut self,
+        s: &str,
+        mut i: usize,
+        q: u8,
+        esc: Esc,
+        pending: Pend,
+        emit: &mut dyn FnMut(SqlEvent<'_>),
+    ) -> usize {
+        let b = s.as_bytes();
+        let n = b.len();
+        let mut run = i;
+        match pending {
+            Pend::None => {}
+            Pend::Backslash => {
+                run = self.resolve_escape(esc, b[i], i);
+                i += 1;
+            }
+            Pend::Quote => {
+                if b[i] == q {
+                    self.acc.push(&[q], &self.data, emit);
+                    i += 1;
+                    run = i;
+                } else {
+                    self.acc.finish("", &self.data, emit);
+                    self.mode = Mode::Tuples(Tup::In);
+                    return i;
+                }
+            }
+        }
+        loop {
+            let hit = if esc == Esc::None {
+                memchr(q, &b[i..])
+            } else {
+                memchr2(q, b'\\', &b[i..])
+            };
+            let Some(d) = hit else {
+                self.acc.push(&b[run..], &self.data, emit);
+                self.mode = Mode::Tuples(Tup::Str {
+                    q,
+                    esc,
+                    pending: Pend::None,
+                });
+                return n;
+            };
+            let j = i + d;
+            if b[j] == q {
+                if j + 1 == n {
+                    // Could be the first half of a doubled quote.
+                    self.acc.push(&b[run..j], &self.data, emit);
+                    self.mode = Mode::Tuples(Tup::Str {
+                        q,
+                        esc,
+                        pending: Pend::Quote,
+                    });
+                    return n;
+                }
+                if b[j + 1] == q {
+                    self.acc.push(&b[run..=j], &self.data, emit);
+                    i = j + 2;
+                    run = i;
+                    continue;
+                }
+                self.acc
+                    .finish(s.get(run..j).unwrap_or(""), &self.data, emit);
+                self.mode = Mode::Tuples(Tup::In);
+                return j + 1;
+            }
+            self.acc.push(&b[run..j], &self.data, emit);
+            if j + 1 == n {
+                self.mode = Mode::Tuples(Tup::Str {
+                    q,
+                    esc,
+                    pending: Pend::Backslash,
+                });
+                return n;
+            }
+            run = self.resolve_escape(esc, b[j + 1], j + 1);
+            i = j + 2;
+        }
+    }
+
+    /// Applies the escape `\c` where `c` sits at `at`, the text before the
+    /// backslash having been pushed already; returns where the next run of
+    /// literal text starts.
+    fn resolve_escape(&mut self, esc: Esc, c: u8, at: usize) -> usize {
+        match escape(esc, c) {
+            EscOut::Byte(x) => {
+                self.acc.buf_push_byte(x);
+                at + 1
+            }
+            EscOut::Keep => {
+                self.acc.buf_push_byte(b'\\');
+                at
+            }
+            EscOut::Drop => at,
+            EscOut::Null => at + 1,
+        }
+    }
+
+    fn scan_bare(&mut self, s: &str, i: usize, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
+        let b = s.as_bytes();
+        let n = b.len();
+        let mut j = i;
+        while j < n && !DELIM[b[j] as usize] {
+            j += 1;
+        }
+        if j == n {
+            self.acc.push(&b[i..], &self.data, emit);
+            return n;
+        }
+        self.end_bare(s.get(i..j).unwrap_or(""), b[j], emit);
+        self.mode = Mode::Tuples(Tup::In);
+        j
+    }
+
+    /// Completes an unquoted token whose last part is `tail`, given the byte
+    /// that ended it.
+    fn end_bare(&mut self, tail: &str, term: u8, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+        self.prefix = Prefix::None;
+        if self.acc.discard || self.acc.sent > 0 {
+            // A hex blob being skipped, or a huge token already streaming.
+            self.acc.finish(tail, &self.data, emit);
+            return;
+        }
+        let use_buf = !self.acc.buf.is_empty();
+        if use_buf {
+            self.acc.buf.extend_from_slice(tail.as_bytes());
+        }
+        let kind = {
+            let tok = if use_buf {
+                std::str::from_utf8(&self.acc.buf).unwrap_or("")
+            } else {
+                tail
+            };
+            let kind = bare_kind(tok, term);
+            if kind == BareKind::Emit {
+                emit_pieces(tok, self.acc.off, &self.data, emit);
+            }
+            kind
+        };
+        self.acc.buf.clear();
+        if let BareKind::Prefix(p) = kind {
+            self.prefix = p;
+        }
+    }
+
+    // ---- COPY ----------------------------------------------------------
+
+    fn run_copy_preamble(
+        &mut self,
+        s: &str,
+        i: usize,
+        emit: &mut dyn FnMut(SqlEvent<'_>),
+    ) -> usize {
+        let b = s.as_bytes();
+        match memchr(b'\n', &b[i..]) {
+            Some(d) => {
+                text(emit, s.get(i..i + d).unwrap_or(""), self.off(i));
+                self.mode = Mode::Copy(Cp::LineStart);
+                i + d + 1
+            }
+            None => {
+                text(emit, s.get(i..).unwrap_or(""), self.off(i));
+                b.len()
+            }
+        }
+    }
+
+    fn run_copy(&mut self, s: &str, mut i: usize, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
+        let b = s.as_bytes();
+        let n = b.len();
+        loop {
+            if i >= n {
+                return n;
+            }
+            let cp = match self.mode {
+                Mode::Copy(c) => c,
+                _ => return i,
+            };
+            match cp {
+                Cp::LineStart => {
+                    if b[i] == b'\\' {
+                        self.mode = Mode::Copy(Cp::Bs(self.off(i)));
+                        i += 1;
+                        continue;
+                    }
+                    self.copy_row(self.off(i));
+                }
+                Cp::Bs(o) => {
+                    if b[i] == b'.' {
+                        self.mode = Mode::Copy(Cp::BsDot(o));
+                        i += 1;
+                        continue;
+                    }
+                    self.copy_row(o);
+                    if self.copy_raw {
+                        text(emit, "\\", o);
+                    } else {
+                        self.mode = Mode::Copy(Cp::Field { bs: true });
+                    }
+                }
+                Cp::BsDot(o) => {
+                    if b[i] == b'\n' || b[i] == b'\r' {
+                        // A `\r` of `\.\r\n` ends the block; the `\n` is
+                        // whitespace to the next statement.
+                        self.mode = Mode::Idle;
+                        return i + 1;
+                    }
+                    self.copy_row(o);
+                    if self.copy_raw {
+                        text(emit, "\\.", o);
+                    } else {
+                        self.acc.buf_push_byte(b'.');
+                    }
+                }
+                Cp::Field { bs } => i = self.scan_field(s, i, bs, emit),
+                Cp::Raw => match memchr(b'\n', &b[i..]) {
+                    Some(d) => {
+                        text(emit, s.get(i..i + d).unwrap_or(""), self.off(i));
+                        self.mode = Mode::Copy(Cp::LineStart);
+                        i += d + 1;
+                    }
+                    None => {
+                        text(emit, s.get(i..).unwrap_or(""), self.off(i));
+                        return n;
+                    }
+                },
+            }
+        }
+    }
+
+    fn copy_row(&mut self, off: u64) {
+        self.data.begin_row();
+        self.acc.start(off, false, false);
+        self.mode = Mode::Copy(if self.copy_raw {
+            Cp::Raw
+        } else {
+            Cp::Field { bs: false }
+        });
+    }
+
+    fn scan_field(
+        &mut self,
+        s: &str,
+        i: usize,
+        bs: bool,
+        emit: &mut dyn FnMut(SqlEvent<'_>),
+    ) -> usize {
+        let b = s.as_bytes();
+        let n = b.len();
+        let mut run = i;
+        let mut k = i;
+        if bs {
+            run = self.resolve_escape(Esc::Copy, b[i], i);
+            k = i + 1;
+        }
+        loop {
+            let Some(d) = memchr3(b'\t', b'\n', b'\\', &b[k..]) else {
+                self.acc.push(&b[run..], &self.data, emit);
+                self.mode = Mode::Copy(Cp::Field { bs: false });
+                return n;
+            };
+            let j = k + d;
+            match b[j] {
+                b'\t' => {
+                    self.end_field(s.get(run..j).unwrap_or(""), emit);
+                    self.data.next_col();
+                    self.acc.start(self.off(j + 1), false, false);
+                    run = j + 1;
+                    k = j + 1;
+                }
+                b'\n' => {
+                    let mut tail = s.get(run..j).unwrap_or("");
+                    // Data CRs are escaped as `\r`; a raw one before the
+                    // newline is a CRLF line ending.
+                    if let Some(t) = tail.strip_suffix('\r') {
+                        tail = t;
+                    } else if tail.is_empty() && self.acc.buf.last() == Some(&b'\r') {
+                        self.acc.buf.pop();
+                    }
+                    self.end_field(tail, emit);
+                    self.mode = Mode::Copy(Cp::LineStart);
+                    return j + 1;
+                }
+                _ => {
+                    self.acc.push(&b[run..j], &self.data, emit);
+                    if j + 1 == n {
+                        self.mode = Mode::Copy(Cp::Field { bs: true });
+                        return n;
+                    }
+                    run = self.resolve_escape(Esc::Copy, b[j + 1], j + 1);
+                    k = j + 2;
+                }
+            }
+        }
+    }
+
+    fn end_field(&mut self, tail: &str, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+        self.acc.finish(tail, &self.data, emit);
+    }
+}
+
+/// Whether the head (first ~64 KiB) of a text file looks like an SQL dump:
+/// a mysqldump/MariaDB/pg_dump header comment, or an `INSERT INTO`,
+/// `REPLACE INTO`, `CREATE TABLE` or `COPY ... FROM stdin;` statement at the
+/// start of a line.
+pub fn looks_like_sql_dump(head: &str) -> bool {
+    let b = head.as_bytes();
+    for marker in [
+        &b"-- MySQL dump"[..],
+        b"-- MariaDB dump",
+        b"-- PostgreSQL database dump",
+    ] {
+        if memmem::find(b, marker).is_some() {
+            return true;
+        }
+    }
+    let mut start = 0;
+    while start < b.len() {
+        let end = memchr(b'\n', &b[start..]).map_or(b.len(), |d| start + d);
+        let mut line = &b[start..end];
+        while let [c, rest @ ..] = line {
+            if *c == b' ' || *c == b'\t' {
+                line = rest;
+            } else {
+                break;
+            }
+        }
+        let words = leading_words(line, 3);
+        let w = |k: usize, kw: &str| words.get(k).is_some_and(|x| x.eq_ignore_ascii_case(kw.as_bytes()));
+        if (w(0, "INSERT") && (w(1, "INTO") || (w(1, "IGNORE") && w(2, "INTO"))))
+            || (w(0, "REPLACE") && w(1, "INTO"))
+            || (w(0, "CREATE") && w(1, "TABLE"))
+        {
+            return true;
+        }
+        if w(0, "COPY") {
+            let lower: Vec<u8> = line.iter().map(u8::to_ascii_lowercase).collect();
+            if memmem::find(&lower, b"from stdin").is_some() {
+                return true;
+            }
+        }
+        start = end + 1;
+    }
+    false
+}
+
+fn leading_words(line: &[u8], max: usize) -> Vec<&[u8]> {
+    let mut out = Vec::with_capacity(max);
+    let mut i = 0;
+    while out.len() < max {
+        while i < line.len() && is_ws(line[i]) {
+            i += 1;
+        }
+        let st = i;
+        while i < line.len() && (line[i].is_ascii_alphanumeric() || line[i] == b'_') {
+            i += 1;
+        }
+        if i == st {
+            break;
+        }
+        out.push(&line[st..i]);
+    }
+    out
+}
+
+// ---- state ---------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Idle,
+    /// `-` or `/` was the last byte of a chunk, at this offset.
+    IdleDash(u64),
+    IdleSlash(u64),
+    LineComment,
+    BlockComment {
+        star: bool,
+    },
+    Head,
+    Pass,
+    Tuples(Tup),
+    CopyPreamble,
+    Copy(Cp),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tup {
+    Between,
+    In,
+    Str { q: u8, esc: Esc, pending: Pend },
+    Bare,
+}
+
+/// What the previous chunk ended with inside a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pend {
+    None,
+    Backslash,
+    /// A quote that is either the end or the first half of `''`.
+    Quote,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cp {
+    LineStart,
+    /// Line started with `\` at this offset: `\.` terminator or an escape.
+    Bs(u64),
+    BsDot(u64),
+    Field {
+        bs: bool,
+    },
+    Raw,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Prefix {
+    None,
+    Text,
+    Binary,
+    E,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Esc {
+    None,
+    MySql,
+    PgE,
+    Copy,
+}
+
+enum EscOut {
+    /// Replace `\c` by this byte.
+    Byte(u8),
+    /// Keep `\c` verbatim.
+    Keep,
+    /// Drop the backslash, keep `c`.
+    Drop,
+    /// Drop both (COPY `\N`: a NULL field decodes to nothing).
+    Null,
+}
+
+fn escape(kind: Esc, c: u8) -> EscOut {
+    use EscOut::*;
+    match kind {
+        Esc::MySql => match c {
+            b'0' => Byte(0),
+            b'b' => Byte(8),
+            b'n' => Byte(b'\n'),
+            b'r' => Byte(b'\r'),
+            b't' => Byte(b'\t'),
+            b'Z' => Byte(0x1a),
+            // LIKE wildcards keep their backslash in MySQL.
+            b'%' | b'_' => Keep,
+            _ => Drop,
+        },
+        Esc::PgE => match c {
+            b'b' => Byte(8),
+            b'f' => Byte(0x0c),
+            b'n' => Byte(b'\n'),
+            b'r' => Byte(b'\r'),
+            b't' => Byte(b'\t'),
+            b'0'..=b'7' | b'x' | b'u' | b'U' => Keep,
+            _ => Drop,
+        },
+        Esc::Copy => match c {
+            b'b' => Byte(8),
+            b'f' => Byte(0x0c),
+            b'n' => Byte(b'\n'),
+            b'r' => Byte(b'\r'),
+            b't' => Byte(b'\t'),
+            b'v' => Byte(0x0b),
+            b'N' => Null,
+            b'0'..=b'7' | b'x' => Keep,
+            _ => Drop,
+        },
+        Esc::None => Keep,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BareKind {
+    Skip,
+    Emit,
+    Prefix(Prefix),
+}
+
+fn bare_kind(tok: &str, term: u8) -> BareKind {
+    let t = tok.as_bytes();
+    if t.is_empty() || tok.eq_ignore_ascii_case("null") || t[0] == b':' {
+        return BareKind::Skip;
+    }
+    if t.len() >= 2 && t[0] == b'0' && matches!(t[1], b'x' | b'X' | b'b' | b'B') {
+        return BareKind::Skip;
+    }
+    if t.len() == 1 && term == b'\'' {
+        match t[0] | 0x20 {
+            b'x' | b'b' => return BareKind::Prefix(Prefix::Binary),
+            b'e' => return BareKind::Prefix(Prefix::E),
+            b'n' => return BareKind::Prefix(Prefix::Text),
+            _ => {}
+        }
+    }
+    if t[0] == b'_'
+        && t.len() > 1
+        && t.len() <= MAX_INTRODUCER
+        && t[1..].iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    {
+        return BareKind::Prefix(if tok.eq_ignore_ascii_case("_binary") {
+            Prefix::Binary
+        } else {
+            Prefix::Text
+        });
+    }
+    BareKind::Emit
+}
+
+/// Bytes that end an unquoted token inside a tuple.
+const DELIM: [bool; 256] = {
+    let mut t = [false; 256];
+    let d = b" \t\n\r\x0b\x0c,()'\";";
+    let mut k = 0;
+    while k < d.len() {
+        t[d[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
+}
+
+fn text(emit: &mut dyn FnMut(SqlEvent<'_>), s: &str, offset: u64) {
+    if !s.is_empty() {
+        emit(SqlEvent::Text(SqlText { text: s, offset }));
+    }
+}
+
+fn snippet(head: &str) -> String {
+    let line = head.lines().next().unwrap_or("").trim();
+    let mut cut = line.len().min(60);
+    while !line.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    if cut < line.len() {
+        format!("{}...", &line[..cut])
+    } else {
+        line.to_string()
+    }
+}
+
+fn is_data_head(head: &str) -> bool {
+    let w = leading_words(head.as_bytes(), 1);
+    w.first().is_some_and(|w| {
+        ["INSERT", "REPLACE", "COPY", "CREATE"]
+            .iter()
+            .any(|k| w.eq_ignore_ascii_case(k.as_bytes()))
+    })
+}
+
+/// Table bookkeeping and the cell the walker is in.
+#[derive(Debug, Default)]
+struct Data {
+    tables: Vec<(String, u64)>,
+    index: HashMap<String, usize>,
+    schemas: HashMap<String, Vec<String>>,
+    cur: usize,
+    cols: Vec<String>,
+    positional: Vec<String>,
+    row: u64,
+    col: usize,
+}
+
+impl Data {
+    fn table_id(&mut self, name: &str) -> usize {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        self.tables.push((name.to_string(), 0));
+        self.index.insert(name.to_string(), self.tables.len() - 1);
+        self.tables.len() - 1
+    }
+
+    fn table_name(&self) -> &str {
+        self.tables.get(self.cur).map_or("", |t| t.0.as_str())
+    }
+
+    fn begin_statement(&mut self, table: &str, cols: Vec<String>) {
+        self.cur = self.table_id(table);
+        self.cols = if cols.is_empty() {
+            self.schemas.get(table).cloned().unwrap_or_default()
+        } else {
+            cols
+        };
+        self.col = 0;
+        self.ensure_positional();
+    }
+
+    fn begin_row(&mut self) {
+        if let Some(t) = self.tables.get_mut(self.cur) {
+            t.1 += 1;
+            self.row = t.1;
+        }
+        self.col = 0;
+    }
+
+    fn next_col(&mut self) {
+        self.col += 1;
+        self.ensure_positional();
+    }
+
+    fn ensure_positional(&mut self) {
+        if self.col >= self.cols.len() && self.col < MAX_CACHED_POSITIONS {
+            while self.positional.len() <= self.col {
+                self.positional.push((self.positional.len() + 1).to_string());
+            }
+        }
+    }
+
+    fn emit(&self, text: &str, offset: u64, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+        if text.is_empty() {
+            return;
+        }
+        let owned;
+        let column: &str = match self.cols.get(self.col) {
+            Some(c) => c,
+            None => match self.positional.get(self.col) {
+                Some(c) => c,
+                None => {
+                    owned = (self.col + 1).to_string();
+                    &owned
+                }
+            },
+        };
+        emit(SqlEvent::Value(SqlValue {
+            table: self.table_name(),
+            row: self.row,
+            column,
+            text,
+            offset,
+        }));
+    }
+}
+
+/// Decoded text of the value being read, for values that need copying.
+#[derive(Debug, Default)]
+struct Acc {
+    buf: Vec<u8>,
+    off: u64,
+    /// Decoded bytes already delivered as pieces of an over-long value.
+    sent: u64,
+    discard: bool,
+    /// Unquoted token: an over-long one may be a hex blob to drop.
+    bare: bool,
+}
+
+impl Acc {
+    fn start(&mut self, off: u64, discard: bool, bare: bool) {
+        self.buf.clear();
+        self.off = off;
+        self.sent = 0;
+        self.discard = discard;
+        self.bare = bare;
+    }
+
+    fn buf_push_byte(&mut self, b: u8) {
+        if !self.discard {
+            self.buf.push(b);
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8], data: &Data, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+        if self.discard || bytes.is_empty() {
+            return;
+        }
+        self.buf.extend_from_slice(bytes);
+        if self.buf.len() > MAX_VALUE_BYTES {
+            self.overflow(data, emit);
+        }
+    }
+
+    fn overflow(&mut self, data: &Data, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+        if self.bare && self.sent == 0 && bare_kind_prefix_is_binary(&self.buf) {
+            self.discard = true;
+            self.buf.clear();
+            return;
+        }
+        let mut start = 0;
+        while self.buf.len() - start > MAX_VALUE_BYTES {
+            let rest = &self.buf[start..];
+            let mut cut = MAX_VALUE_BYTES;
+            while cut > 0 && (rest[cut] & 0xC0) == 0x80 {
+                cut -= 1;
+            }
+            let piece = std::str::from_utf8(&rest[..cut]).unwrap_or("");
+            data.emit(piece, self.off + self.sent, emit);
+            self.sent += cut as u64;
+            start += cut;
+        }
+        self.buf.drain(..start);
+    }
+
+    /// Completes the value; `tail` is its last part, still in the chunk.
+    fn finish(&mut self, tail: &str, data: &Data, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+        if self.discard {
+            self.buf.clear();
+            return;
+        }
+        if self.buf.is_empty() {
+            emit_pieces(tail, self.off + self.sent, data, emit);
+            return;
+        }
+        self.push(tail.as_bytes(), data, emit);
+        if !self.discard {
+            let s = std::str::from_utf8(&self.buf).unwrap_or("");
+            emit_pieces(s, self.off + self.sent, data, emit);
+        }
+        self.buf.clear();
+    }
+}
+
+fn bare_kind_prefix_is_binary(t: &[u8]) -> bool {
+    t.len() >= 2 && t[0] == b'0' && matches!(t[1], b'x' | b'X' | b'b' | b'B')
+}
+
+/// Emits `text` in pieces of at most [`MAX_VALUE_BYTES`], cut exactly where
+/// [`Acc::overflow`] would cut, so chunking cannot change the pieces.
+fn emit_pieces(text: &str, mut off: u64, data: &Data, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+    let mut t = text;
+    while t.len() > MAX_VALUE_BYTES {
+        let mut cut = MAX_VALUE_BYTES;
+        while !t.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        data.emit(&t[..cut], off, emit);
+        off += cut as u64;
+        t = &t[cut..];
+    }
+    data.emit(t, off, emit);
+}
+
+// ---- statement-level lexer -------------------------------------------------
+
+/// Tracks quotes and comments across chunks so a `;` or `(` inside them is
+/// not taken for syntax.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lx {
+    Normal,
+    Dash,
+    Slash,
+    Line,
+    Block,
+    BlockStar,
+    Quote(u8),
+    QuoteEsc(u8),
+    DollarTag,
+    DollarBody,
+    DollarClose(u8),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Dialect {
+    pg: bool,
+    backslash_single: bool,
+}
+
+#[derive(Debug)]
+struct Lexer {
+    st: Lx,
+    /// `$` after an identifier char belongs to the identifier in pg.
+    prev_ident: bool,
+    tag: Vec<u8>,
+}
+
+impl Default for Lexer {
+    fn default() -> Self {
+        Lexer {
+            st: Lx::Normal,
+            prev_ident: false,
+            tag: Vec::new(),
+        }
+    }
+}
+
+impl Lexer {
+    fn reset(&mut self) {
+        self.st = Lx::Normal;
+        self.prev_ident = false;
+        self.tag.clear();
+    }
+
+    fn in_literal(&self) -> bool {
+        !matches!(self.st, Lx::Normal | Lx::Dash | Lx::Slash | Lx::Line)
+    }
+
+    /// Advances over `b`; returns the index of the first top-level `;` (or
+    /// `(` when `paren`), having consumed it.
+    fn run(&mut self, b: &[u8], paren: bool, d: Dialect) -> Option<usize> {
+        let n = b.len();
+        let mut i = 0;
+        while i < n {
+            let c = b[i];
+            match self.st {
+                Lx::Normal => {
+                    match c {
+                        b';' => {
+                            self.prev_ident = false;
+                            return Some(i);
+                        }
+                        b'(' if paren => {
+                            self.prev_ident = false;
+                            return Some(i);
+                        }
+                        b'\'' | b'"' | b'`' => self.st = Lx::Quote(c),
+                        b'-' => self.st = Lx::Dash,
+                        b'/' => self.st = Lx::Slash,
+                        b'$' if d.pg && !self.prev_ident => {
+                            self.tag.clear();
+                            self.st = Lx::DollarTag;
+                        }
+                        _ => {}
+                    }
+                    self.prev_ident = is_ident(c);
+                    i += 1;
+                }
+                Lx::Dash => {
+                    if c == b'-' {
+                        self.st = Lx::Line;
+                        i += 1;
+                    } else {
+                        self.st = Lx::Normal;
+                    }
+                }
+                Lx::Slash => {
+                    if c == b'*' {
+                        self.st = Lx::Block;
+                        i += 1;
+                    } else {
+                        self.st = Lx::Normal;
+                    }
+                }
+                Lx::Line => match memchr(b'\n', &b[i..]) {
+                    Some(k) => {
+                        self.st = Lx::Normal;
+                        self.prev_ident = false;
+                        i += k + 1;
+                    }
+                    None => i = n,
+                },
+                Lx::Block => match memchr(b'*', &b[i..]) {
+                    Some(k) => {
+                        self.st = Lx::BlockStar;
+                        i += k + 1;
+                    }
+                    None => i = n,
+                },
+                Lx::BlockStar => {
+                    self.st = match c {
+                        b'/' => {
+                            self.prev_ident = false;
+                            Lx::Normal
+                        }
+                        b'*' => Lx::BlockStar,
+                        _ => Lx::Block,
+                    };
+                    i += 1;
+                }
+                Lx::Quote(q) => {
+                    let esc = (q == b'\'' && d.backslash_single) || (q == b'"' && !d.pg);
+                    let hit = if esc {
+                        memchr2(q, b'\\', &b[i..])
+                    } else {
+                        memchr(q, &b[i..])
+                    };
+                    match hit {
+                        None => i = n,
+                        Some(k) => {
+                            let j = i + k;
+                            if b[j] == q {
+                                // `''` closes and reopens: same outcome.
+                                self.st = Lx::Normal;
+                                self.prev_ident = false;
+                            } else {
+                                self.st = Lx::QuoteEsc(q);
+                            }
+                            i = j + 1;
+                        }
+                    }
+                }
+                Lx::QuoteEsc(q) => {
+                    self.st = Lx::Quote(q);
+                    i += 1;
+                }
+                Lx::DollarTag => {
+                    if c == b'$' {
+                        self.st = Lx::DollarBody;
+                        i += 1;
+                    } else if is_ident(c)
+                        && !(self.tag.is_empty() && c.is_ascii_digit())
+                        && self.tag.len() < MAX_DOLLAR_TAG
+                    {
+                        self.tag.push(c);
+                        i += 1;
+                    } else {
+                        // `$1` or similar: not a quote; re-read `c`.
+                        self.st = Lx::Normal;
+                        self.prev_ident = true;
+                    }
+                }
+                Lx::DollarBody => match memchr(b'$', &b[i..]) {
+                    Some(k) => {
+                        self.st = Lx::DollarClose(0);
+                        i += k + 1;
+                    }
+                    None => i = n,
+                },
+                Lx::DollarClose(m) => {
+                    let m = m as usize;
+                    self.st = if m == self.tag.len() {
+                        if c == b'$' {
+                            self.prev_ident = false;
+                            Lx::Normal
+                        } else {
+                            Lx::DollarBody
+                        }
+                    } else if c == self.tag[m] {
+                        Lx::DollarClose((m + 1) as u8)
+                    } else if c == b'$' {
+                        Lx::DollarClose(0)
+                    } else {
+                        Lx::DollarBody
+                    };
+                    i += 1;
+                }
+            }
+        }
+        None
+    }
+}
+
+// ---- statement classification ------------------------------------------------
+
+#[derive(Debug, PartialEq, Eq)]
+enum Class {
+    NeedMore,
+    WaitSemi,
+    Unknown,
+    Set(bool),
+    Insert { table: String, cols: Vec<String> },
+    Copy { table: String, cols: Vec<String>, raw: bool },
+    Create { table: String, cols: Vec<String> },
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Tok<'a> {
+    Word(&'a str),
+    Quoted(String),
+    /// String literal, raw content between the quotes.
+    Str(&'a str),
+    Punct(u8),
+}
+
+/// Tokenizes a statement head; `None` if it ends inside a quote.
+fn tokenize(h: &str, d: Dialect) -> Option<Vec<Tok<'_>>> {
+    let b = h.as_bytes();
+    let n = b.len();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n {
+        let c = b[i];
+        if is_ws(c) {
+            i += 1;
+        } else if c == b'-' && b.get(i + 1) == Some(&b'-') {
+            i = memchr(b'\n', &b[i..]).map_or(n, |k| i + k + 1);
+        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
+            i = memmem::find(&b[i + 2..], b"*/").map_or(n, |k| i + 2 + k + 2);
+        } else if c == b'\'' {
+            let st = i + 1;
+            let mut j = st;
+            loop {
+                match b.get(j) {
+                    None => return None,
+                    Some(b'\\') if d.backslash_single => j += 2,
+                    Some(b'\'') => break,
+                    Some(_) => j += 1,
+                }
+            }
+            out.push(Tok::Str(h.get(st..j).unwrap_or("")));
+            i = j + 1;
+        } else if c == b'`' || c == b'"' {
+            let mut name = Vec::new();
+            let mut j = i + 1;
+            loop {
+                match b.get(j) {
+                    None => return None,
+                    Some(&x) if x == c => {
+                        if b.get(j + 1) == Some(&c) {
+                            name.push(c);
+                            j += 2;
+                        } else {
+                            break;
+                        }
+                    }
+                    Some(&x) => {
+                        name.push(x);
+                        j += 1;
+                    }
+                }
+            }
+            out.push(Tok::Quoted(String::from_utf8_lossy(&name).into_owned()));
+            i = j + 1;
+        } else if is_ident(c) {
+            let st = i;
+            while i < n && is_ident(b[i]) {
+                i += 1;
+            }
+            out.push(Tok::Word(h.get(st..i).unwrap_or("")));
+        } else {
+            out.push(Tok::Punct(c));
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+struct Parser<'t, 'a> {
+    t: &'t [Tok<'a>],
+    i: usize,
+}
+
+impl<'a> Parser<'_, 'a> {
+    fn at_end(&self) -> bool {
+        self.i >= self.t.len()
+    }
+
+    fn peek(&self) -> Option<&Tok<'a>> {
+        self.t.get(self.i)
+    }
+
+    fn kw(&mut self, k: &str) -> bool {
+        if let Some(Tok::Word(w)) = self.peek() {
+            if w.eq_ignore_ascii_case(k) {
+                self.i += 1;
+                return true;
+            }
+        }
+        false
+    }
+
+    fn punct(&mut self, c: u8) -> bool {
+        if self.peek() == Some(&Tok::Punct(c)) {
+            self.i += 1;
+            return true;
+        }
+        false
+    }
+
+    fn name(&mut self) -> Option<String> {
+        let n = match self.peek()? {
+            Tok::Word(w) => w.to_string(),
+            Tok::Quoted(q) => q.clone(),
+            _ => return None,
+        };
+        self.i += 1;
+        Some(n)
+    }
+
+    /// `a.b.c` -> `c`.
+    fn qualified(&mut self) -> Option<String> {
+        let mut last = self.name()?;
+        while self.punct(b'.') {
+            last = self.name()?;
+        }
+        Some(last)
+    }
+
+    /// Identifier list after its `(`.
+    fn ident_list(&mut self) -> Result<Vec<String>, ()> {
+        let mut v = Vec::new();
+        if self.punct(b')') {
+            return Ok(v);
+        }
+        loop {
+            v.push(self.name().ok_or(())?);
+            if self.punct(b')') {
+                return Ok(v);
+            }
+            if !self.punct(b',') {
+                return Err(());
+            }
+        }
+    }
+}
+
+/// Classifies a statement head ending at a top-level `(` or, if `ended`, `;`.
+fn classify(head: &str, ended: bool, d: Dialect) -> Class {
+    // Out of tokens before the statement is recognisable: wait for more,
+    // unless it already ended.
+    let more = if ended { Class::Unknown } else { Class::NeedMore };
+    let Some(toks) = tokenize(head, d) else {
+        return more;
+    };
+    let mut p = Parser { t: &toks, i: 0 };
+    if p.kw("INSERT") || p.kw("REPLACE") {
+        while p.kw("LOW_PRIORITY") || p.kw("DELAYED") || p.kw("HIGH_PRIORITY") || p.kw("IGNORE") {}
+        p.kw("INTO");
+        let Some(table) = p.qualified() else {
+            return if p.at_end() { more } else { Class::Unknown };
+        };
+        let mut cols = Vec::new();
+        if p.punct(b'(') {
+            match p.ident_list() {
+                Ok(v) => cols = v,
+                Err(()) => return if p.at_end() { more } else { Class::Unknown },
+            }
+        }
+        if p.kw("OVERRIDING") {
+            p.i += 1;
+            p.kw("VALUE");
+        }
+        if p.at_end() {
+            return more;
+        }
+        if !(p.kw("VALUES") || p.kw("VALUE")) {
+            return Class::Unknown;
+        }
+        if p.at_end() {
+            return more;
+        }
+        if !ended && p.punct(b'(') && p.at_end() {
+            return Class::Insert { table, cols };
+        }
+        return Class::Unknown;
+    }
+    if p.kw("COPY") {
+        let Some(table) = p.qualified() else {
+            return if p.at_end() { more } else { Class::Unknown };
+        };
+        let mut cols = Vec::new();
+        if p.punct(b'(') {
+            match p.ident_list() {
+                Ok(v) => cols = v,
+                Err(()) => return if p.at_end() { more } else { Class::Unknown },
+            }
+        }
+        if p.at_end() {
+            return more;
+        }
+        if !p.kw("FROM") {
+            return Class::Unknown;
+        }
+        if p.at_end() {
+            return more;
+        }
+        if !p.kw("STDIN") {
+            return Class::Unknown;
+        }
+        if !ended {
+            return Class::WaitSemi;
+        }
+        // Anything between `stdin` and `;` is an option list, which could
+        // switch to CSV or another delimiter.
+        let raw = toks.len() - p.i > 1;
+        return Class::Copy { table, cols, raw };
+    }
+    if p.kw("CREATE") {
+        if p.kw("OR") && !p.kw("REPLACE") {
+            return Class::Unknown;
+        }
+        while p.kw("TEMPORARY")
+            || p.kw("TEMP")
+            || p.kw("UNLOGGED")
+            || p.kw("GLOBAL")
+            || p.kw("LOCAL")
+        {}
+        if p.at_end() {
+            return more;
+        }
+        if !p.kw("TABLE") {
+            return Class::Unknown;
+        }
+        if p.kw("IF") {
+            p.kw("NOT");
+            p.kw("EXISTS");
+        }
+        let Some(table) = p.qualified() else {
+            return if p.at_end() { more } else { Class::Unknown };
+        };
+        if !ended {
+            return if p.at_end() || p.peek() == Some(&Tok::Punct(b'(')) {
+                Class::WaitSemi
+            } else {
+                Class::Unknown
+            };
+        }
+        if !p.punct(b'(') {
+            return Class::Unknown;
+        }
+        let cols = column_defs(&mut p, d.pg);
+        return Class::Create { table, cols };
+    }
+    if p.kw("SET") {
+        if !ended {
+            return Class::Unknown;
+        }
+        p.kw("SESSION");
+        p.kw("LOCAL");
+        if p.kw("standard_conforming_strings") && (p.punct(b'=') || p.kw("TO")) {
+            let v = match p.peek() {
+                Some(Tok::Word(w)) | Some(Tok::Str(w)) => *w,
+                _ => "",
+            };
+            if v.eq_ignore_ascii_case("on") || v.eq_ignore_ascii_case("true") {
+                return Class::Set(true);
+            }
+            if v.eq_ignore_ascii_case("off") || v.eq_ignore_ascii_case("false") {
+                return Class::Set(false);
+            }
+        }
+        return Class::Unknown;
+    }
+    Class::Unknown
+}
+
+/// Column names of a `CREATE TABLE` body (after its `(`), skipping key,
+/// index and constraint clauses.
+fn column_defs(p: &mut Parser<'_, '_>, pg: bool) -> Vec<String> {
+    const CLAUSES: [&str; 7] = [
+        "CONSTRAINT",
+        "PRIMARY",
+        "UNIQUE",
+        "CHECK",
+        "FOREIGN",
+        "EXCLUDE",
+        "LIKE",
+    ];
+    // Index clauses exist only in MySQL; in pg these words are legal
+    // unquoted column names.
+    const MYSQL_CLAUSES: [&str; 4] = ["KEY", "INDEX", "FULLTEXT", "SPATIAL"];
+    let mut cols = Vec::new();
+    let mut depth = 0u32;
+    let mut at_start = true;
+    while let Some(t) = p.t.get(p.i) {
+        p.i += 1;
+        let first = at_start;
+        at_start = false;
+        match t {
+            Tok::Punct(b'(') => depth += 1,
+            Tok::Punct(b')') => {
+                if depth == 0 {
+                    break;
+                }
+                depth -= 1;
+            }
+            Tok::Punct(b',') if depth == 0 => at_start = true,
+            Tok::Word(w) if first => {
+                let clause = CLAUSES.iter().any(|k| w.eq_ignore_ascii_case(k))
+                    || (!pg && MYSQL_CLAUSES.iter().any(|k| w.eq_ignore_ascii_case(k)));
+                if !clause {
+                    cols.push(w.to_string());
+                }
+            }
+            Tok::Quoted(q) if first => cols.push(q.clone()),
+            _ => {}
+        }
+    }
+    cols
+}
