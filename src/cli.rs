@@ -21,7 +21,11 @@ Exit status: 0 scan finished, 1 finished but some inputs could not be read (see 
 inventory's \"errors\"), 2 usage error or nothing could be scanned.";
 
 #[derive(Debug, Parser)]
-#[command(name = "pimap", version, about = "Finds personal data (PRC resident IDs, phones, bank cards, e-mails) in files and writes a data inventory")]
+#[command(
+    name = "pimap",
+    version,
+    about = "Finds personal data (PRC resident IDs, phones, bank cards, e-mails) in files and writes a data inventory"
+)]
 pub struct Args {
     #[command(subcommand)]
     pub command: Command,
@@ -97,7 +101,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .trim()
         .parse()
         .map_err(|_| format!("not a size: {s:?} (use e.g. 500M or 4G)"))?;
-    n.checked_mul(mult).ok_or_else(|| format!("size too large: {s:?}"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size too large: {s:?}"))
 }
 
 /// Loads the detector set: built-ins, plus a folder when given (linted; problems are usage
@@ -116,7 +121,10 @@ impl ScanArgs {
     /// Checks the arguments and builds the scan configuration.
     pub fn config(&self) -> Result<ScanConfig, String> {
         if !(0.0..=1.0).contains(&self.min_confidence) {
-            return Err(format!("--min-confidence must be within 0..1, not {}", self.min_confidence));
+            return Err(format!(
+                "--min-confidence must be within 0..1, not {}",
+                self.min_confidence
+            ));
         }
         let threads = match self.threads {
             Some(0) => return Err("--threads must be at least 1".into()),

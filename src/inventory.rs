@@ -111,7 +111,10 @@ impl Totals {
 /// Counts per category, with every category present (zeros included) so consumers need
 /// no defaults.
 pub fn empty_by_category() -> BTreeMap<String, u64> {
-    Category::ALL.iter().map(|c| (c.as_str().to_string(), 0)).collect()
+    Category::ALL
+        .iter()
+        .map(|c| (c.as_str().to_string(), 0))
+        .collect()
 }
 
 /// RFC 3339 UTC time with seconds.

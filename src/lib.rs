@@ -60,7 +60,8 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
         Some("-") => Some(Box::new(std::io::stdout())),
         Some(path) => {
             let path = std::path::PathBuf::from(path);
-            let file = report::create_private(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            let file = report::create_private(&path)
+                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
             outputs.push(path);
             Some(Box::new(file))
         }
@@ -88,7 +89,8 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
         Err(e) => return Err(e),
     };
     if let Some(path) = &args.inventory {
-        report::write_inventory(path, &inventory).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        report::write_inventory(path, &inventory)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     if !args.quiet {
         eprintln!("{}", report::summary(&inventory));

@@ -152,7 +152,15 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                     }
                 }
                 if let Some(d) = done {
-                    finish(&files[i], d, detectors, &mut file_entries, &mut skipped, &mut errors, &progress);
+                    finish(
+                        &files[i],
+                        d,
+                        detectors,
+                        &mut file_entries,
+                        &mut skipped,
+                        &mut errors,
+                        &progress,
+                    );
                     next += 1;
                     // Release everything that was waiting for this file.
                     while let Some((batches, done)) = pending.remove(&next) {
@@ -164,7 +172,15 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                         }
                         match done {
                             Some(d) => {
-                                finish(&files[next], d, detectors, &mut file_entries, &mut skipped, &mut errors, &progress);
+                                finish(
+                                    &files[next],
+                                    d,
+                                    detectors,
+                                    &mut file_entries,
+                                    &mut skipped,
+                                    &mut errors,
+                                    &progress,
+                                );
                                 next += 1;
                             }
                             // Its further messages arrive with `i == next`.
@@ -188,7 +204,9 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     if let Some(e) = write_error {
         return Err(format!("cannot write findings: {e}"));
     }
-    findings.flush().map_err(|e| format!("cannot write findings: {e}"))?;
+    findings
+        .flush()
+        .map_err(|e| format!("cannot write findings: {e}"))?;
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     let mut totals = Totals {
@@ -212,7 +230,11 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     Ok(Inventory {
         schema: inventory::SCHEMA.to_string(),
         scanned_at,
-        roots: config.roots.iter().map(|r| r.to_string_lossy().into_owned()).collect(),
+        roots: config
+            .roots
+            .iter()
+            .map(|r| r.to_string_lossy().into_owned())
+            .collect(),
         tool: ToolInfo {
             name: "pimap".into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -435,8 +457,13 @@ impl<'a> Worker<'a> {
         };
         self.hits.clear();
         self.rejected.iter_mut().for_each(|n| *n = 0);
-        self.detectors
-            .scan(record.text, cue, &mut self.scratch, &mut self.hits, &mut self.rejected);
+        self.detectors.scan(
+            record.text,
+            cue,
+            &mut self.scratch,
+            &mut self.hits,
+            &mut self.rejected,
+        );
         if slot != NO_COLUMN {
             let col = &mut self.columns[slot as usize];
             for (d, &n) in self.rejected.iter().enumerate() {
@@ -560,7 +587,10 @@ impl TextCursor {
             self.col_pos = self.line_start;
             self.col_chars = 0;
         }
-        self.col_chars += bytes[self.col_pos..at].iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u64;
+        self.col_chars += bytes[self.col_pos..at]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count() as u64;
         self.col_pos = at;
         Location::Text {
             line: base_line + self.lines,

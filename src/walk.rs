@@ -112,7 +112,11 @@ fn walk_root(root: &Path, prefix_root: bool, opts: &WalkOptions, out: &mut Vec<E
     Ok(())
 }
 
-fn classify(dent: ignore::DirEntry, display_of: &dyn Fn(&Path) -> String, opts: &WalkOptions) -> Option<Entry> {
+fn classify(
+    dent: ignore::DirEntry,
+    display_of: &dyn Fn(&Path) -> String,
+    opts: &WalkOptions,
+) -> Option<Entry> {
     let file_type = dent.file_type()?;
     if file_type.is_dir() {
         return None;
@@ -147,10 +151,12 @@ fn classify(dent: ignore::DirEntry, display_of: &dyn Fn(&Path) -> String, opts: 
         size: meta.len(),
         modified: meta.modified().ok(),
     };
-    let skip = |reason: &str| Some(Entry::Skipped {
-        file: file.clone(),
-        reason: reason.to_string(),
-    });
+    let skip = |reason: &str| {
+        Some(Entry::Skipped {
+            file: file.clone(),
+            reason: reason.to_string(),
+        })
+    };
     if meta.file_type().is_symlink() {
         return skip("symbolic link not followed (use --follow)");
     }

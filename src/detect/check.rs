@@ -25,7 +25,13 @@ pub const VALIDATORS: &[(&str, Validator)] = &[
     ("cn_landline", cn_landline),
     ("bank_card", bank_card),
     ("email_domain", email_domain),
-    ("luhn", |v| if luhn(v) { Validity::Valid } else { Validity::Invalid }),
+    ("luhn", |v| {
+        if luhn(v) {
+            Validity::Valid
+        } else {
+            Validity::Invalid
+        }
+    }),
 ];
 
 /// Looks a validator up by its detector-file name.
@@ -42,11 +48,7 @@ fn digit(b: u8) -> u32 {
 pub fn mod11_2_check(first17: &[u8]) -> u8 {
     const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
     const CHECK: &[u8; 11] = b"10X98765432";
-    let sum: u32 = first17
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(&b, w)| digit(b) * w)
-        .sum();
+    let sum: u32 = first17.iter().zip(WEIGHTS).map(|(&b, w)| digit(b) * w).sum();
     CHECK[(sum % 11) as usize]
 }
 
@@ -277,9 +279,9 @@ pub fn email_domain(v: &str) -> Validity {
     if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
         return Validity::Invalid;
     }
-    let labels_ok = domain.split('.').all(|l| {
-        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
-    });
+    let labels_ok = domain
+        .split('.')
+        .all(|l| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-'));
     if !labels_ok || !domain.contains('.') {
         return Validity::Invalid;
     }
@@ -316,11 +318,20 @@ mod tests {
         };
         // 29 February only in leap years.
         assert_eq!(resident_id_18(&with_check("11010520000229001")), Validity::Valid);
-        assert_eq!(resident_id_18(&with_check("11010519990229001")), Validity::Invalid);
+        assert_eq!(
+            resident_id_18(&with_check("11010519990229001")),
+            Validity::Invalid
+        );
         // Born in the future.
-        assert_eq!(resident_id_18(&with_check("11010521990101001")), Validity::Invalid);
+        assert_eq!(
+            resident_id_18(&with_check("11010521990101001")),
+            Validity::Invalid
+        );
         // Province 99 does not exist.
-        assert_eq!(resident_id_18(&with_check("99010519900101001")), Validity::Invalid);
+        assert_eq!(
+            resident_id_18(&with_check("99010519900101001")),
+            Validity::Invalid
+        );
         // Retired county codes still validate (商水县 412723, retired 2000).
         assert_eq!(resident_id_18(&with_check("41272319900101001")), Validity::Valid);
         // Unknown county under a known prefecture: weak, not rejected.

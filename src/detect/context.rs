@@ -79,9 +79,13 @@ impl ContextWords {
             let p = hay[s - 1];
             !p.is_ascii_alphabetic() || (p.is_ascii_lowercase() && hay[s].is_ascii_uppercase())
         };
+        // A camelCase hump after the word ends it for naming words (`mobilePhone`), but not
+        // for business words: `OrderService` is a class name in a log, not an order number.
+        let camel_ok = matches!(self.cues[pattern], Cue::Names(_));
         let after_ok = e >= hay.len() || {
             let n = hay[e];
-            !n.is_ascii_alphabetic() || (n.is_ascii_uppercase() && hay[e - 1].is_ascii_lowercase())
+            !n.is_ascii_alphabetic()
+                || (camel_ok && n.is_ascii_uppercase() && hay[e - 1].is_ascii_lowercase())
         };
         before_ok && after_ok
     }
@@ -158,6 +162,7 @@ mod tests {
         assert_eq!(w.last_cue("bankCardNo"), Some(Cue::Names(2)));
         assert_eq!(w.last_cue("receiver_tel"), Some(Cue::Names(1)));
         assert_eq!(w.last_cue("buyer_tel_order"), Some(Cue::Business));
+        assert_eq!(w.last_cue("c.s.o.OrderService"), None);
     }
 
     #[test]

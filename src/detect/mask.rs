@@ -9,10 +9,7 @@ use super::spec::MaskSpec;
 /// value is too short for the rule, fewer characters stay visible.
 pub fn mask(value: &str, rule: &MaskSpec) -> String {
     match rule {
-        MaskSpec::Ends {
-            keep_start,
-            keep_end,
-        } => mask_ends(value, *keep_start, *keep_end),
+        MaskSpec::Ends { keep_start, keep_end } => mask_ends(value, *keep_start, *keep_end),
         MaskSpec::Email => match value.rsplit_once('@') {
             Some((local, domain)) => {
                 let first = local.chars().next().map(String::from).unwrap_or_default();

@@ -164,9 +164,7 @@ impl DetectorSet {
         let mut specs = Vec::new();
         let mut business = Vec::new();
         for (origin, text) in sources {
-            let is_business = Path::new(&origin)
-                .file_name()
-                .is_some_and(|f| f == BUSINESS_FILE);
+            let is_business = Path::new(&origin).file_name().is_some_and(|f| f == BUSINESS_FILE);
             let parsed = if is_business {
                 toml::from_str::<BusinessContextSpec>(&text).map(|b| business.extend(b.words))
             } else {
@@ -201,7 +199,10 @@ impl DetectorSet {
             }
             let snake = !spec.id.is_empty()
                 && spec.id.starts_with(|c: char| c.is_ascii_lowercase())
-                && spec.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                && spec
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !snake {
                 complain("id must be snake_case".into());
             }
@@ -413,7 +414,10 @@ impl DetectorSet {
             let Some(base) = p.base_score(m.as_str(), &mut rejected[p.detector]) else {
                 continue;
             };
-            let cue = self.context.near(text.as_bytes(), m.start(), m.end(), 0).or(header);
+            let cue = self
+                .context
+                .near(text.as_bytes(), m.start(), m.end(), 0)
+                .or(header);
             hits.push(Hit {
                 detector: p.detector,
                 start: m.start(),
@@ -450,14 +454,20 @@ impl DetectorSet {
             };
             for ex in &det.examples {
                 let (hits, _) = self.scan_alone(ex, &mut scratch, n);
-                if !hits.iter().any(|h| h.detector == d && h.confidence >= crate::DEFAULT_MIN_CONFIDENCE) {
+                if !hits
+                    .iter()
+                    .any(|h| h.detector == d && h.confidence >= crate::DEFAULT_MIN_CONFIDENCE)
+                {
                     complain(format!("example not found: {ex:?}"));
                 }
             }
             let mut checksum_negative = false;
             for ex in &det.negative_examples {
                 let (hits, rejected) = self.scan_alone(ex, &mut scratch, n);
-                if hits.iter().any(|h| h.detector == d && h.confidence >= crate::DEFAULT_MIN_CONFIDENCE) {
+                if hits
+                    .iter()
+                    .any(|h| h.detector == d && h.confidence >= crate::DEFAULT_MIN_CONFIDENCE)
+                {
                     complain(format!("negative example found: {ex:?}"));
                 }
                 checksum_negative |= rejected[d] > 0;
@@ -556,5 +566,9 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, String> 
 }
 
 fn join(problems: &[Problem]) -> String {
-    problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ")
+    problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }

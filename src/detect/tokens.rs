@@ -53,11 +53,7 @@ fn digit_at(text: &[u8], i: usize) -> (usize, u8) {
     let b = text[i];
     if b.is_ascii_digit() {
         (1, b)
-    } else if b == 0xEF
-        && i + 2 < text.len()
-        && text[i + 1] == 0xBC
-        && (0x90..=0x99).contains(&text[i + 2])
-    {
+    } else if b == 0xEF && i + 2 < text.len() && text[i + 1] == 0xBC && (0x90..=0x99).contains(&text[i + 2]) {
         (3, b'0' + (text[i + 2] - 0x90))
     } else {
         (0, 0)

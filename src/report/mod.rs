@@ -161,10 +161,16 @@ pub fn summary(inv: &Inventory) -> String {
         s.push_str(&format!("\n  by category: {}", cats.join(", ")));
     }
     if t.skipped > 0 {
-        s.push_str(&format!("\n  skipped: {} files (see the inventory's \"skipped\")", t.skipped));
+        s.push_str(&format!(
+            "\n  skipped: {} files (see the inventory's \"skipped\")",
+            t.skipped
+        ));
     }
     if t.errors > 0 {
-        s.push_str(&format!("\n  errors: {} (see the inventory's \"errors\")", t.errors));
+        s.push_str(&format!(
+            "\n  errors: {} (see the inventory's \"errors\")",
+            t.errors
+        ));
         for e in inv.errors.iter().take(5) {
             s.push_str(&format!("\n    {}: {}", e.path, e.error));
         }

@@ -75,7 +75,10 @@ fn looks_like_header(fields: &[&str]) -> bool {
 fn column_names(header: Option<&[&str]>, width: usize) -> Vec<Arc<str>> {
     (0..width)
         .map(|i| {
-            match header.and_then(|h| h.get(i)).map(|s| s.trim().trim_start_matches('\u{feff}')) {
+            match header
+                .and_then(|h| h.get(i))
+                .map(|s| s.trim().trim_start_matches('\u{feff}'))
+            {
                 Some(name) if !name.is_empty() => Arc::from(name),
                 _ => Arc::from((i + 1).to_string()),
             }
@@ -84,7 +87,10 @@ fn column_names(header: Option<&[&str]>, width: usize) -> Vec<Arc<str>> {
 }
 
 /// Reads `reader` as a delimited file.
-pub fn read<R: Read>(mut reader: TextReader<R>, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, String> {
+pub fn read<R: Read>(
+    mut reader: TextReader<R>,
+    emit: &mut dyn FnMut(Record<'_>),
+) -> Result<FileFacts, String> {
     // The csv crate pulls bytes; feed it the decoded chunks.
     let mut first = true;
     let mut pending: Vec<u8> = Vec::new();
@@ -95,7 +101,10 @@ pub fn read<R: Read>(mut reader: TextReader<R>, emit: &mut dyn FnMut(Record<'_>)
         let chunk = reader.next_chunk().map_err(|e| io_message(&e))?;
         let Some(chunk) = chunk else { break };
         if first {
-            let end = (0..=chunk.text.len().min(16 << 10)).rev().find(|&i| chunk.text.is_char_boundary(i)).unwrap_or(0);
+            let end = (0..=chunk.text.len().min(16 << 10))
+                .rev()
+                .find(|&i| chunk.text.is_char_boundary(i))
+                .unwrap_or(0);
             let delimiter = sniff_delimiter(&chunk.text[..end]);
             parser = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
             first = false;

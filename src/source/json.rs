@@ -83,7 +83,10 @@ pub fn read_document<R: Read>(
 }
 
 /// Reads newline-delimited JSON, one value per line.
-pub fn read_lines<R: Read>(mut reader: TextReader<R>, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, String> {
+pub fn read_lines<R: Read>(
+    mut reader: TextReader<R>,
+    emit: &mut dyn FnMut(Record<'_>),
+) -> Result<FileFacts, String> {
     let mut facts = FileFacts::default();
     let mut line_no = 0u64;
     let mut bad_lines = 0u64;

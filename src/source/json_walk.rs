@@ -93,10 +93,7 @@ impl fmt::Display for JsonWalkError {
                 expected,
                 found,
             } => {
-                write!(
-                    f,
-                    "invalid JSON at byte {offset}: expected {expected}, found "
-                )?;
+                write!(f, "invalid JSON at byte {offset}: expected {expected}, found ")?;
                 if found.is_ascii_graphic() || found == b' ' {
                     write!(f, "'{}'", found as char)
                 } else {
@@ -196,10 +193,7 @@ struct Walker<'a> {
 impl<'a> Walker<'a> {
     /// Walks one complete top-level value starting at `self.pos` (which is on
     /// a non-whitespace byte).
-    fn top_level_value(
-        &mut self,
-        emit: &mut dyn FnMut(&JsonScalar<'_>),
-    ) -> Result<(), JsonWalkError> {
+    fn top_level_value(&mut self, emit: &mut dyn FnMut(&JsonScalar<'_>)) -> Result<(), JsonWalkError> {
         let input = self.input;
         self.pointer.clear();
         self.keys.clear();
@@ -277,12 +271,8 @@ impl<'a> Walker<'a> {
                     }
                     (None, true) => return Err(self.eof(self.pos, "',' or '}' in object")),
                     (None, false) => return Err(self.eof(self.pos, "',' or ']' in array")),
-                    (Some(_), true) => {
-                        return Err(self.syntax(self.pos, "',' or '}' after object member"))
-                    }
-                    (Some(_), false) => {
-                        return Err(self.syntax(self.pos, "',' or ']' after array element"))
-                    }
+                    (Some(_), true) => return Err(self.syntax(self.pos, "',' or '}' after object member")),
+                    (Some(_), false) => return Err(self.syntax(self.pos, "',' or ']' after array element")),
                 }
             }
         }
@@ -537,11 +527,7 @@ impl<'a> Walker<'a> {
         }
     }
 
-    fn literal(
-        &mut self,
-        word: &'static [u8],
-        expected: &'static str,
-    ) -> Result<(), JsonWalkError> {
+    fn literal(&mut self, word: &'static [u8], expected: &'static str) -> Result<(), JsonWalkError> {
         let rest = &self.input[self.pos..];
         if rest.starts_with(word) {
             self.pos += word.len();
@@ -896,10 +882,7 @@ mod tests {
         assert_eq!(ok(b" \"only\" "), vec![row("", None, "only", 0, 1)]);
         assert_eq!(
             ok(br#"{"a":1}{"a":2}"#),
-            vec![
-                row("/a", Some("a"), "1", 0, 5),
-                row("/a", Some("a"), "2", 1, 12)
-            ]
+            vec![row("/a", Some("a"), "1", 0, 5), row("/a", Some("a"), "2", 1, 12)]
         );
         assert_eq!(ok(b""), vec![]);
         assert_eq!(ok(b" \n\t\r "), vec![]);
@@ -1013,10 +996,7 @@ mod tests {
         let (rows, result) = walk(b"{\"a\":1}\n{\"a\":2} x\n{\"a\":3}");
         assert_eq!(
             rows,
-            vec![
-                row("/a", Some("a"), "1", 0, 5),
-                row("/a", Some("a"), "2", 1, 13)
-            ]
+            vec![row("/a", Some("a"), "1", 0, 5), row("/a", Some("a"), "2", 1, 13)]
         );
         assert_eq!(
             result,

@@ -8,9 +8,8 @@ mod decode;
 pub mod delimited;
 pub mod json;
 pub mod json_walk;
-// TEMP until sql_walk lands
-// pub mod sql;
-// pub mod sql_walk;
+pub mod sql;
+pub mod sql_walk;
 pub mod text;
 
 pub use decode::{sniff_encoding, TextReader, CHUNK};
@@ -109,9 +108,7 @@ pub fn claim(path: &Path, head: &[u8]) -> Claim {
     let unsupported = |what: &str| Claim::Skip(format!("{what}: format not read yet"));
     match ext.as_str() {
         "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => return unsupported("spreadsheet"),
-        "zip" | "gz" | "tgz" | "tar" | "7z" | "rar" | "bz2" | "xz" | "zst" => {
-            return unsupported("archive")
-        }
+        "zip" | "gz" | "tgz" | "tar" | "7z" | "rar" | "bz2" | "xz" | "zst" => return unsupported("archive"),
         "db" | "sqlite" | "sqlite3" | "mdb" | "accdb" => return unsupported("database file"),
         "pdf" | "doc" | "docx" | "ppt" | "pptx" | "wps" => return unsupported("document"),
         _ => {}
@@ -140,7 +137,7 @@ pub fn claim(path: &Path, head: &[u8]) -> Claim {
 fn looks_like_dump(head: &[u8]) -> bool {
     let n = head.len().min(HEAD);
     let text = String::from_utf8_lossy(&head[..n]);
-    let _ = text; false // TEMP
+    sql_walk::looks_like_sql_dump(&text)
 }
 
 /// Binary: a NUL byte, or many control characters, in the first bytes.
@@ -178,7 +175,7 @@ pub fn read(
         Format::Delimited => delimited::read(reader, emit),
         Format::Json => json::read_document(reader, emit),
         Format::Ndjson => json::read_lines(reader, emit),
-        Format::SqlDump => text::read(reader, emit), // TEMP
+        Format::SqlDump => sql::read(reader, emit),
     }
 }
 

@@ -8,7 +8,10 @@ use super::{io_message, FileFacts, Origin, Record, TextReader};
 use std::io::Read;
 
 /// Reads `reader` as a SQL dump.
-pub fn read<R: Read>(mut reader: TextReader<R>, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, String> {
+pub fn read<R: Read>(
+    mut reader: TextReader<R>,
+    emit: &mut dyn FnMut(Record<'_>),
+) -> Result<FileFacts, String> {
     let mut walker = SqlWalker::new();
     let mut facts = FileFacts::default();
     // Line numbers of passthrough text: counted lazily within a chunk, carried across chunks.
@@ -43,7 +46,7 @@ fn forward(event: SqlEvent<'_>, lines: &mut LineCounter<'_>, emit: &mut dyn FnMu
             text: t.text,
             origin: Origin::Text {
                 offset: t.offset,
-                line: lines.line_at(t.offset),
+                line: lines.line_of(t.offset, t.text),
             },
         }),
     }
@@ -65,6 +68,17 @@ impl<'a> LineCounter<'a> {
             pos: 0,
             line: lines_before,
         }
+    }
+
+    /// Line of passthrough `text` at `offset`. Text that began in an earlier chunk (a
+    /// statement cut by the chunk boundary) is a verbatim copy of the input, so its own
+    /// newlines tell how far back it started.
+    fn line_of(&mut self, offset: u64, text: &str) -> u64 {
+        if offset >= self.base {
+            return self.line_at(offset);
+        }
+        let back = ((self.base - offset) as usize).min(text.len());
+        self.line_at(self.base) - count_newlines(&text.as_bytes()[..back])
     }
 
     fn line_at(&mut self, offset: u64) -> u64 {

@@ -20,8 +20,11 @@
 //! passed through. The syntax of understood statements (`INSERT INTO t
 //! VALUES`, `COPY ... FROM stdin;`) is not emitted.
 //!
-//! Memory is O(longest value), capped at [`MAX_VALUE_BYTES`], plus a statement
-//! head of at most 64 KiB and the column names of the tables seen: values that
+//! Memory is O(longest value), capped at [`MAX_VALUE_BYTES`] (the copy buffer
+//! never exceeds twice that), plus a statement head of at most 64 KiB and the
+//! column names of the tables seen; nothing grows with statement or line
+//! length. Offsets of events are stream offsets and may lie in an earlier
+//! chunk when a value or statement head straddled the boundary. Values that
 //! lie inside one chunk and need no unescaping are handed out as slices of
 //! the chunk; only escaped values and values cut by a chunk boundary are
 //! copied. A value longer than the cap is delivered as several consecutive
@@ -365,8 +368,17 @@ impl SqlWalker {
     fn run_idle(&mut self, s: &str, mut i: usize, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
         let b = s.as_bytes();
         let n = b.len();
-        while i < n && is_ws(b[i]) {
-            i += 1;
+        loop {
+            while i < n && is_ws(b[i]) {
+                i += 1;
+            }
+            // A BOM the decoder left in would otherwise start a statement
+            // and hide the dump header comment behind it.
+            if b[i..].starts_with("\u{feff}".as_bytes()) {
+                i += 3;
+            } else {
+                break;
+            }
         }
         if i == n {
             return n;
@@ -412,13 +424,7 @@ impl SqlWalker {
         }
     }
 
-    fn run_idle_dash(
-        &mut self,
-        s: &str,
-        i: usize,
-        o: u64,
-        emit: &mut dyn FnMut(SqlEvent<'_>),
-    ) -> usize {
+    fn run_idle_dash(&mut self, s: &str, i: usize, o: u64, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
         if s.as_bytes()[i] == b'-' {
             // The first dash ended the previous chunk; it goes out as its own
             // piece now that we know it opened a comment.
@@ -434,13 +440,7 @@ impl SqlWalker {
         i
     }
 
-    fn run_idle_slash(
-        &mut self,
-        s: &str,
-        i: usize,
-        o: u64,
-        emit: &mut dyn FnMut(SqlEvent<'_>),
-    ) -> usize {
+    fn run_idle_slash(&mut self, s: &str, i: usize, o: u64, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
         if s.as_bytes()[i] == b'*' {
             text(emit, "/", o);
             self.mode = Mode::BlockComment { star: false };
@@ -828,8 +828,7 @@ impl SqlWalker {
                     run = i;
                     continue;
                 }
-                self.acc
-                    .finish(s.get(run..j).unwrap_or(""), &self.data, emit);
+                self.acc.finish(s.get(run..j).unwrap_or(""), &self.data, emit);
                 self.mode = Mode::Tuples(Tup::In);
                 return j + 1;
             }
@@ -890,6 +889,13 @@ impl SqlWalker {
             self.acc.finish(tail, &self.data, emit);
             return;
         }
+        if self.acc.buf.len() + tail.len() > MAX_VALUE_BYTES && !self.acc.buf.is_empty() {
+            // Too long for a NULL or an introducer: the overflow check
+            // decides between dropping (hex) and streaming it.
+            self.acc.push(tail.as_bytes(), &self.data, emit);
+            self.acc.finish("", &self.data, emit);
+            return;
+        }
         let use_buf = !self.acc.buf.is_empty();
         if use_buf {
             self.acc.buf.extend_from_slice(tail.as_bytes());
@@ -914,12 +920,7 @@ impl SqlWalker {
 
     // ---- COPY ----------------------------------------------------------
 
-    fn run_copy_preamble(
-        &mut self,
-        s: &str,
-        i: usize,
-        emit: &mut dyn FnMut(SqlEvent<'_>),
-    ) -> usize {
+    fn run_copy_preamble(&mut self, s: &str, i: usize, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
         let b = s.as_bytes();
         match memchr(b'\n', &b[i..]) {
             Some(d) => {
@@ -1007,13 +1008,7 @@ impl SqlWalker {
         });
     }
 
-    fn scan_field(
-        &mut self,
-        s: &str,
-        i: usize,
-        bs: bool,
-        emit: &mut dyn FnMut(SqlEvent<'_>),
-    ) -> usize {
+    fn scan_field(&mut self, s: &str, i: usize, bs: bool, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
         let b = s.as_bytes();
         let n = b.len();
         let mut run = i;
@@ -1095,7 +1090,11 @@ pub fn looks_like_sql_dump(head: &str) -> bool {
             }
         }
         let words = leading_words(line, 3);
-        let w = |k: usize, kw: &str| words.get(k).is_some_and(|x| x.eq_ignore_ascii_case(kw.as_bytes()));
+        let w = |k: usize, kw: &str| {
+            words
+                .get(k)
+                .is_some_and(|x| x.eq_ignore_ascii_case(kw.as_bytes()))
+        };
         if (w(0, "INSERT") && (w(1, "INTO") || (w(1, "IGNORE") && w(2, "INTO"))))
             || (w(0, "REPLACE") && w(1, "INTO"))
             || (w(0, "CREATE") && w(1, "TABLE"))
@@ -1442,17 +1441,25 @@ impl Acc {
     }
 
     fn push(&mut self, bytes: &[u8], data: &Data, emit: &mut dyn FnMut(SqlEvent<'_>)) {
-        if self.discard || bytes.is_empty() {
-            return;
-        }
-        self.buf.extend_from_slice(bytes);
-        if self.buf.len() > MAX_VALUE_BYTES {
-            self.overflow(data, emit);
+        // In slices so the buffer stays below twice the cap even when a
+        // whole chunk is appended; cuts depend only on the content.
+        for part in bytes.chunks(MAX_VALUE_BYTES) {
+            if self.discard {
+                return;
+            }
+            self.buf.extend_from_slice(part);
+            if self.buf.len() > MAX_VALUE_BYTES {
+                self.overflow(data, emit);
+            }
         }
     }
 
     fn overflow(&mut self, data: &Data, emit: &mut dyn FnMut(SqlEvent<'_>)) {
-        if self.bare && self.sent == 0 && bare_kind_prefix_is_binary(&self.buf) {
+        // Same rule as for a token seen whole, so chunking cannot change it.
+        if self.bare
+            && self.sent == 0
+            && bare_kind(std::str::from_utf8(&self.buf).unwrap_or(""), b' ') == BareKind::Skip
+        {
             self.discard = true;
             self.buf.clear();
             return;
@@ -1489,10 +1496,6 @@ impl Acc {
         }
         self.buf.clear();
     }
-}
-
-fn bare_kind_prefix_is_binary(t: &[u8]) -> bool {
-    t.len() >= 2 && t[0] == b'0' && matches!(t[1], b'x' | b'X' | b'b' | b'B')
 }
 
 /// Emits `text` in pieces of at most [`MAX_VALUE_BYTES`], cut exactly where
@@ -1718,9 +1721,19 @@ enum Class {
     WaitSemi,
     Unknown,
     Set(bool),
-    Insert { table: String, cols: Vec<String> },
-    Copy { table: String, cols: Vec<String>, raw: bool },
-    Create { table: String, cols: Vec<String> },
+    Insert {
+        table: String,
+        cols: Vec<String>,
+    },
+    Copy {
+        table: String,
+        cols: Vec<String>,
+        raw: bool,
+    },
+    Create {
+        table: String,
+        cols: Vec<String>,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -1939,12 +1952,7 @@ fn classify(head: &str, ended: bool, d: Dialect) -> Class {
         if p.kw("OR") && !p.kw("REPLACE") {
             return Class::Unknown;
         }
-        while p.kw("TEMPORARY")
-            || p.kw("TEMP")
-            || p.kw("UNLOGGED")
-            || p.kw("GLOBAL")
-            || p.kw("LOCAL")
-        {}
+        while p.kw("TEMPORARY") || p.kw("TEMP") || p.kw("UNLOGGED") || p.kw("GLOBAL") || p.kw("LOCAL") {}
         if p.at_end() {
             return more;
         }
@@ -2037,4 +2045,533 @@ fn column_defs(p: &mut Parser<'_, '_>, pg: bool) -> Vec<String> {
         }
     }
     cols
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    enum Ev {
+        V(String, u64, String, String, u64),
+        T(String, u64),
+    }
+
+    struct Walk {
+        events: Vec<Ev>,
+        result: Result<(), String>,
+        tables: Vec<(String, u64)>,
+    }
+
+    impl Walk {
+        /// (table, row, column, text, offset) of every value.
+        fn values(&self) -> Vec<(&str, u64, &str, &str, u64)> {
+            self.events
+                .iter()
+                .filter_map(|e| match e {
+                    Ev::V(t, r, c, x, o) => Some((t.as_str(), *r, c.as_str(), x.as_str(), *o)),
+                    Ev::T(..) => None,
+                })
+                .collect()
+        }
+
+        /// Passthrough text, contiguous pieces merged.
+        fn texts(&self) -> Vec<&str> {
+            self.events
+                .iter()
+                .filter_map(|e| match e {
+                    Ev::T(t, _) => Some(t.as_str()),
+                    Ev::V(..) => None,
+                })
+                .collect()
+        }
+    }
+
+    /// Cuts `s` into pieces of about `size` bytes at char boundaries.
+    fn split(s: &str, size: usize) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut st = 0;
+        while st < s.len() {
+            let mut end = (st + size).min(s.len());
+            while !s.is_char_boundary(end) {
+                end += 1;
+            }
+            out.push(&s[st..end]);
+            st = end;
+        }
+        out
+    }
+
+    fn walk_chunks(chunks: &[&str]) -> Walk {
+        let mut w = SqlWalker::new();
+        let mut events: Vec<Ev> = Vec::new();
+        let mut on = |e: SqlEvent<'_>| match e {
+            SqlEvent::Value(v) => {
+                assert!(!v.text.is_empty());
+                assert!(v.text.len() <= MAX_VALUE_BYTES);
+                events.push(Ev::V(
+                    v.table.to_string(),
+                    v.row,
+                    v.column.to_string(),
+                    v.text.to_string(),
+                    v.offset,
+                ));
+            }
+            SqlEvent::Text(t) => {
+                assert!(!t.text.is_empty());
+                if let Some(Ev::T(prev, off)) = events.last_mut() {
+                    if *off + prev.len() as u64 == t.offset {
+                        prev.push_str(t.text);
+                        return;
+                    }
+                }
+                events.push(Ev::T(t.text.to_string(), t.offset));
+            }
+        };
+        for c in chunks {
+            w.feed(c, &mut on);
+        }
+        let result = w.finish(&mut on);
+        Walk {
+            events,
+            result,
+            tables: w.tables(),
+        }
+    }
+
+    fn walk(s: &str) -> Walk {
+        walk_chunks(&[s])
+    }
+
+    fn at(hay: &str, needle: &str) -> u64 {
+        hay.find(needle).expect(needle) as u64
+    }
+
+    fn tables(v: &[(&str, u64)]) -> Vec<(String, u64)> {
+        v.iter().map(|(t, n)| (t.to_string(), *n)).collect()
+    }
+
+    const MYSQL: &str = "-- MySQL dump 10.13  Distrib 5.7.44, for Linux (x86_64)\n\
+/*!40101 SET NAMES utf8mb4 */;\n\
+DROP TABLE IF EXISTS `customer`;\n\
+CREATE TABLE `customer` (\n\
+  `id` int(11) NOT NULL AUTO_INCREMENT,\n\
+  `name` varchar(32) DEFAULT NULL COMMENT '姓名; (real)',\n\
+  `mobile` bigint(20) DEFAULT NULL,\n\
+  `note` text,\n\
+  `avatar` blob,\n\
+  `flags` varbinary(4),\n\
+  PRIMARY KEY (`id`),\n\
+  KEY `idx_mobile` (`mobile`),\n\
+  CONSTRAINT `fk` FOREIGN KEY (`id`) REFERENCES `x` (`id`)\n\
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\
+INSERT INTO `customer` VALUES (1,'周建平',15253295411,'It\\'s C:\\\\dir; ''q'' \\\"d\\\"\\nline2',_binary 'ab\\'c',0x0A0B),(2,NULL,-3.5,'',NULL,X'0102');\n";
+
+    #[test]
+    fn mysqldump_create_insert_escapes_null_binary() {
+        let w = walk(MYSQL);
+        assert_eq!(w.result, Ok(()));
+        let s = MYSQL;
+        assert_eq!(
+            w.values(),
+            vec![
+                ("customer", 1, "id", "1", at(s, "(1,") + 1),
+                ("customer", 1, "name", "周建平", at(s, "'周建平'")),
+                ("customer", 1, "mobile", "15253295411", at(s, "15253295411")),
+                (
+                    "customer",
+                    1,
+                    "note",
+                    "It's C:\\dir; 'q' \"d\"\nline2",
+                    at(s, "'It\\'s")
+                ),
+                ("customer", 2, "id", "2", at(s, "(2,") + 1),
+                ("customer", 2, "mobile", "-3.5", at(s, "-3.5")),
+            ]
+        );
+        assert_eq!(w.tables, tables(&[("customer", 2)]));
+        let texts = w.texts();
+        assert_eq!(
+            texts[0],
+            "-- MySQL dump 10.13  Distrib 5.7.44, for Linux (x86_64)"
+        );
+        assert_eq!(texts[1], "/*!40101 SET NAMES utf8mb4 */");
+        assert_eq!(texts[2], "DROP TABLE IF EXISTS `customer`;");
+        assert!(texts[3].starts_with("CREATE TABLE `customer` (\n"));
+        assert!(texts[3].ends_with("DEFAULT CHARSET=utf8mb4;"));
+        assert_eq!(texts.len(), 4);
+    }
+
+    #[test]
+    fn insert_with_column_list_ignore_and_replace() {
+        let s = "INSERT INTO `t` (`b`, a) VALUES ('x', 1, 'extra'),('y',2,NULL);\n\
+                 INSERT IGNORE INTO shop.t VALUES ('z');\n\
+                 REPLACE INTO \"t\" (a) VALUE (3);\n\
+                 INSERT INTO t (a) VALUES (N'n', _utf8mb4'u', e'E', CONCAT('c', 4));\n";
+        let w = walk(s);
+        assert_eq!(w.result, Ok(()));
+        assert_eq!(
+            w.values(),
+            vec![
+                ("t", 1, "b", "x", at(s, "'x'")),
+                ("t", 1, "a", "1", at(s, " 1,") + 1),
+                ("t", 1, "3", "extra", at(s, "'extra'")),
+                ("t", 2, "b", "y", at(s, "'y'")),
+                ("t", 2, "a", "2", at(s, ",2,") + 1),
+                ("t", 3, "1", "z", at(s, "'z'")),
+                ("t", 4, "a", "3", at(s, "(3)") + 1),
+                ("t", 5, "a", "n", at(s, "'n'")),
+                ("t", 5, "2", "u", at(s, "'u'")),
+                ("t", 5, "3", "E", at(s, "'E'")),
+                ("t", 5, "4", "CONCAT", at(s, "CONCAT")),
+                ("t", 5, "4", "c", at(s, "'c'")),
+                ("t", 5, "4", "4", at(s, " 4)") + 1),
+            ]
+        );
+        assert!(w.texts().is_empty());
+        assert_eq!(w.tables, tables(&[("t", 5)]));
+    }
+
+    const PG: &str = "--\n-- PostgreSQL database dump\n--\n\n\
+SET standard_conforming_strings = on;\n\
+SELECT pg_catalog.set_config('search_path', '', false);\n\
+CREATE TABLE public.members (\n    id integer NOT NULL,\n    name character varying(32),\n    key text,\n    note text\n);\n\
+CREATE FUNCTION public.f() RETURNS integer AS $_$ SELECT 1; COPY x FROM stdin; $_$ LANGUAGE sql;\n\
+COPY public.members (id, name, note) FROM stdin;\n\
+1\t陈金凤\t会员日\\t赠品\n\
+2\t\\N\tC:\\\\dir\n\
+\\N\tx\tline\\nbreak\n\
+4\tcr\tend\r\n\
+\\.\n\
+INSERT INTO public.members VALUES (5, 'C:\\dir', 'it''s', E'a\\'b\\nc');\n";
+
+    #[test]
+    fn pg_copy_with_nulls_escapes_and_terminator() {
+        let w = walk(PG);
+        assert_eq!(w.result, Ok(()));
+        let s = PG;
+        assert_eq!(
+            w.values(),
+            vec![
+                ("members", 1, "id", "1", at(s, "1\t陈")),
+                ("members", 1, "name", "陈金凤", at(s, "陈金凤")),
+                ("members", 1, "note", "会员日\t赠品", at(s, "会员日")),
+                ("members", 2, "id", "2", at(s, "2\t\\N")),
+                ("members", 2, "note", "C:\\dir", at(s, "C:\\\\dir")),
+                ("members", 3, "name", "x", at(s, "\tx\t") + 1),
+                ("members", 3, "note", "line\nbreak", at(s, "line\\n")),
+                ("members", 4, "id", "4", at(s, "4\tcr")),
+                ("members", 4, "name", "cr", at(s, "cr\t")),
+                ("members", 4, "note", "end", at(s, "end\r")),
+                // --inserts after COPY: columns from CREATE TABLE, where
+                // `key` is a column in pg, and plain strings keep backslashes.
+                ("members", 5, "id", "5", at(s, "(5,") + 1),
+                ("members", 5, "name", "C:\\dir", at(s, "'C:\\dir'")),
+                ("members", 5, "key", "it's", at(s, "'it''s'")),
+                ("members", 5, "note", "a'b\nc", at(s, "'a\\'b")),
+            ]
+        );
+        assert_eq!(w.tables, tables(&[("members", 5)]));
+        let texts = w.texts();
+        assert!(texts.contains(&"-- PostgreSQL database dump"));
+        assert!(texts.contains(&"SET standard_conforming_strings = on;"));
+        assert!(texts.contains(&"SELECT pg_catalog.set_config('search_path', '', false);"));
+        // The dollar-quoted body hides its `;` and its COPY.
+        assert!(texts.contains(
+            &"CREATE FUNCTION public.f() RETURNS integer AS $_$ SELECT 1; COPY x FROM stdin; $_$ LANGUAGE sql;"
+        ));
+    }
+
+    #[test]
+    fn pg_column_inserts() {
+        let s = "--\n-- PostgreSQL database dump\n--\n\
+INSERT INTO public.members (id, name, mobile) VALUES (1, '张霞', '15982713291');\n\
+INSERT INTO public.members (id, name, mobile) OVERRIDING SYSTEM VALUE VALUES (2, 'O''Brien\\', NULL);\n\
+INSERT INTO \"public\".\"Members\" (\"ID\") VALUES (3) ON CONFLICT DO NOTHING;\n";
+        let w = walk(s);
+        assert_eq!(w.result, Ok(()));
+        assert_eq!(
+            w.values(),
+            vec![
+                ("members", 1, "id", "1", at(s, "(1,") + 1),
+                ("members", 1, "name", "张霞", at(s, "'张霞'")),
+                ("members", 1, "mobile", "15982713291", at(s, "'15982713291'")),
+                ("members", 2, "id", "2", at(s, "(2,") + 1),
+                ("members", 2, "name", "O'Brien\\", at(s, "'O''")),
+                ("Members", 1, "ID", "3", at(s, "(3)") + 1),
+            ]
+        );
+        assert_eq!(w.texts().last(), Some(&"ON CONFLICT DO NOTHING;"));
+        assert_eq!(w.tables, tables(&[("members", 2), ("Members", 1)]));
+    }
+
+    #[test]
+    fn truncated_input_is_an_error() {
+        let w = walk("INSERT INTO `orders` VALUES (1,'a'),(2,'abc");
+        assert_eq!(
+            w.result,
+            Err(
+                "truncated SQL dump: input ended inside a string in INSERT INTO `orders` (row 2)".to_string()
+            )
+        );
+        // The partial value is still delivered for scanning.
+        assert_eq!(w.values().last().unwrap().3, "abc");
+
+        let w = walk("INSERT INTO t VALUES (1),(2)\n");
+        assert_eq!(
+            w.result,
+            Err("truncated SQL dump: input ended after row 2 of INSERT INTO `t` \
+                 without the closing `;`"
+                .to_string())
+        );
+        let w = walk("INSERT INTO t VALUES (1,2");
+        assert_eq!(
+            w.result,
+            Err("truncated SQL dump: input ended inside INSERT INTO `t` (row 1)".to_string())
+        );
+        assert_eq!(w.values().len(), 2);
+
+        let w = walk("COPY public.m (a) FROM stdin;\n1\n2\n");
+        assert_eq!(
+            w.result,
+            Err(
+                "truncated SQL dump: input ended inside COPY data for `m` after row 2 \
+                 before the `\\.` line"
+                    .to_string()
+            )
+        );
+        let w = walk("COPY public.m (a) FROM stdin;\n1\n2\tx");
+        assert_eq!(
+            w.result,
+            Err(
+                "truncated SQL dump: input ended inside COPY data for `m` (row 2) \
+                 before the `\\.` line"
+                    .to_string()
+            )
+        );
+        assert_eq!(w.values().last().unwrap().3, "x");
+
+        let w = walk("CREATE TABLE `t` (\n  `a` int,\n");
+        assert_eq!(
+            w.result,
+            Err("truncated SQL dump: input ended inside the statement at byte 0 \
+                 (CREATE TABLE `t` ()"
+                .to_string())
+        );
+        assert_eq!(w.texts(), vec!["CREATE TABLE `t` (\n  `a` int,\n"]);
+
+        let w = walk("SELECT 'abc");
+        assert!(w.result.unwrap_err().contains("inside a quoted string"));
+        assert!(walk("/* open").result.is_err());
+
+        // Complete inputs, including a `\.` at the very end and an unknown
+        // statement without its `;`.
+        assert_eq!(walk("COPY m (a) FROM stdin;\n1\n\\.").result, Ok(()));
+        assert_eq!(walk("SET x = 1").result, Ok(()));
+        assert_eq!(walk("-- only a comment").result, Ok(()));
+    }
+
+    #[test]
+    fn unknown_statements_pass_through_as_text() {
+        let s = "LOCK TABLES `t` WRITE;\n\
+                 /* c 13800138000 */\n\
+                 ALTER TABLE t ADD x int COMMENT 'a;(b';\n\
+                 INSERT INTO t SELECT * FROM u WHERE id IN (1,2);\n\
+                 \\connect crm\n\
+                 INSERT INTO t VALUES (1) ON DUPLICATE KEY UPDATE a=VALUES(a);\n\
+                 GRANT ALL ON t TO 'bob'@'%';";
+        let w = walk(s);
+        assert_eq!(w.result, Ok(()));
+        assert_eq!(
+            w.texts(),
+            vec![
+                "LOCK TABLES `t` WRITE;",
+                "/* c 13800138000 */",
+                "ALTER TABLE t ADD x int COMMENT 'a;(b';",
+                "INSERT INTO t SELECT * FROM u WHERE id IN (1,2);",
+                "\\connect crm",
+                "ON DUPLICATE KEY UPDATE a=VALUES(a);",
+                "GRANT ALL ON t TO 'bob'@'%';",
+            ]
+        );
+        assert_eq!(w.values(), vec![("t", 1, "1", "1", at(s, "(1)") + 1)]);
+    }
+
+    #[test]
+    fn rows_count_across_statements_and_tables_in_first_seen_order() {
+        let s = "CREATE TABLE `empty` (`a` int);\n\
+                 INSERT INTO `a` VALUES (1),(2);\n\
+                 INSERT INTO `b` VALUES ('x');\n\
+                 INSERT INTO `a` VALUES (3);\n\
+                 COPY a (v) FROM stdin;\n4\n\n\\.\n";
+        let w = walk(s);
+        assert_eq!(w.result, Ok(()));
+        let rows: Vec<(&str, u64, &str)> = w.values().iter().map(|v| (v.0, v.1, v.3)).collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("a", 1, "1"),
+                ("a", 2, "2"),
+                ("b", 1, "x"),
+                ("a", 3, "3"),
+                ("a", 4, "4"),
+            ]
+        );
+        // The empty COPY line is a row with one empty value.
+        assert_eq!(w.tables, tables(&[("empty", 0), ("a", 5), ("b", 1)]));
+    }
+
+    /// Sample-like dump text mixing both dialects and every construct.
+    fn sample() -> String {
+        let mut s = String::new();
+        s.push_str(MYSQL);
+        s.push_str("INSERT INTO `customer` VALUES ");
+        for i in 0..300 {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str(&format!(
+                "({i},'昵称{i}\\'s','王{i}',1380013{i:04},NULL,_binary '\\0\\'x',0xDEAD),"
+            ));
+            s.push_str(&format!("({i}00,'a''b\\\\c\\n',\"dq\\\"{i}\",-{i}.5,'',x'00')"));
+        }
+        s.push_str(";\n/*!40000 ALTER TABLE `customer` ENABLE KEYS */;\nUNLOCK TABLES;\n");
+        s.push_str(PG);
+        s.push_str("COPY public.members (id, name, note) FROM stdin;\n");
+        for i in 0..300 {
+            s.push_str(&format!("{i}\t张{i}\t备注\\t{i}\\\\x\\n\t\\N\n"));
+        }
+        s.push_str("\\.\n");
+        s
+    }
+
+    #[test]
+    fn chunk_boundaries_do_not_change_events() {
+        let s = sample();
+        let whole = walk(&s);
+        assert_eq!(whole.result, Ok(()));
+        assert!(whole.values().len() > 2000);
+        for size in [1, 2, 3, 7, 64, 4096] {
+            let got = walk_chunks(&split(&s, size));
+            assert_eq!(got.result, whole.result, "chunk size {size}");
+            assert_eq!(got.tables, whole.tables, "chunk size {size}");
+            assert!(got.events == whole.events, "chunk size {size}");
+        }
+    }
+
+    #[test]
+    fn real_samples_are_chunk_invariant_when_present() {
+        for path in [
+            "/work/shared/eval-dev/corpus/db/shop_backup_20240301.sql",
+            "/work/shared/eval-dev/corpus/db/crm_20240301.sql",
+        ] {
+            let Ok(s) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let whole = walk(&s);
+            assert_eq!(whole.result, Ok(()), "{path}");
+            for size in [7, 4096] {
+                let got = walk_chunks(&split(&s, size));
+                assert!(got.events == whole.events, "{path} chunk size {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn long_values_are_split_at_the_cap_the_same_way_for_any_chunking() {
+        let big: String = "手机13800138000，".repeat(MAX_VALUE_BYTES / 10);
+        let hex = "AB".repeat(MAX_VALUE_BYTES);
+        let s = format!("INSERT INTO t VALUES ('{big}\\n{big}', 0x{hex}, 'tail');\n");
+        let whole = walk(&s);
+        assert_eq!(whole.result, Ok(()));
+        let vals = whole.values();
+        let pieces: Vec<&str> = vals.iter().filter(|v| v.2 == "1").map(|v| v.3).collect();
+        assert!(pieces.len() >= 3);
+        assert_eq!(pieces.concat(), format!("{big}\n{big}"));
+        let first = at(&s, "'手机");
+        let mut off = first;
+        for v in vals.iter().filter(|v| v.2 == "1") {
+            assert_eq!(v.4, off);
+            off += v.3.len() as u64;
+        }
+        // The hex blob is dropped however long it is.
+        assert_eq!(vals.last().unwrap().2, "3");
+        assert_eq!(vals.last().unwrap().3, "tail");
+        for size in [4096, 1 << 16, 3_000_001] {
+            let got = walk_chunks(&split(&s, size));
+            assert!(got.events == whole.events, "chunk size {size}");
+        }
+    }
+
+    #[test]
+    fn garbage_never_panics_and_stays_chunk_invariant() {
+        let alphabet: Vec<&str> = vec![
+            "'",
+            "\"",
+            "`",
+            "\\",
+            ";",
+            "(",
+            ")",
+            ",",
+            "\n",
+            "\t",
+            " ",
+            "-",
+            "/",
+            "*",
+            "$",
+            ".",
+            "N",
+            "x",
+            "0",
+            "_",
+            "中",
+            "INSERT INTO t VALUES (",
+            "COPY t FROM stdin;\n",
+            "\\.\n",
+            "CREATE TABLE t (",
+            "$$",
+            "--",
+            "/*",
+            "*/",
+            "E'",
+            "NULL",
+            "SET ",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20 {
+            let mut s = String::new();
+            for _ in 0..3000 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                s.push_str(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let whole = walk(&s);
+            for size in [1, 7, 64] {
+                let got = walk_chunks(&split(&s, size));
+                assert!(got.events == whole.events, "chunk size {size} on {s:?}");
+                assert_eq!(got.result, whole.result);
+            }
+        }
+    }
+
+    #[test]
+    fn leading_bom_does_not_hide_the_pg_header() {
+        let s = "\u{feff}--\n-- PostgreSQL database dump\n--\nINSERT INTO t VALUES ('C:\\x');\n";
+        let w = walk(s);
+        assert_eq!(w.values(), vec![("t", 1, "1", "C:\\x", at(s, "'C:"))]);
+    }
+
+    #[test]
+    fn detects_dumps_by_marker_or_statement() {
+        assert!(looks_like_sql_dump("-- MySQL dump 10.13  Distrib 5.7.44\n"));
+        assert!(looks_like_sql_dump("--\n-- PostgreSQL database dump\n--\n"));
+        assert!(looks_like_sql_dump("x\n  insert into t values (1);\n"));
+        assert!(looks_like_sql_dump("CREATE TABLE t (a int);"));
+        assert!(looks_like_sql_dump("COPY public.t (a) FROM stdin;\n1\n\\.\n"));
+        assert!(!looks_like_sql_dump("name,phone\n张三,13800138000\n"));
+        assert!(!looks_like_sql_dump("we insert into the table later; copy it\n"));
+    }
 }

@@ -8,7 +8,10 @@ use super::{io_message, FileFacts, Origin, Record, TextReader};
 use std::io::Read;
 
 /// Reads `reader` as plain text.
-pub fn read<R: Read>(mut reader: TextReader<R>, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, String> {
+pub fn read<R: Read>(
+    mut reader: TextReader<R>,
+    emit: &mut dyn FnMut(Record<'_>),
+) -> Result<FileFacts, String> {
     let mut line = 1u64;
     while let Some(chunk) = reader.next_chunk().map_err(|e| io_message(&e))? {
         emit(Record {
