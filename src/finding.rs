@@ -62,7 +62,11 @@ pub enum Location {
     /// decoded text.
     Text { line: u64, column: u64, offset: u64 },
     /// Database dump: table, 1-based row within the table, column name (or 1-based position).
-    Table { table: String, row: u64, column: String },
+    Table {
+        table: Arc<str>,
+        row: u64,
+        column: Arc<str>,
+    },
     /// Delimited file: 1-based data row (the header row is not counted) and the header name,
     /// or the 1-based column index when the file has no header.
     Row { row: u64, column: Arc<str> },

@@ -13,7 +13,8 @@ use crate::inventory::{self, ColumnEntry, ErrorEntry, FileEntry, Inventory, Skip
 use crate::report::{FindingsWriter, Progress};
 use crate::source::{self, Claim, Origin, Record};
 use crate::walk::{self, Entry, InputFile, WalkOptions};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -311,7 +312,7 @@ fn finish(
 
 /// Per-column counts in one file.
 struct ColumnState {
-    table: Option<String>,
+    table: Option<Arc<str>>,
     name: Arc<str>,
     cue: Option<Cue>,
     rows: u64,
@@ -334,8 +335,11 @@ struct Worker<'a> {
     found: Vec<Found>,
     found_column: Vec<u32>,
     columns: Vec<ColumnState>,
-    slots: HashMap<(Option<String>, String), u32>,
+    /// Column slots by table ("" outside dumps), then column name.
+    slots: FxHashMap<Box<str>, FxHashMap<Box<str>, u32>>,
     cell_slots: Vec<u32>,
+    /// The column slot used last (see `column_slot`).
+    last_slot: u32,
     by_detector: Vec<u64>,
 }
 
@@ -355,8 +359,9 @@ impl<'a> Worker<'a> {
             found: Vec::new(),
             found_column: Vec::new(),
             columns: Vec::new(),
-            slots: HashMap::new(),
+            slots: FxHashMap::default(),
             cell_slots: Vec::new(),
+            last_slot: NO_COLUMN,
             by_detector: vec![0; n],
         }
     }
@@ -367,6 +372,7 @@ impl<'a> Worker<'a> {
         self.columns.clear();
         self.slots.clear();
         self.cell_slots.clear();
+        self.last_slot = NO_COLUMN;
         self.by_detector.iter_mut().for_each(|n| *n = 0);
         let mut summary = FileSummary::default();
         let mut handle = match std::fs::File::open(&file.path) {
@@ -414,14 +420,31 @@ impl<'a> Worker<'a> {
     }
 
     fn column_slot(&mut self, table: Option<&str>, name: &str, shared: Option<&Arc<str>>) -> u32 {
-        let key = (table.map(str::to_string), name.to_string());
-        if let Some(&slot) = self.slots.get(&key) {
+        // Most records repeat the previous record's column pattern: try the slot that followed
+        // the last one before hashing.
+        let guess = self.last_slot.wrapping_add(1) as usize;
+        for s in [guess, 0] {
+            if let Some(c) = self.columns.get(s) {
+                if same_text(&c.name, name)
+                    && same_text(c.table.as_deref().unwrap_or(""), table.unwrap_or(""))
+                {
+                    self.last_slot = s as u32;
+                    return s as u32;
+                }
+            }
+        }
+        if let Some(&slot) = self.slots.get(table.unwrap_or("")).and_then(|t| t.get(name)) {
+            self.last_slot = slot;
             return slot;
         }
         let n = self.detectors.detectors().len();
         let slot = self.columns.len() as u32;
+        self.slots
+            .entry(table.unwrap_or("").into())
+            .or_default()
+            .insert(name.into(), slot);
         self.columns.push(ColumnState {
-            table: key.0.clone(),
+            table: table.map(Arc::from),
             name: shared.cloned().unwrap_or_else(|| Arc::from(name)),
             cue: self.detectors.header_cue(name),
             rows: 0,
@@ -429,7 +452,7 @@ impl<'a> Worker<'a> {
             rejected: vec![0; n],
             reported: vec![0; n],
         });
-        self.slots.insert(key, slot);
+        self.last_slot = slot;
         slot
     }
 
@@ -479,7 +502,9 @@ impl<'a> Worker<'a> {
                 continue;
             }
             let location = match record.origin {
-                Origin::Text { offset, line } => cursor.locate(record.text, hit.start, offset, line),
+                Origin::Text { offset, line, column } => {
+                    cursor.locate(record.text, hit.start, offset, (line, column))
+                }
                 Origin::Cell { row, column, .. } => Location::Row {
                     row,
                     column: column.clone(),
@@ -488,11 +513,14 @@ impl<'a> Worker<'a> {
                     pointer: pointer.to_string(),
                     line,
                 },
-                Origin::Table { table, row, column } => Location::Table {
-                    table: table.to_string(),
-                    row,
-                    column: column.to_string(),
-                },
+                Origin::Table { row, .. } => {
+                    let col = &self.columns[slot as usize];
+                    Location::Table {
+                        table: col.table.clone().unwrap_or_else(|| Arc::from("")),
+                        row,
+                        column: col.name.clone(),
+                    }
+                }
             };
             self.found.push(Found {
                 detector: hit.detector,
@@ -539,7 +567,7 @@ impl<'a> Worker<'a> {
                 }
                 out.push(ColumnEntry {
                     name: col.name.to_string(),
-                    table: col.table.clone(),
+                    table: col.table.as_deref().map(str::to_string),
                     detector: self.detectors.detectors()[d].id.clone(),
                     hits,
                     rows: col.rows,
@@ -549,6 +577,11 @@ impl<'a> Worker<'a> {
         }
         out
     }
+}
+
+/// String equality without a libc call for the short strings column names are.
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// A column whose header does not name the detector and where most candidates of the
@@ -565,36 +598,23 @@ fn look_alike_column(col: &ColumnState, d: usize) -> bool {
 /// Turns byte offsets in a text record into lines and character columns, walking forward.
 #[derive(Default)]
 struct TextCursor {
+    /// Bytes of the record already walked, and the position there.
     pos: usize,
-    lines: u64,
-    line_start: usize,
-    col_pos: usize,
-    col_chars: u64,
+    line: u64,
+    column: u64,
 }
 
 impl TextCursor {
-    fn locate(&mut self, text: &str, at: usize, base_offset: u64, base_line: u64) -> Location {
-        let bytes = text.as_bytes();
-        if at < self.pos {
-            *self = TextCursor::default();
+    fn locate(&mut self, text: &str, at: usize, base_offset: u64, start: (u64, u64)) -> Location {
+        if self.line == 0 || at < self.pos {
+            (self.pos, self.line, self.column) = (0, start.0, start.1);
         }
-        for nl in memchr::memchr_iter(b'\n', &bytes[self.pos..at]) {
-            self.lines += 1;
-            self.line_start = self.pos + nl + 1;
-        }
+        (self.line, self.column) =
+            source::text::advance(&text.as_bytes()[self.pos..at], self.line, self.column);
         self.pos = at;
-        if self.col_pos < self.line_start {
-            self.col_pos = self.line_start;
-            self.col_chars = 0;
-        }
-        self.col_chars += bytes[self.col_pos..at]
-            .iter()
-            .filter(|&&b| (b & 0xC0) != 0x80)
-            .count() as u64;
-        self.col_pos = at;
         Location::Text {
-            line: base_line + self.lines,
-            column: self.col_chars + 1,
+            line: self.line,
+            column: self.column,
             offset: base_offset + at as u64,
         }
     }

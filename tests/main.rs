@@ -1,1 +1,22 @@
+//! The integration test binary: every test runs the built `pimap` as a user would (or, for the
+//! detector lint, the library's `DetectorSet`), on fresh temporary trees or the committed
+//! fixtures, and reads the outputs with its own types, as an outside consumer of the contract
+//! (`../shared/findings-contract.md`) would.
+//!
+//! Modules by concern (ripgrep's layout: one binary, `autotests = false`):
+//! - `util`: running the binary with a timeout, temporary trees, parsing outputs;
+//! - `contract`: field presence and types, location shapes, exit statuses, `--help`;
+//! - `detectors`: the detector lint, examples through the CLI, `--detectors DIR`;
+//! - `fixtures`: every `fixtures/**/*.expect.jsonl` against a scan of its fixture;
+//! - `parallel`: thread count and chunk size must not change the output;
+//! - `privacy`: no raw value leaves without `--reveal`, private output files, read-only scans;
+//! - `bad_input`: encodings, broken files, symlinks, special files, walk options.
 
+mod util;
+
+mod bad_input;
+mod contract;
+mod detectors;
+mod fixtures;
+mod parallel;
+mod privacy;

@@ -15,22 +15,27 @@ pub const CHUNK: usize = 8 << 20;
 /// How much of the file decides the encoding.
 const SNIFF: usize = 64 << 10;
 
-/// A chunk of decoded text never ends inside a line unless the line is longer than this
-/// (then it is cut, and a value spanning the cut may be missed).
-const MAX_CARRY: usize = CHUNK;
+/// Largest chunk allowed. A chunk ends at a line break unless its line is longer than the
+/// chunk; then the line is cut at a character boundary (a value spanning the cut may be
+/// missed).
+const MAX_CHUNK: usize = 64 << 20;
 
 /// Streams a file as UTF-8 chunks that end at a line break where possible.
 pub struct TextReader<R: Read> {
     inner: DecodeReaderBytes<R, Vec<u8>>,
-    buf: Vec<u8>,
-    /// Bytes of `buf` already handed out.
-    consumed: usize,
-    chunk: usize,
+    /// Allocated (and zeroed) once; holds decoded bytes in `start..end`.
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
     eof: bool,
     /// Byte offset (in decoded text) of `buf[0]`.
     base: u64,
     encoding: &'static str,
     lossy: bool,
+    /// A chunk with invalid bytes, repaired.
+    repaired: String,
+    /// The decoder is transcoding (GB18030, UTF-16): its replacements show as U+FFFD.
+    transcoding: bool,
 }
 
 /// One decoded chunk.
@@ -48,11 +53,43 @@ pub fn sniff_encoding(head: &[u8]) -> &'static Encoding {
         UTF_16LE
     } else if head.starts_with(&[0xFE, 0xFF]) {
         UTF_16BE
-    } else if valid_utf8_prefix(head) {
+    } else if mostly_utf8(head) {
         UTF_8
     } else {
         GB18030
     }
+}
+
+/// UTF-8 with at most a few bad sequences (a stray byte in a UTF-8 file must not turn all
+/// of its Chinese text into GB18030 mojibake). GBK byte pairs often happen to form valid
+/// two-byte UTF-8, but rarely valid three-byte sequences (how UTF-8 writes Chinese), so
+/// those are what is counted against the bad sequences.
+fn mostly_utf8(head: &[u8]) -> bool {
+    if valid_utf8_prefix(head) {
+        return true;
+    }
+    let (mut valid_multibyte, mut invalid) = (0usize, 0usize);
+    let mut rest = head;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                valid_multibyte += s.bytes().filter(|&b| b >= 0xE0).count();
+                break;
+            }
+            Err(e) => {
+                let good = &rest[..e.valid_up_to()];
+                valid_multibyte += good.iter().filter(|&&b| b >= 0xE0).count();
+                match e.error_len() {
+                    Some(n) => {
+                        invalid += 1;
+                        rest = &rest[e.valid_up_to() + n..];
+                    }
+                    None => break, // cut at the end of the sample
+                }
+            }
+        }
+    }
+    valid_multibyte >= 3 * invalid.max(1)
 }
 
 /// Valid UTF-8, allowing a character cut off at the end of the sample.
@@ -98,13 +135,15 @@ impl<R: Read> TextReader<Head<R>> {
         let (inner, encoding) = decoded(head, rest);
         TextReader {
             inner,
-            buf: Vec::with_capacity(chunk.min(CHUNK) + 4096),
-            consumed: 0,
-            chunk: chunk.max(16),
+            buf: vec![0; chunk.clamp(16, MAX_CHUNK)].into_boxed_slice(),
+            start: 0,
+            end: 0,
             eof: false,
             base: 0,
+            transcoding: !encoding.starts_with("UTF-8"),
             encoding,
             lossy: false,
+            repaired: String::new(),
         }
     }
 }
@@ -122,68 +161,60 @@ impl<R: Read> TextReader<R> {
 
     /// The next chunk, or None at the end.
     pub fn next_chunk(&mut self) -> io::Result<Option<Chunk<'_>>> {
-        // Drop what was handed out last time, keep the carried-over tail.
-        if self.consumed > 0 {
-            self.buf.drain(..self.consumed);
-            self.base += self.consumed as u64;
-            self.consumed = 0;
+        // Move the carried-over tail (an unfinished line) to the front.
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.base += self.start as u64;
+            self.start = 0;
         }
-        while !self.eof && self.buf.len() < self.chunk {
-            let start = self.buf.len();
-            self.buf.resize(self.chunk, 0);
-            let n = loop {
-                match self.inner.read(&mut self.buf[start..]) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        self.buf.truncate(start);
-                        return Err(e);
-                    }
-                }
-            };
-            self.buf.truncate(start + n);
-            if n == 0 {
-                self.eof = true;
+        while !self.eof && self.end < self.buf.len() {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
-        if self.buf.is_empty() {
+        if self.end == 0 {
             return Ok(None);
         }
-        let mut end = self.buf.len();
+        let mut cut = self.end;
         if !self.eof {
             // End at the last line break; without one, at a character boundary.
-            match memchr::memrchr(b'\n', &self.buf[..end]) {
-                Some(nl) if self.buf.len() - nl <= MAX_CARRY => end = nl + 1,
-                _ => {
-                    while end > 0 && (self.buf[end - 1] & 0xC0) == 0x80 {
-                        end -= 1;
+            match memchr::memrchr(b'\n', &self.buf[..cut]) {
+                Some(nl) => cut = nl + 1,
+                None => {
+                    while cut > 0 && (self.buf[cut - 1] & 0xC0) == 0x80 {
+                        cut -= 1;
                     }
-                    if end > 0 && self.buf[end - 1] >= 0xC0 {
-                        end -= 1;
+                    if cut > 0 && self.buf[cut - 1] >= 0xC0 {
+                        cut -= 1;
                     }
-                    if end == 0 {
-                        end = self.buf.len();
+                    if cut == 0 {
+                        cut = self.end;
                     }
                 }
             }
         }
-        if simdutf8::basic::from_utf8(&self.buf[..end]).is_err() {
-            // Invalid bytes in a file that looked like UTF-8: replace them in place, keeping
-            // the chunk's length so offsets stay meaningful for the rest of the chunk.
-            let fixed = String::from_utf8_lossy(&self.buf[..end]).into_owned();
-            self.lossy = true;
-            let tail = self.buf.split_off(end);
-            self.buf = fixed.into_bytes();
-            end = self.buf.len();
-            self.buf.extend_from_slice(&tail);
-        }
-        self.consumed = end;
-        // SAFETY-free: validated (or rebuilt from a lossy conversion) just above.
-        let text = std::str::from_utf8(&self.buf[..end]).expect("validated UTF-8");
-        Ok(Some(Chunk {
-            text,
-            offset: self.base,
-        }))
+        self.start = cut;
+        let offset = self.base;
+        let text = match simdutf8::basic::from_utf8(&self.buf[..cut]) {
+            Ok(text) => {
+                if self.transcoding && !self.lossy {
+                    self.lossy = memchr::memmem::find(text.as_bytes(), "\u{FFFD}".as_bytes()).is_some();
+                }
+                text
+            }
+            Err(_) => {
+                // Invalid bytes in a file that looked like UTF-8 (or a cut inside a
+                // character of an overlong line): replace them, keep going.
+                self.lossy = true;
+                self.repaired = String::from_utf8_lossy(&self.buf[..cut]).into_owned();
+                &self.repaired
+            }
+        };
+        Ok(Some(Chunk { text, offset }))
     }
 }
 
@@ -240,6 +271,16 @@ mod tests {
         let (c, _, _) = chunks(line.as_bytes(), 100);
         assert!(c.len() > 10);
         assert_eq!(c.iter().map(|x| x.0.as_str()).collect::<String>(), line);
+    }
+
+    #[test]
+    fn a_stray_byte_does_not_make_utf8_text_gb18030() {
+        let text = "手机：13812345678\nbad \u{1} here\n银行卡号：6222021234567890128\n".replace('\u{1}', "");
+        let mut bytes = text.into_bytes();
+        bytes.splice(30..30, [0xFF, 0xFE]);
+        assert_eq!(sniff_encoding(&bytes), UTF_8);
+        let (gbk, _, _) = GB18030.encode("收货人电话,手机号码,地址\n张三,13812345678,北京市\n");
+        assert_eq!(sniff_encoding(&gbk), GB18030);
     }
 
     #[test]

@@ -91,32 +91,26 @@ pub fn read<R: Read>(
     mut reader: TextReader<R>,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<FileFacts, String> {
-    // The csv crate pulls bytes; feed it the decoded chunks.
-    let mut first = true;
-    let mut pending: Vec<u8> = Vec::new();
     let mut state = TableState::default();
-    let mut parser = csv_core::ReaderBuilder::new().build();
-    let mut facts = FileFacts::default();
-    loop {
-        let chunk = reader.next_chunk().map_err(|e| io_message(&e))?;
-        let Some(chunk) = chunk else { break };
-        if first {
-            let end = (0..=chunk.text.len().min(16 << 10))
-                .rev()
-                .find(|&i| chunk.text.is_char_boundary(i))
-                .unwrap_or(0);
-            let delimiter = sniff_delimiter(&chunk.text[..end]);
-            parser = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
-            first = false;
-        }
-        pending.extend_from_slice(chunk.text.as_bytes());
-        let used = state.parse(&mut parser, &pending, false, emit);
-        pending.drain(..used);
+    let mut parser: Option<csv_core::Reader> = None;
+    while let Some(chunk) = reader.next_chunk().map_err(|e| io_message(&e))? {
+        let parser = parser.get_or_insert_with(|| {
+            let sample = chunk.text.get(..16 << 10).unwrap_or(chunk.text);
+            let delimiter = sniff_delimiter(sample);
+            csv_core::ReaderBuilder::new().delimiter(delimiter).build()
+        });
+        // csv_core is incremental: a record cut by the chunk boundary continues with the
+        // next chunk.
+        state.parse(parser, chunk.text.as_bytes(), false, emit);
     }
-    state.parse(&mut parser, &pending, true, emit);
-    facts.encoding = Some(reader.encoding());
-    facts.lossy = reader.lossy();
-    Ok(facts)
+    if let Some(parser) = parser.as_mut() {
+        state.parse(parser, &[], true, emit);
+    }
+    Ok(FileFacts {
+        encoding: Some(reader.encoding()),
+        lossy: reader.lossy(),
+        warnings: Vec::new(),
+    })
 }
 
 /// Row assembly over `csv_core`, which parses from borrowed input without copying it twice.
@@ -137,7 +131,7 @@ impl TableState {
         input: &[u8],
         eof: bool,
         emit: &mut dyn FnMut(Record<'_>),
-    ) -> usize {
+    ) {
         use csv_core::ReadRecordResult as R;
         let mut pos = 0;
         let mut out = [0u8; 16 << 10];
@@ -165,43 +159,45 @@ impl TableState {
                 R::End => break,
             }
         }
-        pos
     }
 
     fn finish_row(&mut self, bytes: &[u8], emit: &mut dyn FnMut(Record<'_>)) {
-        let mut cells: Vec<&str> = Vec::with_capacity(self.ends.len());
-        let mut start = 0;
-        for &end in &self.ends {
-            // Chunks are valid UTF-8 and csv_core only removes ASCII quotes.
-            cells.push(std::str::from_utf8(&bytes[start..end]).unwrap_or(""));
-            start = end;
-        }
-        if cells.len() == 1 && cells[0].is_empty() {
+        // Chunks are valid UTF-8 and csv_core only removes ASCII quotes and delimiters, so
+        // the row is valid and field ends are character boundaries.
+        let row = simdutf8::basic::from_utf8(bytes).unwrap_or("");
+        let ends = &self.ends;
+        let cell = |i: usize| {
+            let start = if i == 0 { 0 } else { ends[i - 1] };
+            row.get(start..ends[i]).unwrap_or("")
+        };
+        if ends.len() == 1 && ends[0] == 0 {
             return; // blank line
         }
         if self.columns.is_none() {
-            if looks_like_header(&cells) {
-                self.columns = Some(column_names(Some(&cells), cells.len()));
+            let first: Vec<&str> = (0..ends.len()).map(cell).collect();
+            if looks_like_header(&first) {
+                self.columns = Some(column_names(Some(&first), first.len()));
                 return;
             }
-            self.columns = Some(column_names(None, cells.len()));
+            self.columns = Some(column_names(None, first.len()));
         }
         let columns = self.columns.as_mut().expect("set above");
-        if columns.len() < cells.len() {
-            let extra = column_names(None, cells.len());
+        if columns.len() < ends.len() {
+            let extra = column_names(None, ends.len());
             columns.extend(extra.into_iter().skip(columns.len()));
         }
         self.row += 1;
-        for (index, cell) in cells.iter().enumerate() {
-            if cell.is_empty() {
+        for (index, column) in columns.iter().enumerate().take(ends.len()) {
+            let text = cell(index);
+            if text.is_empty() {
                 continue;
             }
             emit(Record {
-                text: cell,
+                text,
                 origin: Origin::Cell {
                     row: self.row,
                     index,
-                    column: &columns[index],
+                    column,
                 },
             });
         }

@@ -139,6 +139,21 @@ pub fn walk_json(input: &[u8], emit: &mut dyn FnMut(&JsonScalar<'_>)) -> Result<
         Ok(s) => s,
         Err(e) => std::str::from_utf8(&input[..e.valid_up_to()]).unwrap_or_default(),
     };
+    walk_validated(input, valid, emit)
+}
+
+/// `walk_json` for text that is already known to be UTF-8 (decoded chunks): skips the
+/// up-front validation.
+pub fn walk_json_str(input: &str, emit: &mut dyn FnMut(&JsonScalar<'_>)) -> Result<(), JsonWalkError> {
+    walk_validated(input.as_bytes(), input, emit)
+}
+
+/// `valid` is the longest valid UTF-8 prefix of `input`.
+fn walk_validated(
+    input: &[u8],
+    valid: &str,
+    emit: &mut dyn FnMut(&JsonScalar<'_>),
+) -> Result<(), JsonWalkError> {
     let mut walker = Walker {
         input,
         valid,
@@ -515,7 +530,10 @@ impl<'a> Walker<'a> {
         self.pos = p;
         self.delimiter("',', ']', '}' or whitespace after number")?;
         // The grammar above admits only ASCII, so this never falls back.
-        Ok(std::str::from_utf8(&input[start..p]).unwrap_or_default())
+        Ok(match self.valid.get(start..p) {
+            Some(s) => s,
+            None => std::str::from_utf8(&input[start..p]).unwrap_or_default(),
+        })
     }
 
     /// Requires at least one digit at `p`; returns the position after the run.

@@ -56,8 +56,9 @@ pub enum Claim {
 /// Where a record sits in its file.
 #[derive(Debug, Clone, Copy)]
 pub enum Origin<'a> {
-    /// A chunk of plain text starting at this byte offset (decoded) and 1-based line.
-    Text { offset: u64, line: u64 },
+    /// A chunk of plain text starting at this byte offset (decoded), 1-based line and
+    /// 1-based character column (a record may start mid-line).
+    Text { offset: u64, line: u64, column: u64 },
     /// A table cell: 1-based data row, 0-based column index and its name.
     Cell {
         row: u64,

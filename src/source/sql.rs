@@ -3,7 +3,7 @@
 //! as plain text, so nothing is dropped.
 
 use super::sql_walk::{SqlEvent, SqlWalker};
-use super::text::count_newlines;
+use super::text::{advance, count_chars, count_newlines};
 use super::{io_message, FileFacts, Origin, Record, TextReader};
 use std::io::Read;
 
@@ -14,16 +14,16 @@ pub fn read<R: Read>(
 ) -> Result<FileFacts, String> {
     let mut walker = SqlWalker::new();
     let mut facts = FileFacts::default();
-    // Line numbers of passthrough text: counted lazily within a chunk, carried across chunks.
-    let mut lines_before = 0;
+    // Positions of passthrough text: counted lazily within a chunk, carried across chunks.
+    let mut start = (1, 1);
     let mut end = 0;
     while let Some(chunk) = reader.next_chunk().map_err(|e| io_message(&e))? {
-        let mut counter = LineCounter::new(chunk.text, chunk.offset, lines_before);
+        let mut counter = Positions::new(chunk.text, chunk.offset, start);
         walker.feed(chunk.text, &mut |event| forward(event, &mut counter, emit));
-        lines_before += count_newlines(chunk.text.as_bytes());
+        start = advance(chunk.text.as_bytes(), start.0, start.1);
         end = chunk.offset + chunk.text.len() as u64;
     }
-    let mut counter = LineCounter::new("", end, lines_before);
+    let mut counter = Positions::new("", end, start);
     if let Err(message) = walker.finish(&mut |event| forward(event, &mut counter, emit)) {
         facts.warnings.push(message);
     }
@@ -32,7 +32,7 @@ pub fn read<R: Read>(
     Ok(facts)
 }
 
-fn forward(event: SqlEvent<'_>, lines: &mut LineCounter<'_>, emit: &mut dyn FnMut(Record<'_>)) {
+fn forward(event: SqlEvent<'_>, positions: &mut Positions<'_>, emit: &mut dyn FnMut(Record<'_>)) {
     match event {
         SqlEvent::Value(v) => emit(Record {
             text: v.text,
@@ -42,51 +42,59 @@ fn forward(event: SqlEvent<'_>, lines: &mut LineCounter<'_>, emit: &mut dyn FnMu
                 column: v.column,
             },
         }),
-        SqlEvent::Text(t) => emit(Record {
-            text: t.text,
-            origin: Origin::Text {
-                offset: t.offset,
-                line: lines.line_of(t.offset, t.text),
-            },
-        }),
+        SqlEvent::Text(t) => {
+            let (line, column) = positions.of(t.offset, t.text);
+            emit(Record {
+                text: t.text,
+                origin: Origin::Text {
+                    offset: t.offset,
+                    line,
+                    column,
+                },
+            })
+        }
     }
 }
 
-/// Line numbers of offsets inside one chunk, asked in increasing order.
-struct LineCounter<'a> {
+/// Lines and columns of offsets inside one chunk, asked in increasing order.
+struct Positions<'a> {
     text: &'a str,
     base: u64,
+    /// Position of `text[pos]`.
     pos: usize,
-    line: u64,
+    at: (u64, u64),
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a str, base: u64, lines_before: u64) -> Self {
-        LineCounter {
+impl<'a> Positions<'a> {
+    fn new(text: &'a str, base: u64, start: (u64, u64)) -> Self {
+        Positions {
             text,
             base,
             pos: 0,
-            line: lines_before,
+            at: start,
         }
     }
 
-    /// Line of passthrough `text` at `offset`. Text that began in an earlier chunk (a
+    /// Position of passthrough `text` at `offset`. Text that began in an earlier chunk (a
     /// statement cut by the chunk boundary) is a verbatim copy of the input, so its own
-    /// newlines tell how far back it started.
-    fn line_of(&mut self, offset: u64, text: &str) -> u64 {
+    /// characters tell how far back it started.
+    fn of(&mut self, offset: u64, text: &str) -> (u64, u64) {
         if offset >= self.base {
-            return self.line_at(offset);
+            let at = ((offset - self.base) as usize).min(self.text.len());
+            if at >= self.pos {
+                self.at = advance(&self.text.as_bytes()[self.pos..at], self.at.0, self.at.1);
+                self.pos = at;
+            }
+            return self.at;
         }
-        let back = ((self.base - offset) as usize).min(text.len());
-        self.line_at(self.base) - count_newlines(&text.as_bytes()[..back])
-    }
-
-    fn line_at(&mut self, offset: u64) -> u64 {
-        let at = (offset.saturating_sub(self.base) as usize).min(self.text.len());
-        if at >= self.pos {
-            self.line += count_newlines(&self.text.as_bytes()[self.pos..at]);
-            self.pos = at;
+        let back = &text.as_bytes()[..((self.base - offset) as usize).min(text.len())];
+        let (line, column) = self.of(self.base, "");
+        let newlines = count_newlines(back);
+        if newlines == 0 {
+            (line, column.saturating_sub(count_chars(back)).max(1))
+        } else {
+            // Its column on that earlier line is not known here.
+            (line - newlines, 1)
         }
-        self.line + 1
     }
 }

@@ -1,0 +1,308 @@
+//! One input down every code path must give one answer (ripgrep's `SearcherTester`): the
+//! number of worker threads and the size of the chunks text is read in must not change the
+//! findings file (byte for byte) or the inventory (apart from `scanned_at` and
+//! `totals.elapsed_seconds`).
+//!
+//! Text lines in these trees stay under 64 bytes, so `--chunk-size 64` never has to cut inside
+//! a line of plain text (a value straddling such a cut may legitimately be missed). Structured
+//! formats (CSV, JSON, NDJSON, SQL dumps) have no such excuse: their records must come out the
+//! same however the bytes were chunked.
+
+use crate::util::{scan_tree, with_id_check, with_luhn, Dir, Scan};
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+/// A small deterministic generator (64-bit LCG).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    fn digits(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + (self.next() % 10) as u8))
+            .collect()
+    }
+
+    fn mobile(&mut self) -> String {
+        let seg = ["138", "139", "150", "186", "177", "199", "166", "135"];
+        format!("{}{}", seg[(self.next() % 8) as usize], self.digits(8))
+    }
+
+    fn id(&mut self) -> String {
+        let regions = ["110105", "330106", "440305", "310115"];
+        let region = regions[(self.next() % 4) as usize];
+        let year = 1960 + self.next() % 40;
+        let month = 1 + self.next() % 12;
+        let day = 1 + self.next() % 28;
+        let seq = self.next() % 1000;
+        with_id_check(&format!("{region}{year}{month:02}{day:02}{seq:03}"))
+    }
+
+    fn card(&mut self) -> String {
+        with_luhn(&format!("622202{}", self.digits(12)))
+    }
+}
+
+fn text_files(dir: &Dir, rng: &mut Lcg) {
+    for i in 0..40 {
+        let mut s = String::new();
+        for j in 0..(3 + i % 7) {
+            match j % 5 {
+                0 => writeln!(s, "客户{j} 手机 {}", rng.mobile()),
+                1 => writeln!(s, "身份证号：{}", rng.id()),
+                2 => writeln!(s, "银行卡号 {}", rng.card()),
+                3 => writeln!(s, "张三 {} z{j}@example.com", rng.mobile()),
+                _ => writeln!(s, "备注：没有个人信息 订单号 {}", rng.digits(19)),
+            }
+            .unwrap();
+        }
+        dir.write(&format!("notes/n{i:02}.txt"), s);
+    }
+    let mut log = String::new();
+    for i in 0..3000 {
+        if i % 10 == 0 {
+            writeln!(log, "2024-03-11 INFO user={} login", rng.mobile()).unwrap();
+        } else {
+            writeln!(log, "2024-03-11 DEBUG tick {i}").unwrap();
+        }
+    }
+    dir.write("logs/app.log", log);
+}
+
+fn csv_files(dir: &Dir, rng: &mut Lcg) {
+    let mut csv = String::from("姓名,手机号,身份证号,银行卡号,备注\n");
+    for i in 0..400 {
+        let note = if i % 7 == 0 {
+            format!("\"多行备注\n第二行 手机 {}, 还有\"\"引号\"\"\"", rng.mobile())
+        } else {
+            String::new()
+        };
+        writeln!(csv, "客户{i},{},{},{},{note}", rng.mobile(), rng.id(), rng.card()).unwrap();
+    }
+    dir.write("exports/customers.csv", csv);
+    let mut tsv = String::from("退款单号\t买家手机\t退款账户\n");
+    for _ in 0..200 {
+        writeln!(tsv, "{}\t{}\t{}", rng.digits(19), rng.mobile(), rng.card()).unwrap();
+    }
+    dir.write("exports/refunds.tsv", tsv);
+}
+
+fn json_files(dir: &Dir, rng: &mut Lcg) {
+    let mut items = Vec::new();
+    for i in 0..300 {
+        items.push(serde_json::json!({
+            "tid": rng.digits(19),
+            "buyer": {"name": format!("客户{i}"), "receiver_mobile": rng.mobile(), "id_card": rng.id()},
+            "memo": format!("请尽快发货，电话 {}", rng.mobile()),
+        }));
+    }
+    let doc = serde_json::json!({"total": 300, "orders": items});
+    dir.write("api/orders.json", serde_json::to_string_pretty(&doc).unwrap());
+}
+
+fn ndjson_files(dir: &Dir, rng: &mut Lcg) {
+    let mut s = String::new();
+    for i in 0..300 {
+        let rec = serde_json::json!({
+            "seq": i,
+            "event": "order_created",
+            "receiver": {"name": format!("客户{i}"), "mobile": rng.mobile(), "id_card": rng.id()},
+            "memo": "please deliver between nine and six",
+        });
+        writeln!(s, "{rec}").unwrap();
+    }
+    dir.write("api/events.ndjson", s);
+}
+
+fn sql_files(dir: &Dir, rng: &mut Lcg) {
+    let mut s = String::from(
+        "-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)\n--\n-- Host: localhost    Database: crm\n\
+         -- ------------------------------------------------------\n\
+         DROP TABLE IF EXISTS `members`;\n\
+         CREATE TABLE `members` (\n  `id` int NOT NULL,\n  `name` varchar(32) DEFAULT NULL,\n  `mobile` varchar(20) DEFAULT NULL,\n  `id_card` varchar(18) DEFAULT NULL,\n  `note` text\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n\
+         LOCK TABLES `members` WRITE;\nINSERT INTO `members` VALUES ",
+    );
+    for i in 0..400 {
+        if i > 0 {
+            s.push(',');
+        }
+        write!(
+            s,
+            "({i},'客户{i}','{}','{}','备注\\n手机 {}')",
+            rng.mobile(),
+            rng.id(),
+            rng.mobile()
+        )
+        .unwrap();
+    }
+    s.push_str(";\nUNLOCK TABLES;\n");
+    dir.write("db/crm.sql", s);
+}
+
+/// The inventory as JSON without the fields that may differ between runs.
+fn comparable_inventory(scan: &Scan) -> Value {
+    let mut v: Value = serde_json::from_str(&scan.inventory_text).expect("inventory JSON");
+    let obj = v.as_object_mut().expect("inventory object");
+    obj.remove("scanned_at").expect("scanned_at present");
+    obj.get_mut("totals")
+        .and_then(Value::as_object_mut)
+        .expect("totals object")
+        .remove("elapsed_seconds");
+    v
+}
+
+/// Panics with a readable difference unless both scans said the same.
+fn assert_same(a: &Scan, b: &Scan, what: &str) {
+    let mut report = String::new();
+    if a.findings_text != b.findings_text {
+        let la: BTreeSet<&str> = a.findings_text.lines().collect();
+        let lb: BTreeSet<&str> = b.findings_text.lines().collect();
+        writeln!(
+            report,
+            "findings differ ({} vs {} lines)",
+            a.findings.len(),
+            b.findings.len()
+        )
+        .unwrap();
+        for l in la.difference(&lb).take(15) {
+            writeln!(report, "  only in first:  {l}").unwrap();
+        }
+        for l in lb.difference(&la).take(15) {
+            writeln!(report, "  only in second: {l}").unwrap();
+        }
+        if la == lb {
+            writeln!(report, "  (same lines, different order)").unwrap();
+        }
+    }
+    let (ia, ib) = (comparable_inventory(a), comparable_inventory(b));
+    if ia != ib {
+        writeln!(report, "inventories differ").unwrap();
+        for key in ["roots", "tool", "totals", "skipped", "errors"] {
+            if ia.get(key) != ib.get(key) {
+                writeln!(
+                    report,
+                    "  {key}:\n    {}\n    {}",
+                    ia.get(key).map(Value::to_string).unwrap_or_default(),
+                    ib.get(key).map(Value::to_string).unwrap_or_default()
+                )
+                .unwrap();
+            }
+        }
+        let files = |v: &Value| {
+            v.get("files")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (fa, fb) = (files(&ia), files(&ib));
+        if fa.len() != fb.len() {
+            writeln!(report, "  files: {} vs {} entries", fa.len(), fb.len()).unwrap();
+        }
+        for (x, y) in fa.iter().zip(&fb) {
+            if x != y {
+                writeln!(report, "  file entry differs:\n    {x}\n    {y}").unwrap();
+            }
+        }
+    }
+    assert!(report.is_empty(), "{what}:\n{report}");
+    assert!(
+        !a.findings.is_empty(),
+        "{what}: the tree produced no findings at all"
+    );
+}
+
+#[test]
+fn thread_count_does_not_change_output() {
+    let dir = Dir::new();
+    let mut rng = Lcg(7);
+    dir.copy_fixtures("fixtures", &["text", "csv", "json", "ndjson", "sql"]);
+    text_files(&dir, &mut rng);
+    csv_files(&dir, &mut rng);
+    json_files(&dir, &mut rng);
+    ndjson_files(&dir, &mut rng);
+    sql_files(&dir, &mut rng);
+    let one = scan_tree(&dir, "j1", &["-j1"]);
+    let four = scan_tree(&dir, "j4", &["-j4"]);
+    assert_same(&one, &four, "-j1 vs -j4");
+    assert!(one.inventory.files.len() >= 60);
+    // Output order is by path, whatever finished first.
+    let paths: Vec<&str> = one.findings.iter().map(|f| f.path.as_str()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted, "findings are not in path order");
+}
+
+fn chunk_case(build: &dyn Fn(&Dir, &mut Lcg), what: &str) {
+    let dir = Dir::new();
+    build(&dir, &mut Lcg(11));
+    let default = scan_tree(&dir, "default", &["-j2"]);
+    let tiny = scan_tree(&dir, "tiny", &["-j2", "--chunk-size", "64"]);
+    assert_same(
+        &default,
+        &tiny,
+        &format!("{what}: default chunks vs --chunk-size 64"),
+    );
+}
+
+#[test]
+fn chunk_size_does_not_change_text_output() {
+    chunk_case(
+        &|dir, rng| {
+            dir.copy_fixtures("fixtures", &["text"]);
+            text_files(dir, rng);
+        },
+        "text",
+    );
+}
+
+#[test]
+fn chunk_size_does_not_change_csv_output() {
+    chunk_case(
+        &|dir, rng| {
+            dir.copy_fixtures("fixtures", &["csv"]);
+            csv_files(dir, rng);
+        },
+        "csv",
+    );
+}
+
+#[test]
+fn chunk_size_does_not_change_json_output() {
+    chunk_case(
+        &|dir, rng| {
+            dir.copy_fixtures("fixtures", &["json"]);
+            json_files(dir, rng);
+        },
+        "json",
+    );
+}
+
+#[test]
+fn chunk_size_does_not_change_ndjson_output() {
+    chunk_case(
+        &|dir, rng| {
+            dir.copy_fixtures("fixtures", &["ndjson"]);
+            ndjson_files(dir, rng);
+        },
+        "ndjson",
+    );
+}
+
+#[test]
+fn chunk_size_does_not_change_sql_output() {
+    chunk_case(
+        &|dir, rng| {
+            dir.copy_fixtures("fixtures", &["sql"]);
+            sql_files(dir, rng);
+        },
+        "sql",
+    );
+}

@@ -1,0 +1,506 @@
+//! Test helpers: run the built binary (always with a timeout), build temporary trees, and
+//! parse findings (JSON Lines) and inventories (JSON) into test-owned types.
+//!
+//! The types here mirror the contract loosely (unknown fields are ignored, since the contract
+//! allows additions); `contract.rs` has its own, stricter mirror.
+
+#![allow(dead_code)]
+
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_pimap");
+
+/// How long any single run may take before the test fails (a hang is a bug too).
+pub const TIMEOUT: Duration = Duration::from_secs(180);
+
+/// The crate root (fixtures live under it).
+pub fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+// ------------------------------------------------------------------------------------------
+// Running the binary.
+
+/// A `pimap` invocation being built.
+pub struct Cmd {
+    args: Vec<OsString>,
+    dir: Option<PathBuf>,
+    timeout: Duration,
+}
+
+/// Starts a `pimap` command line.
+pub fn pimap() -> Cmd {
+    Cmd {
+        args: Vec::new(),
+        dir: None,
+        timeout: TIMEOUT,
+    }
+}
+
+impl Cmd {
+    pub fn arg(mut self, a: impl AsRef<OsStr>) -> Self {
+        self.args.push(a.as_ref().to_os_string());
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    pub fn timeout(mut self, t: Duration) -> Self {
+        self.timeout = t;
+        self
+    }
+
+    /// Runs to completion; panics (after killing the process) if it exceeds the timeout.
+    pub fn run(self) -> Output {
+        let mut cmd = Command::new(BIN);
+        cmd.args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(dir) = &self.dir {
+            cmd.current_dir(dir);
+        }
+        let mut child = cmd.spawn().expect("spawn pimap");
+        let mut out = child.stdout.take().expect("stdout");
+        let mut err = child.stderr.take().expect("stderr");
+        let out_reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = out.read_to_end(&mut buf);
+            buf
+        });
+        let err_reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = err.read_to_end(&mut buf);
+            buf
+        });
+        let deadline = Instant::now() + self.timeout;
+        let status = loop {
+            match child.try_wait().expect("wait for pimap") {
+                Some(status) => break status,
+                None if Instant::now() >= deadline => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("pimap {:?} did not finish within {:?}", self.args, self.timeout);
+                }
+                None => std::thread::sleep(Duration::from_millis(10)),
+            }
+        };
+        Output {
+            args: self.args,
+            code: status.code(),
+            stdout: out_reader.join().expect("stdout reader"),
+            stderr: err_reader.join().expect("stderr reader"),
+        }
+    }
+}
+
+/// What a finished run left behind.
+pub struct Output {
+    pub args: Vec<OsString>,
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Output {
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    pub fn stderr_str(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// Panics with the command line and stderr unless the exit status is `code`.
+    #[track_caller]
+    pub fn expect_code(&self, code: i32) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "pimap {:?}: exit status {:?}, expected {code}\nstderr:\n{}",
+            self.args,
+            self.code,
+            self.stderr_str()
+        );
+        self
+    }
+
+    /// stdout parsed as findings (JSON Lines).
+    #[track_caller]
+    pub fn findings(&self) -> Vec<Finding> {
+        parse_findings(&self.stdout_str())
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Temporary trees.
+
+/// A fresh temporary directory holding `tree/` (what is scanned) and `out/` (where outputs
+/// go, outside the scanned tree). Removed on drop.
+pub struct Dir {
+    tmp: tempfile::TempDir,
+}
+
+impl Dir {
+    pub fn new() -> Dir {
+        let tmp = tempfile::Builder::new()
+            .prefix("pimap-test-")
+            .tempdir()
+            .expect("temp dir");
+        std::fs::create_dir(tmp.path().join("tree")).expect("mkdir tree");
+        std::fs::create_dir(tmp.path().join("out")).expect("mkdir out");
+        Dir { tmp }
+    }
+
+    /// The scanned root.
+    pub fn root(&self) -> PathBuf {
+        self.tmp.path().join("tree")
+    }
+
+    /// A path inside the scanned tree.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root().join(rel)
+    }
+
+    /// A path for outputs, outside the scanned tree.
+    pub fn out(&self, name: &str) -> PathBuf {
+        self.tmp.path().join("out").join(name)
+    }
+
+    /// Writes a file inside the tree, creating parent folders.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir -p");
+        }
+        std::fs::write(&path, contents).expect("write file");
+        path
+    }
+
+    pub fn mkdir(&self, rel: &str) -> PathBuf {
+        let path = self.path(rel);
+        std::fs::create_dir_all(&path).expect("mkdir -p");
+        path
+    }
+
+    /// Creates a symbolic link `rel` (inside the tree) pointing at `target` (as given).
+    #[cfg(unix)]
+    pub fn symlink(&self, target: &str, rel: &str) -> PathBuf {
+        let path = self.path(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir -p");
+        }
+        std::os::unix::fs::symlink(target, &path).expect("symlink");
+        path
+    }
+
+    /// Copies the committed fixtures (not their expectation files) into `rel`.
+    pub fn copy_fixtures(&self, rel: &str, formats: &[&str]) {
+        for format in formats {
+            let src = manifest_dir().join("fixtures").join(format);
+            for entry in std::fs::read_dir(&src).expect("fixtures dir") {
+                let path = entry.expect("fixture entry").path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if name.ends_with(".expect.jsonl") {
+                    continue;
+                }
+                let data = std::fs::read(&path).expect("read fixture");
+                self.write(&format!("{rel}/{format}/{name}"), data);
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// A complete scan of a tree with both outputs.
+
+/// The outputs of `pimap scan <root> --findings F -o I -q [extra]`.
+pub struct Scan {
+    pub output: Output,
+    pub findings_text: String,
+    pub findings: Vec<Finding>,
+    pub inventory_text: String,
+    pub inventory: Inventory,
+}
+
+/// Scans the tree's root with both outputs written under `out/` (tagged by `tag`).
+#[track_caller]
+pub fn scan_tree(dir: &Dir, tag: &str, extra: &[&str]) -> Scan {
+    let root = dir.root();
+    scan_paths(dir, tag, &[root.as_os_str()], extra)
+}
+
+/// Scans `paths` with both outputs written under `out/` (tagged by `tag`).
+#[track_caller]
+pub fn scan_paths(dir: &Dir, tag: &str, paths: &[&OsStr], extra: &[&str]) -> Scan {
+    let findings_path = dir.out(&format!("{tag}.findings.jsonl"));
+    let inventory_path = dir.out(&format!("{tag}.inventory.json"));
+    let output = pimap()
+        .arg("scan")
+        .args(paths)
+        .arg("--findings")
+        .arg(&findings_path)
+        .arg("-o")
+        .arg(&inventory_path)
+        .arg("-q")
+        .args(extra)
+        .run();
+    assert!(
+        matches!(output.code, Some(0) | Some(1)),
+        "pimap {:?} failed with {:?}:\n{}",
+        output.args,
+        output.code,
+        output.stderr_str()
+    );
+    let findings_text = std::fs::read_to_string(&findings_path).expect("findings file");
+    let inventory_text = std::fs::read_to_string(&inventory_path).expect("inventory file");
+    Scan {
+        findings: parse_findings(&findings_text),
+        inventory: parse_inventory(&inventory_text),
+        output,
+        findings_text,
+        inventory_text,
+    }
+}
+
+impl Scan {
+    /// Findings reported for `path` (as written in the output).
+    pub fn findings_for(&self, path: &str) -> Vec<&Finding> {
+        self.findings.iter().filter(|f| f.path == path).collect()
+    }
+
+    /// A short human listing of the inventory's lists, for assertion messages.
+    pub fn describe(&self) -> String {
+        let inv = &self.inventory;
+        format!(
+            "files: {:?}\nskipped: {:?}\nerrors: {:?}\nfindings:\n{}",
+            inv.files.iter().map(|f| &f.path).collect::<Vec<_>>(),
+            inv.skipped
+                .iter()
+                .map(|s| (&s.path, &s.reason))
+                .collect::<Vec<_>>(),
+            inv.errors.iter().map(|e| (&e.path, &e.error)).collect::<Vec<_>>(),
+            self.findings_text
+        )
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Test-owned output types.
+
+/// One finding (contract: Findings).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Finding {
+    pub path: String,
+    pub detector: String,
+    pub category: String,
+    pub confidence: f64,
+    pub location: BTreeMap<String, Value>,
+    pub masked: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+impl Finding {
+    /// A location field as an integer.
+    pub fn loc_u64(&self, key: &str) -> Option<u64> {
+        self.location.get(key).and_then(Value::as_u64)
+    }
+
+    /// A location field as a string.
+    pub fn loc_str(&self, key: &str) -> Option<&str> {
+        self.location.get(key).and_then(Value::as_str)
+    }
+}
+
+/// Parses JSON Lines into findings, panicking with the offending line.
+#[track_caller]
+pub fn parse_findings(text: &str) -> Vec<Finding> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a finding ({e}): {l}")))
+        .collect()
+}
+
+/// The data inventory (contract: Inventory), plus `skipped` (a pimap addition).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Inventory {
+    pub schema: String,
+    pub scanned_at: String,
+    pub roots: Vec<String>,
+    pub totals: Totals,
+    pub files: Vec<FileEntry>,
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<ErrorEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Totals {
+    pub files: u64,
+    pub bytes: u64,
+    pub files_with_findings: u64,
+    pub findings: u64,
+    pub by_category: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub size: u64,
+    #[serde(default)]
+    pub modified: Option<String>,
+    pub format: String,
+    #[serde(default)]
+    pub encoding: Option<String>,
+    pub findings: u64,
+    pub by_detector: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub columns: Vec<Column>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Column {
+    pub name: String,
+    pub detector: String,
+    pub hits: u64,
+    pub rows: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Skipped {
+    pub path: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ErrorEntry {
+    pub path: String,
+    pub error: String,
+}
+
+impl Inventory {
+    pub fn file(&self, path: &str) -> Option<&FileEntry> {
+        self.files.iter().find(|f| f.path == path)
+    }
+
+    pub fn skipped(&self, path: &str) -> Option<&Skipped> {
+        self.skipped.iter().find(|s| s.path == path)
+    }
+
+    pub fn error(&self, path: &str) -> Option<&ErrorEntry> {
+        self.errors.iter().find(|e| e.path == path)
+    }
+
+    /// Whether `path` appears anywhere in the inventory's lists.
+    pub fn mentions(&self, path: &str) -> bool {
+        self.file(path).is_some() || self.skipped(path).is_some() || self.error(path).is_some()
+    }
+}
+
+#[track_caller]
+pub fn parse_inventory(text: &str) -> Inventory {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not an inventory ({e}):\n{text}"))
+}
+
+// ------------------------------------------------------------------------------------------
+// Small helpers for values.
+
+/// Digits with the MOD 11-2 check character appended (GB 11643-1999).
+pub fn with_id_check(first17: &str) -> String {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    let sum: u32 = first17
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(b, w)| u32::from(b - b'0') * w)
+        .sum();
+    let check = b"10X98765432"[(sum % 11) as usize] as char;
+    format!("{first17}{check}")
+}
+
+/// Digits with the Luhn check digit appended.
+pub fn with_luhn(body: &str) -> String {
+    for d in 0..10u32 {
+        let candidate = format!("{body}{d}");
+        let sum: u32 = candidate
+            .bytes()
+            .rev()
+            .enumerate()
+            .map(|(i, b)| {
+                let mut v = u32::from(b - b'0');
+                if i % 2 == 1 {
+                    v *= 2;
+                    if v > 9 {
+                        v -= 9;
+                    }
+                }
+                v
+            })
+            .sum();
+        if sum % 10 == 0 {
+            return candidate;
+        }
+    }
+    unreachable!()
+}
+
+/// A snapshot of a tree: relative path → (kind, size, mtime, permissions, content hash).
+#[cfg(unix)]
+pub fn snapshot(root: &Path) -> BTreeMap<String, String> {
+    use std::hash::{Hash, Hasher};
+    use std::os::unix::fs::MetadataExt;
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir") {
+            let path = entry.expect("entry").path();
+            let rel = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+            let meta = std::fs::symlink_metadata(&path).expect("lstat");
+            let kind = if meta.file_type().is_symlink() {
+                format!("link->{}", std::fs::read_link(&path).unwrap().to_string_lossy())
+            } else if meta.is_dir() {
+                stack.push(path.clone());
+                "dir".to_string()
+            } else if meta.is_file() {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                std::fs::read(&path).expect("read").hash(&mut h);
+                format!("file#{:016x}", h.finish())
+            } else {
+                "special".to_string()
+            };
+            out.insert(
+                rel,
+                format!(
+                    "{kind} size={} mtime={}.{} mode={:o}",
+                    meta.len(),
+                    meta.mtime(),
+                    meta.mtime_nsec(),
+                    meta.mode()
+                ),
+            );
+        }
+    }
+    out
+}
