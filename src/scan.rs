@@ -397,7 +397,7 @@ impl<'a> Worker<'a> {
             }
         };
         summary.format = Some(format.name());
-        let result = source::read(format, head, handle, self.chunk, &mut |record| {
+        let result = source::read(format, head, handle, file.size, self.chunk, &mut |record| {
             self.on_record(record, send);
         });
         self.flush(send, true);

@@ -33,6 +33,10 @@ const MAX_DIGITS: usize = 40;
 /// Widest window of groups tried as one value (`6222 0212 3456 7890 128` is five).
 const MAX_WINDOW_GROUPS: usize = 6;
 
+/// Capture slots for patterns without a regex.
+static EMPTY_REGEX: std::sync::LazyLock<Regex> =
+    std::sync::LazyLock::new(|| Regex::new("").expect("the empty regex compiles"));
+
 /// Most detectors one set can hold (context cues are a `u64` bitset).
 const MAX_DETECTORS: usize = 64;
 
@@ -60,7 +64,10 @@ struct Pattern {
     token: TokenKind,
     lengths: u64,
     layouts: Vec<Vec<usize>>,
-    regex: Regex,
+    regex: Option<Regex>,
+    prefixes: Vec<String>,
+    country_code: Option<(String, String)>,
+    country_code_required: bool,
     value_prefix: String,
     validator: Option<Validator>,
     score: f32,
@@ -86,6 +93,8 @@ pub struct Hit {
 pub struct Scratch {
     token: DigitToken,
     emails: Vec<EmailSpan>,
+    /// Capture slots per pattern (regex captures without an allocation per candidate).
+    captures: Vec<regex::CaptureLocations>,
 }
 
 /// What one scan call saw, beyond its hits: per detector, candidates that had the
@@ -101,6 +110,8 @@ pub struct DetectorSet {
     by_length: Vec<Vec<usize>>,
     email_patterns: Vec<usize>,
     regex_patterns: Vec<usize>,
+    /// Shortest digits token any pattern accepts; shorter ones are not looked at.
+    min_digits: usize,
     context: ContextWords,
 }
 
@@ -252,7 +263,9 @@ impl DetectorSet {
                 TokenKind::Regex => regex_patterns.push(i),
             }
         }
+        let min_digits = by_length.iter().position(|p| !p.is_empty()).unwrap_or(usize::MAX);
         Ok(DetectorSet {
+            min_digits,
             detectors,
             patterns,
             by_length,
@@ -286,17 +299,28 @@ impl DetectorSet {
     ) {
         let bytes = text.as_bytes();
         let first_hit = hits.len();
+        if scratch.captures.len() != self.patterns.len() {
+            scratch.captures = self
+                .patterns
+                .iter()
+                .map(|p| match &p.regex {
+                    Some(r) => r.capture_locations(),
+                    None => EMPTY_REGEX.capture_locations(),
+                })
+                .collect();
+        }
+        let captures = &mut scratch.captures;
         if !self.email_patterns.is_empty() && memchr::memchr(b'@', bytes).is_some() {
             scratch.emails.clear();
             tokens::for_each_email(bytes, |e| scratch.emails.push(e));
             for e in &scratch.emails {
-                self.score_email(text, *e, header, hits, rejected);
+                self.score_email(text, *e, header, captures, hits, rejected);
             }
         }
         let mut floor = 0;
         let mut token = std::mem::take(&mut scratch.token);
-        tokens::for_each_digit_token(bytes, &mut token, |tok| {
-            self.score_digits(bytes, tok, header, &mut floor, hits, rejected);
+        tokens::for_each_digit_token(bytes, self.min_digits, &mut token, |tok| {
+            self.score_digits(bytes, tok, header, &mut floor, captures, hits, rejected);
         });
         scratch.token = token;
         for &pi in &self.regex_patterns {
@@ -313,17 +337,19 @@ impl DetectorSet {
         tok: &DigitToken,
         header: Option<Cue>,
         floor: &mut usize,
+        captures: &mut [regex::CaptureLocations],
         hits: &mut Vec<Hit>,
         rejected: &mut [u32],
     ) {
         let groups = &tok.groups;
+        let digits = tok.all();
         let first = usize::from(tok.attached_start);
         let end = groups.len() - usize::from(tok.attached_end);
         let mut i = first;
         while i < end {
             let mut claimed = None;
             'windows: for j in (i..end.min(i + MAX_WINDOW_GROUPS)).rev() {
-                let window = tok.window(i, j);
+                let window = &digits[groups[i].digit_start..groups[j].digit_start + groups[j].len];
                 let Some(candidates) = self.by_length.get(window.len()) else {
                     continue;
                 };
@@ -333,7 +359,7 @@ impl DetectorSet {
                     if grouped && !p.layouts.iter().any(|l| layout_is(l, &groups[i..=j])) {
                         continue;
                     }
-                    let Some(captured) = p.capture(window) else {
+                    let Some(captured) = p.capture(window, &mut captures[pi]) else {
                         continue;
                     };
                     let prefixed;
@@ -376,13 +402,16 @@ impl DetectorSet {
         text: &str,
         e: EmailSpan,
         header: Option<Cue>,
+        captures: &mut [regex::CaptureLocations],
         hits: &mut Vec<Hit>,
         rejected: &mut [u32],
     ) {
         let value = text[e.start..e.end].to_ascii_lowercase();
         for &pi in &self.email_patterns {
             let p = &self.patterns[pi];
-            let Some(v) = p.capture(&value) else { continue };
+            let Some(v) = p.capture(&value, &mut captures[pi]) else {
+                continue;
+            };
             let Some(base) = p.base_score(v, &mut rejected[p.detector]) else {
                 continue;
             };
@@ -407,7 +436,8 @@ impl DetectorSet {
         rejected: &mut [u32],
     ) {
         let p = &self.patterns[pi];
-        for caps in p.regex.captures_iter(text) {
+        let Some(regex) = &p.regex else { return };
+        for caps in regex.captures_iter(text) {
             let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
                 continue;
             };
@@ -489,12 +519,30 @@ impl DetectorSet {
 
 impl Pattern {
     /// The value if the (anchored) regex matches: capture group 1, else the whole match.
-    fn capture<'a>(&self, token: &'a str) -> Option<&'a str> {
-        if self.regex.captures_len() == 1 {
-            return self.regex.is_match(token).then_some(token);
+    fn capture<'a>(&self, token: &'a str, slots: &mut regex::CaptureLocations) -> Option<&'a str> {
+        let mut value = token;
+        if let Some((short, long)) = &self.country_code {
+            match value
+                .strip_prefix(long.as_str())
+                .or_else(|| value.strip_prefix(short.as_str()))
+            {
+                Some(rest) => value = rest,
+                None if self.country_code_required => return None,
+                None => {}
+            }
         }
-        let caps = self.regex.captures(token)?;
-        Some(caps.get(1).or_else(|| caps.get(0))?.as_str())
+        if !self.prefixes.is_empty() && !self.prefixes.iter().any(|p| value.starts_with(p.as_str())) {
+            return None;
+        }
+        let Some(regex) = &self.regex else {
+            return Some(value);
+        };
+        if regex.captures_len() == 1 {
+            return regex.is_match(value).then_some(value);
+        }
+        let whole = regex.captures_read(slots, value)?;
+        let (start, end) = slots.get(1).unwrap_or((whole.start(), whole.end()));
+        value.get(start..end)
     }
 
     /// The starting confidence, or None when the validator rejects (counted in `rejected`).
@@ -522,11 +570,16 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, String> 
         })?),
         None => None,
     };
-    let anchored = match p.token {
-        TokenKind::Regex => p.regex.clone(),
-        _ => format!("^(?:{})$", p.regex),
+    let regex = match (&p.regex, p.token) {
+        (Some(r), TokenKind::Regex) => Some(r.clone()),
+        (Some(r), _) => Some(format!("^(?:{r})$")),
+        (None, TokenKind::Digits) => None,
+        (None, _) => return Err("needs a `regex`".into()),
     };
-    let regex = Regex::new(&anchored).map_err(|e| format!("regex: {e}"))?;
+    let regex = regex
+        .map(|r| Regex::new(&r).map_err(|e| format!("regex: {e}")))
+        .transpose()?;
+    let country_code = p.country_code.as_ref().map(|c| (c.clone(), format!("00{c}")));
     let mut lengths = 0u64;
     for &len in &p.lengths {
         if len == 0 || len > MAX_DIGITS {
@@ -557,6 +610,9 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, String> 
         lengths,
         layouts,
         regex,
+        prefixes: p.prefixes.clone(),
+        country_code,
+        country_code_required: p.country_code_required,
         value_prefix: p.value_prefix.clone(),
         validator,
         score: p.score,

@@ -57,9 +57,21 @@ pub struct PatternSpec {
     /// as `"3-4-4"`. A token without separators is always accepted.
     #[serde(default)]
     pub layouts: Vec<String>,
-    /// Anchored regex over the normalized token (digits tokens, e-mail tokens) or searched in
-    /// the text (regex tokens). Capture group 1, if any, is the value.
-    pub regex: String,
+    /// Digits tokens: the value (after the country code) must start with one of these.
+    #[serde(default)]
+    pub prefixes: Vec<String>,
+    /// Digits tokens: a leading country code (`86`, or `0086`) that is removed before the
+    /// value is checked; `+86 138…` and `138…` give the same value.
+    #[serde(default)]
+    pub country_code: Option<String>,
+    /// With `country_code`: accept only values written with it.
+    #[serde(default)]
+    pub country_code_required: bool,
+    /// Anchored regex over the normalized value (digits and e-mail tokens; optional for
+    /// digits, where `lengths` and `prefixes` are much cheaper), or searched in the text
+    /// (regex tokens). Capture group 1, if any, is the value.
+    #[serde(default)]
+    pub regex: Option<String>,
     /// Prepended to the captured value before validation: `+86-451-2695…` is written
     /// without the trunk 0 that the normalized landline carries.
     #[serde(default)]

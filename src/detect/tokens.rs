@@ -25,7 +25,7 @@ pub struct Group {
 /// A run of digit groups with its normalized digits (ASCII, upper-case `X`).
 #[derive(Debug, Default)]
 pub struct DigitToken {
-    pub digits: String,
+    pub digits: Vec<u8>,
     pub groups: Vec<Group>,
     /// The first group touches a letter or digit before it: no window may include it.
     pub attached_start: bool,
@@ -38,7 +38,13 @@ impl DigitToken {
     pub fn window(&self, i: usize, j: usize) -> &str {
         let a = self.groups[i].digit_start;
         let b = self.groups[j].digit_start + self.groups[j].len;
-        &self.digits[a..b]
+        // Only ASCII digits and `X` are ever pushed.
+        std::str::from_utf8(&self.digits[a..b]).unwrap_or("")
+    }
+
+    /// All digits of the token.
+    pub fn all(&self) -> &str {
+        std::str::from_utf8(&self.digits).unwrap_or("")
     }
 }
 
@@ -89,16 +95,44 @@ static DIGIT_LEAD: [bool; 256] = {
     t
 };
 
-/// Calls `f` for each digit token in `text`, in order. `tok` is reused scratch space.
-pub fn for_each_digit_token(text: &[u8], tok: &mut DigitToken, mut f: impl FnMut(&DigitToken)) {
+/// The index of the next ASCII digit or 0xEF byte (full-width lead) at or after `i`, or
+/// `text.len()`. Eight bytes at a time (SWAR): most text has long stretches without digits.
+#[inline]
+fn skip_to_digit_lead(text: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= text.len() {
+        let word = u64::from_le_bytes(text[i..i + 8].try_into().expect("8 bytes"));
+        // Bytes 0x30..=0x39 become 0x00..=0x09 after the xor; "some byte < 10" is exact
+        // for the has-less-than trick because 10 < 128. A zero byte after xor with 0xEF
+        // marks a full-width lead.
+        let t = word ^ (0x30 * ONES);
+        let digit = t.wrapping_sub(10 * ONES) & !t & HIGHS;
+        let e = word ^ (0xEF * ONES);
+        let lead = e.wrapping_sub(ONES) & !e & HIGHS;
+        if digit | lead != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < text.len() && !DIGIT_LEAD[text[i] as usize] {
+        i += 1;
+    }
+    i
+}
+
+/// Calls `f` for each digit token of at least `min_digits` digits in `text`, in order.
+/// `tok` is reused scratch space.
+pub fn for_each_digit_token(
+    text: &[u8],
+    min_digits: usize,
+    tok: &mut DigitToken,
+    mut f: impl FnMut(&DigitToken),
+) {
     let n = text.len();
     let mut i = 0;
     while i < n {
-        // Skip to the next possible digit. Plain loop over a table: the compiler unrolls it,
-        // and Chinese text (3-byte UTF-8, all >= 0x80) rarely hits 0xEF-BC-9x.
-        while i < n && !DIGIT_LEAD[text[i] as usize] {
-            i += 1;
-        }
+        i = skip_to_digit_lead(text, i);
         if i >= n {
             break;
         }
@@ -108,7 +142,7 @@ pub fn for_each_digit_token(text: &[u8], tok: &mut DigitToken, mut f: impl FnMut
             continue;
         }
         i = read_token(text, i, tok);
-        if !tok.groups.is_empty() {
+        if tok.digits.len() >= min_digits {
             f(tok);
         }
     }
@@ -121,9 +155,7 @@ fn read_token(text: &[u8], start: usize, tok: &mut DigitToken) -> usize {
     tok.attached_start = touches_before(text, start);
     if let Some((open, area)) = area_code_before(text, start) {
         // `(0755)37097734`: the bracketed area code is the token's first group.
-        for &d in &text[area.0..area.1] {
-            tok.digits.push(d as char);
-        }
+        tok.digits.extend_from_slice(&text[area.0..area.1]);
         push_group(tok, 0, open, area.1);
         tok.attached_start = touches_before(text, open);
     }
@@ -133,16 +165,22 @@ fn read_token(text: &[u8], start: usize, tok: &mut DigitToken) -> usize {
         let group_start = i;
         let digit_start = tok.digits.len();
         loop {
-            let (w, d) = if i < n { digit_at(text, i) } else { (0, 0) };
-            if w == 0 {
-                break;
+            let run = i;
+            while i < n && text[i].is_ascii_digit() {
+                i += 1;
             }
-            tok.digits.push(d as char);
-            i += w;
+            tok.digits.extend_from_slice(&text[run..i]);
+            match if i < n { digit_at(text, i) } else { (0, 0) } {
+                (3, d) => {
+                    tok.digits.push(d);
+                    i += 3;
+                }
+                _ => break,
+            }
         }
         // A check character ends the token: `…002X`.
         if i < n && (text[i] == b'X' || text[i] == b'x') && !touches_after(text, i + 1) {
-            tok.digits.push('X');
+            tok.digits.push(b'X');
             i += 1;
             push_group(tok, digit_start, group_start, i);
             tok.attached_end = false;
@@ -255,9 +293,9 @@ mod tests {
     fn tokens(s: &str) -> Vec<(String, Vec<usize>, bool, bool)> {
         let mut out = Vec::new();
         let mut tok = DigitToken::default();
-        for_each_digit_token(s.as_bytes(), &mut tok, |t| {
+        for_each_digit_token(s.as_bytes(), 1, &mut tok, |t| {
             out.push((
-                t.digits.clone(),
+                t.all().to_string(),
                 t.groups.iter().map(|g| g.len).collect(),
                 t.attached_start,
                 t.attached_end,
@@ -293,6 +331,27 @@ mod tests {
         // `0x1f` is hex, not a check character.
         let t = tokens("0x1f");
         assert!(t[0].3);
+    }
+
+    #[test]
+    fn skipping_finds_every_digit_lead() {
+        let text = "中文没有数字的一段话，然后x7和全角１再来一段很长的中文文字没有任何数字9".as_bytes();
+        let mut expect = Vec::new();
+        let mut got = Vec::new();
+        for i in 0..text.len() {
+            if DIGIT_LEAD[text[i] as usize] {
+                expect.push(i);
+            }
+        }
+        let mut i = 0;
+        while i < text.len() {
+            i = skip_to_digit_lead(text, i);
+            if i < text.len() {
+                got.push(i);
+                i += 1;
+            }
+        }
+        assert_eq!(got, expect);
     }
 
     #[test]

@@ -67,7 +67,7 @@ impl FindingsWriter {
             line.extend_from_slice(b"\",\"category\":\"");
             line.extend_from_slice(det.category.as_str().as_bytes());
             line.extend_from_slice(b"\",\"confidence\":");
-            write!(line, "{}", f.confidence)?;
+            write_confidence(line, f.confidence);
             line.extend_from_slice(b",\"location\":");
             write_location(line, &f.location)?;
             line.extend_from_slice(b",\"masked\":");
@@ -87,6 +87,21 @@ impl FindingsWriter {
             Some(out) => out.flush(),
             None => Ok(()),
         }
+    }
+}
+
+/// Writes a confidence with at most two decimals ("0.95", "0.8", "1") without float
+/// formatting machinery: it runs once per finding.
+fn write_confidence(out: &mut Vec<u8>, c: f32) {
+    let hundredths = (c.clamp(0.0, 1.0) * 100.0).round() as u32;
+    if hundredths == 100 {
+        out.push(b'1');
+        return;
+    }
+    out.extend_from_slice(b"0.");
+    out.push(b'0' + (hundredths / 10) as u8);
+    if hundredths % 10 != 0 {
+        out.push(b'0' + (hundredths % 10) as u8);
     }
 }
 

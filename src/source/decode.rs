@@ -22,7 +22,7 @@ const MAX_CHUNK: usize = 64 << 20;
 
 /// Streams a file as UTF-8 chunks that end at a line break where possible.
 pub struct TextReader<R: Read> {
-    inner: DecodeReaderBytes<R, Vec<u8>>,
+    inner: Input<R>,
     /// Allocated (and zeroed) once; holds decoded bytes in `start..end`.
     buf: Box<[u8]>,
     start: usize,
@@ -103,7 +103,7 @@ fn valid_utf8_prefix(head: &[u8]) -> bool {
 /// Picks the encoding from `head` (the first bytes of the stream, already read by the caller
 /// to sniff the format) and returns a reader of UTF-8 over `head` followed by `rest`, with the
 /// encoding's display name ("UTF-8", "UTF-8 (BOM)", "GB18030", "UTF-16LE (BOM)").
-pub fn decoded<R: Read>(head: Vec<u8>, rest: R) -> (DecodeReaderBytes<Head<R>, Vec<u8>>, &'static str) {
+pub fn decoded<R: Read>(mut head: Vec<u8>, rest: R) -> (Input<R>, &'static str) {
     let sample = &head[..head.len().min(SNIFF)];
     let encoding = sniff_encoding(sample);
     let name = if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
@@ -117,25 +117,49 @@ pub fn decoded<R: Read>(head: Vec<u8>, rest: R) -> (DecodeReaderBytes<Head<R>, V
     } else {
         "UTF-8"
     };
+    if encoding == UTF_8 {
+        // UTF-8 needs no transcoding: read the file directly (no extra copy).
+        if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            head.drain(..3);
+        }
+        return (Input::Utf8(io::Cursor::new(head).chain(rest)), name);
+    }
     let reader = DecodeReaderBytesBuilder::new()
-        .encoding(if encoding == UTF_8 { None } else { Some(encoding) })
+        .encoding(Some(encoding))
         .bom_override(true)
         .strip_bom(true)
-        .utf8_passthru(true)
         .build(io::Cursor::new(head).chain(rest));
-    (reader, name)
+    (Input::Transcoded(reader), name)
 }
 
 /// The stream a decoder reads: the sniffed head, then the rest of the file.
 pub type Head<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
 
-impl<R: Read> TextReader<Head<R>> {
-    /// Chunks of at most about `chunk` bytes over `head` followed by `rest`.
-    pub fn new(head: Vec<u8>, rest: R, chunk: usize) -> Self {
+/// A file as UTF-8 bytes: read as is, or transcoded.
+pub enum Input<R: Read> {
+    Utf8(Head<R>),
+    Transcoded(DecodeReaderBytes<Head<R>, Vec<u8>>),
+}
+
+impl<R: Read> Read for Input<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Input::Utf8(r) => r.read(buf),
+            Input::Transcoded(r) => r.read(buf),
+        }
+    }
+}
+
+impl<R: Read> TextReader<R> {
+    /// Chunks of at most about `chunk` bytes over `head` followed by `rest`. `size_hint` (the
+    /// file size) keeps the buffer small for small files.
+    pub fn new(head: Vec<u8>, rest: R, chunk: usize, size_hint: u64) -> Self {
         let (inner, encoding) = decoded(head, rest);
+        // Transcoding UTF-16 can grow the text by half; leave room to finish in one read.
+        let wanted = usize::try_from(size_hint.saturating_mul(2).saturating_add(16)).unwrap_or(usize::MAX);
         TextReader {
             inner,
-            buf: vec![0; chunk.clamp(16, MAX_CHUNK)].into_boxed_slice(),
+            buf: vec![0; chunk.clamp(16, MAX_CHUNK).min(wanted.max(4096))].into_boxed_slice(),
             start: 0,
             end: 0,
             eof: false,
@@ -146,9 +170,6 @@ impl<R: Read> TextReader<Head<R>> {
             repaired: String::new(),
         }
     }
-}
-
-impl<R: Read> TextReader<R> {
     /// The encoding the file was read as ("UTF-8", "UTF-8 (BOM)", "GB18030", ...).
     pub fn encoding(&self) -> &'static str {
         self.encoding
@@ -225,7 +246,7 @@ mod tests {
     fn chunks(bytes: &[u8], chunk: usize) -> (Vec<(String, u64)>, &'static str, bool) {
         let head = bytes[..bytes.len().min(16)].to_vec();
         let rest = io::Cursor::new(bytes[head.len()..].to_vec());
-        let mut r = TextReader::new(head, rest, chunk);
+        let mut r = TextReader::new(head, rest, chunk, u64::MAX);
         let mut out = Vec::new();
         while let Some(c) = r.next_chunk().unwrap() {
             out.push((c.text.to_owned(), c.offset));

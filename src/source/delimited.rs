@@ -210,7 +210,7 @@ mod tests {
 
     fn cells(text: &str, chunk: usize) -> Vec<(u64, String, String)> {
         let bytes = text.as_bytes().to_vec();
-        let reader = TextReader::new(Vec::new(), std::io::Cursor::new(bytes), chunk);
+        let reader = TextReader::new(Vec::new(), std::io::Cursor::new(bytes), chunk, u64::MAX);
         let mut out = Vec::new();
         read(reader, &mut |r| {
             if let Origin::Cell { row, column, .. } = r.origin {

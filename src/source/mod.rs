@@ -167,10 +167,11 @@ pub fn read(
     format: Format,
     head: Vec<u8>,
     file: File,
+    size: u64,
     chunk: usize,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<FileFacts, String> {
-    let reader = TextReader::new(head, file, chunk);
+    let reader = TextReader::new(head, file, chunk, size);
     match format {
         Format::Text => text::read(reader, emit),
         Format::Delimited => delimited::read(reader, emit),
