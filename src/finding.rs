@@ -67,6 +67,12 @@ pub enum Location {
         row: u64,
         column: Arc<str>,
     },
+    /// Spreadsheet: sheet name, A1-style cell, column header (or letter).
+    Sheet {
+        sheet: Arc<str>,
+        cell: String,
+        column: Arc<str>,
+    },
     /// Delimited file: 1-based data row (the header row is not counted) and the header name,
     /// or the 1-based column index when the file has no header.
     Row { row: u64, column: Arc<str> },

@@ -471,6 +471,7 @@ impl<'a> Worker<'a> {
             Origin::Json { key: Some(key), .. } => self.column_slot(None, key, None),
             Origin::Json { key: None, .. } => NO_COLUMN,
             Origin::Table { table, column, .. } => self.column_slot(Some(table), column, None),
+            Origin::Sheet { sheet, column, .. } => self.column_slot(Some(sheet), column, Some(column)),
         };
         let cue = if slot == NO_COLUMN {
             None
@@ -513,6 +514,14 @@ impl<'a> Worker<'a> {
                     pointer: pointer.to_string(),
                     line,
                 },
+                Origin::Sheet { cell, .. } => {
+                    let col = &self.columns[slot as usize];
+                    Location::Sheet {
+                        sheet: col.table.clone().unwrap_or_else(|| Arc::from("")),
+                        cell: cell.to_string(),
+                        column: col.name.clone(),
+                    }
+                }
                 Origin::Table { row, .. } => {
                     let col = &self.columns[slot as usize];
                     Location::Table {

@@ -8,8 +8,10 @@ mod decode;
 pub mod delimited;
 pub mod json;
 pub mod json_walk;
+pub mod sheet;
 pub mod sql;
 pub mod sql_walk;
+pub mod sqlite;
 pub mod text;
 
 pub use decode::{sniff_encoding, TextReader, CHUNK};
@@ -71,11 +73,19 @@ pub enum Origin<'a> {
         key: Option<&'a str>,
         line: Option<u64>,
     },
-    /// A value in a database dump.
+    /// A value in a database dump or SQLite table.
     Table {
         table: &'a str,
         row: u64,
         column: &'a str,
+    },
+    /// A spreadsheet cell: sheet name, A1-style cell reference, 0-based column index and
+    /// the column's header (or its letter when the sheet has no header row).
+    Sheet {
+        sheet: &'a str,
+        cell: &'a str,
+        index: usize,
+        column: &'a Arc<str>,
     },
 }
 
