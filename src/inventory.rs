@@ -63,6 +63,9 @@ pub struct FileEntry {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sensitivity: Option<Sensitivity>,
     pub columns: Vec<ColumnEntry>,
+    /// An archive: its members are listed as `archive!member` entries of their own.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub archive: bool,
 }
 
 /// One detector in one column of a table (CSV/TSV, JSON key, dump table).
@@ -94,10 +97,12 @@ pub struct ErrorEntry {
 }
 
 impl Totals {
-    /// Adds one file's counts.
+    /// Adds one file's counts. An archive's bytes are counted through its members.
     pub fn add_file(&mut self, entry: &FileEntry) {
         self.files += 1;
-        self.bytes += entry.size;
+        if !entry.archive {
+            self.bytes += entry.size;
+        }
         self.findings += entry.findings;
         if entry.findings > 0 {
             self.files_with_findings += 1;

@@ -11,7 +11,8 @@ use crate::detect::{DetectorSet, Hit, Scratch};
 use crate::finding::{Category, Location, Sensitivity};
 use crate::inventory::{self, ColumnEntry, ErrorEntry, FileEntry, Inventory, SkippedEntry, ToolInfo, Totals};
 use crate::report::{FindingsWriter, Progress};
-use crate::source::{self, Claim, Origin, Record};
+use crate::source::{self, archive, sheet, sqlite, ArchiveKind, Claim, Format, Origin, Record};
+use std::io::{Read, Seek};
 use crate::walk::{self, Entry, InputFile, WalkOptions};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
@@ -51,9 +52,14 @@ pub struct Found {
     pub value: String,
 }
 
-/// What a worker says about a finished file.
+/// What a worker says about a finished input (a file, or a member of an archive).
 #[derive(Debug, Default)]
 struct FileSummary {
+    path: Arc<str>,
+    size: u64,
+    modified: Option<SystemTime>,
+    /// An archive: its members follow as their own summaries.
+    container: bool,
     format: Option<&'static str>,
     encoding: Option<&'static str>,
     skipped: Option<String>,
@@ -63,8 +69,9 @@ struct FileSummary {
 }
 
 enum Msg {
-    Batch(usize, Vec<Found>),
-    Done(usize, FileSummary),
+    /// Findings of the input at this path, part of file `usize`.
+    Batch(usize, Arc<str>, Vec<Found>),
+    Done(usize, Vec<FileSummary>),
 }
 
 /// Runs a scan; findings go to `findings` as they are ready, the inventory is returned.
@@ -114,23 +121,25 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                     }
                     // A bug must cost one file, not the scan: the panic becomes its error.
                     let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        worker.scan_file(&files[i], &mut |batch| {
-                            let _ = tx.send(Msg::Batch(i, batch));
+                        worker.scan_file(&files[i], &mut |path, batch| {
+                            let _ = tx.send(Msg::Batch(i, path, batch));
                         })
                     }));
-                    let summary = scanned.unwrap_or_else(|panic| {
+                    let summaries = scanned.unwrap_or_else(|panic| {
                         worker = Worker::new(detectors, config);
                         let what = panic
                             .downcast_ref::<&str>()
                             .map(|s| s.to_string())
                             .or_else(|| panic.downcast_ref::<String>().cloned())
                             .unwrap_or_default();
-                        FileSummary {
+                        vec![FileSummary {
+                            path: files[i].display.as_str().into(),
+                            size: files[i].size,
                             error: Some(format!("internal error while scanning (please report): {what}")),
                             ..FileSummary::default()
-                        }
+                        }]
                     });
-                    if tx.send(Msg::Done(i, summary)).is_err() {
+                    if tx.send(Msg::Done(i, summaries)).is_err() {
                         break;
                     }
                 }
@@ -138,16 +147,17 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
         }
         drop(tx);
         // The writer: emits files strictly in order.
-        let mut pending: BTreeMap<usize, (Vec<Vec<Found>>, Option<FileSummary>)> = BTreeMap::new();
+        type Pending = (Vec<(Arc<str>, Vec<Found>)>, Option<Vec<FileSummary>>);
+        let mut pending: BTreeMap<usize, Pending> = BTreeMap::new();
         let mut next = 0;
         for msg in rx.iter() {
             let (i, batch, done) = match msg {
-                Msg::Batch(i, b) => (i, Some(b), None),
+                Msg::Batch(i, path, b) => (i, Some((path, b)), None),
                 Msg::Done(i, d) => (i, None, Some(d)),
             };
             if i == next {
-                if let Some(b) = batch {
-                    if let Err(e) = findings.write_batch(&files[i].display, detectors, &b) {
+                if let Some((path, b)) = batch {
+                    if let Err(e) = findings.write_batch(&path, detectors, &b) {
                         write_error.get_or_insert(e);
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -165,8 +175,8 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                     next += 1;
                     // Release everything that was waiting for this file.
                     while let Some((batches, done)) = pending.remove(&next) {
-                        for b in &batches {
-                            if let Err(e) = findings.write_batch(&files[next].display, detectors, b) {
+                        for (path, b) in &batches {
+                            if let Err(e) = findings.write_batch(path, detectors, b) {
                                 write_error.get_or_insert(e);
                                 stop.store(true, Ordering::Relaxed);
                             }
@@ -210,6 +220,7 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
         .map_err(|e| format!("cannot write findings: {e}"))?;
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    file_entries.sort_by(|a, b| a.path.cmp(&b.path));
     let mut totals = Totals {
         by_category: inventory::empty_by_category(),
         ..Totals::default()
@@ -256,10 +267,11 @@ fn sensitivity_name(s: Sensitivity) -> &'static str {
     }
 }
 
-/// Turns a worker's summary into inventory entries.
+/// Turns a worker's summaries of one input file (several for an archive) into inventory
+/// entries.
 fn finish(
     file: &InputFile,
-    s: FileSummary,
+    summaries: Vec<FileSummary>,
     detectors: &DetectorSet,
     files: &mut Vec<FileEntry>,
     skipped: &mut Vec<SkippedEntry>,
@@ -267,47 +279,51 @@ fn finish(
     progress: &Progress,
 ) {
     progress.advance(file.size);
-    if let Some(reason) = s.skipped {
-        skipped.push(SkippedEntry {
-            path: file.display.clone(),
-            size: file.size,
-            reason,
-        });
-        return;
-    }
-    if let Some(error) = s.error {
-        errors.push(ErrorEntry {
-            path: file.display.clone(),
-            error,
-        });
-    }
-    let Some(format) = s.format else { return };
-    let mut by_detector = BTreeMap::new();
-    let mut by_category = BTreeMap::new();
-    let mut sensitivity = None;
-    for (d, &n) in s.by_detector.iter().enumerate() {
-        if n == 0 {
+    for s in summaries {
+        let path = s.path.to_string();
+        if let Some(reason) = s.skipped {
+            skipped.push(SkippedEntry {
+                path,
+                size: s.size,
+                reason,
+            });
             continue;
         }
-        let det = &detectors.detectors()[d];
-        by_detector.insert(det.id.clone(), n);
-        *by_category.entry(det.category.as_str().to_string()).or_default() += n;
-        if sensitivity != Some(Sensitivity::Sensitive) {
-            sensitivity = Some(det.sensitivity);
+        if let Some(error) = s.error {
+            errors.push(ErrorEntry {
+                path: path.clone(),
+                error,
+            });
         }
+        let Some(format) = s.format else { continue };
+        let mut by_detector = BTreeMap::new();
+        let mut by_category = BTreeMap::new();
+        let mut sensitivity = None;
+        for (d, &n) in s.by_detector.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let det = &detectors.detectors()[d];
+            by_detector.insert(det.id.clone(), n);
+            *by_category.entry(det.category.as_str().to_string()).or_default() += n;
+            if sensitivity != Some(Sensitivity::Sensitive) {
+                sensitivity = Some(det.sensitivity);
+            }
+        }
+        files.push(FileEntry {
+            path,
+            size: s.size,
+            modified: s.modified.map(inventory::rfc3339),
+            format: format.to_string(),
+            encoding: s.encoding.map(str::to_string),
+            findings: s.by_detector.iter().sum(),
+            by_detector,
+            by_category,
+            sensitivity,
+            columns: s.columns,
+            archive: s.container,
+        });
     }
-    files.push(FileEntry {
-        path: file.display.clone(),
-        size: file.size,
-        modified: file.modified.map(inventory::rfc3339),
-        format: format.to_string(),
-        encoding: s.encoding.map(str::to_string),
-        findings: s.by_detector.iter().sum(),
-        by_detector,
-        by_category,
-        sensitivity,
-        columns: s.columns,
-    });
 }
 
 /// Per-column counts in one file.
@@ -343,6 +359,43 @@ struct Worker<'a> {
     by_detector: Vec<u64>,
 }
 
+/// An input to scan: a file of the walk or a member of an archive.
+struct Input<'a> {
+    path: Arc<str>,
+    size: u64,
+    modified: Option<SystemTime>,
+    data: Data<'a>,
+}
+
+enum Data<'a> {
+    File(&'a std::path::Path, std::fs::File),
+    Stream(&'a mut dyn Read),
+}
+
+/// The open input while it is read.
+enum Reader<'a> {
+    File(std::fs::File),
+    Stream(&'a mut dyn Read),
+}
+
+impl Reader<'_> {
+    fn as_read(&mut self) -> &mut dyn Read {
+        match self {
+            Reader::File(f) => f,
+            Reader::Stream(r) => *r,
+        }
+    }
+}
+
+/// Bytes all members of one top-level archive may expand to (decompression-bomb guard).
+const MAX_EXPANDED: u64 = 16 << 30;
+
+/// Archives inside archives are opened this deep.
+const MAX_ARCHIVE_DEPTH: usize = 3;
+
+/// Largest member read into memory (formats that need random access inside archives).
+const MAX_IN_MEMORY: u64 = 1 << 30;
+
 /// `found_column` value of findings outside any column.
 const NO_COLUMN: u32 = u32::MAX;
 
@@ -366,41 +419,109 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn scan_file(&mut self, file: &InputFile, send: &mut dyn FnMut(Vec<Found>)) -> FileSummary {
-        self.found.clear();
-        self.found_column.clear();
-        self.columns.clear();
-        self.slots.clear();
-        self.cell_slots.clear();
-        self.last_slot = NO_COLUMN;
-        self.by_detector.iter_mut().for_each(|n| *n = 0);
-        let mut summary = FileSummary::default();
-        let mut handle = match std::fs::File::open(&file.path) {
+    /// Scans one file of the walk; an archive yields a summary per member after its own.
+    fn scan_file(&mut self, file: &InputFile, send: &mut dyn FnMut(Arc<str>, Vec<Found>)) -> Vec<FileSummary> {
+        let mut out = Vec::new();
+        let path: Arc<str> = file.display.as_str().into();
+        let handle = match std::fs::File::open(&file.path) {
             Ok(h) => h,
             Err(e) => {
-                summary.error = Some(format!("cannot open: {e}"));
-                return summary;
+                out.push(FileSummary {
+                    path,
+                    size: file.size,
+                    modified: file.modified,
+                    error: Some(format!("cannot open: {e}")),
+                    ..FileSummary::default()
+                });
+                return out;
             }
         };
-        let head = match source::read_head(&mut handle) {
+        let budget = archive::Budget::new(MAX_EXPANDED);
+        let input = Input {
+            path,
+            size: file.size,
+            modified: file.modified,
+            data: Data::File(&file.path, handle),
+        };
+        self.scan_input(input, 0, &budget, send, &mut out);
+        out
+    }
+
+    /// Scans a file or an archive member, recursing into archives.
+    fn scan_input(
+        &mut self,
+        input: Input<'_>,
+        depth: usize,
+        budget: &archive::Budget,
+        send: &mut dyn FnMut(Arc<str>, Vec<Found>),
+        out: &mut Vec<FileSummary>,
+    ) {
+        let mut summary = FileSummary {
+            path: input.path.clone(),
+            size: input.size,
+            modified: input.modified,
+            ..FileSummary::default()
+        };
+        let (disk_path, mut data) = match input.data {
+            Data::File(path, file) => (Some(path), Reader::File(file)),
+            Data::Stream(r) => (None, Reader::Stream(r)),
+        };
+        let head = match source::read_head(data.as_read()) {
             Ok(h) => h,
             Err(e) => {
                 summary.error = Some(source::io_message(&e));
-                return summary;
+                out.push(summary);
+                return;
             }
         };
-        let format = match source::claim(&file.path, &head) {
+        let name = std::path::Path::new(&*input.path);
+        let format = match source::claim(name, &head) {
             Claim::Read(f) => f,
             Claim::Skip(reason) => {
                 summary.skipped = Some(reason);
-                return summary;
+                out.push(summary);
+                return;
             }
         };
         summary.format = Some(format.name());
-        let result = source::read(format, head, handle, file.size, self.chunk, &mut |record| {
-            self.on_record(record, send);
-        });
-        self.flush(send, true);
+        if let Format::Archive(kind) = format {
+            summary.container = true;
+            if depth >= MAX_ARCHIVE_DEPTH {
+                summary.error = Some(format!("archive nested more than {MAX_ARCHIVE_DEPTH} levels deep: not opened"));
+                out.push(summary);
+                return;
+            }
+            let at = out.len();
+            out.push(summary);
+            let result = self.scan_archive(kind, &input.path, head, data, input.modified, depth, budget, send, out);
+            if let Err(e) = result {
+                out[at].error = Some(e);
+            }
+            return;
+        }
+        let path = input.path.clone();
+        let chunk = self.chunk;
+        self.reset();
+        let result = {
+            let mut emit = |record: Record<'_>| self.on_record(record, &path, send);
+            match (format, disk_path, &mut data) {
+                (f, _, data) if f.is_text() => {
+                    source::read_text(f, head, data.as_read(), input.size, chunk, &mut emit)
+                }
+                (Format::Sqlite, Some(path), _) => sqlite::read_path(path, &mut emit),
+                (Format::Sqlite, None, data) => {
+                    source::read_all(head, data.as_read(), MAX_IN_MEMORY).and_then(|b| sqlite::read_bytes(b, &mut emit))
+                }
+                (Format::Sheet(kind), _, Reader::File(file)) => match file.rewind() {
+                    Ok(()) => sheet::read(&mut *file, kind, &mut emit),
+                    Err(e) => Err(source::io_message(&e)),
+                },
+                (Format::Sheet(kind), _, data) => source::read_all(head, data.as_read(), MAX_IN_MEMORY)
+                    .and_then(|b| sheet::read(std::io::Cursor::new(b), kind, &mut emit)),
+                (f, _, _) => Err(format!("cannot read {} here", f.name())),
+            }
+        };
+        self.flush(&path, send);
         match result {
             Ok(facts) => {
                 summary.encoding = facts.encoding;
@@ -416,7 +537,70 @@ impl<'a> Worker<'a> {
         }
         summary.by_detector = self.by_detector.clone();
         summary.columns = self.column_entries();
-        summary
+        out.push(summary);
+    }
+
+    /// Scans each member of an archive as an input of its own (`archive!member`).
+    #[allow(clippy::too_many_arguments)]
+    fn scan_archive(
+        &mut self,
+        kind: ArchiveKind,
+        path: &Arc<str>,
+        head: Vec<u8>,
+        mut data: Reader<'_>,
+        modified: Option<SystemTime>,
+        depth: usize,
+        budget: &archive::Budget,
+        send: &mut dyn FnMut(Arc<str>, Vec<Found>),
+        out: &mut Vec<FileSummary>,
+    ) -> Result<(), String> {
+        let mut visit = |member: archive::Member<'_>| {
+            let member_path: Arc<str> = format!("{path}!{}", member.name).into();
+            let modified = member.modified.or(modified);
+            match member.reader {
+                Some(reader) => {
+                    let input = Input {
+                        path: member_path,
+                        size: member.size,
+                        modified,
+                        data: Data::Stream(reader),
+                    };
+                    self.scan_input(input, depth + 1, budget, send, out);
+                }
+                None => out.push(FileSummary {
+                    path: member_path,
+                    size: member.size,
+                    modified,
+                    error: member.problem,
+                    ..FileSummary::default()
+                }),
+            }
+        };
+        match (kind, &mut data) {
+            (ArchiveKind::Zip, Reader::File(file)) => {
+                file.rewind().map_err(|e| source::io_message(&e))?;
+                archive::for_each_member_seekable(kind, file, budget, &mut visit)
+            }
+            (ArchiveKind::Zip, data) => {
+                let bytes = source::read_all(head, data.as_read(), MAX_IN_MEMORY)?;
+                archive::for_each_member_seekable(kind, &mut std::io::Cursor::new(bytes), budget, &mut visit)
+            }
+            (_, data) => {
+                let mut stream = std::io::Cursor::new(head).chain(data.as_read());
+                archive::for_each_member_stream(kind, path, &mut stream, budget, &mut visit)
+            }
+        }
+    }
+
+    /// Clears the per-input state.
+    fn reset(&mut self) {
+        self.found.clear();
+        self.found_column.clear();
+        self.columns.clear();
+        self.slots.clear();
+        self.cell_slots.clear();
+        self.last_slot = NO_COLUMN;
+        self.by_detector.iter_mut().for_each(|n| *n = 0);
     }
 
     fn column_slot(&mut self, table: Option<&str>, name: &str, shared: Option<&Arc<str>>) -> u32 {
@@ -456,7 +640,7 @@ impl<'a> Worker<'a> {
         slot
     }
 
-    fn on_record(&mut self, record: Record<'_>, send: &mut dyn FnMut(Vec<Found>)) {
+    fn on_record(&mut self, record: Record<'_>, path: &Arc<str>, send: &mut dyn FnMut(Arc<str>, Vec<Found>)) {
         let slot = match record.origin {
             Origin::Text { .. } => NO_COLUMN,
             Origin::Cell { index, column, .. } => {
@@ -540,12 +724,12 @@ impl<'a> Worker<'a> {
             self.found_column.push(slot);
         }
         if self.found.len() >= BATCH {
-            self.flush(send, false);
+            self.flush(path, send);
         }
     }
 
     /// Applies the column rule and hands the batch over.
-    fn flush(&mut self, send: &mut dyn FnMut(Vec<Found>), _last: bool) {
+    fn flush(&mut self, path: &Arc<str>, send: &mut dyn FnMut(Arc<str>, Vec<Found>)) {
         if self.found.is_empty() {
             return;
         }
@@ -563,7 +747,7 @@ impl<'a> Worker<'a> {
         }
         self.found_column.clear();
         if !batch.is_empty() {
-            send(batch);
+            send(path.clone(), batch);
         }
     }
 

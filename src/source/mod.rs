@@ -4,6 +4,7 @@
 //! (ripgrep's sink model: the source owns and reuses its buffers). Sources know nothing of
 //! detectors; the scanner knows nothing of formats. They meet at `Record`.
 
+pub mod archive;
 mod decode;
 pub mod delimited;
 pub mod json;
@@ -14,9 +15,10 @@ pub mod sql_walk;
 pub mod sqlite;
 pub mod text;
 
+pub use archive::ArchiveKind;
 pub use decode::{sniff_encoding, TextReader, CHUNK};
+pub use sheet::SheetKind;
 
-use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
@@ -32,6 +34,9 @@ pub enum Format {
     Json,
     Ndjson,
     SqlDump,
+    Sheet(SheetKind),
+    Sqlite,
+    Archive(ArchiveKind),
 }
 
 impl Format {
@@ -43,7 +48,21 @@ impl Format {
             Format::Json => "json",
             Format::Ndjson => "ndjson",
             Format::SqlDump => "sql",
+            Format::Sheet(SheetKind::Xlsx) => "xlsx",
+            Format::Sheet(SheetKind::Xlsb) => "xlsb",
+            Format::Sheet(SheetKind::Xls) => "xls",
+            Format::Sheet(SheetKind::Ods) => "ods",
+            Format::Sqlite => "sqlite",
+            Format::Archive(kind) => kind.name(),
         }
+    }
+
+    /// Formats read from a text stream (anything else needs the whole file).
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Format::Text | Format::Delimited | Format::Json | Format::Ndjson | Format::SqlDump
+        )
     }
 }
 
@@ -113,16 +132,42 @@ pub fn claim(path: &Path, head: &[u8]) -> Claim {
         .and_then(|e| e.to_str())
         .map(|e| e.to_ascii_lowercase())
         .unwrap_or_default();
-    if head.starts_with(b"SQLite format 3\0") {
-        return Claim::Skip("SQLite database: not read yet".into());
-    }
+    let name = path.to_string_lossy().to_ascii_lowercase();
     let unsupported = |what: &str| Claim::Skip(format!("{what}: format not read yet"));
+    let zip_magic = head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06");
+    let ole_magic = head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+    let tar_magic = head.len() > 262 && &head[257..262] == b"ustar";
+    if head.starts_with(b"SQLite format 3\0") {
+        return Claim::Read(Format::Sqlite);
+    }
     match ext.as_str() {
-        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => return unsupported("spreadsheet"),
-        "zip" | "gz" | "tgz" | "tar" | "7z" | "rar" | "bz2" | "xz" | "zst" => return unsupported("archive"),
-        "db" | "sqlite" | "sqlite3" | "mdb" | "accdb" => return unsupported("database file"),
-        "pdf" | "doc" | "docx" | "ppt" | "pptx" | "wps" => return unsupported("document"),
+        // Named like a workbook: read it as one (a damaged one gets calamine's reason).
+        "xlsx" | "xlsm" => return Claim::Read(Format::Sheet(SheetKind::Xlsx)),
+        "xlsb" => return Claim::Read(Format::Sheet(SheetKind::Xlsb)),
+        "ods" => return Claim::Read(Format::Sheet(SheetKind::Ods)),
+        "xls" if !zip_magic => return Claim::Read(Format::Sheet(SheetKind::Xls)),
+        "xls" => return Claim::Read(Format::Sheet(SheetKind::Xlsx)),
+        "7z" | "rar" | "bz2" | "xz" | "zst" | "lz4" => return unsupported("archive"),
+        "mdb" | "accdb" => return unsupported("database file"),
+        "pdf" | "doc" | "docx" | "ppt" | "pptx" | "wps" | "odt" => return unsupported("document"),
         _ => {}
+    }
+    if ole_magic {
+        return unsupported("OLE compound document");
+    }
+    if head.starts_with(&[0x1F, 0x8B]) || matches!(ext.as_str(), "gz" | "tgz" | "gzip") {
+        let tarball = ext == "tgz" || name.ends_with(".tar.gz");
+        return Claim::Read(Format::Archive(if tarball {
+            ArchiveKind::TarGz
+        } else {
+            ArchiveKind::Gzip
+        }));
+    }
+    if zip_magic || ext == "zip" {
+        return Claim::Read(Format::Archive(ArchiveKind::Zip));
+    }
+    if tar_magic || ext == "tar" {
+        return Claim::Read(Format::Archive(ArchiveKind::Tar));
     }
     let bom = |b: &[u8]| b.starts_with(&[0xFF, 0xFE]) || b.starts_with(&[0xFE, 0xFF]);
     if !bom(head) && looks_binary(head) {
@@ -164,31 +209,44 @@ fn looks_binary(head: &[u8]) -> bool {
     control * 10 > sample.len().max(1)
 }
 
-/// Reads up to `HEAD` bytes from the start of an open file.
-pub fn read_head(file: &mut File) -> io::Result<Vec<u8>> {
+/// Reads up to `HEAD` bytes from the start of an input.
+pub fn read_head(input: &mut dyn Read) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(HEAD);
-    file.by_ref().take(HEAD as u64).read_to_end(&mut head)?;
+    input.take(HEAD as u64).read_to_end(&mut head)?;
     Ok(head)
 }
 
-/// Reads `file` (whose first bytes are `head`) as `format`, pushing records into `emit`.
-/// An `Err` means the file could not be read to the end; records already pushed stand.
-pub fn read(
+/// Reads a text-stream format: `head` (the first bytes) then `rest`, pushing records into
+/// `emit`. An `Err` means the input could not be read to the end; records already pushed
+/// stand.
+pub fn read_text<R: Read>(
     format: Format,
     head: Vec<u8>,
-    file: File,
+    rest: R,
     size: u64,
     chunk: usize,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<FileFacts, String> {
-    let reader = TextReader::new(head, file, chunk, size);
+    let reader = TextReader::new(head, rest, chunk, size);
     match format {
-        Format::Text => text::read(reader, emit),
         Format::Delimited => delimited::read(reader, emit),
         Format::Json => json::read_document(reader, emit),
         Format::Ndjson => json::read_lines(reader, emit),
         Format::SqlDump => sql::read(reader, emit),
+        _ => text::read(reader, emit),
     }
+}
+
+/// Reads all of `head` + `rest` into memory (formats that need random access, inside
+/// archives), refusing more than `cap` bytes.
+pub fn read_all(mut head: Vec<u8>, rest: &mut dyn Read, cap: u64) -> Result<Vec<u8>, String> {
+    rest.take(cap.saturating_add(1).saturating_sub(head.len() as u64))
+        .read_to_end(&mut head)
+        .map_err(|e| io_message(&e))?;
+    if head.len() as u64 > cap {
+        return Err(format!("too large to read into memory (over {} MiB)", cap >> 20));
+    }
+    Ok(head)
 }
 
 /// One-line message for an I/O error while reading.
