@@ -81,6 +81,10 @@ pub struct ColumnEntry {
     pub rows: u64,
     /// hits / rows, rounded to 3 decimals.
     pub share: f64,
+    /// Cells of an ID or card column written in scientific notation (`1.10105E+17`): the
+    /// export (Excel) dropped their digits past the 15th. The values are damaged, not found.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub precision_lost: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

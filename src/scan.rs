@@ -12,10 +12,10 @@ use crate::finding::{Category, Location, Sensitivity};
 use crate::inventory::{self, ColumnEntry, ErrorEntry, FileEntry, Inventory, SkippedEntry, ToolInfo, Totals};
 use crate::report::{FindingsWriter, Progress};
 use crate::source::{self, archive, sheet, sqlite, ArchiveKind, Claim, Format, Origin, Record};
-use std::io::{Read, Seek};
 use crate::walk::{self, Entry, InputFile, WalkOptions};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+use std::io::{Read, Seek};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -337,6 +337,10 @@ struct ColumnState {
     valid: Vec<u64>,
     rejected: Vec<u64>,
     reported: Vec<u64>,
+    /// The ID or card detector the header names, if any: its cells can lose digits in Excel.
+    long_number: Option<usize>,
+    /// Cells of such a column written in scientific notation (`1.10105E+17`).
+    precision_lost: u64,
 }
 
 /// A worker: everything one thread needs to scan files, reused across files.
@@ -420,7 +424,11 @@ impl<'a> Worker<'a> {
     }
 
     /// Scans one file of the walk; an archive yields a summary per member after its own.
-    fn scan_file(&mut self, file: &InputFile, send: &mut dyn FnMut(Arc<str>, Vec<Found>)) -> Vec<FileSummary> {
+    fn scan_file(
+        &mut self,
+        file: &InputFile,
+        send: &mut dyn FnMut(Arc<str>, Vec<Found>),
+    ) -> Vec<FileSummary> {
         let mut out = Vec::new();
         let path: Arc<str> = file.display.as_str().into();
         let handle = match std::fs::File::open(&file.path) {
@@ -487,13 +495,25 @@ impl<'a> Worker<'a> {
         if let Format::Archive(kind) = format {
             summary.container = true;
             if depth >= MAX_ARCHIVE_DEPTH {
-                summary.error = Some(format!("archive nested more than {MAX_ARCHIVE_DEPTH} levels deep: not opened"));
+                summary.error = Some(format!(
+                    "archive nested more than {MAX_ARCHIVE_DEPTH} levels deep: not opened"
+                ));
                 out.push(summary);
                 return;
             }
             let at = out.len();
             out.push(summary);
-            let result = self.scan_archive(kind, &input.path, head, data, input.modified, depth, budget, send, out);
+            let result = self.scan_archive(
+                kind,
+                &input.path,
+                head,
+                data,
+                input.modified,
+                depth,
+                budget,
+                send,
+                out,
+            );
             if let Err(e) = result {
                 out[at].error = Some(e);
             }
@@ -509,9 +529,8 @@ impl<'a> Worker<'a> {
                     source::read_text(f, head, data.as_read(), input.size, chunk, &mut emit)
                 }
                 (Format::Sqlite, Some(path), _) => sqlite::read_path(path, &mut emit),
-                (Format::Sqlite, None, data) => {
-                    source::read_all(head, data.as_read(), MAX_IN_MEMORY).and_then(|b| sqlite::read_bytes(b, &mut emit))
-                }
+                (Format::Sqlite, None, data) => source::read_all(head, data.as_read(), MAX_IN_MEMORY)
+                    .and_then(|b| sqlite::read_bytes(b, &mut emit)),
                 (Format::Sheet(kind), _, Reader::File(file)) => match file.rewind() {
                     Ok(()) => sheet::read(&mut *file, kind, &mut emit),
                     Err(e) => Err(source::io_message(&e)),
@@ -627,10 +646,22 @@ impl<'a> Worker<'a> {
             .entry(table.unwrap_or("").into())
             .or_default()
             .insert(name.into(), slot);
+        let cue = self.detectors.header_cue(name);
+        let long_number = self
+            .detectors
+            .detectors()
+            .iter()
+            .enumerate()
+            .find_map(|(d, det)| {
+                let long = matches!(det.category, Category::NationalId | Category::BankCard);
+                (long && cue.is_some_and(|c| c.names(d))).then_some(d)
+            });
         self.columns.push(ColumnState {
             table: table.map(Arc::from),
             name: shared.cloned().unwrap_or_else(|| Arc::from(name)),
-            cue: self.detectors.header_cue(name),
+            cue,
+            long_number,
+            precision_lost: 0,
             rows: 0,
             valid: vec![0; n],
             rejected: vec![0; n],
@@ -657,11 +688,18 @@ impl<'a> Worker<'a> {
             Origin::Table { table, column, .. } => self.column_slot(Some(table), column, None),
             Origin::Sheet { sheet, column, .. } => self.column_slot(Some(sheet), column, Some(column)),
         };
+        if record.text.trim().is_empty() {
+            return;
+        }
         let cue = if slot == NO_COLUMN {
             None
         } else {
-            self.columns[slot as usize].rows += 1;
-            self.columns[slot as usize].cue
+            let col = &mut self.columns[slot as usize];
+            col.rows += 1;
+            if col.long_number.is_some() && looks_scientific(record.text) {
+                col.precision_lost += 1;
+            }
+            col.cue
         };
         self.hits.clear();
         self.rejected.iter_mut().for_each(|n| *n = 0);
@@ -755,7 +793,9 @@ impl<'a> Worker<'a> {
         let mut out = Vec::new();
         for col in &self.columns {
             for (d, &hits) in col.reported.iter().enumerate() {
-                if hits == 0 {
+                let lost =
+                    (col.long_number == Some(d) && col.precision_lost > 0).then_some(col.precision_lost);
+                if hits == 0 && lost.is_none() {
                     continue;
                 }
                 out.push(ColumnEntry {
@@ -765,11 +805,44 @@ impl<'a> Worker<'a> {
                     hits,
                     rows: col.rows,
                     share: (hits as f64 / col.rows.max(1) as f64 * 1000.0).round() / 1000.0,
+                    precision_lost: lost,
                 });
             }
         }
         out
     }
+}
+
+/// A number in scientific notation (`1.10105E+17`, `6.217e18`): what Excel shows, and
+/// saves to CSV, for numbers of 12 or more digits. Its digits past the 15th are gone.
+fn looks_scientific(text: &str) -> bool {
+    let t = text.trim().as_bytes();
+    let mut i = usize::from(t.first() == Some(&b'-'));
+    let start = i;
+    while i < t.len() && t[i].is_ascii_digit() {
+        i += 1;
+    }
+    if i == start {
+        return false;
+    }
+    if t.get(i) == Some(&b'.') {
+        i += 1;
+        while i < t.len() && t[i].is_ascii_digit() {
+            i += 1;
+        }
+    }
+    if !matches!(t.get(i), Some(b'e' | b'E')) {
+        return false;
+    }
+    i += 1;
+    if t.get(i) == Some(&b'+') {
+        i += 1;
+    }
+    let exponent = i;
+    while i < t.len() && t[i].is_ascii_digit() {
+        i += 1;
+    }
+    i == t.len() && i > exponent
 }
 
 /// String equality without a libc call for the short strings column names are.

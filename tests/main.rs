@@ -10,10 +10,12 @@
 //! - `fixtures`: every `fixtures/**/*.expect.jsonl` against a scan of its fixture;
 //! - `parallel`: thread count and chunk size must not change the output;
 //! - `privacy`: no raw value leaves without `--reveal`, private output files, read-only scans;
-//! - `bad_input`: encodings, broken files, symlinks, special files, walk options.
+//! - `bad_input`: encodings, broken files, symlinks, special files, walk options;
+//! - `archives`: zip/gzip/tar members as their own formats, nesting, bombs, encryption.
 
 mod util;
 
+mod archives;
 mod bad_input;
 mod contract;
 mod detectors;

@@ -50,7 +50,7 @@ impl Budget {
     pub fn new(max_total: u64) -> Self {
         Budget {
             max_total,
-            max_ratio: 1000,
+            max_ratio: 500,
             ratio_floor: 16 << 20,
             used: Cell::new(0),
         }
@@ -174,8 +174,13 @@ fn gzip_member_name(name: &str) -> String {
     }
 }
 
-fn zip_members(input: &mut dyn ReadSeek, budget: &Budget, visit: &mut dyn FnMut(Member<'_>)) -> Result<(), String> {
-    let mut archive = zip::ZipArchive::new(input).map_err(|e| format!("corrupt or truncated zip archive: {e}"))?;
+fn zip_members(
+    input: &mut dyn ReadSeek,
+    budget: &Budget,
+    visit: &mut dyn FnMut(Member<'_>),
+) -> Result<(), String> {
+    let mut archive =
+        zip::ZipArchive::new(input).map_err(|e| format!("corrupt or truncated zip archive: {e}"))?;
     for i in 0..archive.len() {
         // Names: UTF-8 when flagged, else most Chinese tools write GBK.
         let (name, size, compressed, modified, encrypted, is_dir) = match archive.by_index_raw(i) {
@@ -239,7 +244,11 @@ fn zip_members(input: &mut dyn ReadSeek, budget: &Budget, visit: &mut dyn FnMut(
     Ok(())
 }
 
-fn tar_members(input: &mut dyn Read, budget: &Budget, visit: &mut dyn FnMut(Member<'_>)) -> Result<(), String> {
+fn tar_members(
+    input: &mut dyn Read,
+    budget: &Budget,
+    visit: &mut dyn FnMut(Member<'_>),
+) -> Result<(), String> {
     let mut archive = tar::Archive::new(input);
     let entries = archive
         .entries()
@@ -283,8 +292,11 @@ fn member_name(raw: &[u8]) -> String {
 
 fn zip_time(t: zip::DateTime) -> Option<SystemTime> {
     let days = days_from_civil(i64::from(t.year()), u32::from(t.month()), u32::from(t.day()));
-    let secs = days * 86_400 + i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60 + i64::from(t.second());
-    u64::try_from(secs).ok().map(|s| UNIX_EPOCH + Duration::from_secs(s))
+    let secs =
+        days * 86_400 + i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60 + i64::from(t.second());
+    u64::try_from(secs)
+        .ok()
+        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -307,14 +319,19 @@ mod tests {
         let mut out = Cursor::new(Vec::new());
         let mut w = zip::ZipWriter::new(&mut out);
         for (name, data) in files {
-            w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+            w.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
             w.write_all(data).unwrap();
         }
         w.finish().unwrap();
         out.into_inner()
     }
 
-    fn collect(kind: ArchiveKind, bytes: Vec<u8>, budget: &Budget) -> (Vec<(String, Result<Vec<u8>, String>)>, Result<(), String>) {
+    fn collect(
+        kind: ArchiveKind,
+        bytes: Vec<u8>,
+        budget: &Budget,
+    ) -> (Vec<(String, Result<Vec<u8>, String>)>, Result<(), String>) {
         let mut out = Vec::new();
         let mut visit = |m: Member<'_>| {
             let content = match (m.reader, m.problem) {

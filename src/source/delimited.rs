@@ -9,6 +9,9 @@ use super::{io_message, FileFacts, Origin, Record, TextReader};
 use std::io::Read;
 use std::sync::Arc;
 
+/// Single-cell lines (a title, an export time) that may stand above a header row.
+const MAX_TITLE_ROWS: usize = 3;
+
 /// Candidate delimiters, in order of preference on a tie.
 const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
 
@@ -49,7 +52,7 @@ fn count_unquoted(line: &str, d: u8) -> usize {
 
 /// A first row reads as a header when no cell holds a long digit run and most non-empty
 /// cells are not numbers.
-fn looks_like_header(fields: &[&str]) -> bool {
+pub(crate) fn looks_like_header(fields: &[&str]) -> bool {
     let non_empty: Vec<&&str> = fields.iter().filter(|f| !f.trim().is_empty()).collect();
     if non_empty.is_empty() {
         return false;
@@ -106,6 +109,9 @@ pub fn read<R: Read>(
     if let Some(parser) = parser.as_mut() {
         state.parse(parser, &[], true, emit);
     }
+    if state.columns.is_none() {
+        state.release_held(emit);
+    }
     Ok(FileFacts {
         encoding: Some(reader.encoding()),
         lossy: reader.lossy(),
@@ -116,6 +122,12 @@ pub fn read<R: Read>(
 /// Row assembly over `csv_core`, which parses from borrowed input without copying it twice.
 #[derive(Default)]
 struct TableState {
+    /// Single-cell rows at the top, held until it is known whether a header follows.
+    held: Vec<String>,
+    /// The row being finished is the header: not data.
+    skip_next: bool,
+    /// Field spans of the row being finished (reused).
+    spans: Vec<(usize, usize)>,
     fields: Vec<u8>,
     ends: Vec<usize>,
     columns: Option<Vec<Arc<str>>>,
@@ -165,30 +177,85 @@ impl TableState {
         // Chunks are valid UTF-8 and csv_core only removes ASCII quotes and delimiters, so
         // the row is valid and field ends are character boundaries.
         let row = simdutf8::basic::from_utf8(bytes).unwrap_or("");
-        let ends = &self.ends;
-        let cell = |i: usize| {
-            let start = if i == 0 { 0 } else { ends[i - 1] };
-            row.get(start..ends[i]).unwrap_or("")
-        };
-        if ends.len() == 1 && ends[0] == 0 {
+        if self.ends.len() == 1 && self.ends[0] == 0 {
             return; // blank line
         }
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.clear();
+        let mut start = 0;
+        for &end in &self.ends {
+            spans.push((start, end));
+            start = end;
+        }
         if self.columns.is_none() {
-            let first: Vec<&str> = (0..ends.len()).map(cell).collect();
-            if looks_like_header(&first) {
+            self.decide_header(row, &spans, emit);
+        }
+        if self.columns.is_some() {
+            self.emit_row(row, &spans, emit);
+        }
+        self.spans = spans;
+    }
+
+    /// Decides the columns from the first rows; the row itself is emitted by the caller when
+    /// columns are set and it is not the header.
+    fn decide_header(&mut self, row: &str, spans: &[(usize, usize)], emit: &mut dyn FnMut(Record<'_>)) {
+        let first: Vec<&str> = spans.iter().map(|&(a, b)| row.get(a..b).unwrap_or("")).collect();
+        if first.len() == 1 && self.held.len() < MAX_TITLE_ROWS {
+            // Maybe a title line above the header: decide when a wider row comes.
+            self.held.push(first[0].to_owned());
+            return;
+        }
+        let header = looks_like_header(&first);
+        if !self.held.is_empty() {
+            if header {
+                // Title lines, then the header: the titles are data of their own.
+                self.columns = Some(column_names(None, 1));
+                for title in std::mem::take(&mut self.held) {
+                    self.emit_row(&title, &[(0, title.len())], emit);
+                }
                 self.columns = Some(column_names(Some(&first), first.len()));
+                self.skip_next = true;
                 return;
             }
+            self.release_held(emit);
+            return;
+        }
+        if header {
+            self.columns = Some(column_names(Some(&first), first.len()));
+            self.skip_next = true;
+        } else {
             self.columns = Some(column_names(None, first.len()));
         }
-        let columns = self.columns.as_mut().expect("set above");
-        if columns.len() < ends.len() {
-            let extra = column_names(None, ends.len());
+    }
+
+    /// Rows held as possible titles turned out to be a one-column file (or titles over
+    /// unlabelled data): the usual first-row rule decides whether the first is its header.
+    fn release_held(&mut self, emit: &mut dyn FnMut(Record<'_>)) {
+        let held = std::mem::take(&mut self.held);
+        let Some(first) = held.first() else { return };
+        let header = looks_like_header(&[first.as_str()]);
+        self.columns = Some(if header {
+            column_names(Some(&[first.as_str()]), 1)
+        } else {
+            column_names(None, 1)
+        });
+        for row in &held[usize::from(header)..] {
+            self.emit_row(row, &[(0, row.len())], emit);
+        }
+    }
+
+    fn emit_row(&mut self, row: &str, spans: &[(usize, usize)], emit: &mut dyn FnMut(Record<'_>)) {
+        if std::mem::take(&mut self.skip_next) {
+            return; // the header row
+        }
+        let columns = self.columns.as_mut().expect("decided before rows are emitted");
+        if columns.len() < spans.len() {
+            let extra = column_names(None, spans.len());
             columns.extend(extra.into_iter().skip(columns.len()));
         }
         self.row += 1;
-        for (index, column) in columns.iter().enumerate().take(ends.len()) {
-            let text = cell(index);
+        for (index, (column, &(a, b))) in columns.iter().zip(spans).enumerate() {
+            let text = row.get(a..b).unwrap_or("");
             if text.is_empty() {
                 continue;
             }
@@ -239,6 +306,23 @@ mod tests {
         assert_eq!(c[4], (2, "手机号".into(), "13912345678".into()));
         // Identical whatever the chunk size.
         assert_eq!(cells(t, 16), c);
+    }
+
+    #[test]
+    fn title_lines_above_the_header() {
+        let t = "天猫订单导出 店铺：优品生活\n导出时间 2024-04-01\n姓名,手机号\n张三,13812345678\n";
+        let c = cells(t, 1 << 20);
+        assert_eq!(c[0], (1, "1".into(), "天猫订单导出 店铺：优品生活".into()));
+        assert_eq!(c[3], (3, "手机号".into(), "13812345678".into()));
+        // A one-column file keeps its header.
+        let c = cells(
+            "手机号\n13812345678\n13912345678\n13712345678\n13612345678\n",
+            1 << 20,
+        );
+        assert_eq!(c[0], (1, "手机号".into(), "13812345678".into()));
+        assert_eq!(c.len(), 4);
+        let c = cells("手机号\n13812345678\n", 1 << 20);
+        assert_eq!(c, vec![(1, "手机号".into(), "13812345678".into())]);
     }
 
     #[test]
