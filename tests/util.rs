@@ -459,7 +459,7 @@ pub fn with_luhn(body: &str) -> String {
                 v
             })
             .sum();
-        if sum % 10 == 0 {
+        if sum.is_multiple_of(10) {
             return candidate;
         }
     }

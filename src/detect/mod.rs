@@ -97,6 +97,13 @@ pub struct Scratch {
     captures: Vec<regex::CaptureLocations>,
 }
 
+/// Where scoring writes: capture slots (scratch), hits, rejection counts.
+struct Out<'a> {
+    captures: &'a mut [regex::CaptureLocations],
+    hits: &'a mut Vec<Hit>,
+    rejected: &'a mut [u32],
+}
+
 /// What one scan call saw, beyond its hits: per detector, candidates that had the
 /// detector's shape but failed its validator. Tables use it to spot columns of look-alikes.
 pub type Rejections = Vec<u32>;
@@ -309,22 +316,26 @@ impl DetectorSet {
                 })
                 .collect();
         }
-        let captures = &mut scratch.captures;
+        let mut out = Out {
+            captures: &mut scratch.captures,
+            hits,
+            rejected,
+        };
         if !self.email_patterns.is_empty() && memchr::memchr(b'@', bytes).is_some() {
             scratch.emails.clear();
             tokens::for_each_email(bytes, |e| scratch.emails.push(e));
             for e in &scratch.emails {
-                self.score_email(text, *e, header, captures, hits, rejected);
+                self.score_email(text, *e, header, &mut out);
             }
         }
         let mut floor = 0;
         let mut token = std::mem::take(&mut scratch.token);
         tokens::for_each_digit_token(bytes, self.min_digits, &mut token, |tok| {
-            self.score_digits(bytes, tok, header, &mut floor, captures, hits, rejected);
+            self.score_digits(bytes, tok, header, &mut floor, &mut out);
         });
         scratch.token = token;
         for &pi in &self.regex_patterns {
-            self.score_regex(text, pi, header, hits, rejected);
+            self.score_regex(text, pi, header, &mut out);
         }
         if hits.len() - first_hit > 1 {
             hits[first_hit..].sort_by_key(|h| (h.start, h.detector));
@@ -337,9 +348,7 @@ impl DetectorSet {
         tok: &DigitToken,
         header: Option<Cue>,
         floor: &mut usize,
-        captures: &mut [regex::CaptureLocations],
-        hits: &mut Vec<Hit>,
-        rejected: &mut [u32],
+        out: &mut Out<'_>,
     ) {
         let groups = &tok.groups;
         let digits = tok.all();
@@ -359,7 +368,7 @@ impl DetectorSet {
                     if grouped && !p.layouts.iter().any(|l| layout_is(l, &groups[i..=j])) {
                         continue;
                     }
-                    let Some(captured) = p.capture(window, &mut captures[pi]) else {
+                    let Some(captured) = p.capture(window, &mut out.captures[pi]) else {
                         continue;
                     };
                     let prefixed;
@@ -370,12 +379,12 @@ impl DetectorSet {
                         &prefixed
                     };
                     let (start, stop) = (groups[i].start, groups[j].end);
-                    let Some(base) = p.base_score(value, &mut rejected[p.detector]) else {
+                    let Some(base) = p.base_score(value, &mut out.rejected[p.detector]) else {
                         continue;
                     };
                     let base = base + if grouped { p.layout_boost } else { 0.0 };
                     let cue = self.context.near(text, start, stop, *floor).or(header);
-                    hits.push(Hit {
+                    out.hits.push(Hit {
                         detector: p.detector,
                         start,
                         end: stop,
@@ -397,26 +406,18 @@ impl DetectorSet {
         *floor = groups[groups.len() - 1].end;
     }
 
-    fn score_email(
-        &self,
-        text: &str,
-        e: EmailSpan,
-        header: Option<Cue>,
-        captures: &mut [regex::CaptureLocations],
-        hits: &mut Vec<Hit>,
-        rejected: &mut [u32],
-    ) {
+    fn score_email(&self, text: &str, e: EmailSpan, header: Option<Cue>, out: &mut Out<'_>) {
         let value = text[e.start..e.end].to_ascii_lowercase();
         for &pi in &self.email_patterns {
             let p = &self.patterns[pi];
-            let Some(v) = p.capture(&value, &mut captures[pi]) else {
+            let Some(v) = p.capture(&value, &mut out.captures[pi]) else {
                 continue;
             };
-            let Some(base) = p.base_score(v, &mut rejected[p.detector]) else {
+            let Some(base) = p.base_score(v, &mut out.rejected[p.detector]) else {
                 continue;
             };
             let cue = self.context.near(text.as_bytes(), e.start, e.end, 0).or(header);
-            hits.push(Hit {
+            out.hits.push(Hit {
                 detector: p.detector,
                 start: e.start,
                 end: e.end,
@@ -427,28 +428,21 @@ impl DetectorSet {
         }
     }
 
-    fn score_regex(
-        &self,
-        text: &str,
-        pi: usize,
-        header: Option<Cue>,
-        hits: &mut Vec<Hit>,
-        rejected: &mut [u32],
-    ) {
+    fn score_regex(&self, text: &str, pi: usize, header: Option<Cue>, out: &mut Out<'_>) {
         let p = &self.patterns[pi];
         let Some(regex) = &p.regex else { return };
         for caps in regex.captures_iter(text) {
             let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
                 continue;
             };
-            let Some(base) = p.base_score(m.as_str(), &mut rejected[p.detector]) else {
+            let Some(base) = p.base_score(m.as_str(), &mut out.rejected[p.detector]) else {
                 continue;
             };
             let cue = self
                 .context
                 .near(text.as_bytes(), m.start(), m.end(), 0)
                 .or(header);
-            hits.push(Hit {
+            out.hits.push(Hit {
                 detector: p.detector,
                 start: m.start(),
                 end: m.end(),

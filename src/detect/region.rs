@@ -59,7 +59,7 @@ pub fn classify(code: u32) -> RegionMatch {
     // The residence-permit codes 810000/820000/830000 (Hong Kong, Macau, Taiwan residents,
     // since 2018) are as specific as those IDs get; no crate lists 830000.
     let permit = matches!(code, 810_000 | 820_000 | 830_000);
-    if permit || CITIES_WITHOUT_DISTRICTS.contains(&code) || (known && code % 100 != 0) {
+    if permit || CITIES_WITHOUT_DISTRICTS.contains(&code) || (known && !code.is_multiple_of(100)) {
         RegionMatch::County
     } else if known {
         RegionMatch::Prefecture

@@ -100,7 +100,7 @@ fn write_confidence(out: &mut Vec<u8>, c: f32) {
     }
     out.extend_from_slice(b"0.");
     out.push(b'0' + (hundredths / 10) as u8);
-    if hundredths % 10 != 0 {
+    if !hundredths.is_multiple_of(10) {
         out.push(b'0' + (hundredths % 10) as u8);
     }
 }

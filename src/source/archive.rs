@@ -327,11 +327,10 @@ mod tests {
         out.into_inner()
     }
 
-    fn collect(
-        kind: ArchiveKind,
-        bytes: Vec<u8>,
-        budget: &Budget,
-    ) -> (Vec<(String, Result<Vec<u8>, String>)>, Result<(), String>) {
+    /// Each member's name and content (or why it could not be read).
+    type Members = Vec<(String, Result<Vec<u8>, String>)>;
+
+    fn collect(kind: ArchiveKind, bytes: Vec<u8>, budget: &Budget) -> (Members, Result<(), String>) {
         let mut out = Vec::new();
         let mut visit = |m: Member<'_>| {
             let content = match (m.reader, m.problem) {
