@@ -5,6 +5,15 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A panic on a worker thread is caught per file and reported in the inventory's
+    // `errors` (a corrupt workbook can make a parser panic); printing it as well would only
+    // alarm. Panics on the main thread are still printed.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some("main") {
+            default_hook(info);
+        }
+    }));
     let args = match pimap::cli::Args::try_parse() {
         Ok(args) => args,
         Err(e) => {

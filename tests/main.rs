@@ -11,7 +11,8 @@
 //! - `parallel`: thread count and chunk size must not change the output;
 //! - `privacy`: no raw value leaves without `--reveal`, private output files, read-only scans;
 //! - `bad_input`: encodings, broken files, symlinks, special files, walk options;
-//! - `archives`: zip/gzip/tar members as their own formats, nesting, bombs, encryption.
+//! - `archives`: zip/gzip/tar members as their own formats, nesting, bombs, encryption;
+//! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification.
 
 mod util;
 
@@ -20,5 +21,6 @@ mod bad_input;
 mod contract;
 mod detectors;
 mod fixtures;
+mod formats;
 mod parallel;
 mod privacy;
