@@ -341,6 +341,8 @@ struct ColumnState {
     long_number: Option<usize>,
     /// Cells of such a column written in scientific notation (`1.10105E+17`).
     precision_lost: u64,
+    /// The slot that came after this one last time (see `column_slot`).
+    successor: u32,
 }
 
 /// A worker: everything one thread needs to scan files, reused across files.
@@ -611,6 +613,15 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// Records that `slot` followed the previous slot, and makes it the previous one.
+    fn follow(&mut self, slot: u32) -> u32 {
+        if let Some(c) = self.columns.get_mut(self.last_slot as usize) {
+            c.successor = slot;
+        }
+        self.last_slot = slot;
+        slot
+    }
+
     /// Clears the per-input state.
     fn reset(&mut self) {
         self.found.clear();
@@ -623,22 +634,21 @@ impl<'a> Worker<'a> {
     }
 
     fn column_slot(&mut self, table: Option<&str>, name: &str, shared: Option<&Arc<str>>) -> u32 {
-        // Most records repeat the previous record's column pattern: try the slot that followed
-        // the last one before hashing.
-        let guess = self.last_slot.wrapping_add(1) as usize;
-        for s in [guess, 0] {
+        // Records repeat the same sequence of columns (JSON keys, dump columns): try the slot
+        // that followed the last one the previous time before hashing.
+        let previous = self.last_slot as usize;
+        let guess = self.columns.get(previous).map_or(0, |c| c.successor as usize);
+        for s in [guess, previous.wrapping_add(1)] {
             if let Some(c) = self.columns.get(s) {
                 if same_text(&c.name, name)
                     && same_text(c.table.as_deref().unwrap_or(""), table.unwrap_or(""))
                 {
-                    self.last_slot = s as u32;
-                    return s as u32;
+                    return self.follow(s as u32);
                 }
             }
         }
         if let Some(&slot) = self.slots.get(table.unwrap_or("")).and_then(|t| t.get(name)) {
-            self.last_slot = slot;
-            return slot;
+            return self.follow(slot);
         }
         let n = self.detectors.detectors().len();
         let slot = self.columns.len() as u32;
@@ -666,9 +676,9 @@ impl<'a> Worker<'a> {
             valid: vec![0; n],
             rejected: vec![0; n],
             reported: vec![0; n],
+            successor: 0,
         });
-        self.last_slot = slot;
-        slot
+        self.follow(slot)
     }
 
     fn on_record(&mut self, record: Record<'_>, path: &Arc<str>, send: &mut dyn FnMut(Arc<str>, Vec<Found>)) {
@@ -688,7 +698,7 @@ impl<'a> Worker<'a> {
             Origin::Table { table, column, .. } => self.column_slot(Some(table), column, None),
             Origin::Sheet { sheet, column, .. } => self.column_slot(Some(sheet), column, Some(column)),
         };
-        if record.text.trim().is_empty() {
+        if record.text.bytes().all(|b| b.is_ascii_whitespace()) {
             return;
         }
         let cue = if slot == NO_COLUMN {

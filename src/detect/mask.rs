@@ -8,21 +8,28 @@ use super::spec::MaskSpec;
 /// Masks `value` (already normalized) by `rule`. Never returns the value unchanged: when a
 /// value is too short for the rule, fewer characters stay visible.
 pub fn mask(value: &str, rule: &MaskSpec) -> String {
+    let mut out = String::with_capacity(value.len());
+    mask_into(value, rule, &mut out);
+    out
+}
+
+/// `mask`, appending to `out` (the findings writer reuses one buffer).
+pub fn mask_into(value: &str, rule: &MaskSpec, out: &mut String) {
     match rule {
-        MaskSpec::Ends { keep_start, keep_end } => mask_ends(value, *keep_start, *keep_end),
+        MaskSpec::Ends { keep_start, keep_end } => mask_ends(value, *keep_start, *keep_end, out),
         MaskSpec::Email => match value.rsplit_once('@') {
             Some((local, domain)) => {
-                let first = local.chars().next().map(String::from).unwrap_or_default();
-                format!("{first}***@{domain}")
+                out.extend(local.chars().next());
+                out.push_str("***@");
+                out.push_str(domain);
             }
-            None => mask_ends(value, 1, 0),
+            None => mask_ends(value, 1, 0, out),
         },
     }
 }
 
-fn mask_ends(value: &str, keep_start: usize, keep_end: usize) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    let n = chars.len();
+fn mask_ends(value: &str, keep_start: usize, keep_end: usize, out: &mut String) {
+    let n = value.chars().count();
     let (mut a, mut b) = (keep_start, keep_end);
     // Hide at least a third of the value (and at least one character).
     let hidden = n.div_ceil(3).max(1);
@@ -33,11 +40,9 @@ fn mask_ends(value: &str, keep_start: usize, keep_end: usize) -> String {
             b -= 1;
         }
     }
-    let mut out = String::with_capacity(value.len());
-    out.extend(&chars[..a]);
-    out.extend(std::iter::repeat_n('*', n - a - b));
-    out.extend(&chars[n - b..]);
-    out
+    for (i, c) in value.chars().enumerate() {
+        out.push(if i < a || i >= n - b { c } else { '*' });
+    }
 }
 
 #[cfg(test)]

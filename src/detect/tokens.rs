@@ -141,12 +141,55 @@ pub fn for_each_digit_token(
             i += 1;
             continue;
         }
+        // Most digit runs are short (times, amounts, counts): step over a run that cannot
+        // grow into a candidate without building a token.
+        let mut end = i;
+        while end < n && text[end].is_ascii_digit() {
+            end += 1;
+        }
+        let extends = end < n && matches!(text[end], b' ' | b'-' | b'.' | b'X' | b'x' | 0xEF);
+        if end - i < min_digits && !extends && area_code_before(text, i).is_none() {
+            i = if end < n && is_ascii_alnum(text[end]) {
+                skip_alnum_run(text, end)
+            } else {
+                end
+            };
+            continue;
+        }
         i = read_token(text, i, tok);
         if tok.digits.len() >= min_digits {
             f(tok);
         }
     }
 }
+
+/// Skips the rest of an alphanumeric run (so digits inside `a3f9…` or `SKU123` are not
+/// tokens of their own); full-width digits count as part of it.
+fn skip_alnum_run(text: &[u8], mut i: usize) -> usize {
+    let n = text.len();
+    while i < n {
+        let b = text[i];
+        if ALNUM[b as usize] {
+            i += 1;
+        } else if b == 0xEF && digit_at(text, i).0 == 3 {
+            i += 3;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// ASCII letters and digits.
+static ALNUM: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
 
 /// Reads the token starting at `start`; returns the index just past it.
 fn read_token(text: &[u8], start: usize, tok: &mut DigitToken) -> usize {
@@ -197,10 +240,7 @@ fn read_token(text: &[u8], start: usize, tok: &mut DigitToken) -> usize {
         // (`13812345678@139.com` is one finding, not two).
         tok.attached_end = touches_after(text, i) || (i < n && text[i] == b'@');
         if tok.attached_end {
-            // Skip the rest of the alphanumeric run so its digits are not a new token.
-            while i < n && (is_ascii_alnum(text[i]) || digit_at(text, i).0 > 0) {
-                i += digit_at(text, i).0.max(1);
-            }
+            i = skip_alnum_run(text, i);
         }
         return i;
     }

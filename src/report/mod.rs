@@ -4,7 +4,7 @@
 //! Files are created with mode 0600: an inventory or findings file is itself a record of
 //! where personal data lives. Raw values are written only when `reveal` is set.
 
-use crate::detect::mask::mask;
+use crate::detect::mask::mask_into;
 use crate::detect::DetectorSet;
 use crate::finding::Location;
 use crate::inventory::Inventory;
@@ -37,6 +37,7 @@ pub struct FindingsWriter {
     out: Option<BufWriter<Box<dyn Write + Send>>>,
     reveal: bool,
     line: Vec<u8>,
+    masked: String,
 }
 
 impl FindingsWriter {
@@ -46,6 +47,7 @@ impl FindingsWriter {
             out: out.map(|w| BufWriter::with_capacity(256 << 10, w)),
             reveal,
             line: Vec::with_capacity(512),
+            masked: String::new(),
         }
     }
 
@@ -71,7 +73,9 @@ impl FindingsWriter {
             line.extend_from_slice(b",\"location\":");
             write_location(line, &f.location)?;
             line.extend_from_slice(b",\"masked\":");
-            serde_json::to_writer(&mut *line, &mask(&f.value, &det.mask))?;
+            self.masked.clear();
+            mask_into(&f.value, &det.mask, &mut self.masked);
+            serde_json::to_writer(&mut *line, &self.masked)?;
             if self.reveal {
                 line.extend_from_slice(b",\"value\":");
                 serde_json::to_writer(&mut *line, &f.value)?;
