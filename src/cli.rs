@@ -145,6 +145,7 @@ impl ScanArgs {
             detectors: load_detectors(self.detectors.as_ref())?,
             chunk: self.chunk_size.clamp(64, 1 << 30) as usize,
             progress: !self.quiet,
+            reveal: self.reveal,
         })
     }
 }

@@ -82,7 +82,7 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
             }
         }
     }
-    let mut writer = FindingsWriter::new(findings_out, args.reveal);
+    let mut writer = FindingsWriter::new(findings_out);
     let inventory = match scan::run(&config, &mut writer) {
         Ok(inv) => inv,
         Err(e) if is_broken_pipe(&e) => return Ok(Exit::Ok),

@@ -10,7 +10,7 @@ use crate::detect::context::Cue;
 use crate::detect::{DetectorSet, Hit, Scratch};
 use crate::finding::{Category, Location, Sensitivity};
 use crate::inventory::{self, ColumnEntry, ErrorEntry, FileEntry, Inventory, SkippedEntry, ToolInfo, Totals};
-use crate::report::{FindingsWriter, Progress};
+use crate::report::{FindingsFormatter, FindingsWriter, Progress};
 use crate::source::{self, archive, sheet, sqlite, ArchiveKind, Claim, Format, Origin, Record};
 use crate::walk::{self, Entry, InputFile, WalkOptions};
 use rustc_hash::FxHashMap;
@@ -41,6 +41,8 @@ pub struct ScanConfig {
     /// Size of the decoded text chunks read at a time.
     pub chunk: usize,
     pub progress: bool,
+    /// Findings carry their raw value (`--reveal`).
+    pub reveal: bool,
 }
 
 /// One reported value, before it is written.
@@ -69,8 +71,8 @@ struct FileSummary {
 }
 
 enum Msg {
-    /// Findings of the input at this path, part of file `usize`.
-    Batch(usize, Arc<str>, Vec<Found>),
+    /// Findings of file `usize` (or its archive members), formatted as JSON Lines.
+    Batch(usize, Vec<u8>),
     Done(usize, Vec<FileSummary>),
 }
 
@@ -104,13 +106,15 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     let written = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let (tx, rx) = crossbeam_channel::bounded::<Msg>(LOOKAHEAD * 2);
+    let formatter = findings.wanted().then(|| FindingsFormatter::new(config.reveal));
+    let formatter = &formatter;
     let mut write_error = None;
     std::thread::scope(|s| {
         for _ in 0..config.threads.max(1) {
             let tx = tx.clone();
             let (files, next_job, written, stop) = (&files, &next_job, &written, &stop);
             s.spawn(move || {
-                let mut worker = Worker::new(detectors, config);
+                let mut worker = Worker::new(detectors, config, formatter.clone());
                 loop {
                     let i = next_job.fetch_add(1, Ordering::SeqCst);
                     if i >= files.len() || stop.load(Ordering::Relaxed) {
@@ -121,12 +125,12 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                     }
                     // A bug must cost one file, not the scan: the panic becomes its error.
                     let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        worker.scan_file(&files[i], &mut |path, batch| {
-                            let _ = tx.send(Msg::Batch(i, path, batch));
+                        worker.scan_file(&files[i], &mut |batch| {
+                            let _ = tx.send(Msg::Batch(i, batch));
                         })
                     }));
                     let summaries = scanned.unwrap_or_else(|panic| {
-                        worker = Worker::new(detectors, config);
+                        worker = Worker::new(detectors, config, formatter.clone());
                         let what = panic
                             .downcast_ref::<&str>()
                             .map(|s| s.to_string())
@@ -147,17 +151,17 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
         }
         drop(tx);
         // The writer: emits files strictly in order.
-        type Pending = (Vec<(Arc<str>, Vec<Found>)>, Option<Vec<FileSummary>>);
+        type Pending = (Vec<Vec<u8>>, Option<Vec<FileSummary>>);
         let mut pending: BTreeMap<usize, Pending> = BTreeMap::new();
         let mut next = 0;
         for msg in rx.iter() {
             let (i, batch, done) = match msg {
-                Msg::Batch(i, path, b) => (i, Some((path, b)), None),
+                Msg::Batch(i, b) => (i, Some(b), None),
                 Msg::Done(i, d) => (i, None, Some(d)),
             };
             if i == next {
-                if let Some((path, b)) = batch {
-                    if let Err(e) = findings.write_batch(&path, detectors, &b) {
+                if let Some(b) = batch {
+                    if let Err(e) = findings.write(&b) {
                         write_error.get_or_insert(e);
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -175,8 +179,8 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                     next += 1;
                     // Release everything that was waiting for this file.
                     while let Some((batches, done)) = pending.remove(&next) {
-                        for (path, b) in &batches {
-                            if let Err(e) = findings.write_batch(path, detectors, b) {
+                        for b in &batches {
+                            if let Err(e) = findings.write(b) {
                                 write_error.get_or_insert(e);
                                 stop.store(true, Ordering::Relaxed);
                             }
@@ -348,6 +352,8 @@ struct ColumnState {
 /// A worker: everything one thread needs to scan files, reused across files.
 struct Worker<'a> {
     detectors: &'a DetectorSet,
+    /// None when nobody wants the findings themselves (only the inventory).
+    formatter: Option<FindingsFormatter>,
     min_confidence: f32,
     chunk: usize,
     scratch: Scratch,
@@ -406,10 +412,11 @@ const MAX_IN_MEMORY: u64 = 1 << 30;
 const NO_COLUMN: u32 = u32::MAX;
 
 impl<'a> Worker<'a> {
-    fn new(detectors: &'a DetectorSet, config: &ScanConfig) -> Self {
+    fn new(detectors: &'a DetectorSet, config: &ScanConfig, formatter: Option<FindingsFormatter>) -> Self {
         let n = detectors.detectors().len();
         Worker {
             detectors,
+            formatter,
             min_confidence: config.min_confidence,
             chunk: config.chunk,
             scratch: Scratch::default(),
@@ -426,11 +433,7 @@ impl<'a> Worker<'a> {
     }
 
     /// Scans one file of the walk; an archive yields a summary per member after its own.
-    fn scan_file(
-        &mut self,
-        file: &InputFile,
-        send: &mut dyn FnMut(Arc<str>, Vec<Found>),
-    ) -> Vec<FileSummary> {
+    fn scan_file(&mut self, file: &InputFile, send: &mut dyn FnMut(Vec<u8>)) -> Vec<FileSummary> {
         let mut out = Vec::new();
         let path: Arc<str> = file.display.as_str().into();
         let handle = match std::fs::File::open(&file.path) {
@@ -463,7 +466,7 @@ impl<'a> Worker<'a> {
         input: Input<'_>,
         depth: usize,
         budget: &archive::Budget,
-        send: &mut dyn FnMut(Arc<str>, Vec<Found>),
+        send: &mut dyn FnMut(Vec<u8>),
         out: &mut Vec<FileSummary>,
     ) {
         let mut summary = FileSummary {
@@ -572,7 +575,7 @@ impl<'a> Worker<'a> {
         modified: Option<SystemTime>,
         depth: usize,
         budget: &archive::Budget,
-        send: &mut dyn FnMut(Arc<str>, Vec<Found>),
+        send: &mut dyn FnMut(Vec<u8>),
         out: &mut Vec<FileSummary>,
     ) -> Result<(), String> {
         let mut visit = |member: archive::Member<'_>| {
@@ -681,7 +684,7 @@ impl<'a> Worker<'a> {
         self.follow(slot)
     }
 
-    fn on_record(&mut self, record: Record<'_>, path: &Arc<str>, send: &mut dyn FnMut(Arc<str>, Vec<Found>)) {
+    fn on_record(&mut self, record: Record<'_>, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
         let slot = match record.origin {
             Origin::Text { .. } => NO_COLUMN,
             Origin::Cell { index, column, .. } => {
@@ -777,7 +780,7 @@ impl<'a> Worker<'a> {
     }
 
     /// Applies the column rule and hands the batch over.
-    fn flush(&mut self, path: &Arc<str>, send: &mut dyn FnMut(Arc<str>, Vec<Found>)) {
+    fn flush(&mut self, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
         if self.found.is_empty() {
             return;
         }
@@ -794,8 +797,10 @@ impl<'a> Worker<'a> {
             batch.push(f);
         }
         self.found_column.clear();
-        if !batch.is_empty() {
-            send(path.clone(), batch);
+        if let (false, Some(formatter)) = (batch.is_empty(), self.formatter.as_mut()) {
+            let mut bytes = Vec::with_capacity(batch.len() * 160);
+            formatter.format(path, self.detectors, &batch, &mut bytes);
+            send(bytes);
         }
     }
 

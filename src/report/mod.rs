@@ -32,58 +32,79 @@ pub fn create_private(path: &Path) -> io::Result<File> {
     }
 }
 
-/// Writes findings as JSON Lines (contract: one object per finding).
-pub struct FindingsWriter {
-    out: Option<BufWriter<Box<dyn Write + Send>>>,
+/// Formats findings as JSON Lines (contract: one object per finding). Each worker thread
+/// has one, so formatting runs in parallel; the writer only copies bytes.
+#[derive(Debug, Clone)]
+pub struct FindingsFormatter {
     reveal: bool,
-    line: Vec<u8>,
     masked: String,
 }
 
-impl FindingsWriter {
-    /// `out = None` discards findings (only the inventory is wanted).
-    pub fn new(out: Option<Box<dyn Write + Send>>, reveal: bool) -> Self {
-        FindingsWriter {
-            out: out.map(|w| BufWriter::with_capacity(256 << 10, w)),
+impl FindingsFormatter {
+    pub fn new(reveal: bool) -> Self {
+        FindingsFormatter {
             reveal,
-            line: Vec::with_capacity(512),
             masked: String::new(),
         }
     }
 
-    /// Writes one file's batch of findings.
-    pub fn write_batch(&mut self, path: &str, detectors: &DetectorSet, batch: &[Found]) -> io::Result<()> {
-        let Some(out) = self.out.as_mut() else {
-            return Ok(());
-        };
+    /// Appends one line per finding of the file at `path` to `out`.
+    pub fn format(&mut self, path: &str, detectors: &DetectorSet, batch: &[Found], out: &mut Vec<u8>) {
         let mut path_json = Vec::with_capacity(path.len() + 2);
-        serde_json::to_writer(&mut path_json, path)?;
+        write_json_str(&mut path_json, path);
         for f in batch {
             let det = &detectors.detectors()[f.detector];
-            let line = &mut self.line;
-            line.clear();
-            line.extend_from_slice(b"{\"path\":");
-            line.extend_from_slice(&path_json);
-            line.extend_from_slice(b",\"detector\":\"");
-            line.extend_from_slice(det.id.as_bytes());
-            line.extend_from_slice(b"\",\"category\":\"");
-            line.extend_from_slice(det.category.as_str().as_bytes());
-            line.extend_from_slice(b"\",\"confidence\":");
-            write_confidence(line, f.confidence);
-            line.extend_from_slice(b",\"location\":");
-            write_location(line, &f.location)?;
-            line.extend_from_slice(b",\"masked\":");
+            out.extend_from_slice(b"{\"path\":");
+            out.extend_from_slice(&path_json);
+            out.extend_from_slice(b",\"detector\":\"");
+            out.extend_from_slice(det.id.as_bytes());
+            out.extend_from_slice(b"\",\"category\":\"");
+            out.extend_from_slice(det.category.as_str().as_bytes());
+            out.extend_from_slice(b"\",\"confidence\":");
+            write_confidence(out, f.confidence);
+            out.extend_from_slice(b",\"location\":");
+            write_location(out, &f.location);
+            out.extend_from_slice(b",\"masked\":");
             self.masked.clear();
             mask_into(&f.value, &det.mask, &mut self.masked);
-            serde_json::to_writer(&mut *line, &self.masked)?;
+            write_json_str(out, &self.masked);
             if self.reveal {
-                line.extend_from_slice(b",\"value\":");
-                serde_json::to_writer(&mut *line, &f.value)?;
+                out.extend_from_slice(b",\"value\":");
+                write_json_str(out, &f.value);
             }
-            line.extend_from_slice(b"}\n");
-            out.write_all(line)?;
+            out.extend_from_slice(b"}\n");
         }
-        Ok(())
+    }
+}
+
+/// A JSON string (serde_json's escaping; writing into a Vec cannot fail).
+fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    let _ = serde_json::to_writer(out, s);
+}
+
+/// Writes formatted findings to their destination.
+pub struct FindingsWriter {
+    out: Option<BufWriter<Box<dyn Write + Send>>>,
+}
+
+impl FindingsWriter {
+    /// `out = None` discards findings (only the inventory is wanted).
+    pub fn new(out: Option<Box<dyn Write + Send>>) -> Self {
+        FindingsWriter {
+            out: out.map(|w| BufWriter::with_capacity(256 << 10, w)),
+        }
+    }
+
+    /// Whether findings are wanted at all (workers skip formatting otherwise).
+    pub fn wanted(&self) -> bool {
+        self.out.is_some()
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self.out.as_mut() {
+            Some(out) => out.write_all(bytes),
+            None => Ok(()),
+        }
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
@@ -109,13 +130,14 @@ fn write_confidence(out: &mut Vec<u8>, c: f32) {
     }
 }
 
-fn write_location(out: &mut Vec<u8>, location: &Location) -> io::Result<()> {
-    match location {
+fn write_location(out: &mut Vec<u8>, location: &Location) {
+    // Writing into a Vec cannot fail.
+    let _ = match location {
         Location::Text { line, column, offset } => {
             write!(out, "{{\"line\":{line},\"column\":{column},\"offset\":{offset}}}")
         }
         other => serde_json::to_writer(out, other).map_err(io::Error::from),
-    }
+    };
 }
 
 /// Writes the inventory as pretty JSON to a private file.
