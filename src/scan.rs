@@ -52,6 +52,8 @@ pub struct Found {
     pub confidence: f32,
     pub location: Location,
     pub value: String,
+    /// Addresses: province, city, district.
+    pub parts: Option<crate::detect::address::Parts>,
 }
 
 /// What a worker says about a finished input (a file, or a member of an archive).
@@ -659,7 +661,13 @@ impl<'a> Worker<'a> {
             .entry(table.unwrap_or("").into())
             .or_default()
             .insert(name.into(), slot);
-        let cue = self.detectors.header_cue(name);
+        // A column the header does not explain takes its table's name as context
+        // (`user_address.detail`), unless that names a business record.
+        let cue = self.detectors.header_cue(name).or_else(|| {
+            table
+                .and_then(|t| self.detectors.header_cue(t))
+                .filter(|c| !matches!(c, Cue::Business))
+        });
         let long_number = self
             .detectors
             .detectors()
@@ -771,6 +779,7 @@ impl<'a> Worker<'a> {
                 confidence: (hit.confidence * 100.0).round() / 100.0,
                 location,
                 value: hit.value,
+                parts: hit.parts,
             });
             self.found_column.push(slot);
         }

@@ -25,7 +25,21 @@ pub fn mask_into(value: &str, rule: &MaskSpec, out: &mut String) {
             }
             None => mask_ends(value, 1, 0, out),
         },
+        // Without resolved parts (see `mask_address`), show nothing of it.
+        MaskSpec::Address => out.push_str("****"),
     }
+}
+
+/// An address masked as its province, city and district, then `****`.
+pub fn mask_address(parts: &super::address::Parts, out: &mut String) {
+    let mut last = None;
+    for part in [parts.province, parts.city, parts.district].into_iter().flatten() {
+        if last != Some(part) {
+            out.push_str(part);
+        }
+        last = Some(part);
+    }
+    out.push_str("****");
 }
 
 fn mask_ends(value: &str, keep_start: usize, keep_end: usize, out: &mut String) {

@@ -6,6 +6,7 @@
 //! each to the detectors that accept its length, validates (`check`), then scores with
 //! context (`context`). It knows nothing of files, formats or output.
 
+pub mod address;
 pub mod check;
 pub mod context;
 pub mod mask;
@@ -86,6 +87,8 @@ pub struct Hit {
     /// Normalized value (no separators, upper-case X, no country code).
     pub value: String,
     pub confidence: f32,
+    /// Addresses: what they resolve to.
+    pub parts: Option<address::Parts>,
 }
 
 /// Per-thread scratch space, reused across calls.
@@ -117,6 +120,9 @@ pub struct DetectorSet {
     by_length: Vec<Vec<usize>>,
     email_patterns: Vec<usize>,
     regex_patterns: Vec<usize>,
+    /// Address patterns and the matcher they share (built only when one exists).
+    address_patterns: Vec<usize>,
+    addresses: Option<address::AddressMatcher>,
     /// Shortest digits token any pattern accepts; shorter ones are not looked at.
     min_digits: usize,
     context: ContextWords,
@@ -257,6 +263,7 @@ impl DetectorSet {
         let mut by_length = vec![Vec::new(); MAX_DIGITS + 1];
         let mut email_patterns = Vec::new();
         let mut regex_patterns = Vec::new();
+        let mut address_patterns = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             match p.token {
                 TokenKind::Digits => {
@@ -268,10 +275,13 @@ impl DetectorSet {
                 }
                 TokenKind::Email => email_patterns.push(i),
                 TokenKind::Regex => regex_patterns.push(i),
+                TokenKind::Address => address_patterns.push(i),
             }
         }
         let min_digits = by_length.iter().position(|p| !p.is_empty()).unwrap_or(usize::MAX);
         Ok(DetectorSet {
+            addresses: (!address_patterns.is_empty()).then(address::AddressMatcher::new),
+            address_patterns,
             min_digits,
             detectors,
             patterns,
@@ -337,6 +347,9 @@ impl DetectorSet {
         for &pi in &self.regex_patterns {
             self.score_regex(text, pi, header, &mut out);
         }
+        if let Some(matcher) = &self.addresses {
+            self.score_addresses(matcher, text, header, &mut out);
+        }
         if hits.len() - first_hit > 1 {
             hits[first_hit..].sort_by_key(|h| (h.start, h.detector));
         }
@@ -390,6 +403,7 @@ impl DetectorSet {
                         end: stop,
                         value: value.to_owned(),
                         confidence: self.with_context(p.detector, base, cue),
+                        parts: None,
                     });
                     claimed = Some(j);
                     break 'windows;
@@ -423,6 +437,7 @@ impl DetectorSet {
                 end: e.end,
                 value: v.to_owned(),
                 confidence: self.with_context(p.detector, base, cue),
+                parts: None,
             });
             return;
         }
@@ -448,6 +463,37 @@ impl DetectorSet {
                 end: m.end(),
                 value: m.as_str().to_owned(),
                 confidence: self.with_context(p.detector, base, cue),
+                parts: None,
+            });
+        }
+    }
+
+    fn score_addresses(
+        &self,
+        matcher: &address::AddressMatcher,
+        text: &str,
+        header: Option<Cue>,
+        out: &mut Out<'_>,
+    ) {
+        let Some(&pi) = self.address_patterns.first() else {
+            return;
+        };
+        let p = &self.patterns[pi];
+        let mut found = Vec::new();
+        matcher.find(text, &mut found);
+        for hit in found {
+            let cue = self
+                .context
+                .near(text.as_bytes(), hit.start, hit.end, 0)
+                .or(header);
+            // The matcher's confidence is scaled by the pattern's score (1.0 keeps it).
+            out.hits.push(Hit {
+                detector: p.detector,
+                start: hit.start,
+                end: hit.end,
+                value: text[hit.start..hit.end].to_string(),
+                confidence: self.with_context(p.detector, hit.confidence * p.score, cue),
+                parts: Some(hit.parts),
             });
         }
     }
@@ -567,7 +613,7 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, String> 
     let regex = match (&p.regex, p.token) {
         (Some(r), TokenKind::Regex) => Some(r.clone()),
         (Some(r), _) => Some(format!("^(?:{r})$")),
-        (None, TokenKind::Digits) => None,
+        (None, TokenKind::Digits | TokenKind::Address) => None,
         (None, _) => return Err("needs a `regex`".into()),
     };
     let regex = regex

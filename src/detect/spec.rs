@@ -112,6 +112,8 @@ pub enum TokenKind {
     Email,
     /// The regex itself is searched in the text (slow path, for user detectors).
     Regex,
+    /// Chinese postal addresses (`address.rs`: gazetteer and household structure).
+    Address,
 }
 
 /// How much of a value stays visible.
@@ -122,6 +124,8 @@ pub enum MaskSpec {
     Ends { keep_start: usize, keep_end: usize },
     /// First character of the local part, then `***@domain`.
     Email,
+    /// Province, city and district, then `****` (the detail hidden).
+    Address,
 }
 
 /// `detectors/business_context.toml`: words that mark a number as a business identifier.

@@ -4,7 +4,7 @@
 //! Files are created with mode 0600: an inventory or findings file is itself a record of
 //! where personal data lives. Raw values are written only when `reveal` is set.
 
-use crate::detect::mask::mask_into;
+use crate::detect::mask::{mask_address, mask_into};
 use crate::detect::DetectorSet;
 use crate::finding::Location;
 use crate::inventory::Inventory;
@@ -66,8 +66,32 @@ impl FindingsFormatter {
             write_location(out, &f.location);
             out.extend_from_slice(b",\"masked\":");
             self.masked.clear();
-            mask_into(&f.value, &det.mask, &mut self.masked);
+            match &f.parts {
+                Some(parts) => mask_address(parts, &mut self.masked),
+                None => mask_into(&f.value, &det.mask, &mut self.masked),
+            }
             write_json_str(out, &self.masked);
+            if let Some(parts) = &f.parts {
+                out.extend_from_slice(b",\"parts\":{");
+                let fields = [
+                    ("province", parts.province),
+                    ("city", parts.city),
+                    ("district", parts.district),
+                ];
+                let mut first = true;
+                for (key, value) in fields {
+                    if let Some(v) = value {
+                        if !first {
+                            out.push(b',');
+                        }
+                        first = false;
+                        write_json_str(out, key);
+                        out.push(b':');
+                        write_json_str(out, v);
+                    }
+                }
+                out.push(b'}');
+            }
             if self.reveal {
                 out.extend_from_slice(b",\"value\":");
                 write_json_str(out, &f.value);

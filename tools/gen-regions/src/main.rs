@@ -15,13 +15,22 @@
 //! put into a synthetic 18-digit ID (or looked up directly in `gb2260`) and the crates are asked
 //! about it. The output is the crates' answers, sorted; see `data/ATTRIBUTION.md`.
 //!
-//! Usage: `cargo run --release [-- OUTPUT]` (default: `../../data/cn_regions.tsv`). Set
-//! `SOURCE_DATE_EPOCH` to fix the date written in the header.
+//! It also writes `data/cn_places.tsv`, the place-name gazetteer for the address detector: every
+//! name each code ever had (not only the newest), the `cpca` crate's current names, and short
+//! forms; see `places.rs`.
+//!
+//! Usage: `cargo run --release [-- REGIONS_OUT [PLACES_OUT]]` (defaults:
+//! `../../data/cn_regions.tsv`, `../../data/cn_places.tsv`). Set `SOURCE_DATE_EPOCH` to fix the
+//! date written in the headers.
+
+mod places;
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Must match the exact versions pinned in Cargo.toml.
+const CPCA: &str = "0.3.0";
 /// Must match the exact versions pinned in Cargo.toml.
 const CRATES: &str = "gb2260 0.1.2 (MIT), id-card 0.1.4 (Apache-2.0), \
                       china-citizen-id 0.0.1 (MIT)";
@@ -29,8 +38,8 @@ const CRATES: &str = "gb2260 0.1.2 (MIT), id-card 0.1.4 (Apache-2.0), \
 /// First two digits of every province-level division: 31 mainland, Taiwan (71), and the
 /// residence-permit codes for Hong Kong, Macao and Taiwan residents (81, 82, 83).
 const PROVINCES: [u32; 35] = [
-    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
-    53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83,
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
+    61, 62, 63, 64, 65, 71, 81, 82, 83,
 ];
 
 /// The years covered by china-citizen-id's snapshots; it looks names up by birth year.
@@ -60,6 +69,8 @@ struct Entry {
     cci: Option<(u16, &'static str, String)>,
     /// Newest revision year that has the code, and its name there.
     gb2260: Option<(u16, &'static str)>,
+    /// Every name the code had in either crate, with the newest year of each.
+    names: BTreeMap<&'static str, u16>,
 }
 
 /// china-citizen-id: the newest snapshot that names `code` itself (not just its parents).
@@ -73,13 +84,41 @@ fn probe_cci(code: u32) -> Option<(u16, &'static str, String)> {
         } else {
             r.district
         };
-        let mut path: Vec<&str> = [r.province, r.city, r.district]
-            .into_iter()
-            .flatten()
-            .collect();
+        let mut path: Vec<&str> = [r.province, r.city, r.district].into_iter().flatten().collect();
         path.dedup();
         Some((year, own?, path.join("/")))
     })
+}
+
+/// Every name china-citizen-id gives `code` itself, with the newest snapshot year of each.
+fn cci_names(code: u32, names: &mut BTreeMap<&'static str, u16>) {
+    for year in CCI_YEARS {
+        let Ok(parsed) = china_citizen_id::parse_v2(&synthetic_id(code, year)) else {
+            continue;
+        };
+        let r = parsed.region();
+        let own = if code.is_multiple_of(10000) {
+            r.province
+        } else {
+            r.district
+        };
+        if let Some(n) = own {
+            let y = names.entry(n).or_insert(year);
+            *y = (*y).max(year);
+        }
+    }
+}
+
+/// Every name gb2260 gives `code` in any revision, with the newest revision year of each.
+fn gb2260_names(code: u32, names: &mut BTreeMap<&'static str, u16>) {
+    let code = format!("{code:06}");
+    for rev in gb2260::Division::revisions() {
+        if let Some(d) = gb2260::Division::get_by_revision(&code, rev) {
+            let year: u16 = rev.rsplit('-').next().unwrap()[..4].parse().unwrap();
+            let y = names.entry(d.name).or_insert(year);
+            *y = (*y).max(year);
+        }
+    }
 }
 
 /// gb2260: `search` walks all revisions, newest first ("201607", ..., "hongkong-201512").
@@ -94,12 +133,7 @@ fn date_today() -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_secs()
-        });
+        .unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs());
     // Howard Hinnant's civil_from_days.
     let z = (secs / 86_400) as i64 + 719_468;
     let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
@@ -114,17 +148,27 @@ fn date_today() -> String {
 }
 
 fn main() -> std::io::Result<()> {
-    let out = std::env::args().nth(1).unwrap_or_else(|| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cn_regions.tsv").to_string()
-    });
+    let out = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cn_regions.tsv").to_string());
+    let places_out = std::env::args()
+        .nth(2)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/cn_places.tsv").to_string());
 
     let mut table = BTreeMap::new();
     for code in PROVINCES.iter().flat_map(|p| p * 10000..p * 10000 + 10000) {
-        let e = Entry {
+        let mut e = Entry {
             idcard: id_card::validate(&synthetic_id(code, IDCARD_YEAR)),
             cci: probe_cci(code),
             gb2260: probe_gb2260(code),
+            names: BTreeMap::new(),
         };
+        if e.cci.is_some() {
+            cci_names(code, &mut e.names);
+        }
+        if e.gb2260.is_some() {
+            gb2260_names(code, &mut e.names);
+        }
         if e.idcard || e.cci.is_some() || e.gb2260.is_some() {
             table.insert(code, e);
         }
@@ -160,6 +204,51 @@ fn main() -> std::io::Result<()> {
         writeln!(w, "{code:06}\t{name}\t{}\t{full}", sources.join(","))?;
     }
     w.flush()?;
+    drop(w);
+
+    let names: BTreeMap<u32, BTreeMap<&'static str, u16>> =
+        table.iter().map(|(c, e)| (*c, e.names.clone())).collect();
+    let places = places::build(&names);
+    let header = format!(
+        "# name<TAB>level<TAB>code<TAB>province_code<TAB>prefecture_code<TAB>kind. Administrative \
+         place names for address matching; generated {} by tools/gen-regions. level: province, \
+         prefecture or county (GB/T 2260 level when the code is known, else cpca's; the county \
+         level also holds cpca's towns of the cities without districts, 东莞 中山 儋州 嘉峪关, and \
+         Taiwan's townships). code: 6-digit GB/T 2260 code, - if unknown. province_code, \
+         prefecture_code: parents' codes, - if none or unknown (a municipality's districts have \
+         the municipality's own xx0000 code as prefecture; county-level units directly under a \
+         province have -). kind: full (official name, current or historical) or short (form \
+         written in addresses: suffix dropped; county stems only when unambiguous and not a \
+         common word). Sources: every name each code had in the public APIs of crates.io \
+         gb2260 0.1.2 (MIT) and china-citizen-id 0.0.1 (MIT); current names from the public API \
+         of cpca {CPCA} (MIT). See \
+         data/ATTRIBUTION.md.",
+        date_today()
+    );
+    places::write(&places, &header, &places_out)?;
+    let mut per: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for ((_, level, ..), kind) in &places.rows {
+        let l = match level {
+            places::Level::Province => "province",
+            places::Level::Prefecture => "prefecture",
+            places::Level::County => "county",
+        };
+        let k = if *kind == places::Kind::Full {
+            "full"
+        } else {
+            "short"
+        };
+        *per.entry((l, k)).or_default() += 1;
+    }
+    eprintln!(
+        "wrote {places_out}: {} rows {per:?}; cpca names {} ({} without a code), skipped {:?}; \
+         county stems {:?}",
+        places.rows.len(),
+        places.cpca_names,
+        places.cpca_uncoded,
+        places.cpca_skipped,
+        places.stems,
+    );
 
     let count = |f: &dyn Fn(&Entry) -> bool| table.values().filter(|e| f(e)).count();
     let level = |f: &dyn Fn(u32) -> bool| table.keys().filter(|c| f(**c)).count();
