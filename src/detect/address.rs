@@ -194,6 +194,8 @@ fn short_forms(name: &str, level: Level) -> Vec<String> {
 pub struct AddressMatcher {
     units: AhoCorasick,
     pickups: AhoCorasick,
+    /// Units and pickup points together: one pass over long texts.
+    anchor_words: AhoCorasick,
     roads: AhoCorasick,
     estates: AhoCorasick,
     labels: AhoCorasick,
@@ -209,6 +211,33 @@ impl Default for AddressMatcher {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Below this many bytes, anchors are found by a char loop instead of Aho-Corasick.
+const SHORT_TEXT: usize = 256;
+
+/// First characters of the anchor words (household units and pickup points).
+fn is_anchor_char(c: char) -> bool {
+    matches!(
+        c,
+        '号' | '室'
+            | '栋'
+            | '幢'
+            | '座'
+            | '单'
+            | '楼'
+            | '层'
+            | '户'
+            | '组'
+            | '弄'
+            | '驿'
+            | '快'
+            | '丰'
+            | '代'
+            | '收'
+            | '传'
+            | '门'
+    )
 }
 
 /// Longest span looked at around a household word (characters).
@@ -273,6 +302,7 @@ impl AddressMatcher {
         AddressMatcher {
             units: build(HOUSEHOLD_UNITS),
             pickups: build(PICKUP_POINTS),
+            anchor_words: build(&[HOUSEHOLD_UNITS, PICKUP_POINTS].concat()),
             roads: build(ROADS),
             estates: build(ESTATES),
             labels: build(LABELS),
@@ -281,13 +311,44 @@ impl AddressMatcher {
 
     /// Appends the addresses in `text` to `out`, with a confidence from structure alone
     /// (labels and headers are applied by the caller, like every detector's context).
-    pub fn find(&self, text: &str, out: &mut Vec<AddressHit>) {
+    /// `anchors` is scratch space kept by the caller.
+    pub fn find(&self, text: &str, anchors: &mut Vec<(usize, usize)>, out: &mut Vec<AddressHit>) {
         let mut covered = 0;
-        let anchors = self.units.find_iter(text).chain(self.pickups.find_iter(text));
-        let mut anchors: Vec<(usize, usize)> = anchors.map(|m| (m.start(), m.end())).collect();
-        anchors.sort_unstable();
-        for (unit_start, unit_end) in anchors {
+        // Every anchor is a Chinese word: text without any is not looked at (most cells).
+        if !text.bytes().any(|b| b >= 0xE0) {
+            return;
+        }
+        anchors.clear();
+        if text.len() < SHORT_TEXT {
+            // Short texts (table cells): a char loop beats the multi-pattern searchers'
+            // setup cost.
+            for (i, c) in text.char_indices() {
+                if is_anchor_char(c) {
+                    let rest = &text[i..];
+                    let word = HOUSEHOLD_UNITS
+                        .iter()
+                        .chain(PICKUP_POINTS)
+                        .filter(|w| rest.starts_with(*w))
+                        .max_by_key(|w| w.len());
+                    if let Some(w) = word {
+                        anchors.push((i, i + w.len()));
+                    }
+                }
+            }
+        } else {
+            anchors.extend(self.anchor_words.find_iter(text).map(|m| (m.start(), m.end())));
+        }
+        for &(unit_start, unit_end) in anchors.iter() {
             if unit_start < covered {
+                continue;
+            }
+            // A unit word counts only after a number or letter (`5组`, not `组织`); pickup
+            // points stand alone.
+            let numbered = text[..unit_start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || "一二三四五六七八九十".contains(c));
+            if !numbered && !PICKUP_POINTS.iter().any(|p| text[unit_start..].starts_with(p)) {
                 continue;
             }
             let (s, e) = self.span_around(text, unit_start, unit_end);
@@ -505,7 +566,7 @@ mod tests {
     fn find(text: &str, labelled: bool) -> Vec<(String, f32, Parts)> {
         let m = AddressMatcher::new();
         let mut out = Vec::new();
-        m.find(text, &mut out);
+        m.find(text, &mut Vec::new(), &mut out);
         if labelled {
             out.iter_mut().for_each(|h| h.confidence += 0.3);
         }

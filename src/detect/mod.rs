@@ -98,6 +98,8 @@ pub struct Scratch {
     emails: Vec<EmailSpan>,
     /// Capture slots per pattern (regex captures without an allocation per candidate).
     captures: Vec<regex::CaptureLocations>,
+    anchors: Vec<(usize, usize)>,
+    addresses: Vec<address::AddressHit>,
 }
 
 /// Where scoring writes: capture slots (scratch), hits, rejection counts.
@@ -348,7 +350,9 @@ impl DetectorSet {
             self.score_regex(text, pi, header, &mut out);
         }
         if let Some(matcher) = &self.addresses {
-            self.score_addresses(matcher, text, header, &mut out);
+            scratch.addresses.clear();
+            matcher.find(text, &mut scratch.anchors, &mut scratch.addresses);
+            self.score_addresses(&scratch.addresses, text, header, &mut out);
         }
         if hits.len() - first_hit > 1 {
             hits[first_hit..].sort_by_key(|h| (h.start, h.detector));
@@ -470,7 +474,7 @@ impl DetectorSet {
 
     fn score_addresses(
         &self,
-        matcher: &address::AddressMatcher,
+        found: &[address::AddressHit],
         text: &str,
         header: Option<Cue>,
         out: &mut Out<'_>,
@@ -479,8 +483,6 @@ impl DetectorSet {
             return;
         };
         let p = &self.patterns[pi];
-        let mut found = Vec::new();
-        matcher.find(text, &mut found);
         for hit in found {
             let cue = self
                 .context
@@ -493,7 +495,7 @@ impl DetectorSet {
                 end: hit.end,
                 value: text[hit.start..hit.end].to_string(),
                 confidence: self.with_context(p.detector, hit.confidence * p.score, cue),
-                parts: Some(hit.parts),
+                parts: Some(hit.parts.clone()),
             });
         }
     }
