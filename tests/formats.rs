@@ -168,3 +168,46 @@ fn a_50_mb_extended_insert_line_is_parsed_row_by_row() {
     assert!(found.iter().all(|f| f.loc_str("column") == Some("mobile")));
     assert!(scan.inventory.errors.is_empty(), "{}", scan.describe());
 }
+
+#[test]
+fn addresses_are_found_resolved_and_masked() {
+    let dir = Dir::new();
+    dir.write(
+        "chat.txt",
+        "客户：收货地址：浙江省杭州市西湖区文三路477号华星科技大厦3幢501室，电话13812345678\n\
+         客服：亲，西湖龙井明前特级250g礼盒装已发货\n\
+         物流：【杭州市】快件已到达 杭州转运中心\n",
+    );
+    dir.write(
+        "orders.csv",
+        "收货地址,宝贝标题\n广东省 深圳市 南山区 科苑路15号A栋1单元802室,新疆棉短袖T恤\n",
+    );
+    let scan = scan_tree(&dir, "addresses", &[]);
+    let chat: Vec<_> = scan
+        .findings_for("chat.txt")
+        .into_iter()
+        .filter(|f| f.category == "address")
+        .collect();
+    assert_eq!(chat.len(), 1, "{}", scan.describe());
+    assert_eq!(chat[0].masked, "浙江省杭州市西湖区****");
+    assert_eq!(chat[0].loc_u64("line"), Some(1));
+    let raw: serde_json::Value = serde_json::from_str(
+        scan.findings_text
+            .lines()
+            .find(|l| l.contains("cn_address") && l.contains("chat.txt"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(raw["parts"]["province"], "浙江省");
+    assert_eq!(raw["parts"]["city"], "杭州市");
+    assert_eq!(raw["parts"]["district"], "西湖区");
+    assert!(raw.get("value").is_none(), "no raw value without --reveal");
+    let csv: Vec<_> = scan
+        .findings_for("orders.csv")
+        .into_iter()
+        .filter(|f| f.category == "address")
+        .collect();
+    assert_eq!(csv.len(), 1, "{}", scan.describe());
+    assert_eq!(csv[0].loc_str("column"), Some("收货地址"));
+    assert_eq!(csv[0].masked, "广东省深圳市南山区****");
+}
