@@ -23,7 +23,7 @@ pub mod walk;
 
 use cli::{Command, ScanArgs};
 use report::FindingsWriter;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 /// Findings below this confidence are not reported unless `--min-confidence` says otherwise.
 pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.5;
@@ -96,6 +96,10 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
         eprintln!("{}", report::summary(&inventory));
     }
     Ok(if inventory.totals.files == 0 && !inventory.errors.is_empty() {
+        // Nothing could be scanned: say why even with -q.
+        for e in &inventory.errors {
+            eprintln!("pimap: {}: {}", e.path, e.error);
+        }
         Exit::Failed
     } else if inventory.errors.is_empty() {
         Exit::Ok
@@ -158,6 +162,5 @@ fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, String> {
             break;
         }
     }
-    let _ = std::io::stderr().is_terminal();
     Ok(Exit::Ok)
 }

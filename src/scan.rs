@@ -21,8 +21,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-/// Files a worker may be ahead of the writer.
-const LOOKAHEAD: usize = 64;
+/// Files a worker may be ahead of the writer. Findings of files that finish before an
+/// earlier one are held until it is written, so this bounds that memory (a few files'
+/// findings), at the cost of a little idling behind one slow file.
+const LOOKAHEAD: usize = 8;
 
 /// Findings a worker holds for one file before handing a batch to the writer.
 const BATCH: usize = 100_000;
@@ -908,9 +910,4 @@ impl TextCursor {
             offset: base_offset + at as u64,
         }
     }
-}
-
-/// Category of a detector index (for summaries).
-pub fn category_of(detectors: &DetectorSet, d: usize) -> Category {
-    detectors.detectors()[d].category
 }

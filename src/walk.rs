@@ -62,7 +62,18 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, String>
 }
 
 fn walk_root(root: &Path, prefix_root: bool, opts: &WalkOptions, out: &mut Vec<Entry>) -> Result<(), String> {
-    let meta = std::fs::symlink_metadata(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    // A missing root is an input that cannot be read, not a usage error: the other roots
+    // are still scanned (exit 2 only when nothing could be).
+    let meta = match std::fs::symlink_metadata(root) {
+        Ok(m) => m,
+        Err(e) => {
+            out.push(Entry::Error {
+                display: root.to_string_lossy().into_owned(),
+                message: format!("cannot read: {e}"),
+            });
+            return Ok(());
+        }
+    };
     let display_of = |path: &Path| -> String {
         let rel = path.strip_prefix(root).unwrap_or(path);
         let rel = rel.to_string_lossy().replace('\\', "/");

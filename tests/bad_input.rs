@@ -648,3 +648,22 @@ fn several_roots_are_prefixed_and_a_file_root_keeps_its_path() {
     assert!(paths[0].ends_with("one/a.txt"), "{paths:?}");
     assert_eq!(paths[1], b.to_string_lossy(), "a file root is reported as passed");
 }
+
+#[test]
+fn a_missing_root_among_others_is_an_error_entry() {
+    let dir = Dir::new();
+    dir.write("ok.txt", "手机 13812345678");
+    let missing = dir.path("no-such-folder");
+    let root = dir.root();
+    let scan = scan_paths(&dir, "missing", &[root.as_os_str(), missing.as_os_str()], &[]);
+    assert_eq!(scan.output.code, Some(1));
+    assert!(
+        scan.inventory
+            .errors
+            .iter()
+            .any(|e| e.path.contains("no-such-folder")),
+        "{}",
+        scan.describe()
+    );
+    assert_eq!(scan.findings.len(), 1, "{}", scan.describe());
+}

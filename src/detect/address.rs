@@ -205,28 +205,36 @@ impl Default for AddressMatcher {
 /// Below this many bytes, anchors are found by a char loop instead of Aho-Corasick.
 const SHORT_TEXT: usize = 256;
 
-/// First characters of the anchor words (household units and pickup points).
-fn is_anchor_char(c: char) -> bool {
-    matches!(
-        c,
-        '号' | '室'
-            | '栋'
-            | '幢'
-            | '座'
-            | '单'
-            | '楼'
-            | '层'
-            | '户'
-            | '组'
-            | '弄'
-            | '驿'
-            | '快'
-            | '丰'
-            | '代'
-            | '收'
-            | '传'
-            | '门'
-    )
+/// Is this the UTF-8 of a first character of an anchor word (household units, pickup
+/// points)? Compared as a 3-byte key: this runs on every Chinese character of every cell.
+fn is_anchor_char(utf8: &[u8]) -> bool {
+    const fn key(c: char) -> u32 {
+        let mut buf = [0u8; 4];
+        let b = c.encode_utf8(&mut buf).as_bytes();
+        (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32
+    }
+    const KEYS: [u32; 18] = [
+        key('号'),
+        key('室'),
+        key('栋'),
+        key('幢'),
+        key('座'),
+        key('单'),
+        key('楼'),
+        key('层'),
+        key('户'),
+        key('组'),
+        key('弄'),
+        key('驿'),
+        key('快'),
+        key('丰'),
+        key('代'),
+        key('收'),
+        key('传'),
+        key('门'),
+    ];
+    let k = (utf8[0] as u32) << 16 | (utf8[1] as u32) << 8 | utf8[2] as u32;
+    KEYS.contains(&k)
 }
 
 /// Longest span looked at around a household word (characters).
@@ -311,8 +319,13 @@ impl AddressMatcher {
         if text.len() < SHORT_TEXT {
             // Short texts (table cells): a char loop beats the multi-pattern searchers'
             // setup cost.
-            for (i, c) in text.char_indices() {
-                if is_anchor_char(c) {
+            let bytes = text.as_bytes();
+            for i in 0..bytes.len().saturating_sub(2) {
+                // Every anchor character is three bytes of UTF-8 starting with E4..E9.
+                if !(0xE4..=0xE9).contains(&bytes[i]) || !is_anchor_char(&bytes[i..i + 3]) {
+                    continue;
+                }
+                {
                     let rest = &text[i..];
                     let word = HOUSEHOLD_UNITS
                         .iter()
