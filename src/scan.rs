@@ -27,7 +27,7 @@ use std::time::{Instant, SystemTime};
 const LOOKAHEAD: usize = 8;
 
 /// Findings a worker holds for one file before handing a batch to the writer.
-const BATCH: usize = 100_000;
+const BATCH: usize = 16_384;
 
 /// A column needs this many candidates of a detector's shape before the column rule
 /// (most fail validation → the rest are coincidences) applies.

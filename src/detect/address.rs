@@ -657,6 +657,40 @@ mod tests {
     }
 
     #[test]
+    fn hong_kong_macau_taiwan_by_top_level_name_and_street() {
+        // Top-level name plus street structure (issue 4: at least this for HK/MO/TW).
+        let hits = find("香港九龙旺角弥敦道688号5楼", false);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert!(hits[0].1 >= 0.5);
+        assert_eq!(hits[0].2.province, Some("香港特别行政区"));
+        let hits = find("台湾省台北市信义区忠孝东路五段68号", false);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert!(hits[0].1 >= 0.5);
+    }
+
+    #[test]
+    fn county_level_cities_and_missing_province() {
+        // 昆山市 is a county-level city under 苏州: no province written, still resolved.
+        let hits = find("苏州市昆山市前进西路1801号2幢1203室", false);
+        assert_eq!(hits[0].2.city, Some("苏州市"));
+        assert_eq!(hits[0].2.district, Some("昆山市"));
+        assert!(hits[0].1 >= 0.85);
+    }
+
+    #[test]
+    fn region_cells_and_place_names_alone_are_not_addresses() {
+        // A column of province names (a region column), a city with a district: no household.
+        for text in [
+            "浙江省",
+            "广东省 深圳市 南山区",
+            "北京市朝阳区",
+            "杭州西湖区旗舰店",
+        ] {
+            assert!(find(text, true).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
     fn building_unit_room_triple() {
         let hits = find("辽宁省铁岭市调兵山市振兴北路390号和谐花苑4-3-804", false);
         assert_eq!(hits[0].0, "辽宁省铁岭市调兵山市振兴北路390号和谐花苑4-3-804");
