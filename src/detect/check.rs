@@ -167,9 +167,9 @@ pub fn cn_mobile(v: &str) -> Validity {
 }
 
 /// Mainland landline with its trunk 0: 3-digit area codes 010, 020-025, 027-029 take 8-digit
-/// numbers; 4-digit codes 03xx-09xx take 7 or 8. Subscriber numbers do not start with 0 or 1
-/// (and not 9: 95xxx/96xxx are service codes). 400/800 numbers are business numbers and
-/// never start with 0, so they fail here by construction.
+/// numbers; 4-digit codes 03xx-09xx take 7 or 8. Subscriber numbers do not start with 0 or 1,
+/// nor with 95/96 (national and local service codes such as 95588); 400/800 numbers are
+/// business numbers and never start with 0, so they fail here by construction.
 pub fn cn_landline(v: &str) -> Validity {
     let b = v.as_bytes();
     if b.len() < 10 || b.len() > 12 || b[0] != b'0' || !b.iter().all(u8::is_ascii_digit) {
@@ -187,7 +187,8 @@ pub fn cn_landline(v: &str) -> Validity {
     } else {
         subscriber.len() == 7 || subscriber.len() == 8
     };
-    if len_ok && (b'2'..=b'8').contains(&subscriber[0]) {
+    let service = subscriber[0] == b'9' && matches!(subscriber[1], b'5' | b'6');
+    if len_ok && (b'2'..=b'9').contains(&subscriber[0]) && !service {
         Validity::Valid
     } else {
         Validity::Invalid
@@ -366,6 +367,8 @@ mod tests {
         assert_eq!(cn_landline("0261234567"), Validity::Invalid);
         assert_eq!(cn_landline("4008261180"), Validity::Invalid);
         assert_eq!(cn_landline("01095588000"), Validity::Invalid);
+        assert_eq!(cn_landline("01096123456"), Validity::Invalid);
+        assert_eq!(cn_landline("01098765432"), Validity::Valid);
     }
 
     #[test]
