@@ -154,68 +154,36 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
             });
         }
         drop(tx);
-        // The writer: emits files strictly in order.
+        // The writer: emits files strictly in order. Messages of files ahead of `next` wait
+        // in `pending`; whatever `next` has is written as soon as it arrives.
         type Pending = (Vec<Vec<u8>>, Option<Vec<FileSummary>>);
         let mut pending: BTreeMap<usize, Pending> = BTreeMap::new();
         let mut next = 0;
         for msg in rx.iter() {
-            let (i, batch, done) = match msg {
-                Msg::Batch(i, b) => (i, Some(b), None),
-                Msg::Done(i, d) => (i, None, Some(d)),
-            };
-            if i == next {
-                if let Some(b) = batch {
+            match msg {
+                Msg::Batch(i, b) => pending.entry(i).or_default().0.push(b),
+                Msg::Done(i, d) => pending.entry(i).or_default().1 = Some(d),
+            }
+            while let Some((batches, done)) = pending.get_mut(&next) {
+                for b in batches.drain(..) {
                     if let Err(e) = findings.write(&b) {
                         write_error.get_or_insert(e);
                         stop.store(true, Ordering::Relaxed);
                     }
                 }
-                if let Some(d) = done {
-                    finish(
-                        &files[i],
-                        d,
-                        detectors,
-                        &mut file_entries,
-                        &mut skipped,
-                        &mut errors,
-                        &progress,
-                    );
-                    next += 1;
-                    // Release everything that was waiting for this file.
-                    while let Some((batches, done)) = pending.remove(&next) {
-                        for b in &batches {
-                            if let Err(e) = findings.write(b) {
-                                write_error.get_or_insert(e);
-                                stop.store(true, Ordering::Relaxed);
-                            }
-                        }
-                        match done {
-                            Some(d) => {
-                                finish(
-                                    &files[next],
-                                    d,
-                                    detectors,
-                                    &mut file_entries,
-                                    &mut skipped,
-                                    &mut errors,
-                                    &progress,
-                                );
-                                next += 1;
-                            }
-                            // Its further messages arrive with `i == next`.
-                            None => break,
-                        }
-                    }
-                    written.store(next, Ordering::Release);
-                }
-            } else {
-                let slot = pending.entry(i).or_default();
-                if let Some(b) = batch {
-                    slot.0.push(b);
-                }
-                if let Some(d) = done {
-                    slot.1 = Some(d);
-                }
+                let Some(d) = done.take() else { break };
+                pending.remove(&next);
+                finish(
+                    &files[next],
+                    d,
+                    detectors,
+                    &mut file_entries,
+                    &mut skipped,
+                    &mut errors,
+                    &progress,
+                );
+                next += 1;
+                written.store(next, Ordering::Release);
             }
         }
     });
