@@ -24,7 +24,8 @@ inventory's \"errors\"), 2 usage error or nothing could be scanned.";
 #[command(
     name = "pimap",
     version,
-    about = "Finds personal data (PRC resident IDs, phones, bank cards, e-mails) in files and writes a data inventory"
+    about = "Finds personal data (PRC resident IDs, phones, bank cards, addresses, e-mails) in files and writes a data inventory",
+    after_help = SCAN_EXAMPLES
 )]
 pub struct Args {
     #[command(subcommand)]
