@@ -133,17 +133,12 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                             let _ = tx.send(Msg::Batch(i, batch));
                         })
                     }));
-                    let summaries = scanned.unwrap_or_else(|panic| {
+                    let summaries = scanned.unwrap_or_else(|_| {
                         worker = Worker::new(detectors, config, formatter.clone());
-                        let what = panic
-                            .downcast_ref::<&str>()
-                            .map(|s| s.to_string())
-                            .or_else(|| panic.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
                         vec![FileSummary {
                             path: files[i].display.as_str().into(),
                             size: files[i].size,
-                            error: Some(format!("internal error while scanning (please report): {what}")),
+                            error: Some(INTERNAL_ERROR.into()),
                             ..FileSummary::default()
                         }]
                     });
@@ -371,6 +366,11 @@ impl Reader<'_> {
     }
 }
 
+/// The error recorded for a panic. The panic's own message is not used: it may quote the
+/// text being scanned (personal data), and this text goes into the inventory.
+const INTERNAL_ERROR: &str =
+    "internal error while scanning (a bug, please report it); the rest of this input was not scanned";
+
 /// Bytes all members of one top-level archive may expand to (decompression-bomb guard).
 const MAX_EXPANDED: u64 = 16 << 30;
 
@@ -499,7 +499,9 @@ impl<'a> Worker<'a> {
         let path = input.path.clone();
         let chunk = self.chunk;
         self.reset();
-        let result = {
+        // A bug (or a parser's panic on hostile input) costs this input, not its siblings
+        // in an archive nor what was already found in it.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut emit = |record: Record<'_>| self.on_record(record, &path, send);
             match (format, disk_path, &mut data) {
                 (f, _, data) if f.is_text() => {
@@ -516,7 +518,8 @@ impl<'a> Worker<'a> {
                     .and_then(|b| sheet::read(std::io::Cursor::new(b), kind, &mut emit)),
                 (f, _, _) => Err(format!("cannot read {} here", f.name())),
             }
-        };
+        }));
+        let result = read.unwrap_or_else(|_| Err(INTERNAL_ERROR.into()));
         self.flush(&path, send);
         match result {
             Ok(facts) => {

@@ -381,8 +381,9 @@ impl AddressMatcher {
             e = unit_end + i + c.len_utf8();
         }
         // A label inside the span ends the field before it or starts the one after it.
-        for label in self.labels.find_iter(&text[s..e]) {
-            let (ls, le) = (s + label.start(), s + label.end());
+        let base = s;
+        for label in self.labels.find_iter(&text[base..e]) {
+            let (ls, le) = (base + label.start(), base + label.end());
             if le <= at {
                 s = le;
             } else if ls >= unit_end {
@@ -487,9 +488,11 @@ impl AddressMatcher {
         // lead-in such as 我家在), else the span start.
         let start = admin
             .iter()
+            .filter(|a| a.0 < end)
             .find(|a| a.2.iter().any(|p| p.full || p.level == Level::Province))
             .map_or(0, |a| a.0);
-        let value_span = &span[start..end];
+        // Offsets come from several searches: never trust them to agree.
+        let value_span = span.get(start..end)?;
         if value_span.chars().count() < 4 {
             return None;
         }
@@ -687,6 +690,70 @@ mod tests {
             "杭州西湖区旗舰店",
         ] {
             assert!(find(text, true).is_empty(), "{text}");
+        }
+    }
+
+    #[test]
+    fn hostile_text_never_panics() {
+        // Regressions (review): a label before the unit moved the span start, and an admin
+        // name after the household made start > end.
+        for text in [
+            "3号楼十台湾",
+            "丰巢栋香港",
+            "501室一朝阳区",
+            "xb组.九龙",
+            ".国手机快递柜行",
+        ] {
+            let _ = find(text, false);
+        }
+        // Random mixes of the words the matcher looks for, digits and delimiters.
+        let pieces = [
+            "号",
+            "室",
+            "栋",
+            "单元",
+            "组",
+            "快递柜",
+            "驿站",
+            "手机",
+            "地址",
+            "收货人",
+            "台湾",
+            "北京市",
+            "朝阳区",
+            "路",
+            "街",
+            "小区",
+            "3",
+            "12",
+            "A",
+            "-",
+            "，",
+            ".",
+            " ",
+            "（",
+            "）",
+            "\n",
+            "十",
+            "省",
+            "县",
+        ];
+        let matcher = AddressMatcher::new();
+        let (mut anchors, mut out) = (Vec::new(), Vec::new());
+        let mut seed: u64 = 7;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..12 {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            out.clear();
+            matcher.find(&text, &mut anchors, &mut out);
+            for hit in &out {
+                assert!(text.get(hit.start..hit.end).is_some(), "{text:?}: {hit:?}");
+            }
         }
     }
 

@@ -493,7 +493,7 @@ impl DetectorSet {
                 detector: p.detector,
                 start: hit.start,
                 end: hit.end,
-                value: text[hit.start..hit.end].to_string(),
+                value: text.get(hit.start..hit.end).unwrap_or_default().to_string(),
                 confidence: self.with_context(p.detector, hit.confidence * p.score, cue),
                 parts: Some(hit.parts.clone()),
             });

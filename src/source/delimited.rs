@@ -9,6 +9,9 @@ use super::{io_message, FileFacts, Origin, Record, TextReader};
 use std::io::Read;
 use std::sync::Arc;
 
+/// Longest record held in memory; longer ones are handed out in pieces.
+const MAX_RECORD_BYTES: usize = 16 << 20;
+
 /// Single-cell lines (a title, an export time) that may stand above a header row.
 const MAX_TITLE_ROWS: usize = 3;
 
@@ -64,7 +67,9 @@ pub(crate) fn looks_like_header(fields: &[&str]) -> bool {
             run >= 7
         })
     };
-    if non_empty.iter().any(|f| long_digits(f)) {
+    // A long number or an e-mail is a value, never a label (and a header is written out
+    // as a column name, so a value taken for one would leak).
+    if non_empty.iter().any(|f| long_digits(f) || f.contains('@')) {
         return false;
     }
     let numeric = non_empty
@@ -112,10 +117,17 @@ pub fn read<R: Read>(
     if state.columns.is_none() {
         state.release_held(emit);
     }
+    let mut warnings = Vec::new();
+    if state.overlong {
+        warnings.push(format!(
+            "a record runs past {} MiB (an unbalanced quote?): it was scanned in pieces, its locations are approximate",
+            MAX_RECORD_BYTES >> 20
+        ));
+    }
     Ok(FileFacts {
         encoding: Some(reader.encoding()),
         lossy: reader.lossy(),
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -128,6 +140,10 @@ struct TableState {
     skip_next: bool,
     /// Field spans of the row being finished (reused).
     spans: Vec<(usize, usize)>,
+    /// Bytes of the current record already handed out (see `hand_out_overlong`).
+    dropped: usize,
+    /// Some record was longer than `MAX_RECORD_BYTES`.
+    overlong: bool,
     fields: Vec<u8>,
     ends: Vec<usize>,
     columns: Option<Vec<Arc<str>>>,
@@ -156,8 +172,10 @@ impl TableState {
             let (res, nin, nout, nend) = parser.read_record(slice, &mut out, &mut ends);
             pos += nin;
             self.fields.extend_from_slice(&out[..nout]);
-            // csv_core's field ends count from the start of the record, across calls.
-            self.ends.extend_from_slice(&ends[..nend]);
+            // csv_core's field ends count from the start of the record, across calls; bytes
+            // already handed out of an overlong record are subtracted.
+            let dropped = self.dropped;
+            self.ends.extend(ends[..nend].iter().map(|e| e - dropped));
             match res {
                 R::InputEmpty if !eof => break,
                 R::InputEmpty | R::OutputFull | R::OutputEndsFull => {}
@@ -167,10 +185,35 @@ impl TableState {
                     self.fields = fields;
                     self.fields.clear();
                     self.ends.clear();
+                    self.dropped = 0;
                 }
                 R::End => break,
             }
+            if self.fields.len() > MAX_RECORD_BYTES {
+                self.hand_out_overlong(emit);
+            }
         }
+    }
+
+    /// A record past `MAX_RECORD_BYTES` (usually an unbalanced quote swallowing the rest of
+    /// the file): its bytes so far are scanned as a row of their own, so memory stays bounded
+    /// and nothing is skipped; the file gets a warning, since locations are then approximate.
+    fn hand_out_overlong(&mut self, emit: &mut dyn FnMut(Record<'_>)) {
+        // Cut before a character that may be incomplete.
+        let mut cut = self.fields.len();
+        while cut > 0 && (self.fields[cut - 1] & 0xC0) == 0x80 {
+            cut -= 1;
+        }
+        cut = cut.saturating_sub(1).max(1);
+        let tail = self.fields.split_off(cut);
+        self.ends.retain(|&e| e < cut);
+        self.ends.push(cut);
+        let fields = std::mem::take(&mut self.fields);
+        self.finish_row(&fields, emit);
+        self.dropped += cut;
+        self.fields = tail;
+        self.ends.clear();
+        self.overlong = true;
     }
 
     fn finish_row(&mut self, bytes: &[u8], emit: &mut dyn FnMut(Record<'_>)) {
@@ -323,6 +366,36 @@ mod tests {
         assert_eq!(c.len(), 4);
         let c = cells("手机号\n13812345678\n", 1 << 20);
         assert_eq!(c, vec![(1, "手机号".into(), "13812345678".into())]);
+    }
+
+    #[test]
+    fn an_unbalanced_quote_is_handed_out_in_bounded_pieces() {
+        let mut text = String::from("name,phone\n\"x,13812345678\n");
+        let line = "张三,13912345678,备注\n";
+        while text.len() < 3 * MAX_RECORD_BYTES {
+            text.push_str(line);
+        }
+        text.push_str("end,13712345678\n");
+        let bytes = text.into_bytes();
+        let reader = TextReader::new(Vec::new(), std::io::Cursor::new(bytes), 1 << 20, u64::MAX);
+        let mut largest = 0;
+        let mut phones = 0;
+        let facts = read(reader, &mut |r| {
+            largest = largest.max(r.text.len());
+            phones += r.text.matches("13912345678").count();
+        })
+        .unwrap();
+        assert!(largest <= MAX_RECORD_BYTES + (1 << 20), "{largest}");
+        assert!(facts.warnings[0].contains("unbalanced quote"));
+        // Every line was scanned (a line cut at a piece boundary may lose one value).
+        let lines = 3 * MAX_RECORD_BYTES / line.len();
+        assert!(phones + 4 >= lines, "{phones} of {lines}");
+    }
+
+    #[test]
+    fn a_first_row_of_values_is_not_a_header() {
+        let c = cells("zhangsan@qq.com,王五\nlisi@163.com,赵六\n", 1 << 20);
+        assert_eq!(c[0], (1, "1".into(), "zhangsan@qq.com".into()));
     }
 
     #[test]

@@ -159,14 +159,9 @@ fn sniff<RS: Read + Seek>(reader: &mut RS) -> Result<Container, String> {
 /// Runs a calamine call; a panic in it becomes the file's `Err`. The workbook may be left
 /// half-updated by the panic, so nothing more is read from it.
 fn guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("malformed data");
-        format!("corrupt spreadsheet: reader failed ({what})")
-    })
+    // The panic's message is not repeated: it could quote cell contents.
+    catch_unwind(AssertUnwindSafe(f))
+        .map_err(|_| "corrupt spreadsheet: the reader failed on malformed data".to_string())
 }
 
 fn open<T, E: Display>(opened: Result<T, E>, encrypted: impl Fn(&E) -> bool) -> Result<T, String> {

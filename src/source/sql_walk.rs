@@ -1307,8 +1307,14 @@ fn text(emit: &mut dyn FnMut(SqlEvent<'_>), s: &str, offset: u64) {
     }
 }
 
+/// The statement's first words for an error message: only up to the first quote or digit, so
+/// no value (a phone, an ID) can leak into the inventory's `errors`.
 fn snippet(head: &str) -> String {
     let line = head.lines().next().unwrap_or("").trim();
+    let line = &line[..line
+        .find(|c: char| c == '\'' || c == '"' || c == '(' || c.is_ascii_digit() || !c.is_ascii())
+        .unwrap_or(line.len())]
+        .trim_end();
     let mut cut = line.len().min(60);
     while !line.is_char_boundary(cut) {
         cut -= 1;
@@ -2355,7 +2361,7 @@ INSERT INTO \"public\".\"Members\" (\"ID\") VALUES (3) ON CONFLICT DO NOTHING;\n
         assert_eq!(
             w.result,
             Err("truncated SQL dump: input ended inside the statement at byte 0 \
-                 (CREATE TABLE `t` ()"
+                 (CREATE TABLE `t`)"
                 .to_string())
         );
         assert_eq!(w.texts(), vec!["CREATE TABLE `t` (\n  `a` int,\n"]);
