@@ -677,7 +677,11 @@ impl<'a> Worker<'a> {
                 }
                 self.cell_slots[index]
             }
-            Origin::Json { key: Some(key), .. } => self.column_slot(None, key, None),
+            Origin::Json { key: Some(key), .. } => {
+                // Keys become inventory column names: a key that is a value is not shown.
+                let key = if masked_pointer(key) == key { key } else { "*" };
+                self.column_slot(None, key, None)
+            }
             Origin::Json { key: None, .. } => NO_COLUMN,
             Origin::Table { table, column, .. } => self.column_slot(Some(table), column, None),
             Origin::Sheet { sheet, column, .. } => self.column_slot(Some(sheet), column, Some(column)),
@@ -727,7 +731,7 @@ impl<'a> Worker<'a> {
                     column: column.clone(),
                 },
                 Origin::Json { pointer, line, .. } => Location::Pointer {
-                    pointer: pointer.to_string(),
+                    pointer: masked_pointer(pointer),
                     line,
                 },
                 Origin::Sheet { cell, .. } => {
@@ -808,6 +812,27 @@ impl<'a> Worker<'a> {
         }
         out
     }
+}
+
+/// A JSON pointer fit for output: object keys can themselves be personal data (a map keyed
+/// by phone number or e-mail), so a segment holding a long number or an `@` is shown as `*`.
+fn masked_pointer(pointer: &str) -> String {
+    let risky = |segment: &str| {
+        let mut run = 0;
+        segment.contains('@')
+            || segment.bytes().any(|b| {
+                run = if b.is_ascii_digit() { run + 1 } else { 0 };
+                run >= 7
+            })
+    };
+    if !pointer.split('/').any(risky) {
+        return pointer.to_string();
+    }
+    pointer
+        .split('/')
+        .map(|segment| if risky(segment) { "*" } else { segment })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// A number in scientific notation (`1.10105E+17`, `6.217e18`): what Excel shows, and

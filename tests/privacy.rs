@@ -337,3 +337,40 @@ fn relative_outputs_inside_the_tree_are_not_scanned() {
         assert_eq!(findings.len(), 1);
     }
 }
+
+#[test]
+fn json_keys_that_are_values_do_not_leak_through_pointers() {
+    let dir = crate::util::Dir::new();
+    dir.write(
+        "map.json",
+        r#"{"13812345678": {"mobile": "13912345678"}, "wang@example.com": {"phone": "13712345678"}, "list": [{"tel": "13612345678"}]}"#,
+    );
+    let scan = crate::util::scan_tree(&dir, "keys", &[]);
+    assert!(
+        !scan.findings_text.contains("13812345678"),
+        "{}",
+        scan.findings_text
+    );
+    assert!(
+        !scan.findings_text.contains("wang@example.com"),
+        "{}",
+        scan.findings_text
+    );
+    let pointers: Vec<&str> = scan
+        .findings
+        .iter()
+        .filter_map(|f| f.loc_str("pointer"))
+        .collect();
+    assert!(pointers.contains(&"/*/mobile"), "{pointers:?}");
+    assert!(pointers.contains(&"/list/0/tel"), "{pointers:?}");
+    assert!(
+        !scan.inventory_text.contains("13812345678"),
+        "{}",
+        scan.inventory_text
+    );
+    assert!(
+        !scan.inventory_text.contains("wang@example.com"),
+        "{}",
+        scan.inventory_text
+    );
+}
