@@ -47,11 +47,6 @@ impl Category {
             Category::Other => "other",
         }
     }
-
-    /// Index into per-category arrays (`[u64; 8]`).
-    pub fn index(self) -> usize {
-        self as usize
-    }
 }
 
 /// Where a finding sits inside its file; the JSON shape depends on the source kind.

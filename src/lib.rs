@@ -128,13 +128,10 @@ fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, String> {
         let example = det.examples.iter().find_map(|ex| {
             hits.clear();
             set.scan(ex, None, &mut scratch, &mut hits, &mut rejected);
-            hits.iter().find(|h| h.detector == d).map(|h| match &h.parts {
-                Some(parts) => {
-                    let mut masked = String::new();
-                    detect::mask::mask_address(parts, &mut masked);
-                    masked
-                }
-                None => detect::mask::mask(&h.value, &det.mask),
+            hits.iter().find(|h| h.detector == d).map(|h| {
+                let mut masked = String::new();
+                detect::mask::mask_finding(&h.value, h.parts.as_ref(), &det.mask, &mut masked);
+                masked
             })
         });
         rows.push([

@@ -679,7 +679,7 @@ impl<'a> Worker<'a> {
             }
             Origin::Json { key: Some(key), .. } => {
                 // Keys become inventory column names: a key that is a value is not shown.
-                let key = if masked_pointer(key) == key { key } else { "*" };
+                let key = if looks_like_value(key) { "*" } else { key };
                 self.column_slot(None, key, None)
             }
             Origin::Json { key: None, .. } => NO_COLUMN,
@@ -817,22 +817,25 @@ impl<'a> Worker<'a> {
 /// A JSON pointer fit for output: object keys can themselves be personal data (a map keyed
 /// by phone number or e-mail), so a segment holding a long number or an `@` is shown as `*`.
 fn masked_pointer(pointer: &str) -> String {
-    let risky = |segment: &str| {
-        let mut run = 0;
-        segment.contains('@')
-            || segment.bytes().any(|b| {
-                run = if b.is_ascii_digit() { run + 1 } else { 0 };
-                run >= 7
-            })
-    };
-    if !pointer.split('/').any(risky) {
+    if !pointer.split('/').any(looks_like_value) {
         return pointer.to_string();
     }
     pointer
         .split('/')
-        .map(|segment| if risky(segment) { "*" } else { segment })
+        .map(|segment| if looks_like_value(segment) { "*" } else { segment })
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// A JSON key (or pointer segment) that may itself be personal data: a long number or an
+/// e-mail.
+fn looks_like_value(key: &str) -> bool {
+    let mut run = 0;
+    key.contains('@')
+        || key.bytes().any(|b| {
+            run = if b.is_ascii_digit() { run + 1 } else { 0 };
+            run >= 7
+        })
 }
 
 /// A number in scientific notation (`1.10105E+17`, `6.217e18`): what Excel shows, and

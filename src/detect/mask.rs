@@ -30,6 +30,15 @@ pub fn mask_into(value: &str, rule: &MaskSpec, out: &mut String) {
     }
 }
 
+/// The masked form of a finding: an address by its resolved parts, anything else by its
+/// detector's rule.
+pub fn mask_finding(value: &str, parts: Option<&super::address::Parts>, rule: &MaskSpec, out: &mut String) {
+    match parts {
+        Some(parts) => mask_address(parts, out),
+        None => mask_into(value, rule, out),
+    }
+}
+
 /// An address masked as its province, city and district, then `****`.
 pub fn mask_address(parts: &super::address::Parts, out: &mut String) {
     let mut last = None;

@@ -39,13 +39,6 @@ fn codes() -> &'static [u32] {
     })
 }
 
-/// The name of a code, if the table knows one.
-pub fn name(code: u32) -> Option<&'static str> {
-    let key = format!("{code:06}\t");
-    let line = TABLE.lines().find(|l| l.starts_with(&key))?;
-    line.split('\t').nth(1).filter(|n| *n != "-")
-}
-
 fn province_exists(code: u32) -> bool {
     matches!(code / 10_000, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81..=83)
 }

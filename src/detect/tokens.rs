@@ -34,14 +34,6 @@ pub struct DigitToken {
 }
 
 impl DigitToken {
-    /// Normalized digits of groups `i..=j`, without separators.
-    pub fn window(&self, i: usize, j: usize) -> &str {
-        let a = self.groups[i].digit_start;
-        let b = self.groups[j].digit_start + self.groups[j].len;
-        // Only ASCII digits and `X` are ever pushed.
-        std::str::from_utf8(&self.digits[a..b]).unwrap_or("")
-    }
-
     /// All digits of the token.
     pub fn all(&self) -> &str {
         std::str::from_utf8(&self.digits).unwrap_or("")

@@ -4,7 +4,7 @@
 //! Files are created with mode 0600: an inventory or findings file is itself a record of
 //! where personal data lives. Raw values are written only when `reveal` is set.
 
-use crate::detect::mask::{mask_address, mask_into};
+use crate::detect::mask::mask_finding;
 use crate::detect::DetectorSet;
 use crate::finding::Location;
 use crate::inventory::Inventory;
@@ -66,10 +66,7 @@ impl FindingsFormatter {
             write_location(out, &f.location);
             out.extend_from_slice(b",\"masked\":");
             self.masked.clear();
-            match &f.parts {
-                Some(parts) => mask_address(parts, &mut self.masked),
-                None => mask_into(&f.value, &det.mask, &mut self.masked),
-            }
+            mask_finding(&f.value, f.parts.as_ref(), &det.mask, &mut self.masked);
             write_json_str(out, &self.masked);
             if let Some(parts) = &f.parts {
                 out.extend_from_slice(b",\"parts\":{");

@@ -55,11 +55,6 @@ impl Budget {
             used: Cell::new(0),
         }
     }
-
-    /// Bytes expanded so far.
-    pub fn used(&self) -> u64 {
-        self.used.get()
-    }
 }
 
 /// A member of an archive.
@@ -72,6 +67,19 @@ pub struct Member<'a> {
     /// Its content; None when it cannot be read (`problem` says why).
     pub reader: Option<&'a mut dyn Read>,
     pub problem: Option<String>,
+}
+
+impl Member<'_> {
+    /// A member that cannot be read, and why.
+    fn unreadable(name: String, size: u64, modified: Option<SystemTime>, problem: String) -> Self {
+        Member {
+            name,
+            size,
+            modified,
+            reader: None,
+            problem: Some(problem),
+        }
+    }
 }
 
 /// Anything that reads and seeks (zip needs both).
@@ -193,13 +201,12 @@ fn zip_members(
                 f.is_dir(),
             ),
             Err(e) => {
-                visit(Member {
-                    name: format!("#{}", i + 1),
-                    size: 0,
-                    modified: None,
-                    reader: None,
-                    problem: Some(format!("corrupt zip entry: {e}")),
-                });
+                visit(Member::unreadable(
+                    format!("#{}", i + 1),
+                    0,
+                    None,
+                    format!("corrupt zip entry: {e}"),
+                ));
                 continue;
             }
         };
@@ -207,13 +214,12 @@ fn zip_members(
             continue;
         }
         if encrypted {
-            visit(Member {
+            visit(Member::unreadable(
                 name,
                 size,
                 modified,
-                reader: None,
-                problem: Some("encrypted archive member: cannot be read without its password".into()),
-            });
+                "encrypted archive member: cannot be read without its password".into(),
+            ));
             continue;
         }
         match archive.by_index(i) {
@@ -232,13 +238,12 @@ fn zip_members(
                     problem: None,
                 });
             }
-            Err(e) => visit(Member {
+            Err(e) => visit(Member::unreadable(
                 name,
                 size,
                 modified,
-                reader: None,
-                problem: Some(format!("cannot read archive member: {e}")),
-            }),
+                format!("cannot read archive member: {e}"),
+            )),
         }
     }
     Ok(())
