@@ -43,6 +43,102 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         detectors: Option<PathBuf>,
     },
+    /// Turn an inventory into a report for people: HTML, CSV or Markdown.
+    #[command(after_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
+    /// Show what changed between two inventories.
+    Diff(DiffArgs),
+    /// Find every file and column holding given values (a person's ID, phone, card, e-mail),
+    /// from an inventory made with --fingerprints, without rescanning.
+    #[command(after_help = LOCATE_EXAMPLES)]
+    Locate(LocateArgs),
+}
+
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  pimap report inventory.json --format html -o report.html --lang zh
+  pimap report inventory.json --format csv -o inventory.csv
+  pimap report inventory.json --format md > assessment.md";
+
+const LOCATE_EXAMPLES: &str = "\
+Examples:
+  export PIMAP_KEY=...   # the key the inventory was made with
+  pimap scan /mnt/share --fingerprints -o inventory.json
+  pimap locate --inventory inventory.json 11010519491231002X 13812345678
+
+Exit status: 0 some value was found, 1 none was found, 2 usage error.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Csv,
+    Md,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Chinese when the environment's locale is Chinese, English otherwise.
+    pub fn from_env() -> Lang {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .unwrap_or_default();
+        if locale.starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The inventory (JSON) written by `pimap scan -o`.
+    #[arg(value_name = "INVENTORY")]
+    pub inventory: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: ReportFormat,
+    /// Write the report to FILE (created with mode 0600); default: standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Language of the report (default: from the locale, else English).
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The older inventory.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The newer inventory.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Print the changes as JSON (the inventory's `changes` section) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LocateArgs {
+    /// The inventory, made with `scan --fingerprints` and a stable key.
+    #[arg(long, value_name = "FILE")]
+    pub inventory: PathBuf,
+    /// Values to look for: resident ID, phone, bank card, e-mail (any usual spelling).
+    #[arg(value_name = "VALUE", required = true)]
+    pub values: Vec<String>,
+    /// Read the fingerprint key from FILE (default: the PIMAP_KEY environment variable).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Print the matches as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -83,6 +179,20 @@ pub struct ScanArgs {
     /// Skip files larger than SIZE (bytes, or with K/M/G suffix); they are listed as skipped.
     #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
     pub max_filesize: u64,
+    /// Reuse the results of an earlier inventory for files that did not change, and record
+    /// what changed (`changes`).
+    #[arg(long, value_name = "INVENTORY")]
+    pub baseline: Option<PathBuf>,
+    /// Judge files by this retention and minimization policy (TOML; see the README).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Read the fingerprint key from FILE (default: the PIMAP_KEY environment variable; with
+    /// neither, a random key is used and cross-scan features are off).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Store every distinct value's keyed fingerprint in the inventory (for `pimap locate`).
+    #[arg(long)]
+    pub fingerprints: bool,
     /// Size of the text chunks read at a time (bytes or K/M/G); mainly for testing.
     #[arg(long, value_name = "SIZE", default_value_t = CHUNK as u64, value_parser = parse_size, hide = true)]
     pub chunk_size: u64,

@@ -15,13 +15,15 @@
 pub mod cli;
 pub mod detect;
 pub mod finding;
+pub mod fingerprint;
 pub mod inventory;
+pub mod locate;
 pub mod report;
 pub mod scan;
 pub mod source;
 pub mod walk;
 
-use cli::{Command, ScanArgs};
+use cli::{Command, DiffArgs, ScanArgs};
 use report::FindingsWriter;
 use std::io::Write;
 
@@ -44,6 +46,9 @@ pub fn run(args: cli::Args) -> Exit {
     let result = match args.command {
         Command::Scan(scan) => run_scan(&scan),
         Command::Detectors { detectors } => list_detectors(detectors.as_ref()),
+        Command::Report(report) => report::document::run(&report),
+        Command::Diff(diff) => run_diff(&diff),
+        Command::Locate(locate) => locate::run(&locate),
     };
     result.unwrap_or_else(|message| {
         eprintln!("pimap: {message}");
@@ -106,6 +111,26 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
     } else {
         Exit::Partial
     })
+}
+
+/// Reads an inventory written by `pimap scan -o` (any schema version: later fields default).
+pub fn read_inventory(path: &std::path::Path) -> Result<inventory::Inventory, String> {
+    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_slice(&text).map_err(|e| format!("{} is not a pimap inventory: {e}", path.display()))
+}
+
+fn run_diff(args: &DiffArgs) -> Result<Exit, String> {
+    let old = read_inventory(&args.old)?;
+    let new = read_inventory(&args.new)?;
+    let mut changes = inventory::changes::compare(&old, &new);
+    changes.baseline_file = Some(args.old.display().to_string());
+    let text = if args.json {
+        serde_json::to_string_pretty(&changes).map_err(|e| e.to_string())? + "\n"
+    } else {
+        inventory::changes::render_text(&changes)
+    };
+    print!("{text}");
+    Ok(Exit::Ok)
 }
 
 fn is_broken_pipe(message: &str) -> bool {

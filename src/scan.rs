@@ -223,11 +223,13 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
             version: env!("CARGO_PKG_VERSION").into(),
             min_confidence: config.min_confidence,
             detectors: detectors.detectors().iter().map(|d| d.id.clone()).collect(),
+            ..ToolInfo::default()
         },
         totals,
         files: file_entries,
         skipped,
         errors,
+        ..Inventory::default()
     })
 }
 
@@ -293,6 +295,7 @@ fn finish(
             sensitivity,
             columns: s.columns,
             archive: s.container,
+            ..FileEntry::default()
         });
     }
 }
@@ -807,6 +810,7 @@ impl<'a> Worker<'a> {
                     rows: col.rows,
                     share: (hits as f64 / col.rows.max(1) as f64 * 1000.0).round() / 1000.0,
                     precision_lost: lost,
+                    ..ColumnEntry::default()
                 });
             }
         }

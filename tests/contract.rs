@@ -437,7 +437,7 @@ fn inventory_has_contract_fields_and_types() {
     let scan = scan_tree(&dir, "inv", &[]);
     let inv: Inventory = serde_json::from_str(&scan.inventory_text)
         .unwrap_or_else(|e| panic!("inventory does not follow the contract ({e})"));
-    assert_eq!(inv.schema, "pimap.inventory/1");
+    assert_eq!(inv.schema, "pimap.inventory/2");
     assert!(is_rfc3339(&inv.scanned_at), "scanned_at {:?}", inv.scanned_at);
     assert_eq!(inv.roots, [dir.root().to_string_lossy().into_owned()]);
     for key in inv.totals.by_category.keys() {

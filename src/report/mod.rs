@@ -4,6 +4,8 @@
 //! Files are created with mode 0600: an inventory or findings file is itself a record of
 //! where personal data lives. Raw values are written only when `reveal` is set.
 
+pub mod document;
+
 use crate::detect::mask::mask_finding;
 use crate::detect::DetectorSet;
 use crate::finding::Location;

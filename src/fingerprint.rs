@@ -1,0 +1,181 @@
+//! Keyed fingerprints: how the inventory can count, compare and find values without holding
+//! them.
+//!
+//! A fingerprint is HMAC-SHA256(key, detector id ‖ 0x00 ‖ normalized value) cut to 64 bits.
+//! Without the key nobody can test a guess (a phone number has only ~10^10 candidates, so an
+//! unkeyed hash would be a leak). The key comes from `PIMAP_KEY` or `--key-file`; without
+//! one a random key is drawn for the scan and forgotten, so fingerprints still count
+//! distinct values and find copies within the scan but mean nothing afterwards.
+
+use crate::inventory::{KeyInfo, KeyKind};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use std::path::Path;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Shortest key accepted: 16 bytes (128 bits) of whatever the user chose.
+const MIN_KEY_LEN: usize = 16;
+
+/// The environment variable holding a stable key.
+pub const KEY_VAR: &str = "PIMAP_KEY";
+
+#[derive(Clone)]
+pub struct Key {
+    mac: HmacSha256,
+    kind: KeyKind,
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key({:?})", self.kind)
+    }
+}
+
+impl Key {
+    /// The key from `--key-file`, else `PIMAP_KEY`, else a random per-scan key.
+    pub fn from_user(key_file: Option<&Path>) -> Result<Key, String> {
+        match Key::stable(key_file)? {
+            Some(key) => Ok(key),
+            None => Ok(Key::per_scan()),
+        }
+    }
+
+    /// The key from `--key-file` or `PIMAP_KEY`, if either is given.
+    pub fn stable(key_file: Option<&Path>) -> Result<Option<Key>, String> {
+        let secret = match key_file {
+            Some(path) => {
+                let text = std::fs::read(path)
+                    .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
+                Some(trim_newline(text))
+            }
+            None => std::env::var_os(KEY_VAR).map(|v| v.into_encoded_bytes()),
+        };
+        let Some(secret) = secret else { return Ok(None) };
+        if secret.len() < MIN_KEY_LEN {
+            return Err(format!(
+                "the fingerprint key must be at least {MIN_KEY_LEN} bytes (e.g. `openssl rand -hex 32`)"
+            ));
+        }
+        Ok(Some(Key::with_secret(&secret, KeyKind::Stable)))
+    }
+
+    /// A random key for this scan only.
+    pub fn per_scan() -> Key {
+        let mut secret = [0u8; 32];
+        if getrandom::fill(&mut secret).is_err() {
+            // No OS randomness: still unguessable enough for one scan's in-memory counting.
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default();
+            secret[..16].copy_from_slice(&t.as_nanos().to_le_bytes());
+            secret[16..24].copy_from_slice(&u64::from(std::process::id()).to_le_bytes());
+        }
+        Key::with_secret(&secret, KeyKind::PerScan)
+    }
+
+    pub fn with_secret(secret: &[u8], kind: KeyKind) -> Key {
+        let mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
+        Key { mac, kind }
+    }
+
+    pub fn is_stable(&self) -> bool {
+        self.kind == KeyKind::Stable
+    }
+
+    /// Fingerprint of a detector's normalized value.
+    pub fn fingerprint(&self, detector: &str, value: &str) -> u64 {
+        let mut mac = self.mac.clone();
+        mac.update(detector.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        first_u64(&mac.finalize().into_bytes())
+    }
+
+    /// Names the key without revealing it: the first 8 bytes of HMAC(key, a fixed label).
+    pub fn id(&self) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"pimap key id v1");
+        format!("{:016x}", first_u64(&mac.finalize().into_bytes()))
+    }
+
+    /// A keyed hash of content samples (see `scan`); 128 bits as hex.
+    pub fn content_hash(&self, parts: &[&[u8]]) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"pimap content v1");
+        for p in parts {
+            mac.update(&(p.len() as u64).to_le_bytes());
+            mac.update(p);
+        }
+        let bytes = mac.finalize().into_bytes();
+        bytes[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// What the inventory says about this key.
+    pub fn info(&self, fingerprints: bool) -> KeyInfo {
+        KeyInfo {
+            kind: self.kind,
+            key_id: self.is_stable().then(|| self.id()),
+            cross_scan: self.is_stable(),
+            fingerprints,
+        }
+    }
+}
+
+fn first_u64(bytes: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&bytes[..8]);
+    u64::from_be_bytes(b)
+}
+
+fn trim_newline(mut text: Vec<u8>) -> Vec<u8> {
+    while text.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+        text.pop();
+    }
+    text
+}
+
+/// Parses a fingerprint as written in the inventory (16 hex digits).
+pub fn parse_hex(text: &str) -> Option<u64> {
+    (text.len() == 16)
+        .then(|| u64::from_str_radix(text, 16).ok())
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_key_same_fingerprint_other_key_other() {
+        let a = Key::with_secret(b"0123456789abcdef-one", KeyKind::Stable);
+        let a2 = Key::with_secret(b"0123456789abcdef-one", KeyKind::Stable);
+        let b = Key::with_secret(b"0123456789abcdef-two", KeyKind::Stable);
+        let v = "13812345678";
+        assert_eq!(a.fingerprint("cn_mobile", v), a2.fingerprint("cn_mobile", v));
+        assert_ne!(a.fingerprint("cn_mobile", v), b.fingerprint("cn_mobile", v));
+        assert_ne!(a.fingerprint("cn_mobile", v), a.fingerprint("cn_landline", v));
+        assert_eq!(a.id(), a2.id());
+        assert_ne!(a.id(), b.id());
+    }
+
+    #[test]
+    fn per_scan_keys_differ_and_say_so() {
+        let a = Key::per_scan();
+        let b = Key::per_scan();
+        assert_ne!(
+            a.fingerprint("email", "a@example.com"),
+            b.fingerprint("email", "a@example.com")
+        );
+        let info = a.info(false);
+        assert!(!info.cross_scan);
+        assert!(info.key_id.is_none());
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let v = 0x0123_4567_89ab_cdefu64;
+        assert_eq!(parse_hex(&format!("{v:016x}")), Some(v));
+        assert_eq!(parse_hex("xyz"), None);
+    }
+}
