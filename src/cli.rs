@@ -2,7 +2,9 @@
 //! validated `ScanConfig` built from them.
 
 use crate::detect::DetectorSet;
-use crate::scan::ScanConfig;
+use crate::fingerprint::Key;
+use crate::inventory::policy::Policy;
+use crate::scan::{Baseline, ScanConfig};
 use crate::source::CHUNK;
 use crate::walk::WalkOptions;
 use clap::{Parser, Subcommand};
@@ -237,6 +239,25 @@ impl ScanArgs {
                 self.min_confidence
             ));
         }
+        let key = Key::from_user(self.key_file.as_deref())?;
+        if self.fingerprints && !key.is_stable() {
+            return Err(format!(
+                "--fingerprints needs a stable key: set {} or pass --key-file (fingerprints made with a \
+                 random key could never be matched)",
+                crate::fingerprint::KEY_VAR
+            ));
+        }
+        let policy = match &self.policy {
+            Some(path) => Policy::load(path)?,
+            None => Policy::builtin(),
+        };
+        let baseline = match &self.baseline {
+            Some(path) => Some(Baseline {
+                file: path.clone(),
+                inventory: crate::read_inventory(path)?,
+            }),
+            None => None,
+        };
         let threads = match self.threads {
             Some(0) => return Err("--threads must be at least 1".into()),
             Some(n) => n,
@@ -257,6 +278,11 @@ impl ScanArgs {
             chunk: self.chunk_size.clamp(64, 1 << 30) as usize,
             progress: !self.quiet,
             reveal: self.reveal,
+            key,
+            fingerprints: self.fingerprints,
+            policy,
+            baseline,
+            now: std::time::SystemTime::now(),
         })
     }
 }

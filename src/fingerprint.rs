@@ -7,9 +7,11 @@
 //! one a random key is drawn for the scan and forgotten, so fingerprints still count
 //! distinct values and find copies within the scan but mean nothing afterwards.
 
+use crate::finding::Category;
 use crate::inventory::{KeyInfo, KeyKind};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use std::borrow::Cow;
 use std::path::Path;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -133,6 +135,18 @@ fn trim_newline(mut text: Vec<u8>) -> Vec<u8> {
         text.pop();
     }
     text
+}
+
+/// The form of a value that is fingerprinted: what the detector reported, with the
+/// differences that do not make another value removed (e-mail case, spaces in addresses).
+pub fn normal_form(category: Category, value: &str) -> Cow<'_, str> {
+    match category {
+        Category::Email => Cow::Owned(value.to_lowercase()),
+        Category::Address if value.contains(char::is_whitespace) => {
+            Cow::Owned(value.chars().filter(|c| !c.is_whitespace()).collect())
+        }
+        _ => Cow::Borrowed(value),
+    }
 }
 
 /// Parses a fingerprint as written in the inventory (16 hex digits).

@@ -7,9 +7,17 @@
 //! held for files that finished early.
 
 use crate::detect::context::Cue;
+use crate::detect::date::{self, DateColumn};
+use crate::detect::masked::{self, ColumnHint, MaskedKind};
 use crate::detect::{DetectorSet, Hit, Scratch};
 use crate::finding::{Category, Location, Sensitivity};
-use crate::inventory::{self, ColumnEntry, ErrorEntry, FileEntry, Inventory, SkippedEntry, ToolInfo, Totals};
+use crate::fingerprint::{self, Key};
+use crate::inventory::distinct::{BottomK, Distinct};
+use crate::inventory::policy::Policy;
+use crate::inventory::{
+    self, duplicates, ColumnEntry, ErrorEntry, FileEntry, FingerprintSet, Inventory, SkippedEntry, ToolInfo,
+    Totals,
+};
 use crate::report::{FindingsFormatter, FindingsWriter, Progress};
 use crate::source::{self, archive, sheet, sqlite, ArchiveKind, Claim, Format, Origin, Record};
 use crate::walk::{self, Entry, InputFile, WalkOptions};
@@ -45,6 +53,22 @@ pub struct ScanConfig {
     pub progress: bool,
     /// Findings carry their raw value (`--reveal`).
     pub reveal: bool,
+    /// Fingerprints values (distinct counts, copies, `locate`).
+    pub key: Key,
+    /// Keep every fingerprint in the inventory (`--fingerprints`).
+    pub fingerprints: bool,
+    /// Judges the files (actions).
+    pub policy: Policy,
+    /// An earlier inventory whose results are reused for unchanged files (`--baseline`).
+    pub baseline: Option<Baseline>,
+    /// The scan's "today": ages of files and of resident-ID holders are taken at this time.
+    pub now: SystemTime,
+}
+
+/// An earlier inventory given with `--baseline`.
+pub struct Baseline {
+    pub file: PathBuf,
+    pub inventory: Inventory,
 }
 
 /// One reported value, before it is written.
@@ -72,12 +96,32 @@ struct FileSummary {
     error: Option<String>,
     by_detector: Vec<u64>,
     columns: Vec<ColumnEntry>,
+    /// Per detector: distinct values, and whether every count is exact.
+    distinct: Vec<u64>,
+    distinct_exact: bool,
+    masked: Vec<u64>,
+    minors: u64,
+    /// Newest date in the input's date columns, in days since the Unix epoch.
+    newest_day: Option<i64>,
+    /// The smallest fingerprints of the input's values (for finding copies).
+    sketch: Vec<u64>,
+    fingerprints: Vec<FingerprintSet>,
+    /// Keyed hash of the file's samples (top-level files, stable key only).
+    content_hash: Option<String>,
+}
+
+/// What a worker made of one file of the walk.
+enum Outcome {
+    /// Read: a summary for the file, then one per archive member.
+    Scanned(Vec<FileSummary>),
+    /// Unchanged since the baseline: its entries there (this index in `files`) still hold.
+    Reused(usize),
 }
 
 enum Msg {
     /// Findings of file `usize` (or its archive members), formatted as JSON Lines.
     Batch(usize, Vec<u8>),
-    Done(usize, Vec<FileSummary>),
+    Done(usize, Outcome),
 }
 
 /// Runs a scan; findings go to `findings` as they are ready, the inventory is returned.
@@ -113,6 +157,29 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     let formatter = findings.wanted().then(|| FindingsFormatter::new(config.reveal));
     let formatter = &formatter;
     let mut write_error = None;
+    let digest = tool_digest(config);
+    let (reusable, reuse_note) = reusable_baseline(config, &digest);
+    let reuse_index: FxHashMap<&str, usize> = reusable
+        .map(|b| {
+            b.files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.path.as_str(), i))
+                .collect()
+        })
+        .unwrap_or_default();
+    // A file of the walk may be taken over if the baseline has it with the same size and
+    // modification time; its content hash decides (in the worker, which reads the samples).
+    let reuse_candidate = |file: &InputFile| -> Option<(usize, &str)> {
+        let &b = reuse_index.get(file.display.as_str())?;
+        let entry = &reusable?.files[b];
+        let same = entry.size == file.size && entry.modified == file.modified.map(inventory::rfc3339);
+        same.then_some(())?;
+        Some((b, entry.content_hash.as_deref()?))
+    };
+    let reuse_candidate = &reuse_candidate;
+    let mut sketches: FxHashMap<String, (u64, Vec<u64>)> = FxHashMap::default();
+    let mut reused = 0u64;
     std::thread::scope(|s| {
         for _ in 0..config.threads.max(1) {
             let tx = tx.clone();
@@ -129,20 +196,20 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                     }
                     // A bug must cost one file, not the scan: the panic becomes its error.
                     let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        worker.scan_file(&files[i], &mut |batch| {
+                        worker.scan_file(&files[i], reuse_candidate(&files[i]), &mut |batch| {
                             let _ = tx.send(Msg::Batch(i, batch));
                         })
                     }));
-                    let summaries = scanned.unwrap_or_else(|_| {
+                    let outcome = scanned.unwrap_or_else(|_| {
                         worker = Worker::new(detectors, config, formatter.clone());
-                        vec![FileSummary {
+                        Outcome::Scanned(vec![FileSummary {
                             path: files[i].display.as_str().into(),
                             size: files[i].size,
                             error: Some(INTERNAL_ERROR.into()),
                             ..FileSummary::default()
-                        }]
+                        }])
                     });
-                    if tx.send(Msg::Done(i, summaries)).is_err() {
+                    if tx.send(Msg::Done(i, outcome)).is_err() {
                         break;
                     }
                 }
@@ -151,7 +218,7 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
         drop(tx);
         // The writer: emits files strictly in order. Messages of files ahead of `next` wait
         // in `pending`; whatever `next` has is written as soon as it arrives.
-        type Pending = (Vec<Vec<u8>>, Option<Vec<FileSummary>>);
+        type Pending = (Vec<Vec<u8>>, Option<Outcome>);
         let mut pending: BTreeMap<usize, Pending> = BTreeMap::new();
         let mut next = 0;
         for msg in rx.iter() {
@@ -166,17 +233,33 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                         stop.store(true, Ordering::Relaxed);
                     }
                 }
-                let Some(d) = done.take() else { break };
+                let Some(outcome) = done.take() else { break };
                 pending.remove(&next);
-                finish(
-                    &files[next],
-                    d,
-                    detectors,
-                    &mut file_entries,
-                    &mut skipped,
-                    &mut errors,
-                    &progress,
-                );
+                let file = &files[next];
+                progress.advance(file.size);
+                match outcome {
+                    Outcome::Scanned(summaries) => finish(
+                        file,
+                        summaries,
+                        config,
+                        &mut file_entries,
+                        &mut skipped,
+                        &mut errors,
+                        &mut sketches,
+                    ),
+                    Outcome::Reused(b) => {
+                        reused += 1;
+                        take_over(
+                            file,
+                            reusable.expect("reuse needs a baseline"),
+                            b,
+                            &mut file_entries,
+                            &mut skipped,
+                            &mut errors,
+                            &mut sketches,
+                        );
+                    }
+                }
                 next += 1;
                 written.store(next, Ordering::Release);
             }
@@ -209,8 +292,8 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     }
     totals.skipped = skipped.len() as u64;
     totals.errors = errors.len() as u64;
-    totals.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
-    Ok(Inventory {
+    totals.reused = reused;
+    let mut inventory = Inventory {
         schema: inventory::SCHEMA.to_string(),
         scanned_at,
         roots: config
@@ -223,14 +306,123 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
             version: env!("CARGO_PKG_VERSION").into(),
             min_confidence: config.min_confidence,
             detectors: detectors.detectors().iter().map(|d| d.id.clone()).collect(),
-            ..ToolInfo::default()
+            detector_digest: digest,
         },
         totals,
         files: file_entries,
         skipped,
         errors,
+        key: config.key.info(config.fingerprints),
+        policy: config.policy.info(),
         ..Inventory::default()
-    })
+    };
+    judge(&mut inventory, config, &sketches);
+    if let Some(baseline) = &config.baseline {
+        let mut changes = inventory::changes::compare(&baseline.inventory, &inventory);
+        changes.baseline_file = Some(baseline.file.display().to_string());
+        changes.reused = reused;
+        changes.rescanned = inventory
+            .files
+            .iter()
+            .filter(|f| !f.reused && !f.path.contains('!'))
+            .count() as u64;
+        changes.reuse_note = reuse_note;
+        inventory.changes = Some(changes);
+    }
+    inventory.totals.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    Ok(inventory)
+}
+
+/// What decides whether results can be reused: the scanner build, its version, the detector
+/// definitions and the confidence threshold.
+fn tool_digest(config: &ScanConfig) -> String {
+    use sha2::Digest;
+    let text = format!(
+        "{}\0{}\0{}\0{}",
+        env!("CARGO_PKG_VERSION"),
+        env!("PIMAP_BUILD_DIGEST"),
+        config.detectors.digest(),
+        config.min_confidence
+    );
+    sha2::Sha256::digest(text.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The baseline inventory if its results may be reused, else why not.
+fn reusable_baseline<'a>(config: &'a ScanConfig, digest: &str) -> (Option<&'a Inventory>, Option<String>) {
+    let Some(baseline) = &config.baseline else {
+        return (None, None);
+    };
+    let old = &baseline.inventory;
+    let why_not = if !config.key.is_stable() {
+        Some("no stable key (PIMAP_KEY or --key-file): content hashes cannot be compared, every file was read again")
+    } else if old.key.key_id.as_deref() != Some(config.key.id().as_str()) {
+        Some("the baseline was made with another fingerprint key (or none): every file was read again")
+    } else if old.tool.detector_digest != digest {
+        Some("the baseline was made by another pimap build, other detectors or another --min-confidence: every file was read again")
+    } else if config.fingerprints && !old.key.fingerprints {
+        Some("the baseline has no fingerprints and --fingerprints asks for them: every file was read again")
+    } else {
+        None
+    };
+    match why_not {
+        Some(note) => (None, Some(note.to_string())),
+        None => (Some(old), None),
+    }
+}
+
+/// Whole-inventory judgements: copies, risk per file, the policy's actions, their totals.
+fn judge(inventory: &mut Inventory, config: &ScanConfig, sketches: &FxHashMap<String, (u64, Vec<u64>)>) {
+    let (min_overlap, min_values) = config.policy.duplicate_settings();
+    let candidates: Vec<duplicates::Candidate<'_>> = inventory
+        .files
+        .iter()
+        .filter_map(|f| {
+            let (distinct, sketch) = sketches.get(&f.path)?;
+            Some(duplicates::Candidate {
+                path: &f.path,
+                distinct: *distinct,
+                sketch,
+            })
+        })
+        .collect();
+    inventory.duplicates = duplicates::find(&candidates, min_overlap, min_values);
+    let totals = &mut inventory.totals;
+    for f in &mut inventory.files {
+        f.risk = inventory::risk::assess(f, config.now);
+        if let Some(risk) = &f.risk {
+            *totals
+                .files_by_risk
+                .entry(risk.level.as_str().to_string())
+                .or_default() += 1;
+        }
+        if let Some(s) = f.sensitivity {
+            *totals
+                .files_by_sensitivity
+                .entry(sensitivity_name(s).to_string())
+                .or_default() += 1;
+        }
+        totals.minors += f.minors;
+        for (d, n) in &f.masked {
+            if let Some(det) = config.detectors.detectors().iter().find(|x| &x.id == d) {
+                *totals
+                    .masked_by_category
+                    .entry(det.category.as_str().to_string())
+                    .or_default() += n;
+            }
+        }
+    }
+    inventory.actions = config.policy.evaluate(inventory, config.now);
+    let totals = &mut inventory.totals;
+    totals.actions = inventory::ActionKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_string(), 0))
+        .collect();
+    for a in &inventory.actions {
+        *totals.actions.entry(a.kind.as_str().to_string()).or_default() += 1;
+    }
 }
 
 fn sensitivity_name(s: Sensitivity) -> &'static str {
@@ -245,13 +437,13 @@ fn sensitivity_name(s: Sensitivity) -> &'static str {
 fn finish(
     file: &InputFile,
     summaries: Vec<FileSummary>,
-    detectors: &DetectorSet,
+    config: &ScanConfig,
     files: &mut Vec<FileEntry>,
     skipped: &mut Vec<SkippedEntry>,
     errors: &mut Vec<ErrorEntry>,
-    progress: &Progress,
+    sketches: &mut FxHashMap<String, (u64, Vec<u64>)>,
 ) {
-    progress.advance(file.size);
+    let detectors = config.detectors.detectors();
     for s in summaries {
         let path = s.path.to_string();
         if let Some(reason) = s.skipped {
@@ -271,18 +463,33 @@ fn finish(
         let Some(format) = s.format else { continue };
         let mut by_detector = BTreeMap::new();
         let mut by_category = BTreeMap::new();
+        let mut distinct = BTreeMap::new();
+        let mut masked = BTreeMap::new();
         let mut sensitivity = None;
-        for (d, &n) in s.by_detector.iter().enumerate() {
+        for (d, det) in detectors.iter().enumerate() {
+            if let Some(&n) = s.masked.get(d).filter(|&&n| n > 0) {
+                masked.insert(det.id.clone(), n);
+            }
+            let n = s.by_detector.get(d).copied().unwrap_or(0);
             if n == 0 {
                 continue;
             }
-            let det = &detectors.detectors()[d];
             by_detector.insert(det.id.clone(), n);
+            distinct.insert(det.id.clone(), s.distinct.get(d).copied().unwrap_or(0));
             *by_category.entry(det.category.as_str().to_string()).or_default() += n;
             if sensitivity != Some(Sensitivity::Sensitive) {
                 sensitivity = Some(det.sensitivity);
             }
         }
+        let distinct_total: u64 = distinct.values().sum();
+        if distinct_total > 0 {
+            sketches.insert(path.clone(), (distinct_total, s.sketch));
+        }
+        let stable = config.key.is_stable();
+        let sketch = (stable && distinct_total > 0).then(|| {
+            let (_, kept) = &sketches[&path];
+            duplicates::encode_sketch(kept)
+        });
         files.push(FileEntry {
             path,
             size: s.size,
@@ -295,9 +502,58 @@ fn finish(
             sensitivity,
             columns: s.columns,
             archive: s.container,
-            ..FileEntry::default()
+            distinct,
+            distinct_estimated: !s.distinct_exact,
+            masked,
+            minors: s.minors,
+            newest_date: s.newest_day.map(date::format_days),
+            mode: file.mode.map(|m| format!("{m:04o}")),
+            world_readable: file.mode.is_some_and(|m| m & 0o004 != 0),
+            risk: None,
+            content_hash: s.content_hash,
+            sketch,
+            fingerprints: s.fingerprints,
+            reused: false,
         });
     }
+}
+
+/// Takes a file's entries (its own and its archive members'), errors and skipped members
+/// over from the baseline. Only the permissions are read again: `chmod` does not change the
+/// modification time.
+fn take_over(
+    file: &InputFile,
+    baseline: &Inventory,
+    at: usize,
+    files: &mut Vec<FileEntry>,
+    skipped: &mut Vec<SkippedEntry>,
+    errors: &mut Vec<ErrorEntry>,
+    sketches: &mut FxHashMap<String, (u64, Vec<u64>)>,
+) {
+    let top = &baseline.files[at].path;
+    let member_prefix = format!("{top}!");
+    let belongs = |path: &str| path == top || path.starts_with(&member_prefix);
+    // Entries are sorted by path: the members are the run that starts with `top!`.
+    let members = baseline
+        .files
+        .partition_point(|f| f.path.as_str() < member_prefix.as_str());
+    let own = std::iter::once(&baseline.files[at]);
+    let members = baseline.files[members..]
+        .iter()
+        .take_while(|f| f.path.starts_with(&member_prefix));
+    for entry in own.chain(members) {
+        let mut entry = entry.clone();
+        entry.reused = true;
+        entry.mode = file.mode.map(|m| format!("{m:04o}"));
+        entry.world_readable = file.mode.is_some_and(|m| m & 0o004 != 0);
+        let distinct_total: u64 = entry.distinct.values().sum();
+        if let Some(sketch) = entry.sketch.as_deref().and_then(duplicates::decode_sketch) {
+            sketches.insert(entry.path.clone(), (distinct_total, sketch));
+        }
+        files.push(entry);
+    }
+    skipped.extend(baseline.skipped.iter().filter(|s| belongs(&s.path)).cloned());
+    errors.extend(baseline.errors.iter().filter(|e| belongs(&e.path)).cloned());
 }
 
 /// Per-column counts in one file.
@@ -317,6 +573,13 @@ struct ColumnState {
     precision_lost: u64,
     /// The slot that came after this one last time (see `column_slot`).
     successor: u32,
+    /// Per detector: distinct reported values, already-masked values.
+    distinct: Vec<Distinct>,
+    masked: Vec<u64>,
+    /// Whether the cells date the file (order times) or must not (birth dates).
+    date_role: DateColumn,
+    /// What the header says, for telling masked IDs from masked cards.
+    masked_hint: ColumnHint,
 }
 
 /// A worker: everything one thread needs to scan files, reused across files.
@@ -339,6 +602,20 @@ struct Worker<'a> {
     /// The column slot used last (see `column_slot`).
     last_slot: u32,
     by_detector: Vec<u64>,
+    key: Key,
+    keep_fingerprints: bool,
+    /// Per detector: distinct values outside any column; already-masked values.
+    outside: Vec<Distinct>,
+    masked: Vec<u64>,
+    minors: u64,
+    newest_day: Option<i64>,
+    sketch: BottomK,
+    /// The detector a masked value of each kind is counted for (by `MaskedKind as usize`).
+    masked_detector: [Option<usize>; 6],
+    /// Days since the Unix epoch: the scan's today, and the latest birth date of a person who
+    /// is 14 or older.
+    today: i64,
+    minor_cutoff: i64,
 }
 
 /// An input to scan: a file of the walk or a member of an archive.
@@ -404,11 +681,27 @@ impl<'a> Worker<'a> {
             cell_slots: Vec::new(),
             last_slot: NO_COLUMN,
             by_detector: vec![0; n],
+            key: config.key.clone(),
+            keep_fingerprints: config.fingerprints,
+            outside: vec![Distinct::default(); n],
+            masked: vec![0; n],
+            minors: 0,
+            newest_day: None,
+            sketch: BottomK::new(duplicates::SKETCH),
+            masked_detector: masked_detectors(detectors),
+            today: date::days_of(config.now),
+            minor_cutoff: minor_cutoff(config.now),
         }
     }
 
     /// Scans one file of the walk; an archive yields a summary per member after its own.
-    fn scan_file(&mut self, file: &InputFile, send: &mut dyn FnMut(Vec<u8>)) -> Vec<FileSummary> {
+    /// `reuse`: the baseline entry that may still hold, and its content hash.
+    fn scan_file(
+        &mut self,
+        file: &InputFile,
+        reuse: Option<(usize, &str)>,
+        send: &mut dyn FnMut(Vec<u8>),
+    ) -> Outcome {
         let mut out = Vec::new();
         let path: Arc<str> = file.display.as_str().into();
         let handle = match std::fs::File::open(&file.path) {
@@ -421,9 +714,22 @@ impl<'a> Worker<'a> {
                     error: Some(format!("cannot open: {e}")),
                     ..FileSummary::default()
                 });
-                return out;
+                return Outcome::Scanned(out);
             }
         };
+        // A content hash only means something across scans under a stable key.
+        let content_hash = if self.key.is_stable() {
+            source::read_samples(&handle, file.size)
+                .ok()
+                .map(|samples| self.key.content_hash(&[&file.size.to_le_bytes(), &samples]))
+        } else {
+            None
+        };
+        if let (Some((at, old)), Some(new)) = (reuse, content_hash.as_deref()) {
+            if old == new {
+                return Outcome::Reused(at);
+            }
+        }
         let budget = archive::Budget::new(MAX_EXPANDED);
         let input = Input {
             path,
@@ -432,7 +738,10 @@ impl<'a> Worker<'a> {
             data: Data::File(&file.path, handle),
         };
         self.scan_input(input, 0, &budget, send, &mut out);
-        out
+        if let Some(first) = out.first_mut() {
+            first.content_hash = content_hash;
+        }
+        Outcome::Scanned(out)
     }
 
     /// Scans a file or an archive member, recursing into archives.
@@ -539,6 +848,7 @@ impl<'a> Worker<'a> {
         }
         summary.by_detector = self.by_detector.clone();
         summary.columns = self.column_entries();
+        self.summarize_values(&mut summary);
         out.push(summary);
     }
 
@@ -612,6 +922,11 @@ impl<'a> Worker<'a> {
         self.cell_slots.clear();
         self.last_slot = NO_COLUMN;
         self.by_detector.iter_mut().for_each(|n| *n = 0);
+        self.outside.iter_mut().for_each(Distinct::clear);
+        self.masked.iter_mut().for_each(|n| *n = 0);
+        self.minors = 0;
+        self.newest_day = None;
+        self.sketch.clear();
     }
 
     fn column_slot(&mut self, table: Option<&str>, name: &str, shared: Option<&Arc<str>>) -> u32 {
@@ -653,7 +968,20 @@ impl<'a> Worker<'a> {
                 let long = matches!(det.category, Category::NationalId | Category::BankCard);
                 (long && cue.is_some_and(|c| c.names(d))).then_some(d)
             });
+        let names_category = |category: Category| {
+            cue.is_some_and(|c| {
+                (0..n).any(|d| self.detectors.detectors()[d].category == category && c.names(d))
+            })
+        };
+        let masked_hint = ColumnHint {
+            card: names_category(Category::BankCard),
+            address: names_category(Category::Address),
+        };
         self.columns.push(ColumnState {
+            distinct: vec![Distinct::default(); n],
+            masked: vec![0; n],
+            date_role: DateColumn::of_header(name),
+            masked_hint,
             table: table.map(Arc::from),
             name: shared.cloned().unwrap_or_else(|| Arc::from(name)),
             cue,
@@ -692,16 +1020,33 @@ impl<'a> Worker<'a> {
         if record.text.bytes().all(|b| b.is_ascii_whitespace()) {
             return;
         }
-        let cue = if slot == NO_COLUMN {
-            None
+        let (cue, masked_hint) = if slot == NO_COLUMN {
+            (None, ColumnHint::default())
         } else {
             let col = &mut self.columns[slot as usize];
             col.rows += 1;
             if col.long_number.is_some() && looks_scientific(record.text) {
                 col.precision_lost += 1;
             }
-            col.cue
+            if let Some(day) = date::parse_cell(record.text, col.date_role) {
+                // Future dates (delivery promises, typos) and pre-1990 ones say nothing about
+                // when the data was collected.
+                if (DATE_FLOOR..=self.today + 1).contains(&day) && self.newest_day.is_none_or(|n| day > n) {
+                    self.newest_day = Some(day);
+                }
+            }
+            (col.cue, col.masked_hint)
         };
+        let (columns, file_masked, masked_detector) =
+            (&mut self.columns, &mut self.masked, &self.masked_detector);
+        masked::find_masked(record.text, masked_hint, |kind| {
+            if let Some(d) = masked_detector[kind as usize] {
+                file_masked[d] += 1;
+                if let Some(col) = columns.get_mut(slot as usize) {
+                    col.masked[d] += 1;
+                }
+            }
+        });
         self.hits.clear();
         self.rejected.iter_mut().for_each(|n| *n = 0);
         self.detectors.scan(
@@ -783,6 +1128,18 @@ impl<'a> Worker<'a> {
                 col.reported[f.detector] += 1;
             }
             self.by_detector[f.detector] += 1;
+            let det = &self.detectors.detectors()[f.detector];
+            let print = self
+                .key
+                .fingerprint(&det.id, &fingerprint::normal_form(det.category, &f.value));
+            match self.columns.get_mut(slot as usize) {
+                Some(col) => col.distinct[f.detector].insert(print),
+                None => self.outside[f.detector].insert(print),
+            }
+            self.sketch.insert(print);
+            if det.category == Category::NationalId && born_after(&f.value, self.minor_cutoff) {
+                self.minors += 1;
+            }
             batch.push(f);
         }
         self.found_column.clear();
@@ -799,23 +1156,143 @@ impl<'a> Worker<'a> {
             for (d, &hits) in col.reported.iter().enumerate() {
                 let lost =
                     (col.long_number == Some(d) && col.precision_lost > 0).then_some(col.precision_lost);
-                if hits == 0 && lost.is_none() {
+                if hits == 0 && lost.is_none() && col.masked[d] == 0 {
                     continue;
                 }
+                let det = &self.detectors.detectors()[d];
+                let masked = col.masked[d];
                 out.push(ColumnEntry {
                     name: col.name.to_string(),
                     table: col.table.as_deref().map(str::to_string),
-                    detector: self.detectors.detectors()[d].id.clone(),
+                    detector: det.id.clone(),
                     hits,
                     rows: col.rows,
-                    share: (hits as f64 / col.rows.max(1) as f64 * 1000.0).round() / 1000.0,
+                    share: ratio(hits, col.rows),
                     precision_lost: lost,
-                    ..ColumnEntry::default()
+                    category: Some(det.category.as_str().to_string()),
+                    sensitivity: Some(det.sensitivity),
+                    distinct: (hits > 0).then(|| col.distinct[d].count()),
+                    masked,
+                    masked_share: (masked > 0).then(|| ratio(masked, hits + masked)),
                 });
             }
         }
         out
     }
+}
+
+impl Worker<'_> {
+    /// Fills in what the input's values add up to: distinct counts, masked values, minors,
+    /// the newest date, the sketch and (with `--fingerprints`) the fingerprint sets.
+    fn summarize_values(&self, summary: &mut FileSummary) {
+        let detectors = self.detectors.detectors();
+        summary.distinct = vec![0; detectors.len()];
+        summary.distinct_exact = true;
+        for d in 0..detectors.len() {
+            if self.by_detector[d] == 0 {
+                continue;
+            }
+            let sets: Vec<&Distinct> = std::iter::once(&self.outside[d])
+                .chain(self.columns.iter().map(|c| &c.distinct[d]))
+                .filter(|s| s.count() > 0)
+                .collect();
+            let union = match sets.as_slice() {
+                [only] => (*only).clone(),
+                _ => {
+                    let mut all = Distinct::default();
+                    sets.iter().for_each(|s| all.merge(s));
+                    all
+                }
+            };
+            summary.distinct[d] = union.count();
+            summary.distinct_exact &= union.is_exact();
+        }
+        summary.masked = self.masked.clone();
+        summary.minors = self.minors;
+        summary.newest_day = self.newest_day;
+        summary.sketch = self.sketch.values().to_vec();
+        if !self.keep_fingerprints {
+            return;
+        }
+        let mut push = |d: usize, set: &Distinct, table: Option<&str>, column: Option<&str>| {
+            if set.count() == 0 {
+                return;
+            }
+            let values = set.sorted().unwrap_or_default();
+            summary.fingerprints.push(FingerprintSet {
+                detector: detectors[d].id.clone(),
+                table: table.map(str::to_string),
+                column: column.map(str::to_string),
+                values: values.iter().map(|v| format!("{v:016x}")).collect(),
+                complete: set.is_exact(),
+            });
+        };
+        for (d, set) in self.outside.iter().enumerate() {
+            push(d, set, None, None);
+        }
+        for col in &self.columns {
+            for (d, set) in col.distinct.iter().enumerate() {
+                push(d, set, col.table.as_deref(), Some(&col.name));
+            }
+        }
+    }
+}
+
+/// Dates before this (1990-01-01, days since the Unix epoch) do not date a file's data.
+const DATE_FLOOR: i64 = 7305;
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    (part as f64 / whole.max(1) as f64 * 1000.0).round() / 1000.0
+}
+
+/// The detector each kind of masked value counts for, by `MaskedKind as usize`.
+fn masked_detectors(detectors: &DetectorSet) -> [Option<usize>; 6] {
+    let by_id = |id: &str| detectors.detectors().iter().position(|d| d.id == id);
+    let mut map = [None; 6];
+    for (kind, id) in [
+        (MaskedKind::ResidentId, "cn_resident_id"),
+        (MaskedKind::Mobile, "cn_mobile"),
+        (MaskedKind::Landline, "cn_landline"),
+        (MaskedKind::BankCard, "bank_card"),
+        (MaskedKind::Email, "email"),
+        (MaskedKind::Address, "cn_address"),
+    ] {
+        map[kind as usize] = by_id(id);
+    }
+    map
+}
+
+/// The latest birth day (days since the Unix epoch) of someone who is 14 at `now`: PIPL
+/// Art. 28 and 31 treat the data of children under 14 as sensitive.
+fn minor_cutoff(now: SystemTime) -> i64 {
+    let today = date::format_days(date::days_of(now));
+    let (y, m, d): (i64, u32, u32) = (
+        today[..4].parse().unwrap_or(1970),
+        today[5..7].parse().unwrap_or(1),
+        today[8..].parse().unwrap_or(1),
+    );
+    date::days_from_civil(y - 14, m, d)
+        .or_else(|| date::days_from_civil(y - 14, m, 28))
+        .unwrap_or(0)
+}
+
+/// Whether a resident ID (18 or 15 characters, validated) belongs to someone born after
+/// `cutoff`.
+fn born_after(id: &str, cutoff: i64) -> bool {
+    let b = id.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| -> Option<u32> { std::str::from_utf8(b.get(r)?).ok()?.parse().ok() };
+    let birth = match b.len() {
+        18 => digits(6..10).zip(digits(10..12)).zip(digits(12..14)),
+        15 => digits(6..8)
+            .map(|y| y + 1900)
+            .zip(digits(8..10))
+            .zip(digits(10..12)),
+        _ => None,
+    };
+    birth
+        .and_then(|((y, m), d)| date::days_from_civil(i64::from(y), m, d))
+        .is_some_and(|day| day > cutoff)
 }
 
 /// A JSON pointer fit for output: object keys can themselves be personal data (a map keyed

@@ -21,6 +21,8 @@ pub struct InputFile {
     pub display: String,
     pub size: u64,
     pub modified: Option<SystemTime>,
+    /// Unix permission bits (None elsewhere).
+    pub mode: Option<u32>,
 }
 
 /// One entry found by the walk.
@@ -161,6 +163,7 @@ fn classify(
         display,
         size: meta.len(),
         modified: meta.modified().ok(),
+        mode: permission_bits(&meta),
     };
     let skip = |reason: &str| {
         Some(Entry::Skipped {
@@ -211,4 +214,15 @@ fn walk_error(err: ignore::Error, display_of: &dyn Fn(&Path) -> String) -> Entry
         display: path.map(|p| display_of(&p)).unwrap_or_default(),
         message,
     }
+}
+
+#[cfg(unix)]
+fn permission_bits(meta: &std::fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(meta.permissions().mode() & 0o7777)
+}
+
+#[cfg(not(unix))]
+fn permission_bits(_meta: &std::fs::Metadata) -> Option<u32> {
+    None
 }

@@ -9,7 +9,9 @@
 pub mod address;
 pub mod check;
 pub mod context;
+pub mod date;
 pub mod mask;
+pub mod masked;
 pub mod region;
 pub mod spec;
 pub mod tokens;
@@ -128,6 +130,9 @@ pub struct DetectorSet {
     /// Shortest digits token any pattern accepts; shorter ones are not looked at.
     min_digits: usize,
     context: ContextWords,
+    /// Hash of every definition compiled in (names and texts): part of what decides whether
+    /// an earlier scan's results are still valid.
+    digest: String,
 }
 
 /// A problem with a detector definition.
@@ -189,7 +194,15 @@ impl DetectorSet {
         let mut problems = Vec::new();
         let mut specs = Vec::new();
         let mut business = Vec::new();
+        let mut digest = <sha2::Sha256 as sha2::Digest>::new();
         for (origin, text) in sources {
+            let name = Path::new(&origin)
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned());
+            sha2::Digest::update(&mut digest, name.unwrap_or_default().as_bytes());
+            sha2::Digest::update(&mut digest, [0]);
+            sha2::Digest::update(&mut digest, text.as_bytes());
+            sha2::Digest::update(&mut digest, [0]);
             let is_business = Path::new(&origin).file_name().is_some_and(|f| f == BUSINESS_FILE);
             let parsed = if is_business {
                 toml::from_str::<BusinessContextSpec>(&text).map(|b| business.extend(b.words))
@@ -291,7 +304,16 @@ impl DetectorSet {
             email_patterns,
             regex_patterns,
             context: ContextWords::new(&words),
+            digest: sha2::Digest::finalize(digest)[..8]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
         })
+    }
+
+    /// Hash of the definitions this set was compiled from.
+    pub fn digest(&self) -> &str {
+        &self.digest
     }
 
     /// The detectors, in priority order; `Hit::detector` indexes this.

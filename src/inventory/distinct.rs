@@ -68,6 +68,25 @@ impl Distinct {
     pub fn clear(&mut self) {
         *self = Distinct::default();
     }
+
+    /// Adds every value counted by `other`.
+    pub fn merge(&mut self, other: &Distinct) {
+        match other {
+            Distinct::Exact(set) => set.iter().for_each(|&f| self.insert(f)),
+            Distinct::Estimate(theirs) => {
+                if let Distinct::Exact(set) = self {
+                    let mut registers = Box::new([0u8; HLL_REGISTERS]);
+                    set.iter().for_each(|&f| hll_add(&mut registers, f));
+                    *self = Distinct::Estimate(registers);
+                }
+                if let Distinct::Estimate(mine) = self {
+                    for (m, t) in mine.iter_mut().zip(theirs.iter()) {
+                        *m = (*m).max(*t);
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn hll_add(registers: &mut [u8; HLL_REGISTERS], fingerprint: u64) {
@@ -164,6 +183,21 @@ mod tests {
         let error = (d.count() as f64 - n as f64).abs() / n as f64;
         assert!(error < 0.05, "estimate {} for {n}", d.count());
         assert!(d.sorted().is_none());
+    }
+
+    #[test]
+    fn merging_counts_the_union() {
+        let mut a = Distinct::default();
+        let mut b = Distinct::default();
+        (0..100).for_each(|i| a.insert(mix(i)));
+        (50..200).for_each(|i| b.insert(mix(i)));
+        a.merge(&b);
+        assert_eq!(a.count(), 200);
+        let mut big = Distinct::default();
+        (0..EXACT_LIMIT as u64 + 10).for_each(|i| big.insert(mix(i)));
+        a.merge(&big);
+        let n = EXACT_LIMIT as f64 + 10.0;
+        assert!((a.count() as f64 - n).abs() / n < 0.05, "{}", a.count());
     }
 
     #[test]

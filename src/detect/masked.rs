@@ -1,0 +1,259 @@
+//! Values that were already masked before they reached the file (`138****5678`,
+//! `110105********002X`, `6222 **** **** 1234`, `z***@example.com`, `浙江省杭州市****`).
+//!
+//! Platforms and careful sellers export masked values; they are minimized data, not findings,
+//! and the inventory counts them so a column can be judged "already masked". Only the shape
+//! is checked (there is nothing left to validate): the total length of digits and stars,
+//! the visible prefix, an `@` for e-mails, a Chinese place before the stars for addresses.
+
+use memchr::memchr2_iter;
+
+/// What a masked value was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MaskedKind {
+    ResidentId,
+    Mobile,
+    Landline,
+    BankCard,
+    Email,
+    Address,
+}
+
+/// Hints from the column the text is in: the header settles lengths both IDs and cards have.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ColumnHint {
+    pub card: bool,
+    pub address: bool,
+}
+
+/// Fewest mask characters for a run to count as masking (`1*3` is not a masked value).
+const MIN_STARS: usize = 3;
+
+/// Calls `found` once per masked value in `text`.
+pub fn find_masked(text: &str, hint: ColumnHint, mut found: impl FnMut(MaskedKind)) {
+    let bytes = text.as_bytes();
+    // '*' (ASCII) and the first byte of '＊' (U+FF0A, EF BC 8A) as full-width input methods type it.
+    let mut resume = 0;
+    for at in memchr2_iter(b'*', 0xEF, bytes) {
+        if at < resume || !is_star(bytes, at) {
+            continue;
+        }
+        let (start, end) = token_bounds(bytes, at);
+        resume = end;
+        if let Some(kind) = classify(bytes, start, end, hint) {
+            found(kind);
+        }
+    }
+}
+
+fn is_star(b: &[u8], at: usize) -> bool {
+    b[at] == b'*' || b[at..].starts_with("＊".as_bytes())
+}
+
+fn star_len(b: &[u8], at: usize) -> usize {
+    if b[at] == b'*' {
+        1
+    } else {
+        3
+    }
+}
+
+fn is_email_local(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'+' | b'*')
+}
+
+/// The masked token around the star at `at`: digits, stars, `X`, and single spaces or
+/// hyphens between groups; for an e-mail, the local part and the domain.
+fn token_bounds(b: &[u8], at: usize) -> (usize, usize) {
+    let mut start = at;
+    loop {
+        if start > 0
+            && (b[start - 1].is_ascii_alphanumeric() || matches!(b[start - 1], b'*' | b'.' | b'_' | b'+'))
+        {
+            start -= 1;
+        } else if start >= 3 && b[start - 3..].starts_with("＊".as_bytes()) {
+            start -= 3;
+        } else if start >= 2
+            && matches!(b[start - 1], b' ' | b'-')
+            && (b[start - 2].is_ascii_digit() || b[start - 2] == b'*')
+        {
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    let mut end = at;
+    loop {
+        if end < b.len() && (b[end].is_ascii_alphanumeric() || matches!(b[end], b'.' | b'_' | b'+' | b'@')) {
+            end += 1;
+        } else if end < b.len() && is_star(b, end) {
+            end += star_len(b, end);
+        } else if end + 1 < b.len()
+            && matches!(b[end], b' ' | b'-')
+            && (b[end + 1].is_ascii_digit() || b[end + 1] == b'*')
+            && !b[start..end].contains(&b'@')
+        {
+            end += 1;
+        } else {
+            break;
+        }
+    }
+    (start, end)
+}
+
+fn classify(b: &[u8], start: usize, end: usize, hint: ColumnHint) -> Option<MaskedKind> {
+    let token = &b[start..end];
+    if let Some(at_sign) = token.iter().position(|&c| c == b'@') {
+        return masked_email(token, at_sign).then_some(MaskedKind::Email);
+    }
+    let (mut digits, mut stars, mut letters, mut first_digit) = (0usize, 0usize, 0usize, None);
+    let mut i = start;
+    while i < end {
+        if b[i].is_ascii_digit() {
+            digits += 1;
+            first_digit.get_or_insert(b[i]);
+            i += 1;
+        } else if is_star(b, i) {
+            stars += 1;
+            i += star_len(b, i);
+        } else if matches!(b[i], b'X' | b'x') && i + 1 == end {
+            letters += 1;
+            i += 1;
+        } else if matches!(b[i], b' ' | b'-') {
+            i += 1;
+        } else {
+            // Letters inside: a product code or a password mask, not a number.
+            return None;
+        }
+    }
+    if stars < MIN_STARS {
+        return None;
+    }
+    if digits == 0 {
+        return masked_address(b, start, hint).then_some(MaskedKind::Address);
+    }
+    if digits < 2 {
+        return None;
+    }
+    let starts_with_digit = b[start].is_ascii_digit();
+    let len = digits + stars + letters;
+    match (len, first_digit) {
+        (11, Some(b'1')) if starts_with_digit => Some(MaskedKind::Mobile),
+        (10..=12, Some(b'0')) if starts_with_digit => Some(MaskedKind::Landline),
+        (18, _) | (15, _) if !hint.card && letters <= 1 => Some(MaskedKind::ResidentId),
+        (16..=19, _) if letters == 0 => Some(MaskedKind::BankCard),
+        _ => None,
+    }
+}
+
+/// `z***@example.com`: stars in the local part, a dotted domain after the `@`.
+fn masked_email(token: &[u8], at_sign: usize) -> bool {
+    let (local, domain) = (&token[..at_sign], &token[at_sign + 1..]);
+    let stars = local.iter().filter(|&&c| c == b'*').count();
+    stars >= MIN_STARS.min(local.len())
+        && stars > 0
+        && local.iter().all(|&c| is_email_local(c))
+        && domain.contains(&b'.')
+        && !domain.contains(&b'*')
+        && domain
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-'))
+        && !domain.starts_with(b".")
+        && !domain.ends_with(b".")
+}
+
+/// Place words that make stars after Chinese text an address mask rather than a masked name
+/// (`张**`) or a censored word.
+const PLACE_WORDS: [&str; 10] = ["省", "市", "区", "县", "镇", "乡", "街道", "路", "村", "自治州"];
+
+/// Stars with no digits: an address if the text just before ends in a place word (or the
+/// column is an address column and a Chinese character precedes the stars).
+fn masked_address(b: &[u8], start: usize, hint: ColumnHint) -> bool {
+    let mut from = start.saturating_sub(12);
+    // Start on a character boundary (skip UTF-8 continuation bytes).
+    while from < start && (0x80..0xC0).contains(&b[from]) {
+        from += 1;
+    }
+    let Ok(before) = std::str::from_utf8(&b[from..start]) else {
+        return false;
+    };
+    let before = before.trim_end();
+    let cjk_before = before
+        .chars()
+        .last()
+        .is_some_and(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    cjk_before && (hint.address || PLACE_WORDS.iter().any(|w| before.ends_with(w)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str, hint: ColumnHint) -> Vec<MaskedKind> {
+        let mut out = Vec::new();
+        find_masked(text, hint, |k| out.push(k));
+        out
+    }
+
+    #[test]
+    fn masked_values_of_each_kind() {
+        let none = ColumnHint::default();
+        use MaskedKind::*;
+        let cases: [(&str, &[MaskedKind]); 14] = [
+            ("138****5678", &[Mobile]),
+            ("手机 138-****-5678 已发货", &[Mobile]),
+            ("110105********002X", &[ResidentId]),
+            ("1101**********0021", &[ResidentId]),
+            ("110105******002", &[ResidentId]),
+            ("6222 **** **** 1234", &[BankCard]),
+            ("622202******1234", &[BankCard]),
+            ("0755-****5678", &[Landline]),
+            ("联系 z***@example.com 谢谢", &[Email]),
+            ("浙江省杭州市西湖区****", &[Address]),
+            ("138＊＊＊＊5678", &[Mobile]),
+            ("a, 138****5678, 139****0000", &[Mobile, Mobile]),
+            ("13812345678", &[]),
+            ("密码 ******", &[]),
+        ];
+        for (text, want) in cases {
+            assert_eq!(kinds(text, none), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn look_alikes_are_not_masked_values() {
+        let none = ColumnHint::default();
+        for text in [
+            "张**",                 // a masked name: not a detector's kind
+            "1*3 = 3",              // arithmetic
+            "SKU-AB****12",         // a code with letters
+            "****",                 // nothing left to say what it was
+            "2*3*4",                // too few stars per run
+            "rating ***** 5 stars", // stars without digits or place
+            "@***",                 // no local part, no domain
+            "a***@b",               // no dotted domain
+            "12****",               // too short for any kind
+        ] {
+            assert_eq!(kinds(text, none), [], "{text}");
+        }
+    }
+
+    #[test]
+    fn column_hints_settle_lengths() {
+        let card = ColumnHint {
+            card: true,
+            address: false,
+        };
+        assert_eq!(kinds("622202**********12", card), [MaskedKind::BankCard]);
+        assert_eq!(
+            kinds("622202**********12", ColumnHint::default()),
+            [MaskedKind::ResidentId]
+        );
+        let address = ColumnHint {
+            card: false,
+            address: true,
+        };
+        assert_eq!(kinds("西湖****", address), [MaskedKind::Address]);
+        assert_eq!(kinds("西湖****", ColumnHint::default()), []);
+    }
+}
