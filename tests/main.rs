@@ -24,4 +24,5 @@ mod fingerprints;
 mod fixtures;
 mod formats;
 mod parallel;
+mod refresh;
 mod privacy;
