@@ -12,7 +12,8 @@
 //! - `privacy`: no raw value leaves without `--reveal`, private output files, read-only scans;
 //! - `bad_input`: encodings, broken files, symlinks, special files, walk options;
 //! - `archives`: zip/gzip/tar members as their own formats, nesting, bombs, encryption;
-//! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification.
+//! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
+//! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON.
 
 mod util;
 
@@ -20,6 +21,7 @@ mod archives;
 mod bad_input;
 mod contract;
 mod detectors;
+mod diff;
 mod fixtures;
 mod formats;
 mod parallel;
