@@ -91,7 +91,7 @@ impl Changes {
     }
 }
 
-/// One path's findings. Zero counts are dropped so that `{"phone": 0}` and `{}` compare equal.
+/// One path's findings.
 #[derive(Debug, Default)]
 struct FileCounts {
     findings: u64,
@@ -105,7 +105,7 @@ fn counts_by_path(inventory: &Inventory) -> BTreeMap<&str, FileCounts> {
     for file in &inventory.files {
         let entry = counts.entry(file.path.as_str()).or_default();
         entry.findings = entry.findings.saturating_add(file.findings);
-        for (category, &n) in file.by_category.iter().filter(|(_, &n)| n > 0) {
+        for (category, &n) in &file.by_category {
             let total = entry.by_category.entry(category.clone()).or_default();
             *total = total.saturating_add(n);
         }
