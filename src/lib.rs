@@ -132,8 +132,11 @@ fn run_diff(args: &DiffArgs) -> Result<Exit, String> {
     } else {
         inventory::changes::render_text(&changes)
     };
-    print!("{text}");
-    Ok(Exit::Ok)
+    // A reader that stops early (`pimap diff a b | head`) is not an error.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the changes: {e}")),
+        _ => Ok(Exit::Ok),
+    }
 }
 
 fn is_broken_pipe(message: &str) -> bool {

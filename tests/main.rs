@@ -12,7 +12,10 @@
 //! - `privacy`: no raw value leaves without `--reveal`, private output files, read-only scans;
 //! - `bad_input`: encodings, broken files, symlinks, special files, walk options;
 //! - `archives`: zip/gzip/tar members as their own formats, nesting, bombs, encryption;
-//! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification.
+//! - `fingerprints`: keyed fingerprints, distinct counts, `pimap locate`;
+//! - `refresh`: `scan --baseline` reuse and its `changes`;
+//! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
+//! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON.
 
 mod util;
 
@@ -20,6 +23,7 @@ mod archives;
 mod bad_input;
 mod contract;
 mod detectors;
+mod diff;
 mod fingerprints;
 mod fixtures;
 mod formats;
