@@ -119,7 +119,16 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
 /// Reads an inventory written by `pimap scan -o` (any schema version: later fields default).
 pub fn read_inventory(path: &std::path::Path) -> Result<inventory::Inventory, String> {
     let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_slice(&text).map_err(|e| format!("{} is not a pimap inventory: {e}", path.display()))
+    let inventory: inventory::Inventory = serde_json::from_slice(&text)
+        .map_err(|e| format!("{} is not a pimap inventory: {e}", path.display()))?;
+    if !inventory.schema.starts_with("pimap.inventory/") {
+        return Err(format!(
+            "{} is not a pimap inventory (schema {:?})",
+            path.display(),
+            inventory.schema
+        ));
+    }
+    Ok(inventory)
 }
 
 fn run_diff(args: &DiffArgs) -> Result<Exit, String> {
@@ -132,6 +141,10 @@ fn run_diff(args: &DiffArgs) -> Result<Exit, String> {
     } else {
         inventory::changes::render_text(&changes)
     };
+    // Deltas between scans with other detectors say more about the scanner than the data.
+    if old.tool.detectors != new.tool.detectors || old.tool.min_confidence != new.tool.min_confidence {
+        eprintln!("pimap: note: the two inventories were made with other detectors or thresholds; some changes come from that");
+    }
     // A reader that stops early (`pimap diff a b | head`) is not an error.
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the changes: {e}")),

@@ -15,6 +15,7 @@
 //! - `fingerprints`: keyed fingerprints, distinct counts, `pimap locate`;
 //! - `refresh`: `scan --baseline` reuse and its `changes`;
 //! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
+//! - `minimize`: masked values, minors, dates, risk, policy actions;
 //! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON.
 
 mod util;
@@ -27,6 +28,7 @@ mod diff;
 mod fingerprints;
 mod fixtures;
 mod formats;
+mod minimize;
 mod parallel;
-mod refresh;
 mod privacy;
+mod refresh;

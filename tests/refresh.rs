@@ -13,12 +13,22 @@ fn scan(dir: &Dir, tag: &str, extra: &[&str]) -> Value {
 
 fn scan_keyed(dir: &Dir, tag: &str, key: Option<&str>, extra: &[&str]) -> Value {
     let out = dir.out(&format!("{tag}.json"));
-    let mut cmd = pimap().arg("scan").arg(dir.root()).arg("-q").arg("-o").arg(&out).args(extra);
+    let mut cmd = pimap()
+        .arg("scan")
+        .arg(dir.root())
+        .arg("-q")
+        .arg("-o")
+        .arg(&out)
+        .args(extra);
     if let Some(key) = key {
         cmd = cmd.env("PIMAP_KEY", key);
     }
     let run = cmd.run();
-    assert!(matches!(run.code, Some(0 | 1)), "scan failed: {}", run.stderr_str());
+    assert!(
+        matches!(run.code, Some(0 | 1)),
+        "scan failed: {}",
+        run.stderr_str()
+    );
     serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
 }
 
@@ -47,7 +57,8 @@ fn tree(dir: &Dir) {
     dir.write("b/notes.txt", "客户电话 13900000003，邮箱 li@example.com\n");
     dir.write("c.json", r#"[{"mobile":"13700000004"}]"#);
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    zip.start_file("inner/orders.csv", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.start_file("inner/orders.csv", zip::write::SimpleFileOptions::default())
+        .unwrap();
     std::io::Write::write_all(&mut zip, "联系电话\n13600000005\n".as_bytes()).unwrap();
     dir.write("d.zip", zip.finish().unwrap().into_inner());
 }
@@ -75,9 +86,21 @@ fn an_unchanged_tree_is_taken_over_whole() {
     let first = scan(&dir, "first", &[]);
     let base = baseline(&dir, "first");
     let second = scan(&dir, "second", &["--baseline", &base]);
-    assert!(rescanned(&second).is_empty(), "nothing changed, nothing read: {:?}", rescanned(&second));
-    assert_eq!(comparable(&first), comparable(&second), "the same entries, archive members included");
-    assert!(second["files"].as_array().unwrap().iter().any(|f| f["path"] == "d.zip!inner/orders.csv"));
+    assert!(
+        rescanned(&second).is_empty(),
+        "nothing changed, nothing read: {:?}",
+        rescanned(&second)
+    );
+    assert_eq!(
+        comparable(&first),
+        comparable(&second),
+        "the same entries, archive members included"
+    );
+    assert!(second["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["path"] == "d.zip!inner/orders.csv"));
     assert_eq!(first["totals"]["by_category"], second["totals"]["by_category"]);
     let changes = &second["changes"];
     assert_eq!(changes["reused"], 4);
@@ -85,7 +108,11 @@ fn an_unchanged_tree_is_taken_over_whole() {
     assert_eq!(changes["findings"], 0);
     assert_eq!(second["totals"]["reused"], 4);
     for list in ["new", "removed", "changed"] {
-        assert!(changes[list].as_array().unwrap().is_empty(), "{list}: {}", changes[list]);
+        assert!(
+            changes[list].as_array().unwrap().is_empty(),
+            "{list}: {}",
+            changes[list]
+        );
     }
     assert_eq!(changes["baseline_scanned_at"], first["scanned_at"]);
 }
@@ -99,11 +126,21 @@ fn a_touched_file_is_the_only_one_read_again() {
     let a = dir.path("a.csv");
     let old_mtime = std::fs::metadata(&a).unwrap().modified().unwrap();
     std::fs::write(&a, "手机号\n13800000009\n13800000002\n").unwrap();
-    std::fs::File::options().write(true).open(&a).unwrap().set_modified(old_mtime).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&a)
+        .unwrap()
+        .set_modified(old_mtime)
+        .unwrap();
     // A new modification time with the same content is read again too (cheap, and safe).
     let notes = dir.path("b/notes.txt");
     let later = SystemTime::now() + Duration::from_secs(5);
-    std::fs::File::options().write(true).open(&notes).unwrap().set_modified(later).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&notes)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
     let second = scan(&dir, "second", &["--baseline", &baseline(&dir, "first")]);
     assert_eq!(rescanned(&second), ["a.csv", "b/notes.txt"]);
     assert_eq!(second["changes"]["reused"], 2);
@@ -121,7 +158,12 @@ fn new_and_removed_files_are_listed_as_changes() {
     assert_eq!(rescanned(&second), ["e.csv"]);
     let changes = &second["changes"];
     let paths = |list: &str| -> Vec<String> {
-        changes[list].as_array().unwrap().iter().map(|c| c["path"].as_str().unwrap().to_string()).collect()
+        changes[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["path"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(paths("new"), ["e.csv"]);
     assert_eq!(paths("removed"), ["c.json"]);
@@ -157,19 +199,44 @@ score = 0.9
     )
     .unwrap();
     let lint = pimap().arg("detectors").arg("--detectors").arg(&extra).run();
-    assert_eq!(lint.code, Some(0), "the test detector must be valid: {}", lint.stderr_str());
-    let with_detector = scan(&dir, "detector", &["--baseline", &base, "--detectors", extra.to_str().unwrap()]);
-    assert_eq!(rescanned(&with_detector).len(), 5, "every file (and member) read again");
-    assert!(with_detector["changes"]["reuse_note"].as_str().unwrap().contains("detectors"));
+    assert_eq!(
+        lint.code,
+        Some(0),
+        "the test detector must be valid: {}",
+        lint.stderr_str()
+    );
+    let with_detector = scan(
+        &dir,
+        "detector",
+        &["--baseline", &base, "--detectors", extra.to_str().unwrap()],
+    );
+    assert_eq!(
+        rescanned(&with_detector).len(),
+        5,
+        "every file (and member) read again"
+    );
+    assert!(with_detector["changes"]["reuse_note"]
+        .as_str()
+        .unwrap()
+        .contains("detectors"));
     // Another confidence threshold.
-    let threshold = scan(&dir, "threshold", &["--baseline", &base, "--min-confidence", "0.9"]);
+    let threshold = scan(
+        &dir,
+        "threshold",
+        &["--baseline", &base, "--min-confidence", "0.9"],
+    );
     assert_eq!(rescanned(&threshold).len(), 5);
     // No stable key: content hashes mean nothing across scans.
     let keyless = scan_keyed(&dir, "keyless", None, &["--baseline", &base]);
     assert_eq!(rescanned(&keyless).len(), 5);
     assert!(keyless["changes"]["reuse_note"].as_str().unwrap().contains("key"));
     // Another key.
-    let other = scan_keyed(&dir, "other", Some("another-key-for-refresh-00001"), &["--baseline", &base]);
+    let other = scan_keyed(
+        &dir,
+        "other",
+        Some("another-key-for-refresh-00001"),
+        &["--baseline", &base],
+    );
     assert_eq!(rescanned(&other).len(), 5);
 }
 
@@ -181,7 +248,15 @@ fn permissions_are_read_again_for_reused_files() {
     tree(&dir);
     std::fs::set_permissions(dir.path("a.csv"), std::fs::Permissions::from_mode(0o644)).unwrap();
     let first = scan(&dir, "first", &[]);
-    let a = |inv: &Value| inv["files"].as_array().unwrap().iter().find(|f| f["path"] == "a.csv").unwrap().clone();
+    let a = |inv: &Value| {
+        inv["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == "a.csv")
+            .unwrap()
+            .clone()
+    };
     assert_eq!(a(&first)["world_readable"], true);
     assert_eq!(a(&first)["mode"], "0644");
     // chmod does not change the modification time: the entry is reused, its exposure is not.
@@ -198,7 +273,17 @@ fn a_baseline_that_is_not_an_inventory_is_a_usage_error() {
     tree(&dir);
     let bad = dir.out("bad.json");
     std::fs::write(&bad, "{\"not\": \"an inventory\"}").unwrap();
-    let out = pimap().arg("scan").arg(dir.root()).arg("-q").arg("--baseline").arg(&bad).run();
+    let out = pimap()
+        .arg("scan")
+        .arg(dir.root())
+        .arg("-q")
+        .arg("--baseline")
+        .arg(&bad)
+        .run();
     out.expect_code(2);
-    assert!(out.stderr_str().contains("not a pimap inventory"), "{}", out.stderr_str());
+    assert!(
+        out.stderr_str().contains("not a pimap inventory"),
+        "{}",
+        out.stderr_str()
+    );
 }
