@@ -149,6 +149,16 @@ pub fn normal_form(category: Category, value: &str) -> Cow<'_, str> {
     }
 }
 
+/// Fingerprints as stored in the inventory: 16 lower-case hex digits each, concatenated.
+pub fn encode_prints(prints: &[u64]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = Vec::with_capacity(prints.len() * 16);
+    for p in prints {
+        out.extend((0..16).rev().map(|i| HEX[((p >> (i * 4)) & 0xf) as usize]));
+    }
+    String::from_utf8(out).expect("hex digits are ASCII")
+}
+
 /// Parses a fingerprint as written in the inventory (16 hex digits).
 pub fn parse_hex(text: &str) -> Option<u64> {
     (text.len() == 16)
@@ -190,6 +200,16 @@ mod tests {
     fn hex_round_trip() {
         let v = 0x0123_4567_89ab_cdefu64;
         assert_eq!(parse_hex(&format!("{v:016x}")), Some(v));
+        assert_eq!(encode_prints(&[v, 1]), format!("{v:016x}{:016x}", 1));
+        let set = crate::inventory::FingerprintSet {
+            detector: "cn_mobile".into(),
+            table: None,
+            column: None,
+            values: encode_prints(&[1, 5, v]),
+            complete: true,
+        };
+        assert!(set.contains(&format!("{v:016x}")) && set.contains(&format!("{:016x}", 1)));
+        assert!(!set.contains(&format!("{:016x}", 4)) && !set.contains("zz"));
         assert_eq!(parse_hex("xyz"), None);
     }
 }

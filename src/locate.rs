@@ -138,7 +138,7 @@ pub fn locate(inventory: &Inventory, detectors: &DetectorSet, key: &Key, value: 
         for set in &file.fingerprints {
             let hit = prints
                 .iter()
-                .any(|(id, print)| *id == set.detector && set.values.binary_search(print).is_ok());
+                .any(|(id, print)| *id == set.detector && set.contains(print));
             if hit {
                 found.push(Place {
                     path: file.path.clone(),

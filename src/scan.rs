@@ -1223,7 +1223,7 @@ impl Worker<'_> {
                 detector: detectors[d].id.clone(),
                 table: table.map(str::to_string),
                 column: column.map(str::to_string),
-                values: values.iter().map(|v| format!("{v:016x}")).collect(),
+                values: fingerprint::encode_prints(&values),
                 complete: set.is_exact(),
             });
         };

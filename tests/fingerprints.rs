@@ -64,8 +64,14 @@ fn prints(inv: &Value, path: &str, detector: &str, column: Option<&str>) -> Vec<
         .expect("fingerprint sets")
         .iter()
         .filter(|s| s["detector"] == detector && s["column"].as_str() == column)
-        .flat_map(|s| s["values"].as_array().expect("values").iter())
-        .map(|v| v.as_str().expect("hex").to_string())
+        .flat_map(|s| {
+            let hex = s["values"].as_str().expect("values").to_string();
+            assert_eq!(hex.len() % 16, 0, "16 hex digits per fingerprint");
+            (0..hex.len())
+                .step_by(16)
+                .map(move |i| hex[i..i + 16].to_string())
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 

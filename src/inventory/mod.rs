@@ -243,11 +243,31 @@ pub struct FingerprintSet {
     pub table: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub column: Option<String>,
-    /// Sorted, 16 hex digits each.
-    pub values: Vec<String>,
+    /// The fingerprints, sorted, 16 hex digits each, concatenated: one string per set keeps
+    /// inventories of millions of values small and quick to read again (`--baseline`).
+    pub values: String,
     /// False when the file had more distinct values than are kept (`distinct::EXACT_LIMIT`).
     #[serde(skip_serializing_if = "is_true", default = "yes")]
     pub complete: bool,
+}
+
+impl FingerprintSet {
+    /// Whether the set holds a fingerprint (16 hex digits).
+    pub fn contains(&self, print: &str) -> bool {
+        let n = self.values.len() / 16;
+        let at = |i: usize| self.values.get(i * 16..i * 16 + 16).unwrap_or("");
+        // Binary search over the fixed-width, sorted entries.
+        let (mut lo, mut hi) = (0, n);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match at(mid).cmp(print) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
 }
 
 fn is_true(b: &bool) -> bool {
