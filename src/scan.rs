@@ -96,9 +96,9 @@ struct FileSummary {
     error: Option<String>,
     by_detector: Vec<u64>,
     columns: Vec<ColumnEntry>,
-    /// Per detector: distinct values, and whether every count is exact.
+    /// Per detector: distinct values, and whether some count is an estimate.
     distinct: Vec<u64>,
-    distinct_exact: bool,
+    distinct_estimated: bool,
     masked: Vec<u64>,
     minors: u64,
     /// Newest date in the input's date columns, in days since the Unix epoch.
@@ -503,7 +503,7 @@ fn finish(
             columns: s.columns,
             archive: s.container,
             distinct,
-            distinct_estimated: !s.distinct_exact,
+            distinct_estimated: s.distinct_estimated,
             masked,
             minors: s.minors,
             newest_date: s.newest_day.map(date::format_days),
@@ -1187,7 +1187,6 @@ impl Worker<'_> {
     fn summarize_values(&self, summary: &mut FileSummary) {
         let detectors = self.detectors.detectors();
         summary.distinct = vec![0; detectors.len()];
-        summary.distinct_exact = true;
         for d in 0..detectors.len() {
             if self.by_detector[d] == 0 {
                 continue;
@@ -1205,7 +1204,7 @@ impl Worker<'_> {
                 }
             };
             summary.distinct[d] = union.count();
-            summary.distinct_exact &= union.is_exact();
+            summary.distinct_estimated |= !union.is_exact();
         }
         summary.masked = self.masked.clone();
         summary.minors = self.minors;
