@@ -185,7 +185,7 @@ pub struct ScanArgs {
     /// what changed (`changes`).
     #[arg(long, value_name = "INVENTORY")]
     pub baseline: Option<PathBuf>,
-    /// Judge files by this retention and minimization policy (TOML; see the README).
+    /// Judge files by this retention and minimization policy (TOML; see docs/policy.md).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// Read the fingerprint key from FILE (default: the PIMAP_KEY environment variable; with

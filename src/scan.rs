@@ -485,8 +485,11 @@ fn finish(
         if distinct_total > 0 {
             sketches.insert(path.clone(), (distinct_total, s.sketch));
         }
+        // Only files that can take part in duplicate detection carry their sketch (4 KiB of
+        // hex at most): it is what a refresh needs for files it does not read.
+        let (_, min_values) = config.policy.duplicate_settings();
         let stable = config.key.is_stable();
-        let sketch = (stable && distinct_total > 0).then(|| {
+        let sketch = (stable && distinct_total >= min_values).then(|| {
             let (_, kept) = &sketches[&path];
             duplicates::encode_sketch(kept)
         });
