@@ -12,7 +12,8 @@
 //! - `privacy`: no raw value leaves without `--reveal`, private output files, read-only scans;
 //! - `bad_input`: encodings, broken files, symlinks, special files, walk options;
 //! - `archives`: zip/gzip/tar members as their own formats, nesting, bombs, encryption;
-//! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification.
+//! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
+//! - `report`: `pimap report` to HTML, CSV and Markdown, and the HTML in headless Chromium.
 
 mod util;
 
@@ -24,3 +25,4 @@ mod fixtures;
 mod formats;
 mod parallel;
 mod privacy;
+mod report;

@@ -72,6 +72,16 @@ pub fn render(inventory: &Inventory, format: ReportFormat, lang: Lang) -> Vec<u8
     }
 }
 
+/// A column of a report table: its heading, and how its cells are laid out.
+#[derive(Clone, Copy)]
+pub(crate) enum Col {
+    Text(crate::report::i18n::Label),
+    /// Short text that reads badly wrapped (action kinds, levels).
+    Short(crate::report::i18n::Label),
+    /// Numbers: right-aligned.
+    Num(crate::report::i18n::Label),
+}
+
 /// Paths and serde messages may hold newlines; the caller prints one line.
 fn one_line(message: &str) -> String {
     message.replace(['\n', '\r'], " ")
@@ -833,6 +843,42 @@ pub(crate) mod tests {
                 ("bank_card", 120, Some(Sensitivity::Sensitive)),
             ]
         );
+    }
+
+    #[test]
+    fn odd_inventories_render_in_every_format() {
+        let mut huge = sample_inventory();
+        huge.totals.findings = u64::MAX;
+        huge.totals.bytes = u64::MAX;
+        huge.totals.actions = ActionKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), u64::MAX))
+            .collect();
+        huge.files[0].findings = u64::MAX;
+        huge.files[0].by_category.insert("phone".into(), u64::MAX);
+        huge.files[1].by_category.insert("phone".into(), u64::MAX);
+        huge.files[0].columns[0].share = f64::NAN;
+        huge.files[0].columns[0].rows = 0;
+        huge.files[1].path = String::new();
+        huge.files[2].path = "!".into();
+        huge.actions[0].evidence = Evidence::default();
+        huge.totals
+            .by_category
+            .insert("a_category_from_the_future".into(), 7);
+        let page = String::from_utf8(render(&huge, ReportFormat::Html, Lang::En)).unwrap();
+        assert!(page.contains("<div class=\"n\">18,446,744,073,709,551,615</div>"));
+        assert!(
+            page.contains(">a_category_from_the_future<"),
+            "unknown categories are shown as they are"
+        );
+        for inventory in [huge, Inventory::default(), v1_inventory()] {
+            for format in [ReportFormat::Html, ReportFormat::Csv, ReportFormat::Md] {
+                for lang in [Lang::Zh, Lang::En] {
+                    let bytes = render(&inventory, format, lang);
+                    assert!(std::str::from_utf8(&bytes).is_ok_and(|text| text.len() > 100));
+                }
+            }
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! text taken from the inventory goes through `escape`: paths, column names and errors come
 //! from scanned data, and a file may well be named `<script>...`.
 
-use super::document::{Facts, CHART_BARS, HTML_ROWS, TOP_FILES};
+use super::document::{Col, Facts, CHART_BARS, HTML_ROWS, TOP_FILES};
 use super::i18n::{self, Label};
 use crate::cli::Lang;
 use crate::finding::Sensitivity;
@@ -80,15 +80,6 @@ pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
 struct Page<'f, 'a> {
     facts: &'f Facts<'a>,
     lang: Lang,
-}
-
-/// A table column: its heading and whether it holds numbers (right-aligned).
-#[derive(Clone, Copy)]
-enum Col {
-    Text(Label),
-    /// Short text that reads badly wrapped (action kinds).
-    Short(Label),
-    Num(Label),
 }
 
 impl Page<'_, '_> {
@@ -192,7 +183,10 @@ impl Page<'_, '_> {
             .iter()
             .find(|(level, _)| level == Severity::High.as_str())
             .map_or(0, |(_, n)| *n);
-        let actions: u64 = facts.actions_by_kind().iter().map(|(_, n)| n).sum();
+        let actions = facts
+            .actions_by_kind()
+            .iter()
+            .fold(0u64, |sum, (_, n)| sum.saturating_add(*n));
         let cards: [(Label, String, bool); 11] = [
             (Label::Files, i18n::count(totals.files), false),
             (Label::DataVolume, i18n::bytes(totals.bytes), false),
@@ -349,18 +343,22 @@ impl Page<'_, '_> {
             .categories()
             .iter()
             .filter(|c| c.findings > 0)
-            .map(|c| {
+            .filter_map(|c| {
                 let folders = self.facts.top_folders_for(c.category, CHART_BARS);
+                if folders.is_empty() {
+                    // Totals without files behind them (a hand-edited inventory): no bars.
+                    return None;
+                }
                 let title = format!(
                     "{} · {}",
                     i18n::category(self.lang, c.category),
                     Label::TopFoldersFor.text(self.lang)
                 );
-                format!(
+                Some(format!(
                     "<figure>\n<figcaption>{}</figcaption>\n{}</figure>\n",
                     escape(&title),
                     self.bar_chart(c.category, &title, &folders)
-                )
+                ))
             })
             .collect();
         if charts.is_empty() {
@@ -922,7 +920,7 @@ impl Page<'_, '_> {
     }
 }
 
-/// A path that wraps at its slashes first, and anywhere only when a name is too long.
+/// A path that wraps at its slashes (a name longer than its column still breaks anywhere).
 fn path_cell(path: &str) -> String {
     format!(
         "<span class=\"path\">{}</span>",
@@ -1013,7 +1011,7 @@ th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:left;vertic
 th{background:#eef2f7;font-weight:600;white-space:nowrap}
 tbody tr:nth-child(even){background:#fafbfd}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.path{font-family:ui-monospace,"SF Mono",Menlo,Consolas,"Noto Sans Mono CJK SC",monospace;font-size:12.5px;overflow-wrap:anywhere}
+.path{font-family:ui-monospace,"SF Mono",Menlo,Consolas,"Noto Sans Mono CJK SC",monospace;font-size:12.5px;overflow-wrap:break-word}
 td.short{white-space:nowrap}
 .badge,.chip{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}
 .lvl-high,.cls-sensitive{background:#fbe9e7;color:var(--high)}

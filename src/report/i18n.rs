@@ -65,7 +65,6 @@ labels! {
     SectionRiskiest => "风险最高的文件", "Riskiest files";
     SectionDuplicates => "重复副本", "Duplicate copies";
     SectionChanges => "与基线扫描相比的变化", "Changes since the baseline scan";
-    SectionErrors => "读取错误", "Errors";
     SectionErrorsAndSkipped => "读取错误与未扫描的文件", "Errors and skipped files";
     SectionSkipped => "未扫描的文件", "Skipped files";
     SectionScanFacts => "扫描概况", "Scan facts";

@@ -8,7 +8,7 @@
 //! markup works) and other text is escaped: a file name can neither break a table nor
 //! inject HTML into a rendered assessment.
 
-use super::document::{Facts, MARKDOWN_ROWS, TOP_FILES};
+use super::document::{Col, Facts, MARKDOWN_ROWS, TOP_FILES};
 use super::i18n::{self, Label};
 use crate::cli::Lang;
 use crate::finding::Sensitivity;
@@ -73,14 +73,26 @@ impl Doc<'_, '_> {
     }
 
     /// A table of cells already escaped; a note follows when `total` exceeds the rows.
-    fn table(&self, out: &mut String, head: &[Label], rows: &[Vec<String>], total: usize) {
+    fn table(&self, out: &mut String, columns: &[Col], rows: &[Vec<String>], total: usize) {
         if rows.is_empty() {
             let _ = writeln!(out, "{}\n", self.t(Label::NoneFound));
             return;
         }
-        let head: Vec<String> = head.iter().map(|&l| self.t(l)).collect();
+        let head: Vec<String> = columns
+            .iter()
+            .map(|col| match *col {
+                Col::Text(l) | Col::Short(l) | Col::Num(l) => self.t(l),
+            })
+            .collect();
+        let align: String = columns
+            .iter()
+            .map(|col| match col {
+                Col::Num(_) => "---:|",
+                Col::Text(_) | Col::Short(_) => "---|",
+            })
+            .collect();
         let _ = writeln!(out, "| {} |", head.join(" | "));
-        let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
+        let _ = writeln!(out, "|{align}");
         for row in rows {
             let _ = writeln!(out, "| {} |", row.join(" | "));
         }
@@ -134,7 +146,12 @@ impl Doc<'_, '_> {
         .into_iter()
         .map(|(label, value)| vec![self.t(label), value])
         .collect();
-        self.table(out, &[Label::Item, Label::Value], &rows, rows.len());
+        self.table(
+            out,
+            &[Col::Text(Label::Item), Col::Text(Label::Value)],
+            &rows,
+            rows.len(),
+        );
     }
 
     fn categories(&self, out: &mut String) {
@@ -156,7 +173,12 @@ impl Doc<'_, '_> {
             .collect();
         self.table(
             out,
-            &[Label::Category, Label::Class, Label::Findings, Label::Masked],
+            &[
+                Col::Text(Label::Category),
+                Col::Text(Label::Class),
+                Col::Num(Label::Findings),
+                Col::Num(Label::Masked),
+            ],
             &rows,
             rows.len(),
         );
@@ -177,7 +199,11 @@ impl Doc<'_, '_> {
             .collect();
         self.table(
             out,
-            &[Label::Class, Label::Findings, Label::FilesCount],
+            &[
+                Col::Text(Label::Class),
+                Col::Num(Label::Findings),
+                Col::Num(Label::FilesCount),
+            ],
             &rows,
             rows.len(),
         );
@@ -189,7 +215,12 @@ impl Doc<'_, '_> {
                 .iter()
                 .map(|(level, n)| vec![cell(&i18n::level_key(self.lang, level)), i18n::count(*n)])
                 .collect();
-            self.table(out, &[Label::RiskLevel, Label::FilesCount], &rows, rows.len());
+            self.table(
+                out,
+                &[Col::Text(Label::RiskLevel), Col::Num(Label::FilesCount)],
+                &rows,
+                rows.len(),
+            );
         }
     }
 
@@ -202,7 +233,12 @@ impl Doc<'_, '_> {
             .iter()
             .map(|(kind, n)| vec![cell(&i18n::action_kind_key(self.lang, kind)), i18n::count(*n)])
             .collect();
-        self.table(out, &[Label::Kind, Label::Count], &rows, rows.len());
+        self.table(
+            out,
+            &[Col::Text(Label::Kind), Col::Num(Label::Count)],
+            &rows,
+            rows.len(),
+        );
         if actions.is_empty() {
             let _ = writeln!(out, "{}\n", self.t(Label::NoActions));
             return;
@@ -233,11 +269,11 @@ impl Doc<'_, '_> {
         self.table(
             out,
             &[
-                Label::Severity,
-                Label::Kind,
-                Label::Path,
-                Label::Location,
-                Label::Evidence,
+                Col::Short(Label::Severity),
+                Col::Short(Label::Kind),
+                Col::Text(Label::Path),
+                Col::Text(Label::Location),
+                Col::Text(Label::Evidence),
             ],
             &rows,
             actions.len(),
@@ -279,12 +315,12 @@ impl Doc<'_, '_> {
         self.table(
             out,
             &[
-                Label::Path,
-                Label::RiskScore,
-                Label::RiskLevel,
-                Label::Factors,
-                Label::Categories,
-                Label::Findings,
+                Col::Text(Label::Path),
+                Col::Num(Label::RiskScore),
+                Col::Text(Label::RiskLevel),
+                Col::Text(Label::Factors),
+                Col::Text(Label::Categories),
+                Col::Num(Label::Findings),
             ],
             &rows,
             files.len().min(TOP_FILES),
@@ -320,14 +356,14 @@ impl Doc<'_, '_> {
         self.table(
             out,
             &[
-                Label::Path,
-                Label::Table,
-                Label::Column,
-                Label::Category,
-                Label::Hits,
-                Label::Rows,
-                Label::Share,
-                Label::MaskedShare,
+                Col::Text(Label::Path),
+                Col::Text(Label::Table),
+                Col::Text(Label::Column),
+                Col::Text(Label::Category),
+                Col::Num(Label::Hits),
+                Col::Num(Label::Rows),
+                Col::Num(Label::Share),
+                Col::Num(Label::MaskedShare),
             ],
             &rows,
             columns.len(),
@@ -336,7 +372,7 @@ impl Doc<'_, '_> {
 
     fn errors(&self, out: &mut String) {
         let inv = self.facts.inventory;
-        let _ = writeln!(out, "## {}\n", self.t(Label::SectionErrors));
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionErrorsAndSkipped));
         let (errors, skipped) = (
             i18n::count(inv.errors.len() as u64),
             i18n::count(inv.skipped.len() as u64),
