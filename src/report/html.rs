@@ -14,7 +14,7 @@ use std::fmt::Write;
 
 /// `text` with the five HTML-significant characters replaced: safe in element content and
 /// in quoted attribute values.
-pub(crate) fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
         match c {
@@ -88,6 +88,7 @@ impl Page<'_, '_> {
         escape(label.text(self.lang))
     }
 
+    /// The document's head (policy, styles) and the page header: title and scan facts.
     fn head(&self, out: &mut String) {
         let lang = match self.lang {
             Lang::Zh => "zh-CN",
@@ -753,29 +754,34 @@ impl Page<'_, '_> {
 
     fn errors(&self) -> String {
         let inv = self.facts.inventory;
-        let mut out = String::new();
-        if inv.errors.is_empty() {
-            let _ = writeln!(out, "<p class=\"empty\">{}</p>", self.t(Label::NoneFound));
-        } else {
-            let rows: Vec<Vec<String>> = inv
-                .errors
-                .iter()
-                .take(HTML_ROWS)
-                .map(|e| vec![path_cell(&e.path), escape(&e.error)])
-                .collect();
-            self.table(
-                &mut out,
-                &[Col::Text(Label::Path), Col::Text(Label::Error)],
-                rows,
-                inv.errors.len(),
-            );
-        }
-        let _ = writeln!(
-            out,
-            "<details>\n<summary>{} ({})</summary>",
-            self.t(Label::SectionSkipped),
+        let mut out = format!(
+            "<h3>{} ({})</h3>\n",
+            self.t(Label::ErrorsTotal),
+            i18n::count(inv.errors.len() as u64)
+        );
+        let rows: Vec<Vec<String>> = inv
+            .errors
+            .iter()
+            .take(HTML_ROWS)
+            .map(|e| vec![path_cell(&e.path), escape(&e.error)])
+            .collect();
+        self.table(
+            &mut out,
+            &[Col::Text(Label::Path), Col::Text(Label::Error)],
+            rows,
+            inv.errors.len(),
+        );
+        let heading = format!(
+            "{} ({})",
+            self.t(Label::SkippedTotal),
             i18n::count(inv.skipped.len() as u64)
         );
+        if inv.skipped.is_empty() {
+            let _ = writeln!(out, "<h3>{heading}</h3>");
+            return out;
+        }
+        // Skipped files (PDFs, binaries) are many and rarely news: folded, but printed.
+        let _ = writeln!(out, "<details>\n<summary>{heading}</summary>");
         let rows: Vec<Vec<String>> = inv
             .skipped
             .iter()
@@ -1036,7 +1042,7 @@ svg.chart text.val{fill:var(--muted)}
 .c-passport{color:#a93226;fill:#cb4335}
 .c-name{color:#566573;fill:#717d8a}
 .c-other{color:#566573;fill:#95a5a6}
-details summary{cursor:pointer;font-weight:600;margin:14px 0 6px}
+details summary{cursor:pointer;font-weight:600;font-size:15px;margin:18px 0 8px}
 footer{max-width:1200px;margin:0 auto;padding:0 24px 32px;color:var(--muted);font-size:12.5px}
 @media (max-width:640px){
  header.top{padding:18px 14px}

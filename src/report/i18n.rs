@@ -66,7 +66,6 @@ labels! {
     SectionDuplicates => "重复副本", "Duplicate copies";
     SectionChanges => "与基线扫描相比的变化", "Changes since the baseline scan";
     SectionErrorsAndSkipped => "读取错误与未扫描的文件", "Errors and skipped files";
-    SectionSkipped => "未扫描的文件", "Skipped files";
     SectionScanFacts => "扫描概况", "Scan facts";
     SectionTopActions => "最紧急的整改事项", "Most urgent actions";
 

@@ -29,7 +29,7 @@ pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
 }
 
 /// Text in a table cell: one line, Markdown and HTML characters taken literally.
-pub(crate) fn cell(text: &str) -> String {
+fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 4);
     for c in text.chars() {
         match c {
@@ -47,7 +47,7 @@ pub(crate) fn cell(text: &str) -> String {
 /// A path or name as a code span, shown exactly as it is. Inside a table a `|` still needs
 /// its backslash (GFM splits cells first); the fence is longer than any run of backticks in
 /// the text.
-pub(crate) fn code(text: &str) -> String {
+fn code(text: &str) -> String {
     if text.is_empty() {
         return "—".into();
     }

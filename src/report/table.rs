@@ -15,7 +15,7 @@ use super::document::Facts;
 use crate::finding::Sensitivity;
 use crate::inventory::{ColumnEntry, FileEntry};
 
-pub const HEADER: [&str; 20] = [
+const HEADER: [&str; 20] = [
     "record",
     "path",
     "format",
@@ -60,7 +60,7 @@ pub(crate) fn render(facts: &Facts<'_>) -> Vec<u8> {
 }
 
 /// A cell of text from the inventory, made inert for spreadsheets.
-pub(crate) fn text(value: &str) -> String {
+fn text(value: &str) -> String {
     match value.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
         _ => value.to_string(),
