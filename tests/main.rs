@@ -16,7 +16,8 @@
 //! - `refresh`: `scan --baseline` reuse and its `changes`;
 //! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
 //! - `minimize`: masked values, minors, dates, risk, policy actions;
-//! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON.
+//! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON;
+//! - `report`: `pimap report` to HTML, CSV and Markdown, and the HTML in headless Chromium.
 
 mod util;
 
@@ -32,3 +33,4 @@ mod minimize;
 mod parallel;
 mod privacy;
 mod refresh;
+mod report;

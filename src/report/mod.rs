@@ -5,6 +5,10 @@
 //! where personal data lives. Raw values are written only when `reveal` is set.
 
 pub mod document;
+mod html;
+mod i18n;
+mod markdown;
+mod table;
 
 use crate::detect::mask::mask_finding;
 use crate::detect::DetectorSet;

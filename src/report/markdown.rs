@@ -1,0 +1,521 @@
+//! The Markdown report: the facts a personal information protection impact assessment
+//! (PIPL Art. 55-56) quotes, ready to paste: the scan, totals by category and class, the
+//! actions and the most urgent of them, the riskiest files, the columns holding sensitive
+//! data, and how many files could not be read. Tables are short (`MARKDOWN_ROWS`); the CSV
+//! has everything.
+//!
+//! Paths and names come from scanned data, so they are written as code spans (where no
+//! markup works) and other text is escaped: a file name can neither break a table nor
+//! inject HTML into a rendered assessment.
+
+use super::document::{Col, Facts, MARKDOWN_ROWS, TOP_FILES};
+use super::i18n::{self, Label};
+use crate::cli::Lang;
+use crate::finding::Sensitivity;
+use std::fmt::Write;
+
+pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
+    let doc = Doc { facts, lang };
+    let mut out = String::with_capacity(16 << 10);
+    let _ = writeln!(out, "# {}\n", doc.t(Label::Title));
+    doc.scan_facts(&mut out);
+    doc.categories(&mut out);
+    doc.actions(&mut out);
+    doc.riskiest(&mut out);
+    doc.sensitive_columns(&mut out);
+    doc.errors(&mut out);
+    let _ = writeln!(out, "---\n\n{}", doc.t(Label::PrivacyNote));
+    out
+}
+
+/// Text in a table cell: one line, Markdown and HTML characters taken literally.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '\\' | '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '&' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A path or name as a code span, shown exactly as it is. Inside a table a `|` still needs
+/// its backslash (GFM splits cells first); the fence is longer than any run of backticks in
+/// the text.
+fn code(text: &str) -> String {
+    if text.is_empty() {
+        return "—".into();
+    }
+    let text = text.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest_run + 1);
+    let pad = if text.starts_with(['`', ' ']) || text.ends_with(['`', ' ']) {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+struct Doc<'f, 'a> {
+    facts: &'f Facts<'a>,
+    lang: Lang,
+}
+
+impl Doc<'_, '_> {
+    fn t(&self, label: Label) -> String {
+        cell(label.text(self.lang))
+    }
+
+    /// A table of cells already escaped; a note follows when `total` exceeds the rows.
+    fn table(&self, out: &mut String, columns: &[Col], rows: &[Vec<String>], total: usize) {
+        if rows.is_empty() {
+            let _ = writeln!(out, "{}\n", self.t(Label::NoneFound));
+            return;
+        }
+        let head: Vec<String> = columns
+            .iter()
+            .map(|col| match *col {
+                Col::Text(l) | Col::Short(l) | Col::Num(l) => self.t(l),
+            })
+            .collect();
+        let align: String = columns
+            .iter()
+            .map(|col| match col {
+                Col::Num(_) => "---:|",
+                Col::Text(_) | Col::Short(_) => "---|",
+            })
+            .collect();
+        let _ = writeln!(out, "| {} |", head.join(" | "));
+        let _ = writeln!(out, "|{align}");
+        for row in rows {
+            let _ = writeln!(out, "| {} |", row.join(" | "));
+        }
+        out.push('\n');
+        if rows.len() < total {
+            let _ = writeln!(
+                out,
+                "{}\n",
+                cell(&i18n::rows_left_out(self.lang, rows.len(), total))
+            );
+        }
+    }
+
+    fn scan_facts(&self, out: &mut String) {
+        let inv = self.facts.inventory;
+        let totals = &inv.totals;
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionScanFacts));
+        let roots: Vec<String> = inv.roots.iter().map(|r| code(r)).collect();
+        let key = self.t(if inv.key.cross_scan {
+            Label::KeyStable
+        } else {
+            Label::KeyPerScan
+        });
+        let policy = inv
+            .policy
+            .file
+            .as_deref()
+            .map_or_else(|| self.t(Label::BuiltinPolicy), code);
+        let rows: Vec<Vec<String>> = [
+            (Label::ScannedAt, cell(&i18n::timestamp(&inv.scanned_at))),
+            (Label::Roots, roots.join(", ")),
+            (
+                Label::ToolVersion,
+                cell(&format!("{} {}", inv.tool.name, inv.tool.version)),
+            ),
+            (Label::FingerprintKey, key),
+            (Label::Policy, policy),
+            (Label::Files, i18n::count(totals.files)),
+            (Label::DataVolume, i18n::bytes(totals.bytes)),
+            (Label::FilesWithFindings, i18n::count(totals.files_with_findings)),
+            (Label::Findings, i18n::count(totals.findings)),
+            (
+                Label::SensitiveFindings,
+                i18n::count(self.facts.sensitive_findings()),
+            ),
+            (Label::Minors, i18n::count(totals.minors)),
+            (Label::MaskedValues, i18n::count(self.facts.masked_values())),
+            (Label::ErrorsTotal, i18n::count(totals.errors)),
+            (Label::SkippedTotal, i18n::count(totals.skipped)),
+        ]
+        .into_iter()
+        .map(|(label, value)| vec![self.t(label), value])
+        .collect();
+        self.table(
+            out,
+            &[Col::Text(Label::Item), Col::Text(Label::Value)],
+            &rows,
+            rows.len(),
+        );
+    }
+
+    fn categories(&self, out: &mut String) {
+        let facts = self.facts;
+        let totals = &facts.inventory.totals;
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionCategories));
+        let rows: Vec<Vec<String>> = facts
+            .categories()
+            .iter()
+            .map(|c| {
+                vec![
+                    cell(&i18n::category(self.lang, c.category)),
+                    c.sensitivity
+                        .map_or_else(|| "—".into(), |s| cell(i18n::sensitivity(self.lang, s))),
+                    i18n::count(c.findings),
+                    i18n::count(c.masked),
+                ]
+            })
+            .collect();
+        self.table(
+            out,
+            &[
+                Col::Text(Label::Category),
+                Col::Text(Label::Class),
+                Col::Num(Label::Findings),
+                Col::Num(Label::Masked),
+            ],
+            &rows,
+            rows.len(),
+        );
+        let files_by_class = facts.files_by_sensitivity();
+        let rows: Vec<Vec<String>> = [Sensitivity::Sensitive, Sensitivity::General]
+            .into_iter()
+            .map(|s| {
+                let key = match s {
+                    Sensitivity::Sensitive => "sensitive",
+                    Sensitivity::General => "general",
+                };
+                vec![
+                    cell(i18n::sensitivity(self.lang, s)),
+                    i18n::count(totals.by_sensitivity.get(key).copied().unwrap_or(0)),
+                    i18n::count(files_by_class.get(key).copied().unwrap_or(0)),
+                ]
+            })
+            .collect();
+        self.table(
+            out,
+            &[
+                Col::Text(Label::Class),
+                Col::Num(Label::Findings),
+                Col::Num(Label::FilesCount),
+            ],
+            &rows,
+            rows.len(),
+        );
+        let _ = writeln!(out, "{}\n", self.t(Label::IntroSensitive));
+        let by_risk = facts.files_by_risk();
+        if !by_risk.is_empty() {
+            let _ = writeln!(out, "### {}\n", self.t(Label::FilesByRisk));
+            let rows: Vec<Vec<String>> = by_risk
+                .iter()
+                .map(|(level, n)| vec![cell(&i18n::level_key(self.lang, level)), i18n::count(*n)])
+                .collect();
+            self.table(
+                out,
+                &[Col::Text(Label::RiskLevel), Col::Num(Label::FilesCount)],
+                &rows,
+                rows.len(),
+            );
+        }
+    }
+
+    fn actions(&self, out: &mut String) {
+        let actions = &self.facts.inventory.actions;
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionActions));
+        let rows: Vec<Vec<String>> = self
+            .facts
+            .actions_by_kind()
+            .iter()
+            .map(|(kind, n)| vec![cell(&i18n::action_kind_key(self.lang, kind)), i18n::count(*n)])
+            .collect();
+        self.table(
+            out,
+            &[Col::Text(Label::Kind), Col::Num(Label::Count)],
+            &rows,
+            rows.len(),
+        );
+        if actions.is_empty() {
+            let _ = writeln!(out, "{}\n", self.t(Label::NoActions));
+            return;
+        }
+        let _ = writeln!(out, "### {}\n", self.t(Label::SectionTopActions));
+        let rows: Vec<Vec<String>> = actions
+            .iter()
+            .take(TOP_FILES)
+            .map(|a| {
+                let place: Vec<String> = [a.table.as_deref(), a.column.as_deref(), a.detector.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .map(code)
+                    .collect();
+                vec![
+                    cell(i18n::level(self.lang, a.severity)),
+                    cell(i18n::action_kind(self.lang, a.kind)),
+                    code(&a.path),
+                    if place.is_empty() {
+                        "—".into()
+                    } else {
+                        place.join(" · ")
+                    },
+                    cell(&i18n::evidence(self.lang, a)),
+                ]
+            })
+            .collect();
+        self.table(
+            out,
+            &[
+                Col::Short(Label::Severity),
+                Col::Short(Label::Kind),
+                Col::Text(Label::Path),
+                Col::Text(Label::Location),
+                Col::Text(Label::Evidence),
+            ],
+            &rows,
+            actions.len(),
+        );
+    }
+
+    fn riskiest(&self, out: &mut String) {
+        let files = self.facts.riskiest();
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionRiskiest));
+        if files.is_empty() {
+            let _ = writeln!(out, "{}\n", self.t(Label::NoRisk));
+            return;
+        }
+        let rows: Vec<Vec<String>> = files
+            .iter()
+            .take(TOP_FILES)
+            .filter_map(|f| {
+                let risk = f.risk.as_ref()?;
+                let factors = [
+                    (Label::FactorWhat, risk.factors.what),
+                    (Label::FactorVolume, risk.factors.volume),
+                    (Label::FactorAge, risk.factors.age),
+                    (Label::FactorExposure, risk.factors.exposure),
+                ]
+                .iter()
+                .map(|(l, n)| format!("{} {n}", l.text(self.lang)))
+                .collect::<Vec<_>>()
+                .join(" · ");
+                Some(vec![
+                    code(&f.path),
+                    risk.score.to_string(),
+                    cell(i18n::level(self.lang, risk.level)),
+                    cell(&factors),
+                    cell(&i18n::category_list(self.lang, Facts::file_categories(f))),
+                    i18n::count(f.findings),
+                ])
+            })
+            .collect();
+        self.table(
+            out,
+            &[
+                Col::Text(Label::Path),
+                Col::Num(Label::RiskScore),
+                Col::Text(Label::RiskLevel),
+                Col::Text(Label::Factors),
+                Col::Text(Label::Categories),
+                Col::Num(Label::Findings),
+            ],
+            &rows,
+            files.len().min(TOP_FILES),
+        );
+    }
+
+    fn sensitive_columns(&self, out: &mut String) {
+        let facts = self.facts;
+        let columns: Vec<_> = facts
+            .columns()
+            .into_iter()
+            .filter(|(_, c)| facts.column_sensitivity(c) == Some(Sensitivity::Sensitive))
+            .collect();
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionSensitiveColumns));
+        let rows: Vec<Vec<String>> = columns
+            .iter()
+            .take(MARKDOWN_ROWS)
+            .map(|&(file, c)| {
+                vec![
+                    code(&file.path),
+                    c.table.as_deref().map_or_else(|| "—".into(), code),
+                    code(&c.name),
+                    facts
+                        .column_category(c)
+                        .map_or_else(|| "—".into(), |cat| cell(&i18n::category(self.lang, cat))),
+                    i18n::count(c.hits),
+                    i18n::count(c.rows),
+                    i18n::percent(c.share),
+                    c.masked_share.map_or_else(|| "—".into(), i18n::percent),
+                ]
+            })
+            .collect();
+        self.table(
+            out,
+            &[
+                Col::Text(Label::Path),
+                Col::Text(Label::Table),
+                Col::Text(Label::Column),
+                Col::Text(Label::Category),
+                Col::Num(Label::Hits),
+                Col::Num(Label::Rows),
+                Col::Num(Label::Share),
+                Col::Num(Label::MaskedShare),
+            ],
+            &rows,
+            columns.len(),
+        );
+    }
+
+    fn errors(&self, out: &mut String) {
+        let inv = self.facts.inventory;
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionErrorsAndSkipped));
+        let (errors, skipped) = (
+            i18n::count(inv.errors.len() as u64),
+            i18n::count(inv.skipped.len() as u64),
+        );
+        let sentence = match self.lang {
+            Lang::Zh => format!(
+                "{errors} 个文件未能完整读取，{skipped} 个文件未扫描（如 PDF、Word 文档、超过大小上限的文件）；详见清单中的 errors 与 skipped 字段。"
+            ),
+            Lang::En => format!(
+                "{errors} files could not be read in full and {skipped} were skipped (PDFs, Word documents, files over the size limit...); the inventory's errors and skipped lists name them."
+            ),
+        };
+        let _ = writeln!(out, "{}\n", cell(&sentence));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::document::tests::{sample_inventory, v1_inventory};
+
+    fn markdown(inv: &crate::inventory::Inventory, lang: Lang) -> String {
+        render(&Facts::new(inv), lang)
+    }
+
+    #[test]
+    fn cells_stay_one_literal_line() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(cell("<b>*x*</b>"), "\\<b\\>\\*x\\*\\</b\\>");
+        assert_eq!(cell("100%"), "100%");
+        assert_eq!(code("exports/orders_2021.csv"), "`exports/orders_2021.csv`");
+        assert_eq!(code("a|b"), "`a\\|b`");
+        assert_eq!(code("x`y"), "``x`y``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code("two\nlines"), "`two lines`");
+        assert_eq!(code(""), "—");
+    }
+
+    #[test]
+    fn a_hostile_path_cannot_break_a_table() {
+        let mut inv = sample_inventory();
+        inv.files[1].path = "exports/<script>x</script>|\n| evil |.csv".into();
+        inv.files[1].columns[1].name = "身份证|号\n".into();
+        let md = markdown(&inv, Lang::En);
+        let section = md.split("## Columns with sensitive").nth(1).unwrap();
+        let row = section
+            .lines()
+            .find(|l| l.contains("evil"))
+            .expect("the hostile row");
+        // Every cell separator is the table's: the row has as many cells as the header.
+        let header = section.lines().find(|l| l.starts_with("| Path")).unwrap();
+        let separators = |l: &str| l.replace("\\|", "").matches('|').count();
+        assert_eq!(separators(row), separators(header), "{row}");
+        assert!(
+            row.contains("`exports/<script>x</script>\\| \\| evil \\|.csv`"),
+            "{row}"
+        );
+        // The trailing space is kept: code spans lose one pad space on each side.
+        assert!(row.contains("` 身份证\\|号  `"), "{row}");
+    }
+
+    #[test]
+    fn holds_the_assessment_facts() {
+        let md = markdown(&sample_inventory(), Lang::En);
+        for text in [
+            "# Personal data inventory report",
+            "| Files scanned | 5 |",
+            "| Findings | 3,970 |",
+            "| Sensitive personal information | 420 |",
+            "| Resident IDs of children under 14 | 3 |",
+            "| Errors | 1 |",
+            "| Policy | `policy.toml` |",
+            "| Resident ID | Sensitive | 300 | 0 |",
+            "| Phone | General | 3,550 | 12 |",
+            "| Sensitive | 420 | 2 |",
+            "| Retention overdue | 1 |",
+            "| High | Retention overdue | `exports/orders_2021.csv` | — | data is 1,200 days old (limit 1,095)",
+            "| Medium | Column to mask | `exports/orders_2021.csv` | `身份证号` · `cn_resident_id` | 300 of 1,800 values are not masked |",
+            "| `exports/orders_2021.csv` | 88 | High | what 40 · volume 30 · age 15 · exposure 3 | Resident ID, Phone | 2,100 |",
+            "| `finance/cards.zip!2020/cards.csv` | — | `卡号` | Bank card | 120 | 120 | 100% | 0% |",
+            "1 files could not be read in full and 1 were skipped",
+        ] {
+            assert!(md.contains(text), "missing {text}\n{md}");
+        }
+        assert!(
+            !md.contains("`联系手机`"),
+            "general columns are not in the sensitive list"
+        );
+    }
+
+    #[test]
+    fn in_chinese() {
+        let md = markdown(&sample_inventory(), Lang::Zh);
+        for text in [
+            "# 个人信息数据清单报告",
+            "## 扫描概况",
+            "| 扫描文件数 | 5 |",
+            "| 身份证号 | 敏感个人信息 | 300 | 0 |",
+            "| 保存期限超期 | 1 |",
+            "## 含敏感个人信息的数据列",
+            "1 个文件未能完整读取",
+        ] {
+            assert!(md.contains(text), "missing {text}\n{md}");
+        }
+    }
+
+    #[test]
+    fn long_lists_are_capped() {
+        let mut inv = sample_inventory();
+        let template = inv.files[1].clone();
+        for i in 0..MARKDOWN_ROWS + 10 {
+            let mut f = template.clone();
+            f.path = format!("bulk/{i:03}.csv");
+            inv.files.push(f);
+        }
+        let md = markdown(&inv, Lang::En);
+        let section = md.split("## Columns with sensitive").nth(1).unwrap();
+        let section = section.split("\n## ").next().unwrap();
+        let rows = section.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(rows, MARKDOWN_ROWS);
+        assert!(
+            section.contains("Showing the first 50 rows; 12 more are not shown"),
+            "{section}"
+        );
+        let riskiest = md
+            .split("## Riskiest files")
+            .nth(1)
+            .unwrap()
+            .split("\n## ")
+            .next()
+            .unwrap();
+        assert_eq!(
+            riskiest.lines().filter(|l| l.starts_with("| `")).count(),
+            TOP_FILES
+        );
+    }
+
+    #[test]
+    fn renders_a_schema_1_inventory() {
+        let md = markdown(&v1_inventory(), Lang::En);
+        assert!(md.contains("| Findings | 7 |"));
+        assert!(md.contains("| Policy | built-in default policy |"));
+        assert!(md.contains("This inventory has no risk scores"));
+        assert!(md.contains("No actions."));
+    }
+}

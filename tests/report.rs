@@ -1,0 +1,537 @@
+//! `pimap report`, as a user runs it: scan a generated tree of synthetic shop data, then turn
+//! the inventory into HTML, CSV and Markdown and check what a person (or a spreadsheet, or a
+//! browser) gets: the right totals, private files, no raw value, one-line errors. The HTML
+//! is also opened in headless Chromium: it must load with no console message at all (the
+//! page has no script, so any message is an error or a CSP violation) and show the totals.
+//!
+//! All values are synthetic: IDs built with their MOD 11-2 check, cards with Luhn, phones
+//! in 138/139, e-mails at example.com.
+
+use crate::util::{pimap, scan_tree, with_id_check, with_luhn, Dir, Inventory, Output};
+use serde_json::{json, Value};
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Rows in the generated orders export.
+const ORDERS: u64 = 40;
+
+/// A path whose name is markup: it must show as text in every report.
+const MARKUP_PATH: &str = "<script>alert(1)</script>.csv";
+
+/// The raw values planted in the tree (none may appear in a report).
+fn planted_values() -> Vec<String> {
+    let mut values = Vec::new();
+    for i in 0..ORDERS {
+        values.push(with_id_check(&format!("11010519491231{:03}", 100 + i)));
+        values.push(format!("138{:08}", 12_340_000 + i));
+        values.push(with_luhn(&format!("622202{:012}", 123_456_789_000 + i)));
+        values.push(format!("buyer{i}@example.com"));
+    }
+    values
+}
+
+/// A small shop share: an orders export with IDs, phones, cards and e-mails; a chat log; a
+/// file named like markup; a file without personal data.
+fn shop_tree() -> Dir {
+    let dir = Dir::new();
+    let values = planted_values();
+    let mut orders = String::from("订单编号,身份证号,收货人手机,银行卡号,邮箱\n");
+    for row in values.chunks(4) {
+        orders.push_str(&format!(
+            "T2023{},{},{},{},{}\n",
+            &row[1][3..],
+            row[0],
+            row[1],
+            row[2],
+            row[3]
+        ));
+    }
+    dir.write("exports/orders_2023.csv", orders);
+    dir.write(
+        "客服/chat-2024.txt",
+        "客户电话 13912345678，邮箱 service.desk@example.com\n",
+    );
+    dir.write(MARKUP_PATH, "手机\n13812345699\n");
+    dir.write("readme.txt", "no personal data here\n");
+    dir
+}
+
+/// Scans the shop tree; returns the inventory file and its parsed contents.
+fn scanned_shop() -> (Dir, PathBuf, Inventory) {
+    let dir = shop_tree();
+    let scan = scan_tree(&dir, "shop", &[]);
+    let inventory = scan.inventory;
+    assert!(
+        inventory.totals.by_category["national_id"] >= ORDERS
+            && inventory.totals.by_category["bank_card"] >= ORDERS
+            && inventory.file(MARKUP_PATH).is_some_and(|f| f.findings > 0),
+        "the generated tree did not scan as planned:\n{:#?}",
+        inventory.totals
+    );
+    let inventory_path = dir.out("shop.inventory.json");
+    (dir, inventory_path, inventory)
+}
+
+/// `pimap report INVENTORY --format FORMAT -o OUT --lang LANG`, which must succeed silently.
+#[track_caller]
+fn report(inventory: &Path, format: &str, lang: &str, out: &Path) -> String {
+    let output = pimap()
+        .arg("report")
+        .arg(inventory)
+        .args(["--format", format, "--lang", lang, "-o"])
+        .arg(out)
+        .run();
+    output.expect_code(0);
+    assert!(
+        output.stdout.is_empty() && output.stderr.is_empty(),
+        "{}",
+        output.stderr_str()
+    );
+    assert_eq!(mode(out), 0o600, "{} is readable by others", out.display());
+    std::fs::read_to_string(out).expect("the report is UTF-8")
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+}
+
+/// 1234567 → "1,234,567" (the reports' grouping), written independently of pimap's.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut groups = Vec::new();
+    let mut end = digits.len();
+    while end > 3 {
+        groups.push(&digits[end - 3..end]);
+        end -= 3;
+    }
+    groups.push(&digits[..end]);
+    groups.reverse();
+    groups.join(",")
+}
+
+/// A summary card of the HTML report.
+fn card(value: u64, label: &str) -> String {
+    format!(
+        "<div class=\"n\">{}</div><div class=\"l\">{label}</div>",
+        grouped(value)
+    )
+}
+
+#[track_caller]
+fn expect_one_line_error(output: &Output, needle: &str) {
+    output.expect_code(2);
+    let stderr = output.stderr_str();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("pimap: ") && stderr.contains(needle),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn html_report_shows_the_scan_totals_in_both_languages() {
+    let (dir, inventory_path, inventory) = scanned_shop();
+    let totals = &inventory.totals;
+    let zh = report(&inventory_path, "html", "zh", &dir.out("report-zh.html"));
+    assert!(zh.starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\">"));
+    for expected in [
+        card(totals.files, "扫描文件数"),
+        card(totals.findings, "发现总数"),
+        card(totals.files_with_findings, "含个人信息的文件"),
+        "身份证号".into(),
+        "银行卡号".into(),
+        "敏感个人信息".into(),
+        "内置默认策略".into(),
+    ] {
+        assert!(zh.contains(&expected), "missing {expected}");
+    }
+    let en = report(&inventory_path, "html", "en", &dir.out("report-en.html"));
+    assert!(en.contains(&card(totals.findings, "Findings")));
+    assert!(en.contains("Resident ID") && !en.contains("身份证号</span>"));
+    for page in [&zh, &en] {
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/<wbr>script&gt;.csv"));
+        assert!(
+            !page.contains("<script"),
+            "markup from a file name reached the page"
+        );
+        // One chart per category found.
+        let categories = totals.by_category.values().filter(|&&n| n > 0).count();
+        assert_eq!(page.matches("<svg class=\"chart\"").count(), categories);
+    }
+}
+
+#[test]
+fn csv_report_lists_every_file_and_adds_up() {
+    let (dir, inventory_path, inventory) = scanned_shop();
+    let out = dir.out("inventory.csv");
+    // An existing, world-readable file is made private.
+    std::fs::write(&out, "old").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let text = report(&inventory_path, "csv", "zh", &out);
+    let body = text.strip_prefix('\u{feff}').expect("a UTF-8 BOM for Excel");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(
+        &header[..3],
+        ["record", "path", "format"],
+        "English header even with --lang zh"
+    );
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a record")).collect();
+    let file_rows: Vec<&csv::StringRecord> = rows.iter().filter(|r| &r[0] == "file").collect();
+    for file in &inventory.files {
+        assert!(
+            file_rows.iter().any(|r| r[at("path")] == file.path),
+            "{} not listed",
+            file.path
+        );
+    }
+    let findings: u64 = file_rows
+        .iter()
+        .map(|r| r[at("findings")].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(findings, inventory.totals.findings);
+    let columns = rows.iter().filter(|r| &r[0] == "column").count();
+    assert_eq!(
+        columns,
+        inventory.files.iter().map(|f| f.columns.len()).sum::<usize>()
+    );
+    let id_column = rows
+        .iter()
+        .find(|r| &r[0] == "column" && &r[at("column")] == "身份证号")
+        .expect("the ID column");
+    assert_eq!(&id_column[at("category")], "national_id");
+    assert_eq!(&id_column[at("sensitivity")], "sensitive");
+    assert_eq!(id_column[at("hits")].parse::<u64>().unwrap(), ORDERS);
+}
+
+#[test]
+fn markdown_report_for_an_impact_assessment() {
+    let (dir, inventory_path, inventory) = scanned_shop();
+    let md = report(&inventory_path, "md", "en", &dir.out("assessment.md"));
+    let totals = &inventory.totals;
+    for expected in [
+        "# Personal data inventory report".to_string(),
+        format!("| Files scanned | {} |", grouped(totals.files)),
+        format!("| Findings | {} |", grouped(totals.findings)),
+        format!(
+            "| Resident ID | Sensitive | {} |",
+            grouped(totals.by_category["national_id"])
+        ),
+        "## Columns with sensitive personal information".into(),
+        "| `exports/orders_2023.csv` | — | `身份证号` | Resident ID |".into(),
+    ] {
+        assert!(md.contains(&expected), "missing {expected}\n{md}");
+    }
+    let zh = report(&inventory_path, "md", "zh", &dir.out("assessment-zh.md"));
+    assert!(zh.contains(&format!("| 发现总数 | {} |", grouped(totals.findings))));
+}
+
+#[test]
+fn reports_hold_no_raw_value() {
+    let (dir, inventory_path, _) = scanned_shop();
+    let mut reports = Vec::new();
+    for format in ["html", "csv", "md"] {
+        reports.push(report(
+            &inventory_path,
+            format,
+            "en",
+            &dir.out(&format!("r.{format}")),
+        ));
+    }
+    for value in planted_values().iter().chain([&"13912345678".to_string()]) {
+        for (report, format) in reports.iter().zip(["html", "csv", "md"]) {
+            assert!(
+                !report.contains(value.as_str()),
+                "{format} report holds a raw value"
+            );
+        }
+    }
+}
+
+#[test]
+fn report_goes_to_stdout_without_an_output_file() {
+    let (_dir, inventory_path, inventory) = scanned_shop();
+    let output = pimap()
+        .arg("report")
+        .arg(&inventory_path)
+        .args(["--format", "md", "--lang", "en"])
+        .run();
+    output.expect_code(0);
+    assert!(output
+        .stdout_str()
+        .contains(&format!("| Findings | {} |", grouped(inventory.totals.findings))));
+}
+
+#[test]
+fn unreadable_or_foreign_inventories_are_usage_errors() {
+    let dir = Dir::new();
+    let missing = pimap()
+        .arg("report")
+        .arg(dir.out("missing.json"))
+        .args(["-o"])
+        .arg(dir.out("r.html"))
+        .run();
+    expect_one_line_error(&missing, "cannot read");
+    assert!(!dir.out("r.html").exists(), "no report for a missing inventory");
+
+    let foreign = dir.out("package.json");
+    std::fs::write(
+        &foreign,
+        "{\n  \"name\": \"shop\",\n  \"version\": \"1.0.0\"\n}\n",
+    )
+    .unwrap();
+    let output = pimap().arg("report").arg(&foreign).run();
+    expect_one_line_error(&output, "is not a pimap inventory");
+
+    let not_json = dir.out("notes.json");
+    std::fs::write(&not_json, "订单\n13812345678\n").unwrap();
+    expect_one_line_error(
+        &pimap().arg("report").arg(&not_json).run(),
+        "is not a pimap inventory",
+    );
+
+    // Shaped like an inventory, but another tool's schema.
+    let other = dir.out("other.json");
+    let mut value = judged_inventory_json();
+    value["schema"] = json!("other.inventory/1");
+    std::fs::write(&other, value.to_string()).unwrap();
+    expect_one_line_error(&pimap().arg("report").arg(&other).run(), "schema");
+}
+
+#[test]
+fn refuses_to_overwrite_the_inventory() {
+    let (_dir, inventory_path, _) = scanned_shop();
+    let before = std::fs::read(&inventory_path).unwrap();
+    let output = pimap()
+        .arg("report")
+        .arg(&inventory_path)
+        .arg("-o")
+        .arg(&inventory_path)
+        .run();
+    expect_one_line_error(&output, "inventory itself");
+    assert_eq!(std::fs::read(&inventory_path).unwrap(), before);
+}
+
+/// The shop scan with what the policy, risk and baseline work add (until the scanner fills
+/// them itself): risk scores, one action of each kind, a duplicate group and changes.
+fn judged_inventory_json() -> Value {
+    let shop = shop_tree();
+    let scan = scan_tree(&shop, "judged", &[]);
+    let mut value: Value = serde_json::from_str(&scan.inventory_text).unwrap();
+    let mut with_findings = Vec::new();
+    for (i, file) in value["files"].as_array_mut().unwrap().iter_mut().enumerate() {
+        if file["findings"].as_u64().unwrap_or(0) == 0 {
+            continue;
+        }
+        // 85, 70, 55, 85...: the factors add up to the score.
+        let score = 85 - 15 * (with_findings.len() as u64 % 3);
+        let level = if score >= 60 { "high" } else { "medium" };
+        file["risk"] = json!({"score": score, "level": level,
+            "factors": {"what": 40, "volume": score - 55, "age": 10, "exposure": 5}});
+        file["newest_date"] = json!(format!("2021-0{}-15", 1 + i % 9));
+        with_findings.push(file["path"].as_str().unwrap().to_string());
+    }
+    let orders = "exports/orders_2023.csv";
+    value["actions"] = json!([
+        {"kind": "retention_overdue", "severity": "high", "path": orders, "rule": "orders-3y",
+         "evidence": {"categories": ["national_id", "bank_card"], "findings": 160,
+                      "newest_date": "2021-08-01", "age_days": 1216, "max_age_days": 1095}},
+        {"kind": "forbidden_location", "severity": "high", "path": MARKUP_PATH, "rule": "no-pi-in-root",
+         "evidence": {"categories": ["phone"], "findings": 1, "forbidden_in": "*"}},
+        {"kind": "mask_column", "severity": "medium", "path": orders, "column": "身份证号",
+         "detector": "cn_resident_id", "rule": "mask-ids",
+         "evidence": {"unmasked": 40, "masked": 0, "rows": 40}},
+        {"kind": "duplicate_copy", "severity": "low", "path": "客服/chat-2024.txt", "rule": "duplicates",
+         "evidence": {"copy_of": orders, "shared": 1, "overlap": 0.5}}
+    ]);
+    value["totals"]["actions"] =
+        json!({"retention_overdue": 1, "forbidden_location": 1, "mask_column": 1, "duplicate_copy": 1});
+    value["totals"]["files_by_risk"] = json!({"high": 2, "medium": 1, "low": 0});
+    value["totals"]["minors"] = json!(0);
+    value["duplicates"] = json!([{"files": [
+        {"path": orders, "distinct": 160, "shared": 160, "overlap": 1.0},
+        {"path": "客服/chat-2024.txt", "distinct": 2, "shared": 1, "overlap": 0.5}
+    ]}]);
+    value["changes"] = json!({
+        "baseline_scanned_at": "2026-10-01T00:00:00Z", "baseline_file": "old.inventory.json",
+        "reused": 0, "rescanned": 4,
+        "new": [{"path": MARKUP_PATH, "before": 0, "after": 1, "by_category": {"phone": 1}}],
+        "removed": [], "changed": [], "unchanged": 3,
+        "by_category": {"phone": 1}, "findings": 1, "actions": {"forbidden_location": 1}
+    });
+    value["key"] = json!({"kind": "stable", "key_id": "k-5e1f", "cross_scan": true, "fingerprints": false});
+    value["policy"] =
+        json!({"file": "shop-policy.toml", "rules": ["orders-3y", "no-pi-in-root", "mask-ids"]});
+    assert!(with_findings.len() >= 3, "{with_findings:?}");
+    value
+}
+
+// ------------------------------------------------------------------------------------------
+// Headless Chromium.
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Runs Chromium headless on `page` with a fresh profile under `work`, bounded by
+/// coreutils `timeout` (which kills Chromium's whole process group).
+fn chromium(work: &Path, profile: &str, page: &Path, action: &[OsString]) -> std::process::Output {
+    let mut url = OsString::from("file://");
+    url.push(page);
+    let mut profile_arg = OsString::from("--user-data-dir=");
+    profile_arg.push(work.join(profile));
+    Command::new("timeout")
+        .args(["-k", "10", "120", CHROMIUM])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=5000",
+        ])
+        .arg(profile_arg)
+        .args(action)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run chromium under timeout")
+}
+
+/// Console output of a page without scripts is always an error: a CSP violation, an
+/// uncaught exception, a blocked load.
+fn console_problems(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|l| {
+            l.contains("CONSOLE")
+                || l.contains("Uncaught")
+                || l.contains("Refused to")
+                || l.contains("Content Security Policy")
+        })
+        .collect()
+}
+
+/// Loads `page`, dumps its DOM and takes a screenshot; returns the DOM, or what went wrong.
+fn load_in_chromium(work: &Path, name: &str, page: &Path) -> Result<String, String> {
+    let dump = chromium(work, &format!("{name}-dom"), page, &["--dump-dom".into()]);
+    let stderr = String::from_utf8_lossy(&dump.stderr);
+    if !dump.status.success() {
+        return Err(format!("chromium --dump-dom {name}: {:?}\n{stderr}", dump.status));
+    }
+    let problems = console_problems(&stderr);
+    if !problems.is_empty() {
+        return Err(format!("{name}: console messages:\n{}", problems.join("\n")));
+    }
+    let dom = String::from_utf8_lossy(&dump.stdout).into_owned();
+    if !dom.contains("</html>") {
+        return Err(format!("{name}: no document dumped:\n{dom}"));
+    }
+    let png = work.join(format!("{name}.png"));
+    let mut screenshot = OsString::from("--screenshot=");
+    screenshot.push(&png);
+    let shot = chromium(
+        work,
+        &format!("{name}-shot"),
+        page,
+        &[screenshot, "--window-size=1280,3000".into()],
+    );
+    let stderr = String::from_utf8_lossy(&shot.stderr);
+    let problems = console_problems(&stderr);
+    if !shot.status.success() || !problems.is_empty() {
+        return Err(format!(
+            "chromium --screenshot {name}: {:?}\n{}",
+            shot.status,
+            problems.join("\n")
+        ));
+    }
+    match std::fs::read(&png) {
+        Ok(bytes) if bytes.starts_with(b"\x89PNG") && bytes.len() > 10_000 => Ok(dom),
+        Ok(bytes) => Err(format!("{name}: a screenshot of {} bytes", bytes.len())),
+        Err(e) => Err(format!("{name}: no screenshot: {e}")),
+    }
+}
+
+#[test]
+fn html_report_loads_in_chromium_and_shows_the_totals() {
+    if !Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{CHROMIUM} is missing: CI installs it (.ci/run) and must run this test"
+        );
+        eprintln!("skipped: chromium not installed ({CHROMIUM}); apt-get install chromium");
+        return;
+    }
+    let (_dir, inventory_path, inventory) = scanned_shop();
+    let work = tempfile::Builder::new()
+        .prefix("pimap-chromium-")
+        .tempdir()
+        .unwrap();
+    let zh_page = work.path().join("report-zh.html");
+    report(&inventory_path, "html", "zh", &zh_page);
+    let judged = judged_inventory_json();
+    let judged_path = work.path().join("judged.inventory.json");
+    std::fs::write(&judged_path, serde_json::to_string_pretty(&judged).unwrap()).unwrap();
+    let en_page = work.path().join("report-en.html");
+    report(&judged_path, "html", "en", &en_page);
+
+    let mut failures = Vec::new();
+    let totals = &inventory.totals;
+    match load_in_chromium(work.path(), "report-zh", &zh_page) {
+        Err(e) => failures.push(e),
+        Ok(dom) => {
+            for expected in [
+                card(totals.findings, "发现总数"),
+                card(totals.files, "扫描文件数"),
+                "身份证号".into(),
+                "银行卡号".into(),
+                "手机号/电话".into(),
+                "电子邮箱".into(),
+                // The markup file name is text in the DOM, not an element.
+                "&lt;script&gt;alert(1)&lt;/<wbr>script&gt;.csv".into(),
+            ] {
+                if !dom.contains(&expected) {
+                    failures.push(format!("report-zh: the DOM lacks {expected}"));
+                }
+            }
+            if dom.contains("<script") {
+                failures.push("report-zh: a script element in the DOM".into());
+            }
+        }
+    }
+    match load_in_chromium(work.path(), "report-en", &en_page) {
+        Err(e) => failures.push(e),
+        Ok(dom) => {
+            for expected in [
+                card(totals.findings, "Findings"),
+                card(4, "Actions"),
+                card(2, "High-risk files"),
+                "data is 1,216 days old (limit 1,095)".into(),
+                "Retention overdue".into(),
+                "Duplicate copies".into(),
+                "Changes since the baseline scan".into(),
+                "stable: comparable with other scans".into(),
+            ] {
+                if !dom.contains(&expected) {
+                    failures.push(format!("report-en: the DOM lacks {expected}"));
+                }
+            }
+        }
+    }
+    if !failures.is_empty() {
+        let kept = work.keep();
+        panic!(
+            "{}\n(pages, DOM profiles and screenshots kept in {})",
+            failures.join("\n"),
+            kept.display()
+        );
+    }
+}
