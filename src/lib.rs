@@ -73,7 +73,7 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
     };
     if let Some(path) = &args.inventory {
         // Fail early (before a long scan) if the inventory cannot be written.
-        report::create_private(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        report::check_writable(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         outputs.push(path.clone());
     }
     for out in &outputs {

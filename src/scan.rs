@@ -127,7 +127,7 @@ enum Msg {
 /// Runs a scan; findings go to `findings` as they are ready, the inventory is returned.
 pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Inventory, String> {
     let started = Instant::now();
-    let scanned_at = inventory::rfc3339(SystemTime::now());
+    let scanned_at = inventory::rfc3339(SystemTime::now()).unwrap_or_default();
     let entries = walk::walk(&config.roots, &config.walk)?;
     let mut files = Vec::new();
     let mut skipped = Vec::new();
@@ -168,12 +168,16 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                 .collect()
         })
         .unwrap_or_default();
+    let must_read = reusable.map(must_read_again).unwrap_or_default();
     // A file of the walk may be taken over if the baseline has it with the same size and
     // modification time; its content hash decides (in the worker, which reads the samples).
     let reuse_candidate = |file: &InputFile| -> Option<(usize, &str)> {
         let &b = reuse_index.get(file.display.as_str())?;
+        if must_read.contains(file.display.as_str()) {
+            return None;
+        }
         let entry = &reusable?.files[b];
-        let same = entry.size == file.size && entry.modified == file.modified.map(inventory::rfc3339);
+        let same = entry.size == file.size && entry.modified == file.modified.and_then(inventory::rfc3339);
         same.then_some(())?;
         Some((b, entry.content_hash.as_deref()?))
     };
@@ -257,6 +261,7 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                             &mut skipped,
                             &mut errors,
                             &mut sketches,
+                            config.fingerprints,
                         );
                     }
                 }
@@ -316,16 +321,12 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
         policy: config.policy.info(),
         ..Inventory::default()
     };
-    judge(&mut inventory, config, &sketches);
+    judge(&mut inventory, config, &sketches, reusable);
     if let Some(baseline) = &config.baseline {
         let mut changes = inventory::changes::compare(&baseline.inventory, &inventory);
         changes.baseline_file = Some(baseline.file.display().to_string());
         changes.reused = reused;
-        changes.rescanned = inventory
-            .files
-            .iter()
-            .filter(|f| !f.reused && !f.path.contains('!'))
-            .count() as u64;
+        changes.rescanned = files.len() as u64 - reused;
         changes.reuse_note = reuse_note;
         inventory.changes = Some(changes);
     }
@@ -373,8 +374,32 @@ fn reusable_baseline<'a>(config: &'a ScanConfig, digest: &str) -> (Option<&'a In
     }
 }
 
+/// Baseline entries whose results may not be taken over even if the file is unchanged: those
+/// with errors (a read failure may have been passing) and those counting children under 14
+/// (the count changes with time). Holds the paths of the files of the walk concerned: the
+/// entry's own path and, for archive members, every path before a `!`.
+fn must_read_again(baseline: &Inventory) -> rustc_hash::FxHashSet<&str> {
+    fn tops(path: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = path.match_indices('!').map(|(i, _)| &path[..i]).collect();
+        out.push(path);
+        out
+    }
+    let errored = baseline.errors.iter().map(|e| e.path.as_str());
+    let minors = baseline
+        .files
+        .iter()
+        .filter(|f| f.minors > 0)
+        .map(|f| f.path.as_str());
+    errored.chain(minors).flat_map(tops).collect()
+}
+
 /// Whole-inventory judgements: copies, risk per file, the policy's actions, their totals.
-fn judge(inventory: &mut Inventory, config: &ScanConfig, sketches: &FxHashMap<String, (u64, Vec<u64>)>) {
+fn judge(
+    inventory: &mut Inventory,
+    config: &ScanConfig,
+    sketches: &FxHashMap<String, (u64, Vec<u64>)>,
+    baseline: Option<&Inventory>,
+) {
     let (min_overlap, min_values) = config.policy.duplicate_settings();
     let candidates: Vec<duplicates::Candidate<'_>> = inventory
         .files
@@ -389,6 +414,23 @@ fn judge(inventory: &mut Inventory, config: &ScanConfig, sketches: &FxHashMap<St
         })
         .collect();
     inventory.duplicates = duplicates::find(&candidates, min_overlap, min_values);
+    // Without --fingerprints reused files bring no sketch; copies among them were found when
+    // they were read and still hold (their data did not change).
+    if let Some(baseline) = baseline {
+        let reused: rustc_hash::FxHashSet<&str> = inventory
+            .files
+            .iter()
+            .filter(|f| f.reused && !sketches.contains_key(&f.path))
+            .map(|f| f.path.as_str())
+            .collect();
+        let carried: Vec<_> = baseline
+            .duplicates
+            .iter()
+            .filter(|g| g.files.iter().all(|m| reused.contains(m.path.as_str())))
+            .cloned()
+            .collect();
+        inventory.duplicates.extend(carried);
+    }
     let totals = &mut inventory.totals;
     for f in &mut inventory.files {
         f.risk = inventory::risk::assess(f, config.now);
@@ -485,18 +527,18 @@ fn finish(
         if distinct_total > 0 {
             sketches.insert(path.clone(), (distinct_total, s.sketch));
         }
-        // Only files that can take part in duplicate detection carry their sketch (4 KiB of
-        // hex at most): it is what a refresh needs for files it does not read.
+        // With --fingerprints, files that can take part in duplicate detection carry their
+        // sketch (4 KiB of hex at most): what a refresh needs to find copies of files it
+        // does not read. Without, the inventory holds no fingerprints at all.
         let (_, min_values) = config.policy.duplicate_settings();
-        let stable = config.key.is_stable();
-        let sketch = (stable && distinct_total >= min_values).then(|| {
+        let sketch = (config.fingerprints && distinct_total >= min_values).then(|| {
             let (_, kept) = &sketches[&path];
             duplicates::encode_sketch(kept)
         });
         files.push(FileEntry {
             path,
             size: s.size,
-            modified: s.modified.map(inventory::rfc3339),
+            modified: s.modified.and_then(inventory::rfc3339),
             format: format.to_string(),
             encoding: s.encoding.map(str::to_string),
             findings: s.by_detector.iter().sum(),
@@ -532,9 +574,15 @@ fn take_over(
     skipped: &mut Vec<SkippedEntry>,
     errors: &mut Vec<ErrorEntry>,
     sketches: &mut FxHashMap<String, (u64, Vec<u64>)>,
+    keep_fingerprints: bool,
 ) {
     let top = &baseline.files[at].path;
-    let member_prefix = format!("{top}!");
+    // Only an archive has members (a file may have a `!` in its name).
+    let member_prefix = if baseline.files[at].archive {
+        format!("{top}!")
+    } else {
+        format!("{top}\0")
+    };
     let belongs = |path: &str| path == top || path.starts_with(&member_prefix);
     // Entries are sorted by path: the members are the run that starts with `top!`.
     let members = baseline
@@ -547,6 +595,10 @@ fn take_over(
     for entry in own.chain(members) {
         let mut entry = entry.clone();
         entry.reused = true;
+        if !keep_fingerprints {
+            entry.fingerprints.clear();
+            entry.sketch = None;
+        }
         entry.mode = file.mode.map(|m| format!("{m:04o}"));
         entry.world_readable = file.mode.is_some_and(|m| m & 0o004 != 0);
         let distinct_total: u64 = entry.distinct.values().sum();
@@ -613,6 +665,8 @@ struct Worker<'a> {
     minors: u64,
     newest_day: Option<i64>,
     sketch: BottomK,
+    /// Pointer segments already checked for values (true: holds one), for this input.
+    segment_verdicts: FxHashMap<Box<str>, bool>,
     /// The detector a masked value of each kind is counted for (by `MaskedKind as usize`).
     masked_detector: [Option<usize>; 6],
     /// Days since the Unix epoch: the scan's today, and the latest birth date of a person who
@@ -691,6 +745,7 @@ impl<'a> Worker<'a> {
             minors: 0,
             newest_day: None,
             sketch: BottomK::new(duplicates::SKETCH),
+            segment_verdicts: FxHashMap::default(),
             masked_detector: masked_detectors(detectors),
             today: date::days_of(config.now),
             minor_cutoff: minor_cutoff(config.now),
@@ -930,6 +985,7 @@ impl<'a> Worker<'a> {
         self.minors = 0;
         self.newest_day = None;
         self.sketch.clear();
+        self.segment_verdicts.clear();
     }
 
     fn column_slot(&mut self, table: Option<&str>, name: &str, shared: Option<&Arc<str>>) -> u32 {
@@ -951,6 +1007,13 @@ impl<'a> Worker<'a> {
         }
         let n = self.detectors.detectors().len();
         let slot = self.columns.len() as u32;
+        // A column name is written out (inventory, findings, reports): one that holds a value
+        // (a header row that was data, a JSON key that is an address) is shown as `*`.
+        let shown: Arc<str> = if name_holds_value(self.detectors, name) {
+            Arc::from("*")
+        } else {
+            shared.cloned().unwrap_or_else(|| Arc::from(name))
+        };
         self.slots
             .entry(table.unwrap_or("").into())
             .or_default()
@@ -985,8 +1048,14 @@ impl<'a> Worker<'a> {
             masked: vec![0; n],
             date_role: DateColumn::of_header(name),
             masked_hint,
-            table: table.map(Arc::from),
-            name: shared.cloned().unwrap_or_else(|| Arc::from(name)),
+            table: table.map(|t| {
+                if name_holds_value(self.detectors, t) {
+                    Arc::from("*")
+                } else {
+                    Arc::from(t)
+                }
+            }),
+            name: shown,
             cue,
             long_number,
             precision_lost: 0,
@@ -1077,12 +1146,22 @@ impl<'a> Worker<'a> {
                 Origin::Text { offset, line, column } => {
                     cursor.locate(record.text, hit.start, offset, (line, column))
                 }
-                Origin::Cell { row, column, .. } => Location::Row {
+                Origin::Cell { row, .. } => Location::Row {
                     row,
-                    column: column.clone(),
+                    column: self.columns[slot as usize].name.clone(),
                 },
                 Origin::Json { pointer, line, .. } => Location::Pointer {
-                    pointer: masked_pointer(pointer),
+                    pointer: masked_pointer(pointer, &mut |segment| {
+                        // Bounded: a map keyed by values has as many segments as rows.
+                        if self.segment_verdicts.len() > 65_536 {
+                            self.segment_verdicts.clear();
+                        }
+                        plain_segment(segment)
+                            || !*self
+                                .segment_verdicts
+                                .entry(segment.into())
+                                .or_insert_with(|| name_holds_value(self.detectors, segment))
+                    }),
                     line,
                 },
                 Origin::Sheet { cell, .. } => {
@@ -1299,26 +1378,46 @@ fn born_after(id: &str, cutoff: i64) -> bool {
 
 /// A JSON pointer fit for output: object keys can themselves be personal data (a map keyed
 /// by phone number or e-mail), so a segment holding a long number or an `@` is shown as `*`.
-fn masked_pointer(pointer: &str) -> String {
-    if !pointer.split('/').any(looks_like_value) {
+fn masked_pointer(pointer: &str, harmless: &mut dyn FnMut(&str) -> bool) -> String {
+    if pointer.split('/').all(&mut *harmless) {
         return pointer.to_string();
     }
-    pointer
+    let shown: Vec<&str> = pointer
         .split('/')
-        .map(|segment| if looks_like_value(segment) { "*" } else { segment })
-        .collect::<Vec<_>>()
-        .join("/")
+        .map(|segment| if harmless(segment) { segment } else { "*" })
+        .collect();
+    shown.join("/")
 }
 
-/// A JSON key (or pointer segment) that may itself be personal data: a long number or an
-/// e-mail.
+/// A pointer segment that cannot hold a value: an array index or a short ASCII name
+/// (`orders`, `buyer_phone`). Only other segments are checked with the detectors.
+fn plain_segment(segment: &str) -> bool {
+    segment.len() <= 32
+        && !looks_like_value(segment)
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'$'))
+}
+
+/// Whether a column, table or key name holds personal data: what `looks_like_value` catches,
+/// anything a detector finds in it, or a masked value.
+fn name_holds_value(detectors: &DetectorSet, name: &str) -> bool {
+    if looks_like_value(name) {
+        return true;
+    }
+    let mut hits = Vec::new();
+    let mut rejected = vec![0; detectors.detectors().len()];
+    let mut scratch = Scratch::default();
+    detectors.scan(name, None, &mut scratch, &mut hits, &mut rejected);
+    let mut masked = false;
+    masked::find_masked(name, ColumnHint::default(), |_| masked = true);
+    !hits.is_empty() || masked
+}
+
+/// A JSON key (or pointer segment) that may itself be personal data: many digits (a phone
+/// written `138 1234 5678` too) or an e-mail. Hiding a harmless key costs little.
 fn looks_like_value(key: &str) -> bool {
-    let mut run = 0;
-    key.contains('@')
-        || key.bytes().any(|b| {
-            run = if b.is_ascii_digit() { run + 1 } else { 0 };
-            run >= 7
-        })
+    key.contains('@') || key.bytes().filter(u8::is_ascii_digit).count() >= 7
 }
 
 /// A number in scientific notation (`1.10105E+17`, `6.217e18`): what Excel shows, and

@@ -195,6 +195,22 @@ fn fingerprints_need_a_stable_key() {
     out.expect_code(2);
     assert!(out.stderr_str().contains("PIMAP_KEY"), "{}", out.stderr_str());
 
+    // A stable key without --fingerprints: no fingerprint of any value is stored.
+    let many: String = (0..12).map(|i| format!("1380000{i:04}\n")).collect();
+    dir.write("many.csv", format!("手机号\n{many}"));
+    let (run, inv) = scan_with_key(&dir, "no_prints", KEY, &[]);
+    run.expect_code(0);
+    let text = std::fs::read_to_string(dir.out("no_prints.json")).unwrap();
+    assert!(
+        !text.contains("\"sketch\"") && !text.contains("\"fingerprints\": ["),
+        "opt-in only"
+    );
+    assert!(
+        file(&inv, "many.csv").get("content_hash").is_some(),
+        "refresh still works"
+    );
+    std::fs::remove_file(dir.path("many.csv")).unwrap();
+
     // Without a key the scan works; the inventory says cross-scan features are off.
     let plain = pimap()
         .arg("scan")

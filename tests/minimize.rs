@@ -224,8 +224,12 @@ fn a_policy_file_yields_each_kind_of_action_with_its_evidence() {
     let dir = Dir::new();
     let people = customers(30, 2);
     let mut csv = String::from("下单时间,收货人手机,身份证号\n");
+    // Last month's orders, whenever the test runs.
+    let recent = SystemTime::now() - Duration::from_secs(30 * DAY);
+    let recent = humantime::format_rfc3339_seconds(recent).to_string();
+    let recent = format!("{} {}", &recent[..10], &recent[11..19]);
     for (id, phone) in &people {
-        csv.push_str(&format!("2026-01-05 10:00:00,{phone},{id}\n"));
+        csv.push_str(&format!("{recent},{phone},{id}\n"));
     }
     dir.write("exports/orders.csv", &csv);
     dir.write("backup/orders (copy).csv", &csv);

@@ -374,3 +374,28 @@ fn json_keys_that_are_values_do_not_leak_through_pointers() {
         scan.inventory_text
     );
 }
+
+#[test]
+fn values_taken_for_names_never_become_column_names() {
+    let dir = crate::util::Dir::new();
+    // No header row, phones written with hyphens, addresses: the first row is data.
+    dir.write(
+        "no_header.csv",
+        "张三,138-1234-5678,浙江省杭州市西湖区文三路100号\n李四,139-2345-6789,浙江省杭州市西湖区文三路101号\n",
+    );
+    // Keys that are a spaced phone and an address.
+    dir.write(
+        "keys.json",
+        r#"{"contacts": {"137 1234 5678": "13612345678"}, "浙江省杭州市西湖区文三路102号": {"phone": "13512345678"}}"#,
+    );
+    let scan = crate::util::scan_tree(&dir, "names", &[]);
+    for leaked in ["138-1234-5678", "137 1234 5678", "文三路100号", "文三路102号"] {
+        assert!(!scan.inventory_text.contains(leaked), "{leaked} in the inventory");
+        assert!(!scan.findings_text.contains(leaked), "{leaked} in the findings");
+    }
+    // The first CSV row was read as data: both phones are found.
+    assert_eq!(
+        scan.inventory.file("no_header.csv").unwrap().by_detector["cn_mobile"],
+        2
+    );
+}

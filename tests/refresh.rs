@@ -268,6 +268,70 @@ fn permissions_are_read_again_for_reused_files() {
 }
 
 #[test]
+fn a_refresh_without_fingerprints_drops_the_baseline_s() {
+    let dir = Dir::new();
+    tree(&dir);
+    let first = scan(&dir, "first", &["--fingerprints"]);
+    assert!(first["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f.get("fingerprints").is_some()));
+    let second = scan(&dir, "second", &["--baseline", &baseline(&dir, "first")]);
+    assert!(rescanned(&second).is_empty());
+    let text = std::fs::read_to_string(dir.out("second.json")).unwrap();
+    assert!(
+        !text.contains("\"fingerprints\": ["),
+        "reused entries keep no fingerprint sets"
+    );
+    assert!(!text.contains("\"sketch\""));
+    assert_eq!(second["key"]["fingerprints"], false);
+}
+
+#[test]
+fn odd_modification_times_and_writing_over_the_baseline_are_safe() {
+    let dir = Dir::new();
+    tree(&dir);
+    scan(&dir, "inv", &[]);
+    // Before 1970, as some SMB/NTFS shares report.
+    let old = dir.write("old.txt", "电话 13800000008\n");
+    let before_1970 = SystemTime::UNIX_EPOCH - Duration::from_secs(DAY_SECONDS);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(before_1970)
+        .unwrap();
+    let base = baseline(&dir, "inv");
+    let out = pimap()
+        .arg("scan")
+        .arg(dir.root())
+        .args(["-q", "--baseline", &base, "-o", &base])
+        .env("PIMAP_KEY", KEY)
+        .run();
+    out.expect_code(0);
+    let inv: Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    let entry = inv["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "old.txt")
+        .unwrap()
+        .clone();
+    assert!(
+        entry.get("modified").is_none(),
+        "a time RFC 3339 cannot write is left out"
+    );
+    assert_eq!(entry["findings"], 1);
+    assert_eq!(
+        inv["changes"]["reused"], 4,
+        "the baseline was read before being replaced"
+    );
+}
+
+const DAY_SECONDS: u64 = 86_400;
+
+#[test]
 fn a_baseline_that_is_not_an_inventory_is_a_usage_error() {
     let dir = Dir::new();
     tree(&dir);

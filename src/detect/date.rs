@@ -39,9 +39,14 @@ impl DateColumn {
 /// Days since 1970-01-01 of the date a cell holds, if it holds one (and nothing else but a
 /// time of day).
 pub fn parse_cell(cell: &str, role: DateColumn) -> Option<i64> {
+    // Cheap rejection first, before trimming: most cells are not dates.
+    let raw = cell.as_bytes();
+    let first = raw.iter().position(|b| !b.is_ascii_whitespace());
+    if role == DateColumn::Ignored || raw.len() < 8 || first.is_none_or(|i| !matches!(raw[i], b'1' | b'2')) {
+        return None;
+    }
     let t = cell.trim().as_bytes();
-    // Cheap rejection first: most cells are not dates.
-    if role == DateColumn::Ignored || t.len() < 8 || t.len() > 35 || !matches!(t[0], b'1' | b'2') {
+    if t.len() < 8 || t.len() > 35 {
         return None;
     }
     let (year, rest) = take_digits(t, 4)?;
@@ -94,14 +99,15 @@ fn take_up_to_2(t: &[u8]) -> Option<(u32, &[u8])> {
     take_digits(t, n)
 }
 
-/// ` 10:00`, `T10:00:00Z`, `T10:00:00.123+08:00`, ` 10:00:00.0`.
+/// ` 10:00`, ` 9:05` (Excel), `T10:00:00Z`, `T10:00:00.123+08:00`, ` 10:00:00.0`.
 fn is_time_suffix(rest: &[u8]) -> bool {
     matches!(rest[0], b' ' | b'T')
-        && rest.len() >= 6
+        && rest.len() >= 5
         && rest[1..]
             .iter()
             .all(|&c| c.is_ascii_digit() || matches!(c, b':' | b'.' | b'+' | b'-' | b'Z'))
-        && rest.get(3) == Some(&b':')
+        && rest[1].is_ascii_digit()
+        && (rest[2] == b':' || (rest[2].is_ascii_digit() && rest.get(3) == Some(&b':')))
 }
 
 /// Days since the Unix epoch of a proleptic Gregorian date (H. Hinnant's algorithm); None for
@@ -169,6 +175,7 @@ mod tests {
         for (cell, want) in [
             ("2024-03-01", "2024-03-01"),
             ("2024/3/1 10:00", "2024-03-01"),
+            ("2024/3/1 9:05", "2024-03-01"),
             ("2024-03-01 08:05:00", "2024-03-01"),
             ("2024-03-01T08:05:00+08:00", "2024-03-01"),
             ("2024.12.31", "2024-12-31"),

@@ -41,6 +41,7 @@ pub fn find_masked(text: &str, hint: ColumnHint, mut found: impl FnMut(MaskedKin
         }
         let (start, end) = token_bounds(bytes, at);
         resume = end;
+        let (start, end) = narrow(bytes, start, end, at);
         if let Some(kind) = classify(bytes, start, end, hint) {
             found(kind);
         }
@@ -100,6 +101,59 @@ fn token_bounds(b: &[u8], at: usize) -> (usize, usize) {
         }
     }
     (start, end)
+}
+
+/// Group lengths (characters between spaces or hyphens) of masked values written in groups:
+/// phones 3-4-4 and area code + number, cards in fours (or 6-6-4), IDs 6-8-4. A token with
+/// separators in any other layout is several things side by side (`2024-03-01 138****5678`).
+const LAYOUTS: [&[usize]; 14] = [
+    &[3, 4, 4],
+    &[3, 8],
+    &[4, 7],
+    &[4, 8],
+    &[4, 4, 4],
+    &[4, 3, 4],
+    &[4, 4, 4, 4],
+    &[4, 4, 4, 3],
+    &[4, 4, 4, 4, 3],
+    &[4, 4, 4, 4, 2],
+    &[4, 4, 4, 4, 4],
+    &[6, 6, 4],
+    &[6, 8, 4],
+    &[6, 4, 4, 4],
+];
+
+/// The part of a token that is one value: the whole token if its groups form a known layout,
+/// else the group holding the star at `at`.
+fn narrow(b: &[u8], start: usize, end: usize, at: usize) -> (usize, usize) {
+    // In an e-mail a hyphen is part of the address (`my-shop.com`); only spaces separate.
+    let email = b[start..end].contains(&b'@');
+    let is_separator = |i: usize| b[i] == b' ' || (b[i] == b'-' && !email);
+    if !(start..end).any(is_separator) {
+        return (start, end);
+    }
+    let mut lengths = Vec::new();
+    let (mut group_start, mut chars, mut i) = (start, 0, start);
+    let mut star_group = (start, end);
+    while i <= end {
+        if i == end || is_separator(i) {
+            lengths.push(chars);
+            if (group_start..i.max(group_start + 1)).contains(&at) {
+                star_group = (group_start, i);
+            }
+            chars = 0;
+            group_start = i + 1;
+            i += 1;
+        } else {
+            chars += 1;
+            i += if is_star(b, i) { star_len(b, i) } else { 1 };
+        }
+    }
+    if LAYOUTS.contains(&lengths.as_slice()) {
+        (start, end)
+    } else {
+        star_group
+    }
 }
 
 fn classify(b: &[u8], start: usize, end: usize, hint: ColumnHint) -> Option<MaskedKind> {
@@ -200,7 +254,7 @@ mod tests {
     fn masked_values_of_each_kind() {
         let none = ColumnHint::default();
         use MaskedKind::*;
-        let cases: [(&str, &[MaskedKind]); 14] = [
+        let cases: [(&str, &[MaskedKind]); 20] = [
             ("138****5678", &[Mobile]),
             ("手机 138-****-5678 已发货", &[Mobile]),
             ("110105********002X", &[ResidentId]),
@@ -214,6 +268,12 @@ mod tests {
             ("138*＊＊＊5678", &[Mobile]),
             ("a, 138****5678, 139****0000", &[Mobile, Mobile]),
             ("13812345678", &[]),
+            ("2024-03-01 138****5678 已签收", &[Mobile]),
+            ("订单 12345 138****5678", &[Mobile]),
+            ("数量 2 139****0000", &[Mobile]),
+            ("110105 ******** 002X", &[ResidentId]),
+            ("0755-****-5678", &[Landline]),
+            ("qty 12 z***@example.com", &[Email]),
             ("密码 ******", &[]),
         ];
         for (text, want) in cases {

@@ -496,7 +496,10 @@ pub fn empty_by_category() -> BTreeMap<String, u64> {
         .collect()
 }
 
-/// RFC 3339 UTC time with seconds.
-pub fn rfc3339(t: std::time::SystemTime) -> String {
-    humantime::format_rfc3339_seconds(t).to_string()
+/// RFC 3339 UTC time with seconds; None for times RFC 3339 cannot write (before 1970 on
+/// some shares, or a tar member's absurd mtime).
+pub fn rfc3339(t: std::time::SystemTime) -> Option<String> {
+    let after_epoch = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+    // humantime writes years up to 9999 (253402300799 s).
+    (after_epoch.as_secs() < 253_402_300_800).then(|| humantime::format_rfc3339_seconds(t).to_string())
 }

@@ -21,8 +21,18 @@ use std::path::Path;
 
 /// Creates (or truncates) `path` readable by its owner only.
 pub fn create_private(path: &Path) -> io::Result<File> {
+    open_private(path, true)
+}
+
+/// Checks before a long scan that `path` can be written, without truncating what is there
+/// (it may be the `--baseline` of this very scan).
+pub fn check_writable(path: &Path) -> io::Result<()> {
+    open_private(path, false).map(drop)
+}
+
+fn open_private(path: &Path, truncate: bool) -> io::Result<File> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create(true).truncate(truncate);
     #[cfg(unix)]
     {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -168,11 +178,27 @@ fn write_location(out: &mut Vec<u8>, location: &Location) {
 }
 
 /// Writes the inventory as pretty JSON to a private file.
+/// Writes the inventory to a private temporary file beside `path`, then renames it over
+/// `path`: a failed write never leaves a half inventory (or destroys the baseline).
 pub fn write_inventory(path: &Path, inventory: &Inventory) -> io::Result<()> {
-    let mut out = BufWriter::new(create_private(path)?);
-    serde_json::to_writer_pretty(&mut out, inventory)?;
-    out.write_all(b"\n")?;
-    out.flush()
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temp = path.with_file_name(format!(".{name}.pimap-{}.tmp", std::process::id()));
+    let written = (|| {
+        let mut out = BufWriter::new(create_private(&temp)?);
+        serde_json::to_writer_pretty(&mut out, inventory)?;
+        out.write_all(b"\n")?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()
+    })();
+    match written.and_then(|()| std::fs::rename(&temp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            Err(e)
+        }
+    }
 }
 
 /// A progress bar on stderr, only when stderr is a terminal.

@@ -53,20 +53,15 @@ fn count_unquoted(line: &str, d: u8) -> usize {
         .count()
 }
 
-/// A first row reads as a header when no cell holds a long digit run and most non-empty
-/// cells are not numbers.
+/// A first row reads as a header when no cell holds many digits and most non-empty cells
+/// are not numbers.
 pub(crate) fn looks_like_header(fields: &[&str]) -> bool {
     let non_empty: Vec<&&str> = fields.iter().filter(|f| !f.trim().is_empty()).collect();
     if non_empty.is_empty() {
         return false;
     }
-    let long_digits = |f: &str| {
-        let mut run = 0;
-        f.bytes().any(|b| {
-            run = if b.is_ascii_digit() { run + 1 } else { 0 };
-            run >= 7
-        })
-    };
+    // Counted across separators: `138-1234-5678`, `138 **** 5678` and dates are values.
+    let long_digits = |f: &str| f.bytes().filter(u8::is_ascii_digit).count() >= 7;
     // A long number or an e-mail is a value, never a label (and a header is written out
     // as a column name, so a value taken for one would leak).
     if non_empty.iter().any(|f| long_digits(f) || f.contains('@')) {
