@@ -255,8 +255,7 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                         reused += 1;
                         take_over(
                             file,
-                            reusable.expect("reuse needs a baseline"),
-                            b,
+                            (reusable.expect("reuse needs a baseline"), b),
                             &mut file_entries,
                             &mut skipped,
                             &mut errors,
@@ -568,8 +567,7 @@ fn finish(
 /// modification time.
 fn take_over(
     file: &InputFile,
-    baseline: &Inventory,
-    at: usize,
+    (baseline, at): (&Inventory, usize),
     files: &mut Vec<FileEntry>,
     skipped: &mut Vec<SkippedEntry>,
     errors: &mut Vec<ErrorEntry>,
