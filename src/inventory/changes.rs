@@ -22,6 +22,7 @@ const PATH_COLUMN_MAX: usize = 60;
 pub fn compare(old: &Inventory, new: &Inventory) -> Changes {
     let before = counts_by_path(old);
     let after = counts_by_path(new);
+    let unreadable: std::collections::BTreeSet<&str> = new.errors.iter().map(|e| e.path.as_str()).collect();
 
     let mut changes = Changes {
         baseline_scanned_at: old.scanned_at.clone(),
@@ -29,12 +30,19 @@ pub fn compare(old: &Inventory, new: &Inventory) -> Changes {
     };
     for (path, old_counts) in &before {
         match after.get(path) {
+            None if unreadable.contains(path) => {
+                changes
+                    .unreadable
+                    .push(file_change(path, old_counts, &FileCounts::default()))
+            }
             None => changes
                 .removed
                 .push(file_change(path, old_counts, &FileCounts::default())),
             Some(new_counts) => {
-                let change = file_change(path, old_counts, new_counts);
-                if change.before == change.after && change.by_category.is_empty() {
+                let mut change = file_change(path, old_counts, new_counts);
+                let same_counts = change.before == change.after && change.by_category.is_empty();
+                change.content_changed = same_counts && !same_content(old_counts, new_counts);
+                if same_counts && !change.content_changed {
                     changes.unchanged += 1;
                 } else {
                     changes.changed.push(change);
@@ -84,6 +92,7 @@ impl Changes {
     pub fn is_empty(&self) -> bool {
         self.new.is_empty()
             && self.removed.is_empty()
+            && self.unreadable.is_empty()
             && self.changed.is_empty()
             && self.findings == 0
             && self.by_category.values().all(|&n| n == 0)
@@ -96,6 +105,24 @@ impl Changes {
 struct FileCounts {
     findings: u64,
     by_category: BTreeMap<String, u64>,
+    /// What identifies the content besides the counts (see `same_content`).
+    size: u64,
+    modified: Option<String>,
+    content_hash: Option<String>,
+    distinct: BTreeMap<String, u64>,
+}
+
+/// Whether two entries of a path describe the same content, judged on what both record:
+/// the content hash when both have one (a `touch` changes nothing), else the modification
+/// time; an older inventory has no distinct counts.
+fn same_content(a: &FileCounts, b: &FileCounts) -> bool {
+    let same_bytes = match (a.content_hash.as_deref(), b.content_hash.as_deref()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.modified == b.modified,
+    };
+    a.size == b.size
+        && same_bytes
+        && (a.distinct.is_empty() || b.distinct.is_empty() || a.distinct == b.distinct)
 }
 
 /// Counts per path. A path listed twice (hand-edited or merged inventories) is counted once
@@ -105,6 +132,10 @@ fn counts_by_path(inventory: &Inventory) -> BTreeMap<&str, FileCounts> {
     for file in &inventory.files {
         let entry = counts.entry(file.path.as_str()).or_default();
         entry.findings = entry.findings.saturating_add(file.findings);
+        entry.size = file.size;
+        entry.modified = file.modified.clone();
+        entry.content_hash = file.content_hash.clone();
+        entry.distinct = file.distinct.clone();
         for (category, &n) in &file.by_category {
             let total = entry.by_category.entry(category.clone()).or_default();
             *total = total.saturating_add(n);
@@ -119,6 +150,7 @@ fn file_change(path: &str, before: &FileCounts, after: &FileCounts) -> FileChang
         before: before.findings,
         after: after.findings,
         by_category: category_deltas(&before.by_category, &after.by_category),
+        content_changed: false,
     }
 }
 
@@ -175,6 +207,11 @@ pub fn render_text(changes: &Changes) -> String {
     } else {
         String::new()
     };
+    let unreadable = if changes.unreadable.is_empty() {
+        String::new()
+    } else {
+        format!(", {} unreadable", thousands(changes.unreadable.len() as u64))
+    };
     if changes.is_empty() {
         let _ = writeln!(
             out,
@@ -188,7 +225,7 @@ pub fn render_text(changes: &Changes) -> String {
 
     let _ = writeln!(
         out,
-        "  files: {} new, {} removed, {} changed, {} unchanged{reuse}",
+        "  files: {} new, {} removed, {} changed, {} unchanged{unreadable}{reuse}",
         thousands(changes.new.len() as u64),
         thousands(changes.removed.len() as u64),
         thousands(changes.changed.len() as u64),
@@ -247,6 +284,14 @@ pub fn render_text(changes: &Changes) -> String {
         "Removed files",
         '-',
         &changes.removed,
+        &widths,
+        |file| file.before,
+    );
+    push_file_list(
+        &mut lists,
+        "Unreadable now (still there, see the inventory's errors)",
+        '!',
+        &changes.unreadable,
         &widths,
         |file| file.before,
     );
@@ -328,6 +373,8 @@ fn push_changed_list(out: &mut String, files: &[FileChange], path_width: usize) 
         let categories = category_list(&file.by_category, signed_thousands);
         if !categories.is_empty() {
             let _ = write!(out, " ({categories})");
+        } else if file.content_changed {
+            out.push_str(" (contents changed, same counts)");
         }
         out.push('\n');
     }
@@ -542,6 +589,28 @@ mod tests {
         assert_eq!((grew.before, grew.after), (1, 4));
         assert_eq!(grew.by_category, deltas(&[("phone", 2), ("email", 1)]));
         assert!(changes.new[0].by_category.is_empty());
+    }
+
+    #[test]
+    fn new_content_with_the_same_counts_is_a_change_and_unreadable_is_not_removed() {
+        let mut rewritten = file("orders.csv", &[("phone", 3)]);
+        rewritten.content_hash = Some("aa".into());
+        let mut again = rewritten.clone();
+        again.content_hash = Some("bb".into());
+        let old = inventory(vec![rewritten, file("locked.csv", &[("phone", 2)])], &[]);
+        let mut new = inventory(vec![again], &[]);
+        new.errors.push(crate::inventory::ErrorEntry {
+            path: "locked.csv".into(),
+            error: "cannot open: permission denied".into(),
+        });
+        let changes = compare(&old, &new);
+        assert_eq!(paths(&changes.changed), ["orders.csv"]);
+        assert!(changes.changed[0].content_changed);
+        assert!(changes.removed.is_empty());
+        assert_eq!(paths(&changes.unreadable), ["locked.csv"]);
+        let text = render_text(&changes);
+        assert!(text.contains("contents changed, same counts"), "{text}");
+        assert!(text.contains("! locked.csv"), "{text}");
     }
 
     #[test]

@@ -293,6 +293,10 @@ pub struct Changes {
     pub reuse_note: Option<String>,
     pub new: Vec<FileChange>,
     pub removed: Vec<FileChange>,
+    /// Files of the baseline that are still there but could not be read now (they are in
+    /// `errors`): not removed, and their data may still be there.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub unreadable: Vec<FileChange>,
     /// Files in both whose findings differ (in number or by category).
     pub changed: Vec<FileChange>,
     /// Files in both with the same findings.
@@ -312,6 +316,10 @@ pub struct FileChange {
     pub after: u64,
     /// after - before per category; categories with no change are left out.
     pub by_category: BTreeMap<String, i64>,
+    /// The file's content changed (size, modification time, content hash or distinct values)
+    /// although its counts did not: other people's data in the same amount.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub content_changed: bool,
 }
 
 /// Which scanner and settings produced the inventory.
