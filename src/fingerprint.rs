@@ -51,7 +51,10 @@ impl Key {
                     .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
                 Some(trim_newline(text))
             }
-            None => std::env::var_os(KEY_VAR).map(|v| v.into_encoded_bytes()),
+            // An empty variable is unset (`PIMAP_KEY= pimap scan ...`).
+            None => std::env::var_os(KEY_VAR)
+                .filter(|v| !v.is_empty())
+                .map(|v| v.into_encoded_bytes()),
         };
         let Some(secret) = secret else { return Ok(None) };
         if secret.len() < MIN_KEY_LEN {

@@ -76,6 +76,8 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
         report::check_writable(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
         outputs.push(path.clone());
     }
+    // The baseline is pimap's own output too (often next to the new inventory).
+    outputs.extend(args.baseline.iter().cloned());
     for out in &outputs {
         if let Ok(abs) = std::fs::canonicalize(out) {
             for root in &config.roots {
@@ -119,8 +121,16 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
 /// Reads an inventory written by `pimap scan -o` (any schema version: later fields default).
 pub fn read_inventory(path: &std::path::Path) -> Result<inventory::Inventory, String> {
     let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let inventory: inventory::Inventory = serde_json::from_slice(&text)
-        .map_err(|e| format!("{} is not a pimap inventory: {e}", path.display()))?;
+    // serde's message may quote a value of the file (which might be anything): say only where.
+    let inventory: inventory::Inventory = serde_json::from_slice(&text).map_err(|e| {
+        format!(
+            "{} is not a pimap inventory ({:?} error at line {}, column {})",
+            path.display(),
+            e.classify(),
+            e.line(),
+            e.column()
+        )
+    })?;
     if !inventory.schema.starts_with("pimap.inventory/") {
         return Err(format!(
             "{} is not a pimap inventory (schema {:?})",

@@ -46,6 +46,9 @@ struct LocateReport<'a> {
     /// without it being found.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     incomplete: Vec<String>,
+    /// Files the scan could not read (wholly or in part) or skipped: an answer to a subject
+    /// request must say they were not searched.
+    not_searched: usize,
 }
 
 pub fn run(args: &LocateArgs) -> Result<Exit, String> {
@@ -77,6 +80,7 @@ pub fn run(args: &LocateArgs) -> Result<Exit, String> {
         scanned_at: &inventory.scanned_at,
         queries,
         incomplete,
+        not_searched: inventory.errors.len() + inventory.skipped.len(),
     };
     if args.json {
         println!(
@@ -235,6 +239,12 @@ fn render_text(report: &LocateReport<'_>) -> String {
                 }
             }
         }
+    }
+    if report.not_searched > 0 {
+        out.push_str(&format!(
+            "note: {} file(s) could not be read or were skipped by the scan (see the inventory's errors and skipped); they were not searched\n",
+            report.not_searched
+        ));
     }
     if !report.incomplete.is_empty() {
         out.push_str(&format!(

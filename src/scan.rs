@@ -1275,16 +1275,16 @@ impl Worker<'_> {
                 .chain(self.columns.iter().map(|c| &c.distinct[d]))
                 .filter(|s| s.count() > 0)
                 .collect();
-            let union = match sets.as_slice() {
-                [only] => (*only).clone(),
+            let (count, exact) = match sets.as_slice() {
+                [only] => (only.count(), only.is_exact()),
                 _ => {
                     let mut all = Distinct::default();
                     sets.iter().for_each(|s| all.merge(s));
-                    all
+                    (all.count(), all.is_exact())
                 }
             };
-            summary.distinct[d] = union.count();
-            summary.distinct_estimated |= !union.is_exact();
+            summary.distinct[d] = count;
+            summary.distinct_estimated |= !exact;
         }
         summary.masked = self.masked.clone();
         summary.minors = self.minors;

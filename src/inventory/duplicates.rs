@@ -1,5 +1,5 @@
 //! Duplicate copies: groups of files that hold mostly the same personal data (the same
-//! export saved under three names, a backup, a subset mailed to a courier).
+//! export saved under three names, a backup, most of the rows saved again).
 //!
 //! Each file brings a bottom-k sketch: the `SKETCH` smallest keyed fingerprints of its
 //! distinct values. Fingerprints are uniform, so a sketch is a random sample of the file's
@@ -11,7 +11,7 @@
 //!   sketches (k = the shorter sketch's length), the share J found in both estimates the
 //!   Jaccard similarity, and shared ≈ J × (dA + dB) / (1 + J), at most min(dA, dB).
 //!
-//! `overlap = shared / min(dA, dB)`: a subset copy (a courier's extract of the order list)
+//! `overlap = shared / min(dA, dB)`: a subset copy (most of the order list saved again)
 //! overlaps fully. Files with overlap ≥ `min_overlap` are joined (union-find); in a group,
 //! the file with the most distinct values (then the smallest path) comes first and every
 //! member is described against it. Because joining is transitive, a member of a chain can

@@ -194,7 +194,7 @@ pub struct Evidence {
 }
 
 /// Files that share most of their personal data. `files[0]` is the one kept (the largest
-/// number of distinct values, then the oldest path); the others are copies of it.
+/// number of distinct values, then the first path in sort order); the others are copies of it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DuplicateGroup {
     pub files: Vec<DuplicateMember>,

@@ -268,7 +268,7 @@ pub fn summary(inv: &Inventory) -> String {
     }
     if t.minors > 0 {
         s.push_str(&format!(
-            "\n  minors: {} resident IDs of children under 14 (sensitive under PIPL)",
+            "\n  minors: {} resident ID findings of children under 14 (sensitive under PIPL)",
             t.minors
         ));
     }
