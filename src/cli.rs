@@ -141,6 +141,9 @@ pub struct LocateArgs {
     /// Print the matches as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The extra detector definitions the inventory was made with (`scan --detectors DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub detectors: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

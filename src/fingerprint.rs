@@ -49,6 +49,7 @@ impl Key {
             Some(path) => {
                 let text = std::fs::read(path)
                     .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
+                warn_if_shared(path);
                 Some(trim_newline(text))
             }
             // An empty variable is unset (`PIMAP_KEY= pimap scan ...`).
@@ -125,6 +126,25 @@ impl Key {
             fingerprints,
         }
     }
+}
+
+/// Whoever reads the key can test guesses against every inventory made with it: say so when
+/// the key file is readable by others.
+fn warn_if_shared(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                eprintln!(
+                    "pimap: warning: the key file {} is readable by other users (chmod 600 it)",
+                    path.display()
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 fn first_u64(bytes: &[u8]) -> u64 {

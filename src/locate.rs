@@ -61,7 +61,7 @@ pub fn run(args: &LocateArgs) -> Result<Exit, String> {
         )
     })?;
     check_inventory(&inventory, &key)?;
-    let detectors = DetectorSet::builtin();
+    let detectors = crate::cli::load_detectors(args.detectors.as_ref())?;
     let queries: Vec<Query> = args
         .values
         .iter()

@@ -415,12 +415,33 @@ fn locate_refuses_the_wrong_key_and_inventories_without_fingerprints() {
     // The key may come from a file instead of the environment.
     let key_file = dir.out("key");
     std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
-    let from_file = pimap()
-        .args(["locate", "--inventory"])
-        .arg(dir.out("with.json"))
-        .arg("--key-file")
-        .arg(&key_file)
-        .arg("13987654321")
-        .run();
+    let locate_with_file = || {
+        pimap()
+            .args(["locate", "--inventory"])
+            .arg(dir.out("with.json"))
+            .arg("--key-file")
+            .arg(&key_file)
+            .arg("13987654321")
+            .run()
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let shared = locate_with_file();
+        shared.expect_code(0);
+        assert!(
+            shared.stderr_str().contains("readable by other users"),
+            "{}",
+            shared.stderr_str()
+        );
+        std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let from_file = locate_with_file();
     from_file.expect_code(0);
+    assert!(
+        !from_file.stderr_str().contains("warning"),
+        "{}",
+        from_file.stderr_str()
+    );
 }

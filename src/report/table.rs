@@ -105,13 +105,18 @@ fn file_rows(facts: &Facts<'_>, file: &FileEntry) -> Vec<[String; 20]> {
         row[7] = number(u64::from(risk.score));
         row[8] = risk.level.as_str().into();
     }
-    if file.by_detector.is_empty() {
+    // One row per detector with findings or already-masked values (a column masked
+    // throughout has no findings, and is still worth a row).
+    let detectors: std::collections::BTreeSet<&String> =
+        file.by_detector.keys().chain(file.masked.keys()).collect();
+    if detectors.is_empty() {
         row[11] = number(file.findings);
         return vec![row];
     }
-    file.by_detector
-        .iter()
-        .map(|(detector, &findings)| {
+    detectors
+        .into_iter()
+        .map(|detector| {
+            let findings = file.by_detector.get(detector).copied().unwrap_or(0);
             let mut row = row.clone();
             row[6] = class(facts.detector_sensitivity(detector));
             row[9] = text(detector);
@@ -244,6 +249,25 @@ mod tests {
         assert_eq!(cell(card, "share"), "1");
         assert_eq!(cell(card, "sensitivity"), "sensitive");
         assert_eq!(cell(card, "size"), "");
+    }
+
+    #[test]
+    fn a_file_with_only_masked_values_has_a_row_per_masked_detector() {
+        let mut inv = sample_inventory();
+        let file = &mut inv.files[0];
+        file.by_detector.clear();
+        file.findings = 0;
+        file.masked = [("cn_mobile".to_string(), 7)].into();
+        let path = file.path.clone();
+        let rows = records(&render(&Facts::new(&inv)));
+        let row = rows
+            .iter()
+            .find(|r| cell(r, "record") == "file" && cell(r, "path") == path)
+            .expect("file row");
+        assert_eq!(
+            (cell(row, "detector"), cell(row, "masked"), cell(row, "findings")),
+            ("cn_mobile", "7", "0")
+        );
     }
 
     #[test]
