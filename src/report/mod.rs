@@ -241,10 +241,19 @@ pub fn summary(inv: &Inventory) -> String {
     } else {
         0.0
     };
-    let mut s = format!(
-        "pimap: scanned {} files ({:.1} MB) in {:.2}s ({:.0} MB/s): {} findings in {} files",
-        t.files, mb, t.elapsed_seconds, rate, t.findings, t.files_with_findings
-    );
+    // A refresh reads only what changed: a rate over all bytes would mean nothing.
+    let reused = inv.files.iter().filter(|f| f.reused).count();
+    let mut s = if reused > 0 {
+        format!(
+            "pimap: inventoried {} files ({:.1} MB; {reused} unchanged since the baseline, not read) in {:.2}s: {} findings in {} files",
+            t.files, mb, t.elapsed_seconds, t.findings, t.files_with_findings
+        )
+    } else {
+        format!(
+            "pimap: scanned {} files ({:.1} MB) in {:.2}s ({:.0} MB/s): {} findings in {} files",
+            t.files, mb, t.elapsed_seconds, rate, t.findings, t.files_with_findings
+        )
+    };
     let cats: Vec<String> = t
         .by_category
         .iter()
