@@ -90,3 +90,13 @@ pub enum Sensitivity {
     #[default]
     General,
 }
+
+impl Sensitivity {
+    /// The snake_case name the JSON outputs use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sensitivity::Sensitive => "sensitive",
+            Sensitivity::General => "general",
+        }
+    }
+}

@@ -191,10 +191,7 @@ fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, String> {
         rows.push([
             det.id.clone(),
             det.category.as_str().into(),
-            match det.sensitivity {
-                finding::Sensitivity::Sensitive => "sensitive".into(),
-                finding::Sensitivity::General => "general".into(),
-            },
+            det.sensitivity.as_str().into(),
             example.unwrap_or_else(|| "-".into()),
             det.description.clone(),
         ]);

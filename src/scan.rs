@@ -289,7 +289,7 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     for f in &file_entries {
         for (d, n) in &f.by_detector {
             if let Some(det) = detectors.detectors().iter().find(|x| &x.id == d) {
-                let key = sensitivity_name(det.sensitivity);
+                let key = det.sensitivity.as_str();
                 *totals.by_sensitivity.entry(key.to_string()).or_default() += n;
             }
         }
@@ -442,7 +442,7 @@ fn judge(
         if let Some(s) = f.sensitivity {
             *totals
                 .files_by_sensitivity
-                .entry(sensitivity_name(s).to_string())
+                .entry(s.as_str().to_string())
                 .or_default() += 1;
         }
         totals.minors += f.minors;
@@ -463,13 +463,6 @@ fn judge(
         .collect();
     for a in &inventory.actions {
         *totals.actions.entry(a.kind.as_str().to_string()).or_default() += 1;
-    }
-}
-
-fn sensitivity_name(s: Sensitivity) -> &'static str {
-    match s {
-        Sensitivity::Sensitive => "sensitive",
-        Sensitivity::General => "general",
     }
 }
 

@@ -331,11 +331,7 @@ impl<'a> Facts<'a> {
         let mut counts = BTreeMap::new();
         for file in self.files_with_findings() {
             if let Some(s) = file.sensitivity {
-                let key = match s {
-                    Sensitivity::Sensitive => "sensitive",
-                    Sensitivity::General => "general",
-                };
-                *counts.entry(key.to_string()).or_default() += 1;
+                *counts.entry(s.as_str().to_string()).or_default() += 1;
             }
         }
         counts

@@ -186,10 +186,7 @@ impl Doc<'_, '_> {
         let rows: Vec<Vec<String>> = [Sensitivity::Sensitive, Sensitivity::General]
             .into_iter()
             .map(|s| {
-                let key = match s {
-                    Sensitivity::Sensitive => "sensitive",
-                    Sensitivity::General => "general",
-                };
+                let key = s.as_str();
                 vec![
                     cell(i18n::sensitivity(self.lang, s)),
                     i18n::count(totals.by_sensitivity.get(key).copied().unwrap_or(0)),
