@@ -182,11 +182,16 @@ pub fn encode_prints(prints: &[u64]) -> String {
     String::from_utf8(out).expect("hex digits are ASCII")
 }
 
-/// Parses a fingerprint as written in the inventory (16 hex digits).
-pub fn parse_hex(text: &str) -> Option<u64> {
-    (text.len() == 16)
-        .then(|| u64::from_str_radix(text, 16).ok())
-        .flatten()
+/// The inverse of `encode_prints`; None if the text is not such a list.
+pub fn decode_prints(text: &str) -> Option<Vec<u64>> {
+    // `from_str_radix` alone would also take a sign (`+00000000000001f`).
+    if !text.len().is_multiple_of(16) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(16)
+        .map(|i| u64::from_str_radix(text.get(i..i + 16)?, 16).ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -222,7 +227,7 @@ mod tests {
     #[test]
     fn hex_round_trip() {
         let v = 0x0123_4567_89ab_cdefu64;
-        assert_eq!(parse_hex(&format!("{v:016x}")), Some(v));
+        assert_eq!(decode_prints(&format!("{v:016x}")), Some(vec![v]));
         assert_eq!(encode_prints(&[v, 1]), format!("{v:016x}{:016x}", 1));
         let set = crate::inventory::FingerprintSet {
             detector: "cn_mobile".into(),
@@ -233,6 +238,6 @@ mod tests {
         };
         assert!(set.contains(&format!("{v:016x}")) && set.contains(&format!("{:016x}", 1)));
         assert!(!set.contains(&format!("{:016x}", 4)) && !set.contains("zz"));
-        assert_eq!(parse_hex("xyz"), None);
+        assert_eq!(decode_prints("xyz"), None);
     }
 }

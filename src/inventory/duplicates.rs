@@ -343,23 +343,6 @@ impl UnionFind {
     }
 }
 
-/// A sketch as stored in the inventory: 16 hex digits per fingerprint, concatenated.
-pub fn encode_sketch(sketch: &[u64]) -> String {
-    sketch.iter().map(|v| format!("{v:016x}")).collect()
-}
-
-/// The inverse of `encode_sketch`; None if the text is not a sketch.
-pub fn decode_sketch(text: &str) -> Option<Vec<u64>> {
-    // `from_str_radix` alone would also take a sign (`+00000000000001f`).
-    if !text.len().is_multiple_of(16) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(16)
-        .map(|i| u64::from_str_radix(text.get(i..i + 16)?, 16).ok())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -654,12 +637,13 @@ mod tests {
 
     #[test]
     fn sketches_round_trip() {
+        use crate::fingerprint::{decode_prints, encode_prints};
         let sketch = file("x.csv", 0..300).sketch;
-        let text = encode_sketch(&sketch);
+        let text = encode_prints(&sketch);
         assert_eq!(text.len(), 16 * SKETCH);
-        assert_eq!(decode_sketch(&text), Some(sketch));
-        assert_eq!(decode_sketch(""), Some(vec![]));
-        assert_eq!(decode_sketch("000000000000000f"), Some(vec![15]));
+        assert_eq!(decode_prints(&text), Some(sketch));
+        assert_eq!(decode_prints(""), Some(vec![]));
+        assert_eq!(decode_prints("000000000000000f"), Some(vec![15]));
         for bad in [
             "0",
             "00000000000000000",
@@ -667,7 +651,7 @@ mod tests {
             "+00000000000000f",
             "00000000000000é",
         ] {
-            assert_eq!(decode_sketch(bad), None, "{bad:?}");
+            assert_eq!(decode_prints(bad), None, "{bad:?}");
         }
     }
 }
