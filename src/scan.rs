@@ -19,7 +19,9 @@ use crate::inventory::{
     Totals,
 };
 use crate::report::{FindingsFormatter, FindingsWriter, Progress};
-use crate::source::{self, archive, sheet, sqlite, ArchiveKind, Claim, Format, Origin, Record};
+use crate::source::{
+    self, archive, looks_like_value, sheet, sqlite, ArchiveKind, Claim, Format, Origin, Record,
+};
 use crate::walk::{self, Entry, InputFile, WalkOptions};
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
@@ -525,7 +527,7 @@ fn finish(
         let (_, min_values) = config.policy.duplicate_settings();
         let sketch = (config.fingerprints && distinct_total >= min_values).then(|| {
             let (_, kept) = &sketches[&path];
-            duplicates::encode_sketch(kept)
+            fingerprint::encode_prints(kept)
         });
         files.push(FileEntry {
             path,
@@ -593,7 +595,7 @@ fn take_over(
         entry.mode = file.mode.map(|m| format!("{m:04o}"));
         entry.world_readable = file.mode.is_some_and(|m| m & 0o004 != 0);
         let distinct_total: u64 = entry.distinct.values().sum();
-        if let Some(sketch) = entry.sketch.as_deref().and_then(duplicates::decode_sketch) {
+        if let Some(sketch) = entry.sketch.as_deref().and_then(fingerprint::decode_prints) {
             sketches.insert(entry.path.clone(), (distinct_total, sketch));
         }
         files.push(entry);
@@ -1403,12 +1405,6 @@ fn name_holds_value(detectors: &DetectorSet, name: &str) -> bool {
     let mut masked = false;
     masked::find_masked(name, ColumnHint::default(), |_| masked = true);
     !hits.is_empty() || masked
-}
-
-/// A JSON key (or pointer segment) that may itself be personal data: many digits (a phone
-/// written `138 1234 5678` too) or an e-mail. Hiding a harmless key costs little.
-fn looks_like_value(key: &str) -> bool {
-    key.contains('@') || key.bytes().filter(u8::is_ascii_digit).count() >= 7
 }
 
 /// A number in scientific notation (`1.10105E+17`, `6.217e18`): what Excel shows, and

@@ -388,15 +388,7 @@ pub fn timestamp(timestamp: &str) -> Cow<'_, str> {
 /// A count with thousands separators: 1,234,567 (the grouping Chinese business documents
 /// use too).
 pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::inventory::changes::thousands(n)
 }
 
 /// A difference with its sign: +1,200, −35, 0.

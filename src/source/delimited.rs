@@ -60,11 +60,9 @@ pub(crate) fn looks_like_header(fields: &[&str]) -> bool {
     if non_empty.is_empty() {
         return false;
     }
-    // Counted across separators: `138-1234-5678`, `138 **** 5678` and dates are values.
-    let long_digits = |f: &str| f.bytes().filter(u8::is_ascii_digit).count() >= 7;
     // A long number or an e-mail is a value, never a label (and a header is written out
     // as a column name, so a value taken for one would leak).
-    if non_empty.iter().any(|f| long_digits(f) || f.contains('@')) {
+    if non_empty.iter().any(|f| super::looks_like_value(f)) {
         return false;
     }
     let numeric = non_empty
