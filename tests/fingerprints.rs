@@ -30,18 +30,9 @@ fn inventory_json(path: &std::path::Path) -> Value {
 }
 
 fn scan_with_key(dir: &Dir, tag: &str, key: &str, extra: &[&str]) -> (Output, Value) {
-    let out = dir.out(&format!("{tag}.json"));
-    let run = pimap()
-        .arg("scan")
-        .arg(dir.root())
-        .arg("-q")
-        .arg("-o")
-        .arg(&out)
-        .args(extra)
-        .env("PIMAP_KEY", key)
-        .run();
-    let inventory = if out.exists() && run.code == Some(0) {
-        inventory_json(&out)
+    let (run, inventory) = scan_json(dir, tag, Some(key), extra);
+    let inventory = if run.code == Some(0) {
+        inventory
     } else {
         Value::Null
     };
@@ -49,12 +40,7 @@ fn scan_with_key(dir: &Dir, tag: &str, key: &str, extra: &[&str]) -> (Output, Va
 }
 
 fn file<'a>(inv: &'a Value, path: &str) -> &'a Value {
-    inv["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .find(|f| f["path"] == path)
-        .unwrap_or_else(|| panic!("{path} not in the inventory"))
+    file_json(inv, path)
 }
 
 /// The fingerprints of one detector in one column of a file.

@@ -8,26 +8,13 @@ use std::time::{Duration, SystemTime};
 const DAY: u64 = 86_400;
 
 fn scan(dir: &Dir, tag: &str, extra: &[&str]) -> Value {
-    let out = dir.out(&format!("{tag}.json"));
-    let run = pimap()
-        .arg("scan")
-        .arg(dir.root())
-        .arg("-q")
-        .arg("-o")
-        .arg(&out)
-        .args(extra)
-        .run();
+    let (run, inventory) = scan_json(dir, tag, None, extra);
     assert_eq!(run.code, Some(0), "scan failed: {}", run.stderr_str());
-    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+    inventory
 }
 
 fn file<'a>(inv: &'a Value, path: &str) -> &'a Value {
-    inv["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["path"] == path)
-        .unwrap_or_else(|| panic!("{path} not in the inventory"))
+    file_json(inv, path)
 }
 
 fn column<'a>(inv: &'a Value, path: &str, name: &str, detector: &str) -> &'a Value {

@@ -12,24 +12,13 @@ fn scan(dir: &Dir, tag: &str, extra: &[&str]) -> Value {
 }
 
 fn scan_keyed(dir: &Dir, tag: &str, key: Option<&str>, extra: &[&str]) -> Value {
-    let out = dir.out(&format!("{tag}.json"));
-    let mut cmd = pimap()
-        .arg("scan")
-        .arg(dir.root())
-        .arg("-q")
-        .arg("-o")
-        .arg(&out)
-        .args(extra);
-    if let Some(key) = key {
-        cmd = cmd.env("PIMAP_KEY", key);
-    }
-    let run = cmd.run();
+    let (run, inventory) = scan_json(dir, tag, key, extra);
     assert!(
         matches!(run.code, Some(0 | 1)),
         "scan failed: {}",
         run.stderr_str()
     );
-    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+    inventory
 }
 
 fn baseline(dir: &Dir, tag: &str) -> String {

@@ -437,6 +437,43 @@ pub fn parse_inventory(text: &str) -> Inventory {
 }
 
 // ------------------------------------------------------------------------------------------
+// Inventories as JSON values (for fields the typed mirror above leaves out).
+
+/// `pimap scan ROOT -q -o out/TAG.json [extra]`, with `PIMAP_KEY` set to `key` when given:
+/// the run, and the inventory it wrote (Null unless the scan finished, status 0 or 1).
+pub fn scan_json(dir: &Dir, tag: &str, key: Option<&str>, extra: &[&str]) -> (Output, Value) {
+    let out = dir.out(&format!("{tag}.json"));
+    let mut cmd = pimap()
+        .arg("scan")
+        .arg(dir.root())
+        .arg("-q")
+        .arg("-o")
+        .arg(&out)
+        .args(extra);
+    if let Some(key) = key {
+        cmd = cmd.env("PIMAP_KEY", key);
+    }
+    let run = cmd.run();
+    let inventory = if matches!(run.code, Some(0 | 1)) {
+        serde_json::from_slice(&std::fs::read(&out).expect("inventory written")).expect("inventory is JSON")
+    } else {
+        Value::Null
+    };
+    (run, inventory)
+}
+
+/// A file's entry in an inventory read as JSON; panics if it is not there.
+#[track_caller]
+pub fn file_json<'a>(inv: &'a Value, path: &str) -> &'a Value {
+    inv["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .find(|f| f["path"] == path)
+        .unwrap_or_else(|| panic!("{path} not in the inventory"))
+}
+
+// ------------------------------------------------------------------------------------------
 // Small helpers for values.
 
 /// Digits with the MOD 11-2 check character appended (GB 11643-1999).
