@@ -517,18 +517,16 @@ fn finish(
                 sensitivity = Some(det.sensitivity);
             }
         }
+        // Only files that can take part in duplicate detection keep their sketch (in memory
+        // for this scan; with --fingerprints also in the inventory, 4 KiB of hex at most, for
+        // a refresh to find copies of files it does not read).
         let distinct_total: u64 = distinct.values().sum();
-        if distinct_total > 0 {
+        let (_, min_values) = config.policy.duplicate_settings();
+        let can_be_a_copy = distinct_total > 0 && distinct_total >= min_values;
+        let sketch = (config.fingerprints && can_be_a_copy).then(|| fingerprint::encode_prints(&s.sketch));
+        if can_be_a_copy {
             sketches.insert(path.clone(), (distinct_total, s.sketch));
         }
-        // With --fingerprints, files that can take part in duplicate detection carry their
-        // sketch (4 KiB of hex at most): what a refresh needs to find copies of files it
-        // does not read. Without, the inventory holds no fingerprints at all.
-        let (_, min_values) = config.policy.duplicate_settings();
-        let sketch = (config.fingerprints && distinct_total >= min_values).then(|| {
-            let (_, kept) = &sketches[&path];
-            fingerprint::encode_prints(kept)
-        });
         files.push(FileEntry {
             path,
             size: s.size,
