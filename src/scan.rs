@@ -1147,11 +1147,16 @@ impl<'a> Worker<'a> {
                         if self.segment_verdicts.len() > 65_536 {
                             self.segment_verdicts.clear();
                         }
-                        plain_segment(segment)
-                            || !*self
-                                .segment_verdicts
-                                .entry(segment.into())
-                                .or_insert_with(|| name_holds_value(self.detectors, segment))
+                        if plain_segment(segment) {
+                            return true;
+                        }
+                        // Looked up before inserting: `entry` would copy the key every time.
+                        if let Some(&holds_value) = self.segment_verdicts.get(segment) {
+                            return !holds_value;
+                        }
+                        let holds_value = name_holds_value(self.detectors, segment);
+                        self.segment_verdicts.insert(segment.into(), holds_value);
+                        !holds_value
                     }),
                     line,
                 },
