@@ -21,6 +21,7 @@ pub mod locate;
 pub mod report;
 pub mod scan;
 pub mod source;
+pub mod terminal;
 pub mod walk;
 
 use cli::{Command, DiffArgs, ScanArgs};

@@ -7,6 +7,7 @@
 
 use super::{ActionKind, Changes, FileChange, Inventory};
 use crate::finding::Category;
+use crate::terminal::{display_width, printable};
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -446,49 +447,7 @@ fn signed_thousands(n: i64) -> String {
 fn padded(path: &str, width: usize) -> String {
     let shown = printable(path);
     let pad = width.saturating_sub(display_width(&shown));
-    shown + &" ".repeat(pad)
-}
-
-/// Control characters escaped: a file name with a newline or an escape sequence must not
-/// break the listing or drive the terminal.
-fn printable(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// Terminal columns taken by `text`. Paths on Chinese file shares are mostly CJK, which
-/// terminals draw two columns wide; this covers the East Asian Wide blocks that occur in
-/// file names, without a Unicode width table.
-fn display_width(text: &str) -> usize {
-    text.chars()
-        .map(|c| match u32::from(c) {
-            0x1100..=0x115F
-            | 0x2E80..=0x303E
-            | 0x3041..=0x33FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xA000..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6
-            | 0x1F300..=0x1F64F
-            | 0x1F900..=0x1F9FF
-            | 0x20000..=0x3FFFD => 2,
-            _ => 1,
-        })
-        .sum()
+    shown.into_owned() + &" ".repeat(pad)
 }
 
 #[cfg(test)]
