@@ -156,8 +156,9 @@ pub struct ScanArgs {
     pub inventory: Option<PathBuf>,
     /// Write one JSON object per finding to FILE (`-` for stdout).
     #[arg(long, value_name = "FILE|-")]
-    pub findings: Option<String>,
-    /// Include raw matched values in findings (otherwise only masked values leave pimap).
+    pub findings: Option<PathBuf>,
+    /// Include raw matched values in findings, and show file and member names unmasked
+    /// (otherwise values in names and error texts are masked too).
     #[arg(long)]
     pub reveal: bool,
     /// Worker threads (default: all cores).
@@ -188,6 +189,11 @@ pub struct ScanArgs {
     /// what changed (`changes`).
     #[arg(long, value_name = "INVENTORY")]
     pub baseline: Option<PathBuf>,
+    /// Write the inventory even if, against the baseline, more than half of the files or
+    /// every file of a root are gone (without it such a refresh is refused: an unmounted
+    /// share must not replace a good inventory with an empty one).
+    #[arg(long, requires = "baseline")]
+    pub allow_shrink: bool,
     /// Judge files by this retention and minimization policy (TOML; see docs/policy.md).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
@@ -234,8 +240,10 @@ pub fn load_detectors(dir: Option<&PathBuf>) -> Result<DetectorSet, String> {
 }
 
 impl ScanArgs {
-    /// Checks the arguments and builds the scan configuration.
-    pub fn config(&self) -> Result<ScanConfig, String> {
+    /// Checks the arguments and builds the scan configuration; the notes say what was
+    /// adjusted (a root named twice).
+    pub fn config(&self) -> Result<(ScanConfig, Vec<String>), String> {
+        let (roots, notes) = crate::walk::check_roots(&self.paths).map_err(|e| e.to_string())?;
         if !(0.0..=1.0).contains(&self.min_confidence) {
             return Err(format!(
                 "--min-confidence must be within 0..1, not {}",
@@ -266,14 +274,15 @@ impl ScanArgs {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        Ok(ScanConfig {
-            roots: self.paths.clone(),
+        let config = ScanConfig {
+            roots,
             walk: WalkOptions {
                 follow: self.follow,
                 respect_ignore: self.respect_ignore,
                 excludes: self.exclude.clone(),
                 max_filesize: self.max_filesize,
                 threads,
+                own_outputs: Vec::new(),
             },
             threads,
             min_confidence: self.min_confidence,
@@ -286,7 +295,8 @@ impl ScanArgs {
             policy,
             baseline,
             now: std::time::SystemTime::now(),
-        })
+        };
+        Ok((config, notes))
     }
 }
 

@@ -25,8 +25,10 @@ pub mod terminal;
 pub mod walk;
 
 use cli::{Command, DiffArgs, ScanArgs};
+use report::output::{self, Output};
 use report::FindingsWriter;
 use std::io::Write;
+use std::path::Path;
 
 /// Findings below this confidence are not reported unless `--min-confidence` says otherwise.
 pub const DEFAULT_MIN_CONFIDENCE: f32 = 0.5;
@@ -58,58 +60,73 @@ pub fn run(args: cli::Args) -> Exit {
 }
 
 fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
-    let mut config = args.config()?;
-    // Never scan our own output files, wherever they are written.
-    let mut outputs = Vec::new();
-    let findings_out: Option<Box<dyn Write + Send>> = match args.findings.as_deref() {
-        None => None,
-        Some("-") => Some(Box::new(std::io::stdout())),
-        Some(path) => {
-            let path = std::path::PathBuf::from(path);
-            let file = report::create_private(&path)
-                .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-            outputs.push(path);
-            Some(Box::new(file))
-        }
-    };
-    if let Some(path) = &args.inventory {
-        // Fail early (before a long scan) if the inventory cannot be written.
-        report::check_writable(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        outputs.push(path.clone());
+    let (mut config, notes) = args.config()?;
+    for note in &notes {
+        eprintln!("pimap: note: {}", terminal::printable(note));
     }
-    // The baseline is pimap's own output too (often next to the new inventory).
-    outputs.extend(args.baseline.iter().cloned());
-    for out in &outputs {
-        if let Ok(abs) = std::fs::canonicalize(out) {
-            for root in &config.roots {
-                if let (Ok(root), Some(_)) = (std::fs::canonicalize(root), abs.file_name()) {
-                    if let Ok(rel) = abs.strip_prefix(&root) {
-                        config.walk.excludes.push(format!("/{}", rel.to_string_lossy()));
-                    }
-                }
-            }
-        }
+    let outputs = ScanOutputs::open(args, &config.roots)?;
+    // Our own outputs are never inputs: excluded by identity, so no name or glob pattern can
+    // make the scan read its own growing findings file, or hide another root's file.
+    config.walk.own_outputs = outputs.identities();
+    config
+        .walk
+        .own_outputs
+        .extend(args.baseline.as_deref().and_then(walk::FileId::of_path));
+    if args.reveal && args.findings.is_none() && !args.quiet {
+        eprintln!("pimap: note: --reveal without --findings only shows file and member names unmasked");
     }
     if config.baseline.is_some() && args.findings.is_some() && !args.quiet {
         eprintln!("pimap: note: with --baseline, --findings lists the findings of files read again, not of reused ones");
     }
-    let mut writer = FindingsWriter::new(findings_out);
+    // Without an inventory to write, a findings reader that goes away (`| head`) ends the scan.
+    let mut writer = FindingsWriter::new(outputs.findings, outputs.inventory.is_none());
     let inventory = match scan::run(&config, &mut writer) {
         Ok(inv) => inv,
-        Err(e) if is_broken_pipe(&e) => return Ok(Exit::Ok),
+        Err(_) if writer.reader_gone() => return Ok(Exit::Ok),
         Err(e) => return Err(e),
     };
-    if let Some(path) = &args.inventory {
-        report::write_inventory(path, &inventory)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    if writer.reader_gone() && !args.quiet {
+        eprintln!("pimap: note: the findings' reader went away before the end; the inventory is complete");
     }
+    let findings_out = writer.into_output().map_err(|e| e.to_string())?;
+    if let (Some(baseline), false) = (&config.baseline, args.allow_shrink) {
+        if let Some(why) = inventory::shrink::refusal(&baseline.inventory, &inventory) {
+            // Dropping the outputs removes their temporary files: nothing is replaced.
+            return Err(format!(
+                "nothing written: {why} (baseline {}). Is the share mounted? If the files really are gone, \
+                 pass --allow-shrink",
+                terminal::printable(&walk::display_name(&baseline.file))
+            ));
+        }
+    }
+    for root in inventory::shrink::empty_roots(&inventory) {
+        eprintln!(
+            "pimap: warning: {} holds no files (is the share mounted?)",
+            terminal::printable(root)
+        );
+    }
+    if let Some(out) = findings_out {
+        out.commit().map_err(|e| e.to_string())?;
+    }
+    let written = match outputs.inventory {
+        Some(out) => {
+            let shown = out.shown().to_string();
+            report::write_inventory(out, &inventory).map_err(|e| e.to_string())?;
+            Some(shown)
+        }
+        None => None,
+    };
     if !args.quiet {
-        eprintln!("{}", report::summary(&inventory));
+        eprintln!("{}", report::summary(&inventory, written.as_deref()));
     }
     Ok(if inventory.totals.files == 0 && !inventory.errors.is_empty() {
         // Nothing could be scanned: say why even with -q.
         for e in &inventory.errors {
-            eprintln!("pimap: {}: {}", e.path, e.error);
+            eprintln!(
+                "pimap: {}: {}",
+                terminal::printable(&e.path),
+                terminal::printable(&e.error)
+            );
         }
         Exit::Failed
     } else if inventory.errors.is_empty() {
@@ -117,6 +134,96 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
     } else {
         Exit::Partial
     })
+}
+
+/// Refuses an output that would replace a file of the scanned tree that pimap did not write
+/// (an earlier inventory or findings file may be replaced): the scanned tree is never
+/// written to, and a mistyped `--findings exports/orders.csv` must not destroy an export.
+fn not_a_tree_file(path: &Path, roots: &[std::path::PathBuf]) -> Result<(), String> {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if !meta.is_file() || meta.len() == 0 {
+        return Ok(());
+    }
+    let Ok(target) = std::fs::canonicalize(path) else {
+        return Ok(());
+    };
+    let in_tree = roots
+        .iter()
+        .filter_map(|r| std::fs::canonicalize(r).ok())
+        .any(|root| target.starts_with(root));
+    if !in_tree {
+        return Ok(());
+    }
+    let mut head = [0u8; 256];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    let head = String::from_utf8_lossy(&head[..n]);
+    let compact: String = head.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.starts_with("{\"path\":") || compact.contains("\"schema\":\"pimap.inventory/") {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: a file of the scanned tree that pimap did not write; it is not replaced (choose another output)",
+        terminal::printable(&walk::display_name(path))
+    ))
+}
+
+/// The files a scan writes, opened before the scan so that a wrong path fails at once.
+struct ScanOutputs {
+    findings: Option<Output>,
+    inventory: Option<Output>,
+}
+
+impl ScanOutputs {
+    fn open(args: &ScanArgs, roots: &[std::path::PathBuf]) -> Result<ScanOutputs, String> {
+        let findings_path = args.findings.as_deref();
+        if let (Some(f), Some(i)) = (findings_path, args.inventory.as_deref()) {
+            if output::is_stdout(f) && output::is_stdout(i) {
+                return Err("--findings and -o cannot both go to standard output".into());
+            }
+        }
+        let open = |p: &Path| {
+            if !output::is_stdout(p) {
+                not_a_tree_file(p, roots)?;
+            }
+            Output::open(p).map_err(|e| e.to_string())
+        };
+        let outputs = ScanOutputs {
+            findings: findings_path.map(open).transpose()?,
+            inventory: args.inventory.as_deref().map(open).transpose()?,
+        };
+        // What an output must never replace: the inputs of this run and the other output
+        // (the inventory may replace the baseline: that is what a refresh does).
+        let inputs = [args.policy.as_deref(), args.key_file.as_deref()];
+        let file_roots = roots.iter().map(|r| Some(r.as_path()));
+        let must_differ = |out: &Option<Output>, others: &mut dyn Iterator<Item = Option<&Path>>| {
+            let Some(out) = out else { return Ok(()) };
+            others
+                .flatten()
+                .try_for_each(|other| out.must_differ(other))
+                .map_err(|e| e.to_string())
+        };
+        must_differ(
+            &outputs.findings,
+            &mut inputs
+                .into_iter()
+                .chain(file_roots.clone())
+                .chain([args.baseline.as_deref(), args.inventory.as_deref()]),
+        )?;
+        must_differ(&outputs.inventory, &mut inputs.into_iter().chain(file_roots))?;
+        Ok(outputs)
+    }
+
+    fn identities(&self) -> Vec<walk::FileId> {
+        [&self.findings, &self.inventory]
+            .into_iter()
+            .flatten()
+            .flat_map(Output::identities)
+            .collect()
+    }
 }
 
 /// Reads an inventory written by `pimap scan -o` (any schema version: later fields default).
@@ -161,10 +268,6 @@ fn run_diff(args: &DiffArgs) -> Result<Exit, String> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the changes: {e}")),
         _ => Ok(Exit::Ok),
     }
-}
-
-fn is_broken_pipe(message: &str) -> bool {
-    message.contains("Broken pipe") || message.contains("broken pipe")
 }
 
 fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, String> {

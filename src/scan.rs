@@ -9,6 +9,7 @@
 use crate::detect::context::Cue;
 use crate::detect::date::{self, DateColumn};
 use crate::detect::masked::{self, ColumnHint, MaskedKind};
+use crate::detect::redact::Redactor;
 use crate::detect::{DetectorSet, Hit, Scratch};
 use crate::finding::{Category, Location, Sensitivity};
 use crate::fingerprint::{self, Key};
@@ -24,6 +25,7 @@ use crate::source::{
 };
 use crate::walk::{self, Entry, InputFile, WalkOptions};
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{Read, Seek};
 use std::path::PathBuf;
@@ -130,7 +132,11 @@ enum Msg {
 pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Inventory, String> {
     let started = Instant::now();
     let scanned_at = inventory::rfc3339(SystemTime::now()).unwrap_or_default();
-    let entries = walk::walk(&config.roots, &config.walk)?;
+    let mut entries = walk::walk(&config.roots, &config.walk).map_err(|e| e.to_string())?;
+    let mut redactor = Redactor::new(&config.detectors);
+    if !config.reveal {
+        mask_names(&mut entries, &mut redactor);
+    }
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     let mut errors = Vec::new();
@@ -278,6 +284,19 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     findings
         .flush()
         .map_err(|e| format!("cannot write findings: {e}"))?;
+    if !config.reveal {
+        // Parsers quote what they choke on (a cell, a table or sheet name): mask it as values.
+        for e in &mut errors {
+            if let Cow::Owned(masked) = redactor.redact(&e.error) {
+                e.error = masked;
+            }
+        }
+        for s in &mut skipped {
+            if let Cow::Owned(masked) = redactor.redact(&s.reason) {
+                s.reason = masked;
+            }
+        }
+    }
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     file_entries.sort_by(|a, b| a.path.cmp(&b.path));
@@ -305,7 +324,13 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
         roots: config
             .roots
             .iter()
-            .map(|r| r.to_string_lossy().into_owned())
+            .map(|r| {
+                let shown = walk::display_name(r);
+                match config.reveal {
+                    true => shown,
+                    false => redactor.redact(&shown).into_owned(),
+                }
+            })
             .collect(),
         tool: ToolInfo {
             name: "pimap".into(),
@@ -333,6 +358,46 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     }
     inventory.totals.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     Ok(inventory)
+}
+
+/// Without `--reveal`, names are masked like values (`detect::redact`). Names that mask
+/// alike (`138****5678.txt` from two phone numbers) get `~2`, `~3`... in the order of their
+/// real names, so that each stays an entry of its own.
+fn mask_names(entries: &mut [Entry], redactor: &mut Redactor) {
+    let mut changed = false;
+    for entry in entries.iter_mut() {
+        if let Cow::Owned(masked) = redactor.redact(entry.display()) {
+            *entry.display_mut() = masked;
+            changed = true;
+        }
+    }
+    if !changed {
+        return;
+    }
+    // Stable: entries with equal masked names keep the order of their real names.
+    entries.sort_by(|a, b| a.display().cmp(b.display()));
+    let mut taken: rustc_hash::FxHashSet<String> = entries.iter().map(|e| e.display().to_string()).collect();
+    let mut first = 0;
+    while first < entries.len() {
+        let base = entries[first].display().to_string();
+        let end = first
+            + 1
+            + entries[first + 1..]
+                .iter()
+                .take_while(|e| e.display() == base)
+                .count();
+        let mut n = 2;
+        for entry in &mut entries[first + 1..end] {
+            while taken.contains(&format!("{base}~{n}")) {
+                n += 1;
+            }
+            let unique = format!("{base}~{n}");
+            taken.insert(unique.clone());
+            *entry.display_mut() = unique;
+        }
+        first = end;
+    }
+    entries.sort_by(|a, b| a.display().cmp(b.display()));
 }
 
 /// What decides whether results can be reused: the scanner build, its version, the detector
@@ -664,6 +729,24 @@ struct Worker<'a> {
     /// is 14 or older.
     today: i64,
     minor_cutoff: i64,
+    /// Masks values in archive member names (None with `--reveal`).
+    names: Option<Redactor<'a>>,
+    /// `--exclude` applied to member paths inside archives.
+    member_excludes: Option<ignore::gitignore::Gitignore>,
+}
+
+/// `--exclude` globs as a matcher for paths inside archives (`dir/x.bak` of `a.zip`); the
+/// walk applies the same globs to files on disk.
+fn member_excludes(globs: &[String]) -> Option<ignore::gitignore::Gitignore> {
+    if globs.is_empty() {
+        return None;
+    }
+    let mut builder = ignore::gitignore::GitignoreBuilder::new("");
+    for glob in globs {
+        // The walk has refused invalid globs already.
+        let _ = builder.add_line(None, glob);
+    }
+    builder.build().ok()
 }
 
 /// An input to scan: a file of the walk or a member of an archive.
@@ -740,6 +823,8 @@ impl<'a> Worker<'a> {
             masked_detector: masked_detectors(detectors),
             today: date::days_of(config.now),
             minor_cutoff: minor_cutoff(config.now),
+            names: (!config.reveal).then(|| Redactor::new(detectors)),
+            member_excludes: member_excludes(&config.walk.excludes),
         }
     }
 
@@ -916,7 +1001,17 @@ impl<'a> Worker<'a> {
         out: &mut Vec<FileSummary>,
     ) -> Result<(), String> {
         let mut visit = |member: archive::Member<'_>| {
-            let member_path: Arc<str> = format!("{path}!{}", member.name).into();
+            if let Some(excludes) = &self.member_excludes {
+                let inner = member.name.trim_start_matches('/');
+                if !inner.is_empty() && excludes.matched_path_or_any_parents(inner, false).is_ignore() {
+                    return;
+                }
+            }
+            let name = match self.names.as_mut() {
+                Some(names) => names.redact(&member.name),
+                None => Cow::Borrowed(member.name.as_str()),
+            };
+            let member_path: Arc<str> = format!("{path}!{name}").into();
             let modified = member.modified.or(modified);
             match member.reader {
                 Some(reader) => {

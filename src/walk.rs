@@ -8,9 +8,160 @@
 
 use ignore::overrides::OverrideBuilder;
 use ignore::WalkBuilder;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
+
+/// Why a scan cannot start: the roots or the walk options are wrong (a usage error: nothing
+/// is written).
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    #[error("{}: no such file or folder (is the share mounted?)", .0.display())]
+    RootMissing(PathBuf),
+    #[error("cannot read {}: {source}", .root.display())]
+    RootUnreadable { root: PathBuf, source: std::io::Error },
+    #[error("{}: not a file or folder (a FIFO, socket or device): give the folder to scan", .0.display())]
+    RootSpecial(PathBuf),
+    #[error("--exclude {glob:?}: {reason}")]
+    Exclude { glob: String, reason: String },
+}
+
+/// A file's identity: device and inode on Unix, so two paths are the same file whatever
+/// links, `..` or hard links lie between them; elsewhere the canonical path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FileId {
+    Inode { dev: u64, ino: u64 },
+    Path(PathBuf),
+}
+
+impl FileId {
+    /// The identity of the file `path` names (links followed); None if it does not exist.
+    pub fn of_path(path: &Path) -> Option<FileId> {
+        let meta = std::fs::metadata(path).ok()?;
+        FileId::of(path, &meta)
+    }
+
+    #[cfg(unix)]
+    pub fn of(_path: &Path, meta: &std::fs::Metadata) -> Option<FileId> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileId::Inode {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(path: &Path, _meta: &std::fs::Metadata) -> Option<FileId> {
+        std::fs::canonicalize(path).ok().map(FileId::Path)
+    }
+}
+
+/// A path as shown in outputs: `/`-separated, and bytes that are not UTF-8 written as `\xNN`,
+/// so that two names differing only there stay two names (lossy decoding made both U+FFFD).
+pub fn display_name(path: &Path) -> String {
+    let shown = escape_non_utf8(path.as_os_str());
+    if std::path::MAIN_SEPARATOR == '\\' {
+        shown.replace('\\', "/")
+    } else {
+        shown
+    }
+}
+
+#[cfg(unix)]
+fn escape_non_utf8(name: &OsStr) -> String {
+    use std::fmt::Write;
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::with_capacity(name.len());
+    for chunk in name.as_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(not(unix))]
+fn escape_non_utf8(name: &OsStr) -> String {
+    // Windows names are UTF-16: only unpaired surrogates are lost, and Explorer cannot make them.
+    name.to_string_lossy().into_owned()
+}
+
+/// The roots of a scan, checked: each must exist and be a readable file or folder (else a
+/// usage error, before anything is written: a share that is not mounted must not turn into an
+/// empty inventory). A root named twice, or inside another root, is scanned once; the notes
+/// say so.
+pub fn check_roots(roots: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), WalkError> {
+    struct Kept {
+        root: PathBuf,
+        id: Option<FileId>,
+        canonical: Option<PathBuf>,
+    }
+    let mut kept: Vec<Kept> = Vec::new();
+    let mut notes = Vec::new();
+    for root in roots {
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(WalkError::RootMissing(root.clone()))
+            }
+            Err(source) => {
+                return Err(WalkError::RootUnreadable {
+                    root: root.clone(),
+                    source,
+                })
+            }
+        };
+        let readable = if meta.is_dir() {
+            std::fs::read_dir(root).map(drop)
+        } else if meta.is_file() {
+            std::fs::File::open(root).map(drop)
+        } else {
+            return Err(WalkError::RootSpecial(root.clone()));
+        };
+        readable.map_err(|source| WalkError::RootUnreadable {
+            root: root.clone(),
+            source,
+        })?;
+        let this = Kept {
+            root: root.clone(),
+            id: FileId::of(root, &meta),
+            canonical: std::fs::canonicalize(root).ok(),
+        };
+        let inside = |inner: &Kept, outer: &Kept| match (&inner.canonical, &outer.canonical) {
+            (Some(i), Some(o)) => i.starts_with(o),
+            _ => inner.id.is_some() && inner.id == outer.id,
+        };
+        if let Some(outer) = kept.iter().find(|k| inside(&this, k)) {
+            notes.push(format!(
+                "{} is {} {}: scanned once",
+                display_name(root),
+                if this.id == outer.id {
+                    "the same as"
+                } else {
+                    "inside"
+                },
+                display_name(&outer.root)
+            ));
+            continue;
+        }
+        // A root that holds roots kept before takes their place.
+        kept.retain(|k| {
+            let covered = inside(k, &this);
+            if covered {
+                notes.push(format!(
+                    "{} is inside {}: scanned once",
+                    display_name(&k.root),
+                    display_name(root)
+                ));
+            }
+            !covered
+        });
+        kept.push(this);
+    }
+    Ok((kept.into_iter().map(|k| k.root).collect(), notes))
+}
 
 /// A file to scan.
 #[derive(Debug, Clone)]
@@ -34,9 +185,17 @@ pub enum Entry {
 }
 
 impl Entry {
-    fn display(&self) -> &str {
+    /// The path as reported.
+    pub fn display(&self) -> &str {
         match self {
             Entry::File(f) | Entry::Skipped { file: f, .. } => &f.display,
+            Entry::Error { display, .. } => display,
+        }
+    }
+
+    pub fn display_mut(&mut self) -> &mut String {
+        match self {
+            Entry::File(f) | Entry::Skipped { file: f, .. } => &mut f.display,
             Entry::Error { display, .. } => display,
         }
     }
@@ -50,10 +209,13 @@ pub struct WalkOptions {
     pub excludes: Vec<String>,
     pub max_filesize: u64,
     pub threads: usize,
+    /// pimap's own outputs (inventory, findings, their temporary files, the baseline): never
+    /// inputs, wherever they are and whatever their names.
+    pub own_outputs: Vec<FileId>,
 }
 
-/// Walks `roots` and returns every entry, sorted by display path.
-pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, String> {
+/// Walks `roots` (checked by `check_roots`) and returns every entry, sorted by display path.
+pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, WalkError> {
     let mut entries = Vec::new();
     let prefix_roots = roots.len() > 1;
     for root in roots {
@@ -63,14 +225,18 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, String>
     Ok(entries)
 }
 
-fn walk_root(root: &Path, prefix_root: bool, opts: &WalkOptions, out: &mut Vec<Entry>) -> Result<(), String> {
-    // A missing root is an input that cannot be read, not a usage error: the other roots
-    // are still scanned (exit 2 only when nothing could be).
+fn walk_root(
+    root: &Path,
+    prefix_root: bool,
+    opts: &WalkOptions,
+    out: &mut Vec<Entry>,
+) -> Result<(), WalkError> {
+    // Checked before the scan (`check_roots`), but it may have vanished since.
     let meta = match std::fs::symlink_metadata(root) {
         Ok(m) => m,
         Err(e) => {
             out.push(Entry::Error {
-                display: root.to_string_lossy().into_owned(),
+                display: display_name(root),
                 message: format!("cannot read: {e}"),
             });
             return Ok(());
@@ -78,11 +244,11 @@ fn walk_root(root: &Path, prefix_root: bool, opts: &WalkOptions, out: &mut Vec<E
     };
     let display_of = |path: &Path| -> String {
         let rel = path.strip_prefix(root).unwrap_or(path);
-        let rel = rel.to_string_lossy().replace('\\', "/");
+        let rel = display_name(rel);
         if meta.is_file() || (meta.file_type().is_symlink() && rel.is_empty()) {
-            path.to_string_lossy().into_owned()
+            display_name(path)
         } else if prefix_root {
-            format!("{}/{}", root.to_string_lossy().trim_end_matches('/'), rel)
+            format!("{}/{}", display_name(root).trim_end_matches('/'), rel)
         } else {
             rel
         }
@@ -91,9 +257,15 @@ fn walk_root(root: &Path, prefix_root: bool, opts: &WalkOptions, out: &mut Vec<E
     for glob in &opts.excludes {
         overrides
             .add(&format!("!{glob}"))
-            .map_err(|e| format!("--exclude {glob:?}: {e}"))?;
+            .map_err(|e| WalkError::Exclude {
+                glob: glob.clone(),
+                reason: e.to_string(),
+            })?;
     }
-    let overrides = overrides.build().map_err(|e| format!("--exclude: {e}"))?;
+    let overrides = overrides.build().map_err(|e| WalkError::Exclude {
+        glob: opts.excludes.join(" "),
+        reason: e.to_string(),
+    })?;
     let walker = WalkBuilder::new(root)
         .hidden(false)
         .ignore(opts.respect_ignore)
@@ -158,6 +330,11 @@ fn classify(
     } else {
         meta
     };
+    if !opts.own_outputs.is_empty()
+        && FileId::of(&path, &meta).is_some_and(|id| opts.own_outputs.contains(&id))
+    {
+        return None;
+    }
     let file = InputFile {
         path,
         display,

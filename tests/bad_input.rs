@@ -649,21 +649,28 @@ fn several_roots_are_prefixed_and_a_file_root_keeps_its_path() {
     assert_eq!(paths[1], b.to_string_lossy(), "a file root is reported as passed");
 }
 
+/// Issue 9: a root that is not there (a share not mounted) is a usage error, and nothing
+/// is written, even when other roots are fine.
 #[test]
-fn a_missing_root_among_others_is_an_error_entry() {
+fn a_missing_root_among_others_is_a_usage_error() {
     let dir = Dir::new();
     dir.write("ok.txt", "手机 13812345678");
     let missing = dir.path("no-such-folder");
-    let root = dir.root();
-    let scan = scan_paths(&dir, "missing", &[root.as_os_str(), missing.as_os_str()], &[]);
-    assert_eq!(scan.output.code, Some(1));
+    let inv = dir.out("inv.json");
+    let out = pimap()
+        .arg("scan")
+        .arg(dir.root())
+        .arg(&missing)
+        .arg("-o")
+        .arg(&inv)
+        .arg("--findings")
+        .arg(dir.out("f.jsonl"))
+        .run();
+    out.expect_code(2);
     assert!(
-        scan.inventory
-            .errors
-            .iter()
-            .any(|e| e.path.contains("no-such-folder")),
+        out.stderr_str().contains("no-such-folder"),
         "{}",
-        scan.describe()
+        out.stderr_str()
     );
-    assert_eq!(scan.findings.len(), 1, "{}", scan.describe());
+    assert!(!inv.exists() && !dir.out("f.jsonl").exists());
 }

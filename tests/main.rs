@@ -9,6 +9,7 @@
 //! - `detectors`: the detector lint, examples through the CLI, `--detectors DIR`;
 //! - `fixtures`: every `fixtures/**/*.expect.jsonl` against a scan of its fixture;
 //! - `parallel`: thread count and chunk size must not change the output;
+//! - `outputs`: roots, refresh guard, outputs onto links/FIFOs/descriptors/the tree, names;
 //! - `privacy`: no raw value leaves without `--reveal`, private output files, read-only scans;
 //! - `bad_input`: encodings, broken files, symlinks, special files, walk options;
 //! - `archives`: zip/gzip/tar members as their own formats, nesting, bombs, encryption;
@@ -30,6 +31,7 @@ mod fingerprints;
 mod fixtures;
 mod formats;
 mod minimize;
+mod outputs;
 mod parallel;
 mod privacy;
 mod refresh;

@@ -12,6 +12,7 @@ pub mod context;
 pub mod date;
 pub mod mask;
 pub mod masked;
+pub mod redact;
 pub mod region;
 pub mod spec;
 pub mod tokens;

@@ -12,6 +12,7 @@ pub mod distinct;
 pub mod duplicates;
 pub mod policy;
 pub mod risk;
+pub mod shrink;
 
 use crate::finding::{Category, Sensitivity};
 use serde::{Deserialize, Serialize};

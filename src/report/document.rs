@@ -39,17 +39,15 @@ pub fn run(args: &ReportArgs) -> Result<Exit, String> {
             }
         }
         Some(path) => {
-            if same_file(path, &args.inventory) {
-                return Err(one_line(&format!(
-                    "{} is the inventory itself: choose another output file",
-                    path.display()
-                )));
-            }
-            let cannot = |e: std::io::Error| one_line(&format!("cannot write {}: {e}", path.display()));
-            let mut file = super::create_private(path).map_err(cannot)?;
-            file.write_all(&document)
-                .and_then(|()| file.flush())
-                .map_err(cannot)?;
+            let out = super::output::Output::open(path).map_err(|e| one_line(&e.to_string()))?;
+            // By identity: a hard link or another spelling of the inventory is the inventory.
+            out.must_differ(&args.inventory).map_err(|_| {
+                one_line(&format!(
+                    "{}: is the inventory itself (the same file): choose another output file",
+                    out.shown()
+                ))
+            })?;
+            super::write_document(out, |w| w.write_all(&document)).map_err(|e| one_line(&e.to_string()))?;
         }
     }
     Ok(Exit::Ok)
@@ -79,13 +77,6 @@ pub(crate) enum Col {
 /// Paths and serde messages may hold newlines; the caller prints one line.
 fn one_line(message: &str) -> String {
     message.replace(['\n', '\r'], " ")
-}
-
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
 }
 
 /// What the formats show, worked out once from the inventory.

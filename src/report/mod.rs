@@ -8,6 +8,7 @@ pub mod document;
 mod html;
 mod i18n;
 mod markdown;
+pub mod output;
 mod table;
 
 use crate::detect::mask::mask_finding;
@@ -15,38 +16,9 @@ use crate::detect::DetectorSet;
 use crate::finding::Location;
 use crate::inventory::Inventory;
 use crate::scan::Found;
-use std::fs::File;
+use crate::terminal::printable;
+use output::{Output, OutputError};
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::Path;
-
-/// Creates (or truncates) `path` readable by its owner only.
-pub fn create_private(path: &Path) -> io::Result<File> {
-    open_private(path, true)
-}
-
-/// Checks before a long scan that `path` can be written, without truncating what is there
-/// (it may be the `--baseline` of this very scan).
-pub fn check_writable(path: &Path) -> io::Result<()> {
-    open_private(path, false).map(drop)
-}
-
-fn open_private(path: &Path, truncate: bool) -> io::Result<File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(truncate);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        let file = options.open(path)?;
-        // An existing file keeps its old mode through open(): tighten it.
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        Ok(file)
-    }
-    #[cfg(not(unix))]
-    {
-        options.open(path)
-    }
-}
 
 /// Formats findings as JSON Lines (contract: one object per finding). Each worker thread
 /// has one, so formatting runs in parallel; the writer only copies bytes.
@@ -121,34 +93,78 @@ fn write_json_str(out: &mut Vec<u8>, s: &str) {
 
 /// Writes formatted findings to their destination.
 pub struct FindingsWriter {
-    out: Option<BufWriter<Box<dyn Write + Send>>>,
+    out: Option<BufWriter<Output>>,
+    /// The reader of a pipe went away (`pimap scan --findings - | head`).
+    reader_gone: bool,
+    /// Whether a reader going away ends the scan (nothing else is wanted from it) or only
+    /// the findings (the inventory is still wanted).
+    stop_when_reader_gone: bool,
 }
 
 impl FindingsWriter {
     /// `out = None` discards findings (only the inventory is wanted).
-    pub fn new(out: Option<Box<dyn Write + Send>>) -> Self {
+    pub fn new(out: Option<Output>, stop_when_reader_gone: bool) -> Self {
         FindingsWriter {
             out: out.map(|w| BufWriter::with_capacity(256 << 10, w)),
+            reader_gone: false,
+            stop_when_reader_gone,
         }
     }
 
     /// Whether findings are wanted at all (workers skip formatting otherwise).
     pub fn wanted(&self) -> bool {
-        self.out.is_some()
+        self.out.is_some() && !self.reader_gone
     }
 
+    /// Whether the findings' reader went away before the end.
+    pub fn reader_gone(&self) -> bool {
+        self.reader_gone
+    }
+
+    /// Writes `bytes`. A reader that went away is an error (by its kind, `BrokenPipe`) only
+    /// when it ends the scan; otherwise the rest of the findings are dropped.
     pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self.out.as_mut() {
-            Some(out) => out.write_all(bytes),
+        if self.reader_gone {
+            return Ok(());
+        }
+        match self.out.as_mut().map(|out| out.write_all(bytes)) {
+            Some(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.reader_gone = true;
+                if self.stop_when_reader_gone {
+                    Err(e)
+                } else {
+                    Ok(())
+                }
+            }
+            Some(result) => result,
             None => Ok(()),
         }
     }
 
     pub fn flush(&mut self) -> io::Result<()> {
         match self.out.as_mut() {
+            Some(_) if self.reader_gone => Ok(()),
             Some(out) => out.flush(),
             None => Ok(()),
         }
+    }
+
+    /// The output, flushed, to be committed (or discarded) by the caller.
+    pub fn into_output(self) -> Result<Option<Output>, OutputError> {
+        let Some(out) = self.out else { return Ok(None) };
+        if self.reader_gone {
+            // What is buffered has nowhere to go.
+            let (output, _) = out.into_parts();
+            return Ok(Some(output));
+        }
+        out.into_inner().map(Some).map_err(|e| {
+            let (error, writer) = e.into_parts();
+            let shown = writer.get_ref().shown().to_string();
+            OutputError::Io {
+                path: shown,
+                source: error,
+            }
+        })
     }
 }
 
@@ -177,26 +193,40 @@ fn write_location(out: &mut Vec<u8>, location: &Location) {
     };
 }
 
-/// Writes the inventory as pretty JSON to a private file.
-/// Writes the inventory to a private temporary file beside `path`, then renames it over
-/// `path`: a failed write never leaves a half inventory (or destroys the baseline).
-pub fn write_inventory(path: &Path, inventory: &Inventory) -> io::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.pimap-{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut out = BufWriter::new(create_private(&temp)?);
-        serde_json::to_writer_pretty(&mut out, inventory)?;
-        out.write_all(b"\n")?;
-        out.into_inner().map_err(|e| e.into_error())?.sync_all()
-    })();
-    match written.and_then(|()| std::fs::rename(&temp, path)) {
-        Ok(()) => Ok(()),
+/// Writes the inventory as pretty JSON and commits the output (`Output::commit`: a failed
+/// write leaves what was there before).
+pub fn write_inventory(out: Output, inventory: &Inventory) -> Result<(), OutputError> {
+    write_document(out, |w| {
+        serde_json::to_writer_pretty(&mut *w, inventory)?;
+        w.write_all(b"\n")
+    })
+}
+
+/// Writes a document with `write` and commits it; on failure the output is discarded.
+pub fn write_document(
+    out: Output,
+    write: impl FnOnce(&mut BufWriter<Output>) -> io::Result<()>,
+) -> Result<(), OutputError> {
+    let mut w = BufWriter::new(out);
+    let written = write(&mut w).and_then(|()| w.flush());
+    let out = match w.into_inner() {
+        Ok(out) => out,
         Err(e) => {
-            let _ = std::fs::remove_file(&temp);
-            Err(e)
+            let (error, writer) = e.into_parts();
+            let shown = writer.get_ref().shown().to_string();
+            // Dropping the writer removes its temporary file.
+            return Err(OutputError::Io {
+                path: shown,
+                source: error,
+            });
+        }
+    };
+    match written {
+        Ok(()) => out.commit(),
+        Err(source) => {
+            let path = out.shown().to_string();
+            out.discard();
+            Err(OutputError::Io { path, source })
         }
     }
 }
@@ -232,8 +262,14 @@ impl Progress {
     }
 }
 
-/// The short human summary printed on stderr after a scan.
-pub fn summary(inv: &Inventory) -> String {
+/// The short human summary printed on stderr after a scan. `written` is where the inventory
+/// went, if it was written: the summary points there only then. Names are escaped for the
+/// terminal.
+pub fn summary(inv: &Inventory, written: Option<&str>) -> String {
+    let see = |section: &str| match written {
+        Some(file) => format!("see \"{section}\" in {}", printable(file)),
+        None => "write the inventory with -o FILE for the list".to_string(),
+    };
     let t = &inv.totals;
     let mb = t.bytes as f64 / 1e6;
     let rate = if t.elapsed_seconds > 0.0 {
@@ -271,8 +307,9 @@ pub fn summary(inv: &Inventory) -> String {
         .collect();
     if !actions.is_empty() {
         s.push_str(&format!(
-            "\n  actions: {} (see the inventory's \"actions\")",
-            actions.join(", ")
+            "\n  actions: {} ({})",
+            actions.join(", "),
+            see("actions")
         ));
     }
     if t.minors > 0 {
@@ -284,8 +321,9 @@ pub fn summary(inv: &Inventory) -> String {
     if !inv.duplicates.is_empty() {
         let copies: usize = inv.duplicates.iter().map(|g| g.files.len() - 1).sum();
         s.push_str(&format!(
-            "\n  duplicates: {} groups, {copies} copies (see the inventory's \"duplicates\")",
-            inv.duplicates.len()
+            "\n  duplicates: {} groups, {copies} copies ({})",
+            inv.duplicates.len(),
+            see("duplicates")
         ));
     }
     if let Some(c) = &inv.changes {
@@ -309,18 +347,12 @@ pub fn summary(inv: &Inventory) -> String {
         ));
     }
     if t.skipped > 0 {
-        s.push_str(&format!(
-            "\n  skipped: {} files (see the inventory's \"skipped\")",
-            t.skipped
-        ));
+        s.push_str(&format!("\n  skipped: {} files ({})", t.skipped, see("skipped")));
     }
     if t.errors > 0 {
-        s.push_str(&format!(
-            "\n  errors: {} (see the inventory's \"errors\")",
-            t.errors
-        ));
+        s.push_str(&format!("\n  errors: {} ({})", t.errors, see("errors")));
         for e in inv.errors.iter().take(5) {
-            s.push_str(&format!("\n    {}: {}", e.path, e.error));
+            s.push_str(&format!("\n    {}: {}", printable(&e.path), printable(&e.error)));
         }
         if inv.errors.len() > 5 {
             s.push_str(&format!("\n    ... and {} more", inv.errors.len() - 5));
