@@ -14,7 +14,7 @@ xlsx="$work/orders-${XLSX_ROWS:-2500000}.xlsx"
 [ -s "$xlsx" ] || cargo run --release -q --example gen_xlsx -- "$xlsx" "${XLSX_ROWS:-2500000}"
 measure() {
   local file=$1
-  /usr/bin/time -v target/release/pimap scan "$file" --findings /dev/null -q -j 2 2> "$work/time.txt" || true
+  /usr/bin/time -v target/release/pimap scan "$file" --findings - -q -j 2 > /dev/null 2> "$work/time.txt" || true
   local rss_kb wall
   rss_kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$work/time.txt")
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$work/time.txt")

@@ -272,7 +272,7 @@ wait_idle "peak RSS"
 log "peak RSS (/usr/bin/time -v)"
 rc=0
 mark
-/usr/bin/time -v "$PIMAP" scan "$CORPUS" --findings /dev/null -q >/dev/null 2>"$RAW/time-v.txt" || rc=$?
+/usr/bin/time -v "$PIMAP" scan "$CORPUS" --findings - -q >/dev/null 2>"$RAW/time-v.txt" || rc=$?
 span
 [ "$rc" -le 1 ] || die "pimap exited $rc under /usr/bin/time (see $RAW/time-v.txt)"
 printf 'time-v\t%s\t%s\t%s\n' "$WALL" "$CPU" "$NEIGHBOUR" >>"$RAW/neighbour.tsv"
@@ -291,7 +291,7 @@ printf 'run\tthreads\twall_s\tpimap_cpu_s\tneighbour_cpu_s\n' >"$RAW/scaling.tsv
 for i in $(seq 1 "$REPEAT"); do
   for j in 1 2; do
     for attempt in $(seq 1 "$ATTEMPTS"); do
-      run_timed "$PIMAP" scan "$CORPUS" --findings /dev/null -q -j "$j"
+      run_timed "$PIMAP" scan "$CORPUS" --findings - -q -j "$j"
       quiet_enough && break
       if [ "$attempt" -lt "$ATTEMPTS" ]; then
         printf 'scaling run %s -j%s (discarded: busy)\t%s\t%s\t%s\n' "$i" "$j" "$WALL" "$CPU" "$NEIGHBOUR" >>"$RAW/neighbour.tsv"
@@ -355,7 +355,7 @@ if [ "${PROFILE:-1}" = 1 ] && command -v perf >/dev/null && perf stat -e task-cl
   rc=0
   # cpu-clock: a software timer event, available in VMs without hardware counters.
   perf record -q -e cpu-clock -F 499 --call-graph dwarf,8192 -o "$TMP/perf.data" -- \
-    "$PIMAP" scan "$CORPUS" --findings /dev/null -q -j 1 >/dev/null 2>"$RAW/perf-record.txt" || rc=$?
+    "$PIMAP" scan "$CORPUS" --findings - -q -j 1 >/dev/null 2>"$RAW/perf-record.txt" || rc=$?
   if [ "$rc" -le 1 ]; then
     perf report -i "$TMP/perf.data" --no-children --sort symbol --stdio -g none --percent-limit 0.3 2>/dev/null |
       grep -v '^$' | sed -E -e 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//' -e 's/[[:space:]]*$//' >"$RAW/perf-self.txt" || true
@@ -494,10 +494,10 @@ neighbour_max=$(awk -F'\t' 'NR > 1 && $2 > 0 && $1 !~ /discarded/ { r = $4 / $2;
   echo "cargo build --release"
   echo "python3 $GEN --out $CORPUS --size-mb $SIZE_MB --seed $SEED   # skipped when $STAMP matches"
   echo "PIMAP=$BUILT CORPUS=$CORPUS PAIRS=$PAIRS $RATIO"
-  echo "/usr/bin/time -v $BUILT scan $CORPUS --findings /dev/null -q"
-  echo "$BUILT scan $CORPUS --findings /dev/null -q -j 1   # and -j 2; $REPEAT each, alternating"
+  echo "/usr/bin/time -v $BUILT scan $CORPUS --findings - -q >/dev/null"
+  echo "$BUILT scan $CORPUS --findings - -q -j 1 >/dev/null   # and -j 2; $REPEAT each, alternating"
   echo "$BUILT scan $CORPUS --findings FILE -o raw/inventory.json -q   # then counted by category"
-  echo "perf record -e cpu-clock -F 499 --call-graph dwarf,8192 -- $BUILT scan $CORPUS --findings /dev/null -q -j 1"
+  echo "perf record -e cpu-clock -F 499 --call-graph dwarf,8192 -- $BUILT scan $CORPUS --findings - -q -j 1 >/dev/null"
   echo '```'
 } >"$RUN_DIR/README.md"
 
