@@ -193,8 +193,9 @@ pub struct Evidence {
     pub overlap: Option<f64>,
 }
 
-/// Files that share most of their personal data. `files[0]` is the one kept (the largest
-/// number of distinct values, then the first path in sort order); the others are copies of it.
+/// Files that share most of their personal data. `files[0]` is the one kept (not a backup or
+/// copy by its name, then the most distinct values, the shallowest path, the oldest; see
+/// `duplicates::keep_first`); the others are copies of it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DuplicateGroup {
     pub files: Vec<DuplicateMember>,
