@@ -679,6 +679,7 @@ pub(crate) mod tests {
             policy: PolicyInfo {
                 file: Some("policy.toml".into()),
                 rules: vec!["orders-3y".into()],
+                digest: Some("0123456789abcdef".into()),
             },
             actions,
             duplicates: vec![DuplicateGroup {
@@ -723,6 +724,7 @@ pub(crate) mod tests {
                 by_category: [("phone".into(), 1750), ("email".into(), -40)].into(),
                 findings: 1710,
                 actions: [("duplicate_copy".into(), 1)].into(),
+                policy_changed: false,
             }),
         }
     }

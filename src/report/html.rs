@@ -675,19 +675,34 @@ impl Page<'_, '_> {
         for (label, value) in facts {
             let _ = writeln!(out, "<dt>{}</dt><dd>{value}</dd>", self.t(label));
         }
-        out.push_str("</dl>\n<div class=\"cards\">\n");
+        out.push_str("</dl>\n");
+        if changes.policy_changed {
+            let _ = writeln!(out, "<p class=\"note cap\">{}</p>", self.t(Label::PolicyChanged));
+        }
+        out.push_str("<div class=\"cards\">\n");
         let actions_delta: i64 = changes
             .actions
             .values()
             .fold(0i64, |sum, &n| sum.saturating_add(n));
+        // The same entries as the file counts (see `changes::reuse_counts`).
+        let (reused, read) = crate::inventory::changes::reuse_counts(self.facts.inventory)
+            .unwrap_or((changes.reused, changes.rescanned));
         let cards = [
             (Label::NewFiles, i18n::count(changes.new.len() as u64)),
             (Label::RemovedFiles, i18n::count(changes.removed.len() as u64)),
             (Label::ChangedFiles, i18n::count(changes.changed.len() as u64)),
             (Label::UnchangedFiles, i18n::count(changes.unchanged)),
-            (Label::ReusedFiles, i18n::count(changes.reused)),
+            (Label::ReusedFiles, i18n::count(reused)),
+            (Label::ReadFiles, i18n::count(read)),
             (Label::FindingsChange, i18n::signed(changes.findings)),
-            (Label::ActionsChange, i18n::signed(actions_delta)),
+            (
+                if changes.policy_changed {
+                    Label::ActionsChangeOtherPolicy
+                } else {
+                    Label::ActionsChange
+                },
+                i18n::signed(actions_delta),
+            ),
         ];
         for (label, value) in cards {
             let _ = writeln!(

@@ -144,6 +144,9 @@ labels! {
     ChangedFiles => "有变化的文件", "Changed files";
     UnchangedFiles => "无变化的文件", "Unchanged files";
     ReusedFiles => "沿用基线结果的文件", "Files taken over from the baseline";
+    ReadFiles => "重新读取的文件", "Files read";
+    ActionsChangeOtherPolicy => "整改事项变化（策略已变更）", "Change in actions (other policy)";
+    PolicyChanged => "两次扫描使用的合规策略不同（规则或设置已变更）：整改事项的增减可能来自策略变化，而非数据本身；不再列出的事项不代表已经整改。", "The two scans were judged by different policies (other rules or settings): changes in actions may come from the policy, not the data, and an action no longer listed has not necessarily been dealt with.";
     FindingsChange => "发现数变化", "Change in findings";
     ActionsChange => "整改事项变化", "Change in actions";
     Error => "错误", "Error";
