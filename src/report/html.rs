@@ -474,7 +474,7 @@ impl Page<'_, '_> {
                     } else {
                         escape(&place.join(" · "))
                     },
-                    escape(&a.rule),
+                    escape(&i18n::rule(self.lang, &a.rule)),
                     escape(&i18n::evidence(self.lang, &self.facts.zone, a)),
                 ]
             })

@@ -245,6 +245,21 @@ pub fn detector(lang: Lang, id: &str) -> Cow<'_, str> {
     }
 }
 
+/// The rule of `policy::BUILTIN_POLICY` (a test checks they agree).
+const BUILTIN_RULE: &str = "Mask sensitive columns";
+
+/// A policy rule's name: the user's as written; the two names pimap gives (the built-in
+/// policy's rule, the duplicates' implied rule) in the report's language.
+pub fn rule(lang: Lang, name: &str) -> Cow<'_, str> {
+    match (lang, name) {
+        (Lang::Zh, crate::inventory::policy::DUPLICATES_RULE) => {
+            Cow::Borrowed("重复副本（[duplicates] 设置）")
+        }
+        (Lang::Zh, BUILTIN_RULE) => Cow::Borrowed("敏感信息列须脱敏（内置策略）"),
+        _ => Cow::Borrowed(name),
+    }
+}
+
 /// Why a file was skipped, for the reasons pimap itself gives (`walk.rs`, `source::claim`);
 /// any other reason as it is.
 pub fn skip_reason(lang: Lang, reason: &str) -> Cow<'_, str> {
@@ -790,6 +805,14 @@ mod tests {
             assert_eq!(skip_reason(Lang::En, reason), reason);
         }
         assert_eq!(skip_reason(Lang::Zh, "something new"), "something new");
+        let builtin = crate::inventory::policy::Policy::builtin().info().rules;
+        assert_eq!(rule(Lang::Zh, &builtin[0]), "敏感信息列须脱敏（内置策略）");
+        assert_eq!(rule(Lang::En, &builtin[0]), builtin[0]);
+        assert_eq!(
+            rule(Lang::Zh, "duplicate copies"),
+            "重复副本（[duplicates] 设置）"
+        );
+        assert_eq!(rule(Lang::Zh, "订单保存三年"), "订单保存三年");
         // The retention evidence dates a file by its local day.
         let old = action(
             ActionKind::RetentionOverdue,
