@@ -12,8 +12,10 @@ use crate::detect::mask::mask_finding;
 use crate::detect::{DetectorSet, Scratch};
 use crate::fingerprint::{self, Key};
 use crate::inventory::Inventory;
+use crate::terminal::printable;
 use crate::Exit;
 use serde::Serialize;
+use std::io::Write;
 
 /// One value asked for, as pimap understood it.
 #[derive(Debug, Serialize)]
@@ -53,6 +55,9 @@ struct LocateReport<'a> {
 
 pub fn run(args: &LocateArgs) -> Result<Exit, String> {
     let inventory = crate::read_inventory(&args.inventory)?;
+    // Before asking for a key: an inventory made with a random key can never be searched,
+    // and asking for "the key it was made with" would send the user after one that is gone.
+    searchable(&inventory, &args.inventory.display().to_string())?;
     let key = Key::stable(args.key_file.as_deref())?.ok_or_else(|| {
         format!(
             "locate needs the key {} was made with: set {} or pass --key-file",
@@ -60,7 +65,7 @@ pub fn run(args: &LocateArgs) -> Result<Exit, String> {
             fingerprint::KEY_VAR
         )
     })?;
-    check_inventory(&inventory, &key)?;
+    check_key(&inventory, &key)?;
     let detectors = crate::cli::load_detectors(args.detectors.as_ref())?;
     let queries: Vec<Query> = args
         .values
@@ -82,29 +87,50 @@ pub fn run(args: &LocateArgs) -> Result<Exit, String> {
         incomplete,
         not_searched: inventory.errors.len() + inventory.skipped.len(),
     };
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
+    let text = if args.json {
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
     } else {
-        print!("{}", render_text(&report));
-    }
+        render_text(&report)
+    };
+    write_out(&mut std::io::stdout().lock(), &text)?;
     Ok(if any_found { Exit::Ok } else { Exit::Partial })
 }
 
-/// The inventory must hold fingerprints made with this key.
-fn check_inventory(inventory: &Inventory, key: &Key) -> Result<(), String> {
-    if !inventory.key.fingerprints {
-        return Err(
-            "this inventory holds no fingerprints: scan again with --fingerprints (and a stable key)".into(),
-        );
+/// Writes the answer; a reader that stops early (`pimap locate ... | head -1`) is no error.
+fn write_out(out: &mut impl Write, text: &str) -> Result<(), String> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the answer: {e}")),
+        _ => Ok(()),
     }
+}
+
+/// Whether the inventory can be searched at all: made with a stable key and with
+/// fingerprints. The message says how to make one that can.
+fn searchable(inventory: &Inventory, name: &str) -> Result<(), String> {
+    let name = printable(name);
+    if !inventory.key.cross_scan || inventory.key.key_id.is_none() {
+        return Err(format!(
+            "{name} was made without a stable key (a random key, forgotten after the scan), so it cannot be searched: \
+             set {} or pass --key-file, then scan again with --fingerprints",
+            fingerprint::KEY_VAR
+        ));
+    }
+    if !inventory.key.fingerprints {
+        return Err(format!(
+            "{name} holds no fingerprints, so it cannot be searched: scan again with --fingerprints (and the same key)"
+        ));
+    }
+    Ok(())
+}
+
+/// The key must be the one the inventory's fingerprints were made with.
+fn check_key(inventory: &Inventory, key: &Key) -> Result<(), String> {
     match inventory.key.key_id.as_deref() {
         Some(id) if id == key.id() => Ok(()),
         Some(id) => Err(format!(
-            "the key is not the one this inventory was made with (key id {} here, {id} in the inventory)",
-            key.id()
+            "the key is not the one this inventory was made with (key id {} here, {} in the inventory)",
+            key.id(),
+            printable(id)
         )),
         None => Err("this inventory was made with a per-scan key: its fingerprints cannot be matched".into()),
     }
@@ -207,15 +233,17 @@ fn other_id_spelling(id: &str) -> Option<String> {
     }
 }
 
+/// The answer for people. Paths, tables and columns come from the scanned share and the
+/// value from the command line: all pass through `printable`.
 fn render_text(report: &LocateReport<'_>) -> String {
     let mut out = String::new();
     for q in &report.queries {
+        let value = printable(&q.value);
         match (&q.detector, q.found.is_empty()) {
             (None, _) => out.push_str(&format!(
-                "{}: not recognized as a resident ID, phone, bank card, e-mail or address\n",
-                q.value
+                "{value}: not recognized as a resident ID, phone, bank card, e-mail or address\n"
             )),
-            (Some(d), true) => out.push_str(&format!("{} ({d}): not found\n", q.value)),
+            (Some(d), true) => out.push_str(&format!("{value} ({}): not found\n", printable(d))),
             (Some(d), false) => {
                 let files = q
                     .found
@@ -223,16 +251,19 @@ fn render_text(report: &LocateReport<'_>) -> String {
                     .map(|p| &p.path)
                     .collect::<std::collections::BTreeSet<_>>();
                 out.push_str(&format!(
-                    "{} ({d}): {} place(s) in {} file(s)\n",
-                    q.value,
+                    "{value} ({}): {} place(s) in {} file(s)\n",
+                    printable(d),
                     q.found.len(),
                     files.len()
                 ));
                 for p in &q.found {
+                    let path = printable(&p.path);
                     let place = match (&p.table, &p.column) {
-                        (Some(t), Some(c)) => format!("  {}  table/sheet {t}, column {c}", p.path),
-                        (None, Some(c)) => format!("  {}  column {c}", p.path),
-                        _ => format!("  {}  (text)", p.path),
+                        (Some(t), Some(c)) => {
+                            format!("  {path}  table/sheet {}, column {}", printable(t), printable(c))
+                        }
+                        (None, Some(c)) => format!("  {path}  column {}", printable(c)),
+                        _ => format!("  {path}  (text)"),
                     };
                     out.push_str(&place);
                     out.push('\n');
@@ -247,10 +278,11 @@ fn render_text(report: &LocateReport<'_>) -> String {
         ));
     }
     if !report.incomplete.is_empty() {
+        let names: Vec<_> = report.incomplete.iter().map(|p| printable(p)).collect();
         out.push_str(&format!(
             "note: {} file(s) had too many values to keep every fingerprint and may hold these values too: {}\n",
             report.incomplete.len(),
-            report.incomplete.join(", ")
+            names.join(", ")
         ));
     }
     out
@@ -277,6 +309,110 @@ mod tests {
             Some(("cn_resident_id".into(), "11010519491231002X".into()))
         );
         assert_eq!(id("hello"), None);
+    }
+
+    fn report_with(queries: Vec<Query>, incomplete: Vec<String>) -> LocateReport<'static> {
+        LocateReport {
+            inventory: "inv.json".into(),
+            scanned_at: "2026-12-01T00:00:00Z",
+            queries,
+            incomplete,
+            not_searched: 0,
+        }
+    }
+
+    #[test]
+    fn printed_names_cannot_drive_the_terminal() {
+        let found = Query {
+            value: "138****5678".into(),
+            detector: Some("cn_mobile".into()),
+            found: vec![Place {
+                path: "evil\u{1b}]0;owned\u{7}\nname.csv".into(),
+                table: Some("t\r".into()),
+                column: Some("手机\u{202e}号".into()),
+                detector: "cn_mobile".into(),
+            }],
+        };
+        let odd = Query {
+            value: "ab\u{1b}[2Jcd".into(),
+            detector: None,
+            found: Vec::new(),
+        };
+        let text = render_text(&report_with(vec![found, odd], vec!["big\n.csv".into()]));
+        assert!(
+            !text
+                .chars()
+                .any(|c| c == '\u{1b}' || c == '\r' || c == '\u{202e}'),
+            "{text:?}"
+        );
+        assert!(
+            text.contains(
+                "  evil\\u{1b}]0;owned\\u{7}\\nname.csv  table/sheet t\\r, column 手机\\u{202e}号\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("ab\\u{1b}[2Jcd: not recognized"), "{text}");
+        assert!(text.contains("may hold these values too: big\\n.csv\n"), "{text}");
+        // One line per place, value and note: no name adds a line.
+        assert_eq!(text.lines().count(), 4, "{text}");
+    }
+
+    /// A writer whose reader went away.
+    struct ClosedPipe;
+
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A writer that fails for another reason.
+    struct FullDisk;
+
+    impl Write for FullDisk {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("no space left on device"))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_ends_quietly_other_write_errors_do_not() {
+        assert_eq!(write_out(&mut ClosedPipe, "x\n"), Ok(()));
+        let err = write_out(&mut FullDisk, "x\n").unwrap_err();
+        assert!(err.contains("no space left"), "{err}");
+    }
+
+    #[test]
+    fn an_inventory_without_a_stable_key_is_not_searchable() {
+        let mut inv = Inventory::default();
+        let err = searchable(&inv, "inv.json").unwrap_err();
+        for needed in [
+            "inv.json",
+            "without a stable key",
+            "cannot be searched",
+            "PIMAP_KEY",
+            "--key-file",
+            "--fingerprints",
+        ] {
+            assert!(err.contains(needed), "{needed}: {err}");
+        }
+        assert!(!err.contains("the key inv.json was made with"), "{err}");
+        inv.key.kind = crate::inventory::KeyKind::Stable;
+        inv.key.key_id = Some("abc".into());
+        inv.key.cross_scan = true;
+        let err = searchable(&inv, "inv.json").unwrap_err();
+        assert!(
+            err.contains("no fingerprints") && err.contains("--fingerprints"),
+            "{err}"
+        );
+        inv.key.fingerprints = true;
+        assert_eq!(searchable(&inv, "inv.json"), Ok(()));
     }
 
     #[test]

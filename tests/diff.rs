@@ -267,9 +267,14 @@ fn a_version_1_baseline_compares_like_the_current_one() {
     let mut from_v2 = parse_json(&diff(&h.old, &h.new, &["--json"]));
     from_v1["baseline_file"] = Value::Null;
     from_v2["baseline_file"] = Value::Null;
-    // No actions in a /1 baseline: its counts are 0, so the deltas are the new counts.
+    // No actions in a /1 baseline: its counts are 0, so the deltas are the new counts,
+    // and they come from the policy the /1 baseline did not have.
     from_v1["actions"] = Value::Null;
     from_v2["actions"] = Value::Null;
+    assert_eq!(from_v1["policy_changed"], true);
+    assert_eq!(from_v2["policy_changed"], false);
+    from_v1["policy_changed"] = Value::Null;
+    from_v2["policy_changed"] = Value::Null;
     assert_eq!(from_v1, from_v2);
 }
 
@@ -398,4 +403,161 @@ fn long_lists_are_cut_in_the_text_but_complete_in_json() {
         paths(&changes["removed"]),
         ["before/000000.txt", "before/000001.txt", "before/000002.txt"]
     );
+}
+
+const KEY: &str = "test-key-for-diff-000000000001";
+
+/// A zip archive holding `members` (name, contents).
+fn zip_of(members: &[(&str, &str)]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, contents) in members {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("zip member");
+        std::io::Write::write_all(&mut zip, contents.as_bytes()).expect("zip write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+/// `pimap scan ROOT -o out/NAME [extra]` with the test key, summary on stderr.
+#[track_caller]
+fn keyed_scan(dir: &Dir, name: &str, extra: &[&str]) -> (PathBuf, String) {
+    let inventory = dir.out(name);
+    let out = pimap()
+        .arg("scan")
+        .arg(dir.root())
+        .arg("-o")
+        .arg(&inventory)
+        .args(extra)
+        .env("PIMAP_KEY", KEY)
+        .run();
+    out.expect_code(0);
+    (inventory, out.stderr_str())
+}
+
+/// The line of `text` that starts with `start` (after leading spaces).
+#[track_caller]
+fn line_of<'t>(text: &'t str, start: &str) -> &'t str {
+    text.lines()
+        .map(str::trim_start)
+        .find(|l| l.starts_with(start))
+        .unwrap_or_else(|| panic!("no line starting with {start:?} in:\n{text}"))
+}
+
+#[test]
+fn the_refresh_summary_counts_what_diff_counts() {
+    let dir = Dir::new();
+    dir.write("keep.csv", "id,手机号\n1,13812345678\n2,13912345678\n");
+    dir.write("grow.txt", "手机 13812345678\n");
+    dir.write("gone.txt", "邮箱 zhang.wei@example.com\n");
+    dir.write(
+        "orders.zip",
+        zip_of(&[
+            ("2024/a.csv", "手机号\n13712345678\n"),
+            ("2024/b.txt", "电话 13612345678\n"),
+        ]),
+    );
+    let (old, _) = keyed_scan(&dir, "old.json", &[]);
+    dir.write("added.csv", "id,身份证号\n1,11010519491231002X\n");
+    std::fs::remove_file(dir.path("gone.txt")).expect("delete gone.txt");
+    dir.write("grow.txt", "手机 13812345678\n手机 13712345678\n");
+    let base = old.to_str().unwrap().to_string();
+    let (new, summary) = keyed_scan(&dir, "new.json", &["--baseline", &base]);
+    let diff_out = diff(&old, &new, &[]);
+    diff_out.expect_code(0);
+    let text = diff_out.stdout_str();
+
+    // The archive and its two members were taken over, keep.csv too: 4 entries reused.
+    let expected = "files: 1 new, 1 removed, 1 changed, 4 unchanged (4 reused, 2 read)";
+    assert_eq!(line_of(&text, "files:"), expected, "{text}");
+    let since = line_of(&summary, "since the baseline:");
+    assert_eq!(
+        since,
+        format!("since the baseline: {expected}; findings: +1"),
+        "{summary}"
+    );
+    let findings = line_of(&text, "findings:");
+    assert!(findings.starts_with("findings: +1 ("), "{findings}");
+
+    // Both count the inventory's entries: reused + read = every entry = new + changed + unchanged.
+    let inv = read_json(&new);
+    let entries = inv["files"].as_array().unwrap();
+    assert_eq!(inv["totals"]["files"], entries.len());
+    assert_eq!(entries.len(), 6);
+    let reused = entries.iter().filter(|f| f["reused"] == true).count();
+    assert_eq!(reused, 4);
+    let changes = parse_json(&diff(&old, &new, &["--json"]));
+    assert_eq!(
+        (changes["reused"].as_u64(), changes["rescanned"].as_u64()),
+        (Some(4), Some(2))
+    );
+    assert!(
+        summary.contains("(0.0 MB; 4 unchanged since the baseline, not read)"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_changed_policy_is_said_by_diff_and_refresh() {
+    let dir = Dir::new();
+    dir.write(
+        "exports/members.csv",
+        "身份证号,手机号\n11010519491231002X,13812345678\n",
+    );
+    let strict = dir.out("strict.toml");
+    std::fs::write(
+        &strict,
+        "[[rule]]\nname = \"mask\"\ncategories = [\"national_id\"]\nmask = true\n",
+    )
+    .unwrap();
+    // The same rule written otherwise: not a change.
+    let reformatted = dir.out("reformatted.toml");
+    std::fs::write(
+        &reformatted,
+        "# the same rule\n[[rule]]\nmask = true\ncategories = [ \"national_id\" ]\nname = \"mask\"\n",
+    )
+    .unwrap();
+    let lenient = dir.out("lenient.toml");
+    std::fs::write(
+        &lenient,
+        "[[rule]]\nname = \"mask\"\ncategories = [\"national_id\"]\nmask = true\nmax_unmasked = 5\n",
+    )
+    .unwrap();
+    let policy = |p: &PathBuf| p.to_str().unwrap().to_string();
+    let (old, _) = keyed_scan(&dir, "old.json", &["--policy", &policy(&strict)]);
+    let base = old.to_str().unwrap().to_string();
+    let (same, summary) = keyed_scan(
+        &dir,
+        "same.json",
+        &["--policy", &policy(&reformatted), "--baseline", &base],
+    );
+    let digest = read_json(&old)["policy"]["digest"].clone();
+    assert_eq!(digest.as_str().map(str::len), Some(16), "{digest}");
+    assert_eq!(read_json(&same)["policy"]["digest"], digest);
+    assert_eq!(read_json(&same)["changes"]["policy_changed"], false);
+    assert!(!summary.contains("policy"), "{summary}");
+
+    let (new, summary) = keyed_scan(
+        &dir,
+        "new.json",
+        &["--policy", &policy(&lenient), "--baseline", &base],
+    );
+    let inv = read_json(&new);
+    assert_ne!(inv["policy"]["digest"], digest);
+    assert_eq!(inv["changes"]["policy_changed"], true);
+    assert_eq!(inv["changes"]["actions"]["mask_column"], -1);
+    assert!(
+        summary.contains("policy: changed since the baseline")
+            && summary.contains("not necessarily dealt with"),
+        "{summary}"
+    );
+    let text = diff(&old, &new, &[]).stdout_str();
+    assert!(text.contains("\n  policy: changed since the baseline"), "{text}");
+    assert_eq!(
+        line_of(&text, "actions:"),
+        "actions: mask_column -1 (judged by another policy than the baseline's)"
+    );
+    assert_eq!(parse_json(&diff(&old, &new, &["--json"]))["policy_changed"], true);
+    // The same data under the same policy is no change.
+    let text = diff(&old, &same, &[]).stdout_str();
+    assert!(!text.contains("policy"), "{text}");
 }

@@ -431,3 +431,69 @@ fn locate_refuses_the_wrong_key_and_inventories_without_fingerprints() {
         from_file.stderr_str()
     );
 }
+
+#[test]
+fn locate_says_an_inventory_made_without_a_stable_key_cannot_be_searched() {
+    let dir = Dir::new();
+    dir.write("a.csv", "手机号\n13987654321\n");
+    let (run, _) = scan_json(&dir, "random", None, &[]);
+    run.expect_code(0);
+    // With or without a key now: the inventory's random key is gone either way.
+    for key in [None, Some(KEY)] {
+        let mut cmd = pimap()
+            .args(["locate", "--inventory"])
+            .arg(dir.out("random.json"))
+            .arg("13987654321");
+        if let Some(key) = key {
+            cmd = cmd.env("PIMAP_KEY", key);
+        }
+        let out = cmd.run();
+        out.expect_code(2);
+        let err = out.stderr_str();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        for needed in [
+            "without a stable key",
+            "cannot be searched",
+            "PIMAP_KEY",
+            "--fingerprints",
+        ] {
+            assert!(err.contains(needed), "{needed} missing: {err}");
+        }
+        assert!(
+            !err.contains("was made with: set"),
+            "asks for a key that is gone: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn locate_into_a_closed_pipe_ends_without_a_panic() {
+    let dir = Dir::new();
+    dir.write("a.csv", "手机号\n13987654321\n");
+    scan_with_key(&dir, "inv", KEY, &["--fingerprints"])
+        .0
+        .expect_code(0);
+    // Far more answer than a pipe holds, so writing must meet the closed end.
+    let values: Vec<String> = (0..6000).map(|i| format!("1380000{i:04}")).collect();
+    let mut child = std::process::Command::new(BIN)
+        .args(["locate", "--inventory"])
+        .arg(dir.out("inv.json"))
+        .args(&values)
+        .env("PIMAP_KEY", KEY)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn pimap");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("pimap finishes");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(101), "panicked: {stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "none of the values is there: {stderr}"
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+}

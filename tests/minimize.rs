@@ -329,3 +329,58 @@ fn a_broken_policy_file_is_a_usage_error_before_scanning() {
         out.stderr_str()
     );
 }
+
+#[test]
+fn the_export_is_kept_and_its_backup_is_the_copy() {
+    let dir = Dir::new();
+    let mut csv = String::from("收货人手机\n");
+    for (_, phone) in customers(20, 4) {
+        csv.push_str(&phone);
+        csv.push('\n');
+    }
+    // The backup sorts first by path, is shallower-or-equal, and is older: its name decides.
+    dir.write("Backup/orders - 副本.csv", &csv);
+    dir.write("exports/orders.csv", &csv);
+    set_age(&dir.path("Backup/orders - 副本.csv"), 10);
+    let inv = scan(&dir, "inv", &[]);
+    let group = &inv["duplicates"][0]["files"];
+    assert_eq!(group[0]["path"], "exports/orders.csv", "{group}");
+    assert_eq!(group[1]["path"], "Backup/orders - 副本.csv", "{group}");
+    let copies = actions(&inv, "duplicate_copy");
+    assert_eq!(copies.len(), 1, "{:?}", inv["actions"]);
+    assert_eq!(copies[0]["path"], "Backup/orders - 副本.csv");
+    assert_eq!(copies[0]["evidence"]["copy_of"], "exports/orders.csv");
+
+    // The reports tell the same: the backup is the copy of the export.
+    let inventory = dir.out("inv.json");
+    let report = |format: &str| {
+        let out = pimap()
+            .args(["report", "--lang", "en", "--format", format])
+            .arg(&inventory)
+            .run();
+        out.expect_code(0);
+        out.stdout_str()
+    };
+    let md = report("md");
+    let row = md
+        .lines()
+        .find(|l| l.contains("Duplicate copy") && l.contains('`'))
+        .unwrap_or_else(|| panic!("no duplicate action in:\n{md}"));
+    assert!(
+        row.contains("`Backup/orders - 副本.csv`") && row.contains("copy of exports/orders.csv"),
+        "{row}"
+    );
+    let html = report("html");
+    let duplicates = html
+        .split("<section id=\"duplicates\">")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("a duplicates section");
+    let kept = duplicates
+        .find("<td>keep</td><td><span class=\"path\">exports/")
+        .expect("exports kept");
+    let copy = duplicates
+        .find("<td>copy</td><td><span class=\"path\">Backup/")
+        .expect("backup is the copy");
+    assert!(kept < copy, "{duplicates}");
+}

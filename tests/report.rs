@@ -170,14 +170,14 @@ fn csv_report_lists_every_file_and_adds_up() {
     // An existing, world-readable file is made private.
     std::fs::write(&out, "old").unwrap();
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let text = report(&inventory_path, "csv", "zh", &out);
+    let text = report(&inventory_path, "csv", "en", &out);
     let body = text.strip_prefix('\u{feff}').expect("a UTF-8 BOM for Excel");
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     assert_eq!(
         &header[..3],
         ["record", "path", "format"],
-        "English header even with --lang zh"
+        "English keys with --lang en"
     );
     let at = |name: &str| header.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a record")).collect();
@@ -206,6 +206,118 @@ fn csv_report_lists_every_file_and_adds_up() {
     assert_eq!(&id_column[at("category")], "national_id");
     assert_eq!(&id_column[at("sensitivity")], "sensitive");
     assert_eq!(id_column[at("hits")].parse::<u64>().unwrap(), ORDERS);
+
+    // In Chinese: the same table, with Chinese headers and labels, and a BOM still.
+    let zh = report(&inventory_path, "csv", "zh", &dir.out("inventory-zh.csv"));
+    let body = zh.strip_prefix('\u{feff}').expect("a UTF-8 BOM for Excel");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let zh_header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(zh_header.len(), header.len());
+    assert_eq!(&zh_header[..3], ["记录类型", "路径", "格式"]);
+    let zh_rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a record")).collect();
+    assert_eq!(zh_rows.len(), rows.len());
+    let id_column = zh_rows
+        .iter()
+        .find(|r| &r[0] == "列" && &r[at("column")] == "身份证号")
+        .expect("the ID column");
+    assert_eq!(&id_column[at("category")], "身份证号");
+    assert_eq!(&id_column[at("sensitivity")], "敏感个人信息");
+    assert_eq!(&id_column[at("detector")], "居民身份证号（cn_resident_id）");
+    assert_eq!(id_column[at("hits")].parse::<u64>().unwrap(), ORDERS);
+}
+
+#[test]
+fn an_html_report_still_goes_to_a_pipe() {
+    let (_dir, inventory_path, inventory) = scanned_shop();
+    // The tests' stdout is a pipe: only a terminal is refused (see document::refusal).
+    let output = pimap()
+        .arg("report")
+        .arg(&inventory_path)
+        .args(["--lang", "en"])
+        .run();
+    output.expect_code(0);
+    let page = output.stdout_str();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{}", output.stderr_str());
+    assert!(page.contains(&card(inventory.totals.findings, "Findings")));
+}
+
+#[test]
+fn times_are_shown_in_the_local_zone_or_said_to_be_utc() {
+    let (_dir, inventory_path, _) = scanned_shop();
+    let scanned_at = {
+        let json: Value = serde_json::from_slice(&std::fs::read(&inventory_path).unwrap()).unwrap();
+        json["scanned_at"].as_str().unwrap().to_string()
+    };
+    let md = |tz: &str, lang: &str| {
+        let output = pimap()
+            .arg("report")
+            .arg(&inventory_path)
+            .args(["--format", "md", "--lang", lang])
+            .env("TZ", tz)
+            .run();
+        output.expect_code(0);
+        output.stdout_str()
+    };
+    // A POSIX rule needs no time zone database: 8 hours east of UTC, no daylight saving.
+    let utc = humantime::parse_rfc3339(&scanned_at).unwrap();
+    let east = humantime::format_rfc3339(utc + std::time::Duration::from_secs(8 * 3600)).to_string();
+    let shown = format!("{} {} (UTC+08:00)", &east[..10], &east[11..16]);
+    for lang in ["zh", "en"] {
+        let text = md("CST-8", lang);
+        assert!(text.contains(&shown), "{shown} not in:\n{text}");
+        assert!(!text.contains(" UTC |"), "{text}");
+    }
+    // A zone that cannot be found: UTC, and said so.
+    let text = md("Nowhere/Atlantis", "en");
+    let shown = format!(
+        "{} {} (UTC, local time zone unknown)",
+        &scanned_at[..10],
+        &scanned_at[11..16]
+    );
+    assert!(text.contains(&shown), "{shown} not in:\n{text}");
+    assert!(md("Nowhere/Atlantis", "zh").contains("(UTC，本机时区未知)"));
+}
+
+#[test]
+fn children_s_ids_and_excel_damaged_columns_are_in_every_format() {
+    let dir = Dir::new();
+    let child = with_id_check("11010520200101123");
+    let adult = with_id_check("11010519850302123");
+    dir.write(
+        "members.csv",
+        format!("身份证号\n{child}\n{adult}\n1.10105E+17\n1.10105E+17\n"),
+    );
+    let scan = scan_tree(&dir, "members", &[]);
+    let file = scan.inventory.file("members.csv").expect("members.csv scanned");
+    assert!(file.findings >= 2, "{:?}", scan.inventory.totals);
+    let inventory = dir.out("members.inventory.json");
+    let html = report(&inventory, "html", "en", &dir.out("r.html"));
+    let md = report(&inventory, "md", "en", &dir.out("r.md"));
+    let csv = report(&inventory, "csv", "en", &dir.out("r.csv"));
+    for (name, text) in [("html", &html), ("md", &md)] {
+        for needed in ["PIPL Art. 28", "digits past the 15th are lost", "members.csv"] {
+            assert!(text.contains(needed), "{name} lacks {needed}");
+        }
+    }
+    let body = csv.strip_prefix('\u{feff}').unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let at = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let minors: u64 = rows
+        .iter()
+        .filter_map(|r| r[at("minors")].parse::<u64>().ok())
+        .sum();
+    assert_eq!(minors, 1, "one child's ID");
+    let lost: u64 = rows
+        .iter()
+        .filter_map(|r| r[at("precision_lost")].parse::<u64>().ok())
+        .sum();
+    assert_eq!(lost, 2, "two cells written as 1.10105E+17");
+    assert!(rows.iter().any(|r| r[at("note")].contains("under 14")));
+    assert!(rows
+        .iter()
+        .any(|r| r[at("note")].contains("digits past the 15th")));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! file list was cut or edited by hand. Only counts are compared: an inventory holds no
 //! values, and neither do its changes.
 
-use super::{ActionKind, Changes, FileChange, Inventory};
+use super::{ActionKind, Changes, FileChange, Inventory, PolicyInfo};
 use crate::finding::Category;
 use crate::terminal::{display_width, printable};
 use std::cmp::Reverse;
@@ -18,8 +18,9 @@ pub const TEXT_LIST_LIMIT: usize = 50;
 /// Paths longer than this are not padded to (they push their line's numbers right instead).
 const PATH_COLUMN_MAX: usize = 60;
 
-/// What changed from `old` to `new`. `reused`, `rescanned`, `reuse_note` and
-/// `baseline_file` are left for the caller.
+/// What changed from `old` to `new`. When `new` was made by a refresh, `reused` and
+/// `rescanned` count its entries taken over and read (`reuse_counts`) and `reuse_note` is
+/// its own; `baseline_file` is left for the caller.
 pub fn compare(old: &Inventory, new: &Inventory) -> Changes {
     let before = counts_by_path(old);
     let after = counts_by_path(new);
@@ -72,6 +73,12 @@ pub fn compare(old: &Inventory, new: &Inventory) -> Changes {
             .or_insert(0);
     }
     changes.findings = signed_delta(old.totals.findings, new.totals.findings);
+    if let Some((reused, read)) = reuse_counts(new) {
+        changes.reused = reused;
+        changes.rescanned = read;
+    }
+    changes.reuse_note = new.changes.as_ref().and_then(|c| c.reuse_note.clone());
+    changes.policy_changed = policy_changed(&old.policy, &new.policy);
 
     let old_actions = actions_by_kind(old);
     let new_actions = actions_by_kind(new);
@@ -86,6 +93,25 @@ pub fn compare(old: &Inventory, new: &Inventory) -> Changes {
         })
         .collect();
     changes
+}
+
+/// How a refreshed inventory came about: its entries taken over from the baseline without
+/// reading them, and its entries read. Counted over the inventory's files, archive members
+/// included: the same entries that `new`, `changed` and `unchanged` count, so the two add up
+/// to the same total (the files of the walk would count an archive once, and its members
+/// not at all). None for an inventory not made by a refresh.
+pub fn reuse_counts(inventory: &Inventory) -> Option<(u64, u64)> {
+    let reused = inventory.files.iter().filter(|f| f.reused).count() as u64;
+    (reused > 0 || inventory.changes.is_some()).then(|| (reused, inventory.files.len() as u64 - reused))
+}
+
+/// Whether two inventories were judged by different policies: by the digests when both
+/// have one, else (older inventories) by the policy file's name and the rule names.
+fn policy_changed(old: &PolicyInfo, new: &PolicyInfo) -> bool {
+    match (&old.digest, &new.digest) {
+        (Some(a), Some(b)) => a != b,
+        _ => old.file != new.file || old.rules != new.rules,
+    }
 }
 
 impl Changes {
@@ -186,6 +212,57 @@ fn signed_delta(before: u64, after: u64) -> i64 {
 // ------------------------------------------------------------------------------------------
 // The text form.
 
+/// What a changed policy means for the action counts; said by `pimap diff` and after a
+/// refresh alike.
+pub const POLICY_NOTE: &str =
+    "policy: changed since the baseline (other rules or settings): action counts may \
+     change because of it, and an action no longer listed is not necessarily dealt with";
+
+/// `files: 2 new, 1 removed, 1 changed, 5 unchanged (3 reused, 5 read)`, or
+/// `no changes: 8 files unchanged (...)`: the file counts as `pimap diff` and the summary
+/// after a refresh both say them.
+pub fn files_phrase(changes: &Changes) -> String {
+    files_phrase_counting(changes, (changes.reused, changes.rescanned))
+}
+
+/// `files_phrase` with the entries reused and read given apart (see `reuse_counts`).
+pub fn files_phrase_counting(changes: &Changes, (reused, read): (u64, u64)) -> String {
+    let reuse = if reused > 0 || read > 0 {
+        format!(" ({} reused, {} read)", thousands(reused), thousands(read))
+    } else {
+        String::new()
+    };
+    if changes.is_empty() {
+        return format!(
+            "no changes: {} {} unchanged{reuse}",
+            thousands(changes.unchanged),
+            plural(changes.unchanged, "file", "files")
+        );
+    }
+    let unreadable = if changes.unreadable.is_empty() {
+        String::new()
+    } else {
+        format!(", {} unreadable", thousands(changes.unreadable.len() as u64))
+    };
+    format!(
+        "files: {} new, {} removed, {} changed, {} unchanged{unreadable}{reuse}",
+        thousands(changes.new.len() as u64),
+        thousands(changes.removed.len() as u64),
+        thousands(changes.changed.len() as u64),
+        thousands(changes.unchanged),
+    )
+}
+
+/// `findings: +1,717`, with the categories after it when `by_category` is set.
+pub fn findings_phrase(changes: &Changes, by_category: bool) -> String {
+    let mut out = format!("findings: {}", signed_thousands(changes.findings));
+    let categories = category_list(&changes.by_category, signed_thousands);
+    if by_category && !categories.is_empty() {
+        let _ = write!(out, " ({categories})");
+    }
+    out
+}
+
 /// The changes for people: a summary, then the new, removed and changed files.
 pub fn render_text(changes: &Changes) -> String {
     let mut out = String::from("Changes since ");
@@ -199,46 +276,15 @@ pub fn render_text(changes: &Changes) -> String {
     }
     out.push('\n');
 
-    let reuse = if changes.reused > 0 || changes.rescanned > 0 {
-        format!(
-            " ({} reused, {} rescanned)",
-            thousands(changes.reused),
-            thousands(changes.rescanned)
-        )
-    } else {
-        String::new()
-    };
-    let unreadable = if changes.unreadable.is_empty() {
-        String::new()
-    } else {
-        format!(", {} unreadable", thousands(changes.unreadable.len() as u64))
-    };
+    let _ = writeln!(out, "  {}", files_phrase(changes));
+    push_reuse_note(&mut out, changes);
+    if changes.policy_changed {
+        let _ = writeln!(out, "  {POLICY_NOTE}");
+    }
     if changes.is_empty() {
-        let _ = writeln!(
-            out,
-            "  no changes: {} {} unchanged{reuse}",
-            thousands(changes.unchanged),
-            plural(changes.unchanged, "file", "files")
-        );
-        push_reuse_note(&mut out, changes);
         return out;
     }
-
-    let _ = writeln!(
-        out,
-        "  files: {} new, {} removed, {} changed, {} unchanged{unreadable}{reuse}",
-        thousands(changes.new.len() as u64),
-        thousands(changes.removed.len() as u64),
-        thousands(changes.changed.len() as u64),
-        thousands(changes.unchanged),
-    );
-    push_reuse_note(&mut out, changes);
-    let _ = write!(out, "  findings: {}", signed_thousands(changes.findings));
-    let categories = category_list(&changes.by_category, signed_thousands);
-    if !categories.is_empty() {
-        let _ = write!(out, " ({categories})");
-    }
-    out.push('\n');
+    let _ = writeln!(out, "  {}", findings_phrase(changes, true));
     let actions: Vec<String> = ActionKind::ALL
         .iter()
         .filter_map(|kind| {
@@ -246,10 +292,15 @@ pub fn render_text(changes: &Changes) -> String {
             (delta != 0).then(|| format!("{} {}", kind.as_str(), signed_thousands(delta)))
         })
         .collect();
-    if actions.is_empty() {
-        out.push_str("  actions: no change\n");
+    let under = if changes.policy_changed {
+        " (judged by another policy than the baseline's)"
     } else {
-        let _ = writeln!(out, "  actions: {}", actions.join(", "));
+        ""
+    };
+    if actions.is_empty() {
+        let _ = writeln!(out, "  actions: no change{under}");
+    } else {
+        let _ = writeln!(out, "  actions: {}{under}", actions.join(", "));
     }
 
     let (new, removed, changed) = (
@@ -434,7 +485,7 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// `+1,234`, `-12`, `0`.
-fn signed_thousands(n: i64) -> String {
+pub fn signed_thousands(n: i64) -> String {
     let sign = match n.signum() {
         1 => "+",
         -1 => "-",
@@ -787,13 +838,100 @@ Changed files (1):
         assert!(!render_text(&changes).contains("reused"));
         changes.reused = 1_180;
         changes.rescanned = 6;
-        assert!(render_text(&changes).contains("0 unchanged (1,180 reused, 6 rescanned)\n"));
+        assert!(render_text(&changes).contains("0 unchanged (1,180 reused, 6 read)\n"));
         changes.reused = 0;
         changes.rescanned = 0;
         changes.reuse_note = Some("other detectors than the baseline".to_string());
         let text = render_text(&changes);
         assert!(!text.contains("reused,"));
         assert!(text.contains("  reuse: other detectors than the baseline\n"));
+    }
+
+    #[test]
+    fn reuse_is_counted_over_the_entries_that_the_file_counts_count() {
+        let entry = |path: &str, reused: bool, archive: bool| FileEntry {
+            reused,
+            archive,
+            ..file(path, &[("phone", 1)])
+        };
+        let old = inventory(
+            vec![
+                entry("a.zip", false, true),
+                entry("a.zip!x.csv", false, false),
+                entry("a.zip!y.csv", false, false),
+                entry("b.csv", false, false),
+                entry("gone.csv", false, false),
+            ],
+            &[],
+        );
+        // The archive was taken over with its members; b.csv was read again; c.csv is new.
+        let mut new = inventory(
+            vec![
+                entry("a.zip", true, true),
+                entry("a.zip!x.csv", true, false),
+                entry("a.zip!y.csv", true, false),
+                entry("b.csv", false, false),
+                entry("c.csv", false, false),
+            ],
+            &[],
+        );
+        assert_eq!(reuse_counts(&new), Some((3, 2)));
+        let changes = compare(&old, &new);
+        assert_eq!((changes.reused, changes.rescanned), (3, 2));
+        let files = changes.new.len() as u64 + changes.changed.len() as u64 + changes.unchanged;
+        assert_eq!(changes.reused + changes.rescanned, files);
+        assert_eq!(
+            files_phrase(&changes),
+            "files: 1 new, 1 removed, 0 changed, 4 unchanged (3 reused, 2 read)"
+        );
+        // A plain scan was not a refresh: nothing to say about reuse.
+        for f in &mut new.files {
+            f.reused = false;
+        }
+        assert_eq!(reuse_counts(&new), None);
+        assert_eq!(compare(&old, &new).reused + compare(&old, &new).rescanned, 0);
+        // A refresh that could reuse nothing still says it read everything, and why.
+        new.changes = Some(Changes {
+            reuse_note: Some("another key".into()),
+            ..Changes::default()
+        });
+        let changes = compare(&old, &new);
+        assert_eq!((changes.reused, changes.rescanned), (0, 5));
+        assert_eq!(changes.reuse_note.as_deref(), Some("another key"));
+    }
+
+    #[test]
+    fn a_changed_policy_is_said_and_fewer_actions_are_not_called_progress() {
+        let old = inventory(
+            vec![file("a.csv", &[("national_id", 3)])],
+            &[ActionKind::MaskColumn, ActionKind::MaskColumn],
+        );
+        let mut new = inventory(vec![file("a.csv", &[("national_id", 3)])], &[]);
+        let mut with = |old_digest: Option<&str>, new_digest: Option<&str>| {
+            let mut old = old.clone();
+            old.policy.digest = old_digest.map(str::to_string);
+            new.policy.digest = new_digest.map(str::to_string);
+            compare(&old, &new)
+        };
+        assert!(!with(Some("aaaa"), Some("aaaa")).policy_changed);
+        let changes = with(Some("aaaa"), Some("bbbb"));
+        assert!(changes.policy_changed);
+        let text = render_text(&changes);
+        assert!(text.contains(&format!("\n  {POLICY_NOTE}\n")), "{text}");
+        assert!(
+            text.contains("  actions: mask_column -2 (judged by another policy than the baseline's)\n"),
+            "{text}"
+        );
+        // The same policy: no note, and the counts are the data's.
+        let same = render_text(&with(Some("aaaa"), Some("aaaa")));
+        assert!(!same.contains("policy"), "{same}");
+        assert!(same.contains("  actions: mask_column -2\n"), "{same}");
+        // Older inventories have no digest: their rule names and file tell.
+        assert!(!with(None, Some("bbbb")).policy_changed);
+        let mut renamed = old.clone();
+        renamed.policy.rules = vec!["mask".into()];
+        new.policy.digest = None;
+        assert!(compare(&renamed, &new).policy_changed);
     }
 
     #[test]

@@ -12,10 +12,11 @@
 //!   Jaccard similarity, and shared ≈ J × (dA + dB) / (1 + J), at most min(dA, dB).
 //!
 //! `overlap = shared / min(dA, dB)`: a subset copy (most of the order list saved again)
-//! overlaps fully. Files with overlap ≥ `min_overlap` are joined (union-find); in a group,
-//! the file with the most distinct values (then the smallest path) comes first and every
-//! member is described against it. Because joining is transitive, a member of a chain can
-//! overlap the first file less than `min_overlap`; its own numbers say so.
+//! overlaps fully. Files with overlap ≥ `min_overlap` are joined (union-find). In a group,
+//! the file to keep comes first (see `keep_first`: not a backup or copy by its name, then the
+//! most values, then the shallowest, the oldest, the first path) and every member is
+//! described against it. Because joining is transitive, a member of a chain can overlap the
+//! first file less than `min_overlap`; its own numbers say so.
 //!
 //! Finding pairs without comparing all of them:
 //!
@@ -38,6 +39,7 @@ use super::{DuplicateGroup, DuplicateMember};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::time::SystemTime;
 
 /// Fingerprints kept per file for finding copies: the smallest `SKETCH` of its values.
 pub const SKETCH: usize = 256;
@@ -61,9 +63,21 @@ pub struct Candidate<'a> {
 }
 
 /// Groups of files sharing at least `min_overlap` of their values (of the smaller file),
-/// among files with at least `min_values` distinct values.
+/// among files with at least `min_values` distinct values. Without modification times the
+/// file kept is chosen by name, values and depth alone (see `find_dated`).
 pub fn find(files: &[Candidate<'_>], min_overlap: f64, min_values: u64) -> Vec<DuplicateGroup> {
-    find_counting(files, min_overlap, min_values).0
+    find_dated(files, &[], min_overlap, min_values)
+}
+
+/// `find`, with the files' modification times (RFC 3339, `modified[i]` for `files[i]`;
+/// missing ones are unknown) so that of two otherwise equal copies the older is kept.
+pub fn find_dated(
+    files: &[Candidate<'_>],
+    modified: &[Option<&str>],
+    min_overlap: f64,
+    min_values: u64,
+) -> Vec<DuplicateGroup> {
+    find_counting(files, modified, min_overlap, min_values).0
 }
 
 /// What a search cost, for the tests that bound it.
@@ -73,7 +87,12 @@ struct Work {
     comparisons: usize,
 }
 
-fn find_counting(files: &[Candidate<'_>], min_overlap: f64, min_values: u64) -> (Vec<DuplicateGroup>, Work) {
+fn find_counting(
+    files: &[Candidate<'_>],
+    modified: &[Option<&str>],
+    min_overlap: f64,
+    min_values: u64,
+) -> (Vec<DuplicateGroup>, Work) {
     let mut work = Work::default();
     let mut joined = UnionFind::new(files.len());
     let mut eligible: Vec<usize> = (0..files.len())
@@ -170,7 +189,7 @@ fn find_counting(files: &[Candidate<'_>], min_overlap: f64, min_values: u64) -> 
     let mut groups: Vec<DuplicateGroup> = members
         .into_values()
         .filter(|group| group.len() > 1)
-        .map(|group| describe_group(files, group))
+        .map(|group| describe_group(files, modified, group))
         .collect();
     groups.sort_by(|a, b| {
         let (a, b) = (&a.files[0], &b.files[0]);
@@ -179,18 +198,21 @@ fn find_counting(files: &[Candidate<'_>], min_overlap: f64, min_values: u64) -> 
     (groups, work)
 }
 
-/// The group with its primary first and every member described against it.
-fn describe_group(files: &[Candidate<'_>], group: Vec<usize>) -> DuplicateGroup {
-    let primary = group
+/// The group with the file to keep first and every member described against it.
+fn describe_group(files: &[Candidate<'_>], modified: &[Option<&str>], group: Vec<usize>) -> DuplicateGroup {
+    let times: Vec<Option<SystemTime>> = group
         .iter()
-        .copied()
-        .min_by(|&a, &b| {
-            files[b]
-                .distinct
-                .cmp(&files[a].distinct)
-                .then(files[a].path.cmp(files[b].path))
+        .map(|&i| {
+            modified
+                .get(i)
+                .copied()
+                .flatten()
+                .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
         })
-        .unwrap_or(group[0]);
+        .collect();
+    let primary = (0..group.len())
+        .min_by(|&a, &b| keep_first((&files[group[a]], times[a]), (&files[group[b]], times[b])))
+        .map_or(group[0], |at| group[at]);
     let mut copies: Vec<DuplicateMember> = group
         .iter()
         .filter(|&&i| i != primary)
@@ -214,6 +236,80 @@ fn describe_group(files: &[Candidate<'_>], group: Vec<usize>) -> DuplicateGroup 
     DuplicateGroup {
         files: std::iter::once(first).chain(copies).collect(),
     }
+}
+
+/// Which of two copies a person keeps (`Less`: `a`). The others are marked for deletion, so
+/// the choice must match what people do with copies:
+///
+/// 1. not a backup or copy by its path (`Backup/`, `orders - 副本.csv`, `orders (1).csv`,
+///    `.bak`: see `looks_like_a_copy`);
+/// 2. the most distinct values: a copy may hold only part of the data (half the rows saved
+///    again), and deleting the complete file for it would lose the rest;
+/// 3. the shallowest path: the export where it was made, not the one filed away below;
+/// 4. the oldest modification time (unknown times last): copies are made after the original;
+/// 5. the first path in sort order, so the choice never depends on scan order.
+fn keep_first(a: (&Candidate<'_>, Option<SystemTime>), b: (&Candidate<'_>, Option<SystemTime>)) -> Ordering {
+    let ((a, a_time), (b, b_time)) = (a, b);
+    let oldest_first = match (a_time, b_time) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    };
+    looks_like_a_copy(a.path)
+        .cmp(&looks_like_a_copy(b.path))
+        .then(b.distinct.cmp(&a.distinct))
+        .then(depth(a.path).cmp(&depth(b.path)))
+        .then(oldest_first)
+        .then(a.path.cmp(b.path))
+}
+
+/// Folders and files in a path; an archive member is one level below its archive.
+fn depth(path: &str) -> usize {
+    path.split(['/', '\\', '!'])
+        .filter(|part| !part.is_empty())
+        .count()
+}
+
+/// Words that name a backup, a copy or a scratch file in English file names.
+const COPY_WORDS: [&str; 8] = ["backup", "backups", "bak", "copy", "copies", "old", "tmp", "temp"];
+/// The same in Chinese names (备份 backup, 副本 Windows' "- 副本" copies, 复件 older Windows'
+/// "复件 " copies, 拷贝 copy, 旧 old, 临时 temporary).
+const COPY_MARKS: [&str; 6] = ["备份", "副本", "复件", "拷贝", "旧", "临时"];
+
+/// Whether a folder or the file name of `path` says it is a backup or a copy: one of
+/// `COPY_WORDS` as a word (`Backup/`, `copy of orders.csv`, `orders_old.csv`, `a.csv.bak`,
+/// not `template.csv`), one of `COPY_MARKS` anywhere in a name, a download counter
+/// (`orders (1).csv`, `orders（2）.csv`) or an editor's `~`.
+pub fn looks_like_a_copy(path: &str) -> bool {
+    path.split(['/', '\\', '!']).any(|name| {
+        let lower = name.to_lowercase();
+        let stem = lower.rsplit_once('.').map_or(lower.as_str(), |(stem, _)| stem);
+        lower.contains("backup")
+            || lower
+                .split(|c: char| !c.is_alphanumeric() || !c.is_ascii())
+                .any(|word| COPY_WORDS.contains(&word))
+            || COPY_MARKS.iter().any(|mark| lower.contains(mark))
+            || has_counter(stem.trim_end())
+            || lower.ends_with('~')
+    })
+}
+
+/// `orders (1)`, `orders(12)`, `orders（2）`: the number a browser or file manager appends to
+/// the name of a second download or copy.
+fn has_counter(stem: &str) -> bool {
+    for (open, close) in [('(', ')'), ('（', '）')] {
+        if let Some(inside) = stem
+            .strip_suffix(close)
+            .and_then(|s| s.rsplit_once(open))
+            .map(|(_, inside)| inside)
+        {
+            if !inside.is_empty() && inside.len() <= 3 && inside.bytes().all(|b| b.is_ascii_digit()) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// The sketch holds every value of its file.
@@ -482,6 +578,107 @@ mod tests {
     }
 
     #[test]
+    fn backups_and_copies_are_told_by_their_names() {
+        for copy in [
+            "Backup/orders.csv",
+            "backups/2024/orders.csv",
+            "exports/MyBackup2024/orders.csv",
+            "bak/orders.csv",
+            "exports/orders.csv.bak",
+            "exports/orders.old",
+            "exports/orders_old.csv",
+            "Old Orders/orders.csv",
+            "exports/copy of orders.csv",
+            "exports/Copy of orders.csv",
+            "exports/orders - Copy.csv",
+            "exports/orders - 副本.csv",
+            "备份/orders.csv",
+            "订单备份2024/orders.csv",
+            "复件 orders.csv",
+            "旧数据/orders.csv",
+            "临时/orders.csv",
+            "tmp/orders.csv",
+            "Temp/orders.csv",
+            "exports/orders (1).csv",
+            "exports/orders(12).csv",
+            "exports/orders（2）.csv",
+            "exports/orders.csv~",
+            "backup.zip!orders.csv",
+        ] {
+            assert!(looks_like_a_copy(copy), "{copy}");
+        }
+        for original in [
+            "exports/orders.csv",
+            "exports/template.csv",
+            "exports/temperature.csv",
+            "exports/bold.csv",
+            "exports/folder/orders.csv",
+            "exports/copyright.txt",
+            "exports/orders (final).csv",
+            "exports/orders 2024.csv",
+            "订单/2024-01.csv",
+            "exports.zip!orders.csv",
+        ] {
+            assert!(!looks_like_a_copy(original), "{original}");
+        }
+    }
+
+    #[test]
+    fn the_copy_a_person_keeps_comes_first() {
+        fn dated(files: &[File], modified: &[Option<&str>]) -> Vec<Vec<String>> {
+            find_dated(&candidates(files), modified, 0.9, 10)
+                .iter()
+                .map(|g| g.files.iter().map(|m| m.path.clone()).collect())
+                .collect()
+        }
+        // The backup sorts first by path, and is still the copy.
+        let files = [
+            file("Backup/orders - 副本.csv", 0..100),
+            file("exports/orders.csv", 0..100),
+        ];
+        assert_eq!(
+            dated(&files, &[]),
+            [["exports/orders.csv", "Backup/orders - 副本.csv"]]
+        );
+        // Neither a backup: the shallower one is kept, whatever the times say.
+        let files = [file("a/b/c/orders.csv", 0..100), file("z/orders.csv", 0..100)];
+        let times = [Some("2020-01-01T00:00:00Z"), Some("2024-01-01T00:00:00Z")];
+        assert_eq!(dated(&files, &times), [["z/orders.csv", "a/b/c/orders.csv"]]);
+        // Same depth: the older is kept; an unknown time counts as newest.
+        let files = [
+            file("a/orders.csv", 0..100),
+            file("b/orders.csv", 0..100),
+            file("c/orders.csv", 0..100),
+        ];
+        let times = [Some("2024-05-01T00:00:00Z"), None, Some("2023-01-01T08:00:00Z")];
+        assert_eq!(
+            dated(&files, &times),
+            [["c/orders.csv", "a/orders.csv", "b/orders.csv"]]
+        );
+        // Nothing else to go by: the first path.
+        assert_eq!(
+            dated(&files, &[]),
+            [["a/orders.csv", "b/orders.csv", "c/orders.csv"]]
+        );
+        // A part of the data is not kept in place of the whole, shallower or older though it is.
+        let files = [file("h1.csv", 0..120), file("exports/2025/all.csv", 0..200)];
+        let times = [Some("2020-01-01T00:00:00Z"), Some("2025-01-01T00:00:00Z")];
+        assert_eq!(dated(&files, &times), [["exports/2025/all.csv", "h1.csv"]]);
+        // But a backup is not kept even when it holds a few more values.
+        let files = [
+            file("备份/orders.csv", 0..105),
+            file("exports/orders.csv", 0..100),
+        ];
+        let found = find_dated(&candidates(&files), &[], 0.9, 10);
+        assert_eq!(found[0].files[0].path, "exports/orders.csv");
+        assert_eq!(
+            (found[0].files[1].shared, found[0].files[1].overlap),
+            (100, 1.0),
+            "members are described against the file kept"
+        );
+    }
+
+    #[test]
     fn groups_are_sorted_by_the_primary_s_values() {
         let files = [
             file("small.csv", 0..20),
@@ -492,7 +689,7 @@ mod tests {
         let found = groups(&files, 0.9, 10);
         assert_eq!(
             paths(&found),
-            [["large-copy.csv", "large.csv"], ["small-copy.csv", "small.csv"]]
+            [["large.csv", "large-copy.csv"], ["small.csv", "small-copy.csv"]]
         );
     }
 
@@ -512,7 +709,7 @@ mod tests {
         let files: Vec<File> = (0..100)
             .map(|i| file(&format!("copy-{i:03}.csv"), 0..300))
             .collect();
-        let (found, work) = find_counting(&candidates(&files), 0.9, 10);
+        let (found, work) = find_counting(&candidates(&files), &[], 0.9, 10);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].files.len(), 100);
         assert_eq!(found[0].files[0].path, "copy-000.csv");
@@ -526,7 +723,7 @@ mod tests {
         let files: Vec<File> = (0..150)
             .map(|i| file(&format!("day-{i:03}.csv"), (0..200).filter(move |&v| v != i)))
             .collect();
-        let (found, work) = find_counting(&candidates(&files), 0.9, 10);
+        let (found, work) = find_counting(&candidates(&files), &[], 0.9, 10);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].files.len(), 150);
         assert!(work.comparisons < 150 * 4, "{work:?}");
@@ -551,8 +748,8 @@ mod tests {
             "order-0007 (copy).csv",
             (141..160).chain([9_999_999]),
         ));
-        let (found, work) = find_counting(&candidates(&files), 0.9, 10);
-        assert_eq!(paths(&found), [["order-0007 (copy).csv", "order-0007.csv"]]);
+        let (found, work) = find_counting(&candidates(&files), &[], 0.9, 10);
+        assert_eq!(paths(&found), [["order-0007.csv", "order-0007 (copy).csv"]]);
         let all_pairs = (n * (n + 1) / 2) as usize;
         assert!(work.comparisons <= files.len() * COMPARISONS_PER_FILE, "{work:?}");
         assert!(work.comparisons < all_pairs / 10, "{work:?}");
@@ -613,7 +810,7 @@ mod tests {
             }
         }
         let started = std::time::Instant::now();
-        let (found, work) = find_counting(&candidates(&files), 0.9, 10);
+        let (found, work) = find_counting(&candidates(&files), &[], 0.9, 10);
         let elapsed = started.elapsed();
         assert_eq!(found.len(), 200);
         assert!(found

@@ -83,6 +83,10 @@ pub struct PolicyInfo {
     /// Rule names in file order.
     #[serde(default)]
     pub rules: Vec<String>,
+    /// Names what the policy asks, not how its file is written: the first 16 hex digits of
+    /// SHA-256 over a canonical form (`Policy::digest`). Absent in older inventories.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub digest: Option<String>,
 }
 
 /// One thing to do about the data, with the evidence that calls for it.
@@ -194,8 +198,9 @@ pub struct Evidence {
     pub overlap: Option<f64>,
 }
 
-/// Files that share most of their personal data. `files[0]` is the one kept (the largest
-/// number of distinct values, then the first path in sort order); the others are copies of it.
+/// Files that share most of their personal data. `files[0]` is the one kept (not a backup or
+/// copy by its name, then the most distinct values, the shallowest path, the oldest; see
+/// `duplicates::keep_first`); the others are copies of it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DuplicateGroup {
     pub files: Vec<DuplicateMember>,
@@ -307,6 +312,10 @@ pub struct Changes {
     pub findings: i64,
     /// New minus old actions, per kind.
     pub actions: BTreeMap<String, i64>,
+    /// The two inventories were judged by different policies: action counts may differ
+    /// because of that, and an action no longer listed need not have been dealt with.
+    #[serde(default)]
+    pub policy_changed: bool,
 }
 
 /// One file in `changes`: findings before and after, and the delta per category.

@@ -155,7 +155,53 @@ impl Policy {
         PolicyInfo {
             file: self.file.clone(),
             rules: self.rules.iter().map(|r| r.name.clone()).collect(),
+            digest: Some(self.digest()),
         }
+    }
+
+    /// The first 16 hex digits of SHA-256 over a canonical form of what the policy asks:
+    /// rules sorted by their (unique) names, each rule's categories sorted, its globs in file
+    /// order (the first match is reported), numbers as parsed, then the `[duplicates]`
+    /// settings. Comments, spacing, key order, rule order and the file's name do not count,
+    /// so a refresh can tell a changed policy from a reformatted or moved one.
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        let globs = |g: &Option<Globs>| g.as_ref().map(|g| g.patterns.clone());
+        let mut rules: Vec<(&str, serde_json::Value)> = self
+            .rules
+            .iter()
+            .map(|r| {
+                let categories = r.categories.as_ref().map(|c| {
+                    let mut names: Vec<&str> = c.iter().map(|c| c.as_str()).collect();
+                    names.sort_unstable();
+                    names
+                });
+                let rule = serde_json::json!({
+                    "name": r.name,
+                    "categories": categories,
+                    "paths": globs(&r.paths),
+                    "exclude": globs(&r.exclude),
+                    "max_age_days": r.max_age_days,
+                    "allowed_in": globs(&r.allowed_in),
+                    "forbidden_in": globs(&r.forbidden_in),
+                    "max_unmasked": r.max_unmasked,
+                });
+                (r.name.as_str(), rule)
+            })
+            .collect();
+        rules.sort_by(|a, b| a.0.cmp(b.0));
+        let canonical = serde_json::json!({
+            "pimap.policy": 1,
+            "rules": rules.into_iter().map(|(_, rule)| rule).collect::<Vec<_>>(),
+            "duplicates": {
+                "min_overlap": self.duplicates.min_overlap,
+                "min_values": self.duplicates.min_values,
+            },
+        });
+        sha2::Sha256::digest(canonical.to_string().as_bytes())[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// Duplicate detection settings: minimum overlap and minimum distinct values.
@@ -967,7 +1013,8 @@ mod tests {
             policy.info(),
             PolicyInfo {
                 file: None,
-                rules: vec!["Mask sensitive columns".into()]
+                rules: vec!["Mask sensitive columns".into()],
+                digest: Some(policy.digest()),
             }
         );
         assert_eq!(policy.duplicate_settings(), (0.9, 10));
@@ -1099,6 +1146,62 @@ mod tests {
         let empty = Policy::parse("").unwrap();
         assert_eq!(empty.duplicate_settings(), (0.9, 10));
         assert!(empty.info().rules.is_empty());
+    }
+
+    #[test]
+    fn the_digest_names_what_the_policy_asks_not_how_it_is_written() {
+        let policy = r#"
+            [[rule]]
+            name = "orders"
+            categories = ["phone", "address"]
+            paths = ["exports/**"]
+            max_age_days = 1095
+
+            [[rule]]
+            name = "ids"
+            categories = ["national_id"]
+            allowed_in = ["customs/**"]
+        "#;
+        let digest = Policy::parse(policy).unwrap().digest();
+        assert_eq!(digest.len(), 16);
+        assert!(digest.bytes().all(|b| b.is_ascii_hexdigit()));
+        // Rules reordered, keys reordered, categories reordered, comments: the same policy.
+        let rewritten = r#"
+            # IDs first now
+            [[rule]]
+            allowed_in = ["customs/**"]
+            categories = ["national_id"]
+            name = "ids"
+            [[rule]]
+            name = "orders"
+            max_age_days = 1095
+            paths = ["exports/**"]
+            categories = ["address", "phone"]
+        "#;
+        assert_eq!(Policy::parse(rewritten).unwrap().digest(), digest);
+        // What the policy asks changes the digest.
+        for (from, to) in [
+            ("1095", "1096"),
+            ("customs/**", "customs/*"),
+            ("\"address\"]", "\"address\", \"email\"]"),
+            ("name = \"ids\"", "name = \"IDs\""),
+        ] {
+            let changed = policy.replace(from, to);
+            assert_ne!(
+                Policy::parse(&changed).unwrap().digest(),
+                digest,
+                "{from} -> {to}"
+            );
+        }
+        let settings = format!("{policy}\n[duplicates]\nmin_overlap = 0.8\n");
+        assert_ne!(Policy::parse(&settings).unwrap().digest(), digest);
+        // The default settings written out are the defaults.
+        let defaults = format!("{policy}\n[duplicates]\nmin_overlap = 0.9\nmin_values = 10\n");
+        assert_eq!(Policy::parse(&defaults).unwrap().digest(), digest);
+        // The built-in policy has one too, and the inventory records it.
+        let builtin = Policy::builtin();
+        assert_eq!(builtin.info().digest, Some(builtin.digest()));
+        assert_ne!(builtin.digest(), digest);
     }
 
     #[test]

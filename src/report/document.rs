@@ -5,6 +5,7 @@
 //! belongs to which category) are worked out once here, in `Facts`; the format modules only
 //! lay them out. The report is written with mode 0600: it records where personal data lives.
 
+use super::i18n::Zone;
 use super::{html, i18n, markdown, table};
 use crate::cli::{Lang, ReportArgs, ReportFormat};
 use crate::detect::DetectorSet;
@@ -12,7 +13,7 @@ use crate::finding::Sensitivity;
 use crate::inventory::{ActionKind, ColumnEntry, FileEntry, Inventory, Risk, Severity};
 use crate::Exit;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 /// Rows a long HTML table shows; the CSV has them all.
 pub(crate) const HTML_ROWS: usize = 300;
@@ -24,10 +25,14 @@ pub(crate) const TOP_FILES: usize = 20;
 pub(crate) const CHART_BARS: usize = 10;
 
 pub fn run(args: &ReportArgs) -> Result<Exit, String> {
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    if let Some(hint) = refusal(args.format, to_terminal) {
+        return Err(hint);
+    }
     // read_inventory also refuses other tools' JSON (the schema must be pimap.inventory/*).
     let inventory = crate::read_inventory(&args.inventory).map_err(|e| one_line(&e))?;
     let lang = args.lang.unwrap_or_else(Lang::from_env);
-    let document = render(&inventory, args.format, lang);
+    let document = render_for(&inventory, args.format, lang, to_terminal);
     match &args.output {
         None => {
             let mut out = std::io::stdout().lock();
@@ -53,13 +58,27 @@ pub fn run(args: &ReportArgs) -> Result<Exit, String> {
     Ok(Exit::Ok)
 }
 
-/// The report as bytes. CSV does not depend on `lang` (its header and values are stable
-/// keys for spreadsheets and scripts).
+/// Why a report must not be printed where it is going, as the one-line hint to give: an
+/// HTML page on a terminal is 50 KB of markup scrolling past, never what was meant.
+pub(crate) fn refusal(format: ReportFormat, to_terminal: bool) -> Option<String> {
+    (format == ReportFormat::Html && to_terminal).then(|| {
+        "an HTML report is a page to open, not to print on a terminal: use -o report.html or redirect (> report.html)"
+            .to_string()
+    })
+}
+
+/// The report as bytes, for a file or a pipe.
 pub fn render(inventory: &Inventory, format: ReportFormat, lang: Lang) -> Vec<u8> {
+    render_for(inventory, format, lang, false)
+}
+
+/// The report as bytes; `to_terminal`: the CSV escapes control characters in names, which
+/// a file keeps as they are (the Markdown escapes them always: it is read as text).
+fn render_for(inventory: &Inventory, format: ReportFormat, lang: Lang, to_terminal: bool) -> Vec<u8> {
     let facts = Facts::new(inventory);
     match format {
         ReportFormat::Html => html::render(&facts, lang).into_bytes(),
-        ReportFormat::Csv => table::render(&facts),
+        ReportFormat::Csv => table::render(&facts, lang, to_terminal),
         ReportFormat::Md => markdown::render(&facts, lang).into_bytes(),
     }
 }
@@ -87,6 +106,8 @@ pub(crate) struct Facts<'a> {
     detectors: HashMap<String, (String, Sensitivity)>,
     /// Paths of archives, to tell `a.zip!x.csv` (a member) from a file named `hi!.txt`.
     archives: HashSet<&'a str>,
+    /// Where times are shown: the machine's time zone.
+    pub zone: Zone,
 }
 
 /// One folder's share of the personal data.
@@ -103,8 +124,8 @@ pub(crate) struct FolderStats<'a> {
 /// A file with sensitive data and the date its age is judged by.
 pub(crate) struct DatedFile<'a> {
     pub file: &'a FileEntry,
-    /// `YYYY-MM-DD`.
-    pub date: &'a str,
+    /// `YYYY-MM-DD` (a modification time's day in the report's zone).
+    pub date: std::borrow::Cow<'a, str>,
     /// The date is the newest one found inside (else the modification time).
     pub from_content: bool,
 }
@@ -142,7 +163,45 @@ impl<'a> Facts<'a> {
             inventory,
             detectors,
             archives,
+            zone: Zone::local(),
         }
+    }
+
+    /// The same facts with times shown in `zone`.
+    #[cfg(test)]
+    pub fn in_zone(mut self, zone: Zone) -> Facts<'a> {
+        self.zone = zone;
+        self
+    }
+
+    /// A time as people read it here: `2026-12-06 20:56 (UTC+08:00)`.
+    pub fn time(&self, lang: Lang, rfc3339: &'a str) -> std::borrow::Cow<'a, str> {
+        i18n::timestamp(lang, &self.zone, rfc3339)
+    }
+
+    /// Files holding resident IDs of children under 14, most first.
+    pub fn files_with_minors(&self) -> Vec<&'a FileEntry> {
+        let mut files: Vec<&'a FileEntry> = self.inventory.files.iter().filter(|f| f.minors > 0).collect();
+        files.sort_by(|a, b| b.minors.cmp(&a.minors).then(a.path.cmp(&b.path)));
+        files
+    }
+
+    /// Columns whose ID or card numbers Excel turned into floats, most cells first.
+    pub fn precision_lost_columns(&self) -> Vec<(&'a FileEntry, &'a ColumnEntry)> {
+        let mut columns: Vec<(&'a FileEntry, &'a ColumnEntry)> = self
+            .inventory
+            .files
+            .iter()
+            .flat_map(|f| f.columns.iter().map(move |c| (f, c)))
+            .filter(|(_, c)| c.precision_lost.unwrap_or(0) > 0)
+            .collect();
+        columns.sort_by(|a, b| {
+            b.1.precision_lost
+                .cmp(&a.1.precision_lost)
+                .then(a.0.path.cmp(&b.0.path))
+                .then(a.1.name.cmp(&b.1.name))
+        });
+        columns
     }
 
     pub fn detector_category(&self, detector: &str) -> Option<&str> {
@@ -303,12 +362,12 @@ impl<'a> Facts<'a> {
                 };
                 Some(DatedFile {
                     file,
-                    date: i18n::date_only(date),
+                    date: i18n::local_date(&self.zone, date),
                     from_content,
                 })
             })
             .collect();
-        files.sort_by(|a, b| a.date.cmp(b.date).then(a.file.path.cmp(&b.file.path)));
+        files.sort_by(|a, b| a.date.cmp(&b.date).then(a.file.path.cmp(&b.file.path)));
         files
     }
 
@@ -670,6 +729,7 @@ pub(crate) mod tests {
             policy: PolicyInfo {
                 file: Some("policy.toml".into()),
                 rules: vec!["orders-3y".into()],
+                digest: Some("0123456789abcdef".into()),
             },
             actions,
             duplicates: vec![DuplicateGroup {
@@ -714,6 +774,7 @@ pub(crate) mod tests {
                 by_category: [("phone".into(), 1750), ("email".into(), -40)].into(),
                 findings: 1710,
                 actions: [("duplicate_copy".into(), 1)].into(),
+                policy_changed: false,
             }),
         }
     }
@@ -765,7 +826,7 @@ pub(crate) mod tests {
     #[test]
     fn riskiest_and_oldest_files() {
         let inv = sample_inventory();
-        let facts = Facts::new(&inv);
+        let facts = Facts::new(&inv).in_zone(Zone::fixed(8 * 3600));
         let riskiest: Vec<&str> = facts.riskiest().iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
             riskiest,
@@ -778,7 +839,7 @@ pub(crate) mod tests {
         let oldest = facts.oldest_sensitive();
         let dated: Vec<(&str, &str, bool)> = oldest
             .iter()
-            .map(|d| (d.file.path.as_str(), d.date, d.from_content))
+            .map(|d| (d.file.path.as_str(), d.date.as_ref(), d.from_content))
             .collect();
         assert_eq!(
             dated,
@@ -863,6 +924,19 @@ pub(crate) mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn html_is_refused_on_a_terminal_only() {
+        let hint = refusal(ReportFormat::Html, true).expect("refused");
+        assert!(
+            hint.contains("-o report.html") && hint.contains("redirect"),
+            "{hint}"
+        );
+        assert!(!hint.contains('\n'));
+        assert_eq!(refusal(ReportFormat::Html, false), None);
+        assert_eq!(refusal(ReportFormat::Md, true), None);
+        assert_eq!(refusal(ReportFormat::Csv, true), None);
     }
 
     #[test]

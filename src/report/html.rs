@@ -42,6 +42,7 @@ pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
     sections.extend([
         ("folders", Label::SectionFolders, page.folders()),
         ("actions", Label::SectionActions, page.actions()),
+        ("attention", Label::SectionAttention, page.attention()),
         ("riskiest", Label::SectionRiskiest, page.riskiest()),
         ("oldest", Label::SectionOldest, page.oldest()),
         ("columns", Label::SectionColumns, page.columns()),
@@ -105,7 +106,7 @@ impl Page<'_, '_> {
              <title>{} · {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
             escape(&inv.tool.version),
             self.t(Label::Title),
-            escape(&i18n::timestamp(&inv.scanned_at)),
+            escape(&self.facts.time(self.lang, &inv.scanned_at)),
         );
         let _ = write!(
             out,
@@ -134,7 +135,10 @@ impl Page<'_, '_> {
             None => self.t(Label::BuiltinPolicy),
         };
         let rows = [
-            (Label::ScannedAt, escape(&i18n::timestamp(&inv.scanned_at))),
+            (
+                Label::ScannedAt,
+                escape(&self.facts.time(self.lang, &inv.scanned_at)),
+            ),
             (Label::Roots, roots.join("<br>")),
             (
                 Label::ToolVersion,
@@ -159,7 +163,11 @@ impl Page<'_, '_> {
         for (label, value) in rows {
             let _ = writeln!(out, "<dt>{}</dt><dd>{value}</dd>", self.t(label));
         }
-        out.push_str("</dl>\n</header>\n");
+        out.push_str("</dl>\n");
+        if !self.facts.zone.is_known() {
+            let _ = writeln!(out, "<p class=\"sub\">{}</p>", self.t(Label::TimeZoneUnknown));
+        }
+        out.push_str("</header>\n");
     }
 
     fn footer(&self, out: &mut String) {
@@ -170,7 +178,7 @@ impl Page<'_, '_> {
             self.t(Label::PrivacyNote),
             self.t(Label::GeneratedBy),
             escape(&inv.tool.version),
-            escape(&i18n::timestamp(&inv.scanned_at)),
+            escape(&self.facts.time(self.lang, &inv.scanned_at)),
         );
     }
 
@@ -452,7 +460,8 @@ impl Page<'_, '_> {
             .iter()
             .take(HTML_ROWS)
             .map(|a| {
-                let place: Vec<&str> = [a.table.as_deref(), a.column.as_deref(), a.detector.as_deref()]
+                let detector = a.detector.as_deref().map(|d| i18n::detector(self.lang, d));
+                let place: Vec<&str> = [a.table.as_deref(), a.column.as_deref(), detector.as_deref()]
                     .into_iter()
                     .flatten()
                     .collect();
@@ -465,8 +474,8 @@ impl Page<'_, '_> {
                     } else {
                         escape(&place.join(" · "))
                     },
-                    escape(&a.rule),
-                    escape(&i18n::evidence(self.lang, a)),
+                    escape(&i18n::rule(self.lang, &a.rule)),
+                    escape(&i18n::evidence(self.lang, &self.facts.zone, a)),
                 ]
             })
             .collect();
@@ -482,6 +491,78 @@ impl Page<'_, '_> {
             ],
             rows,
             actions.len(),
+        );
+        out
+    }
+
+    /// Files with children's IDs and columns whose numbers Excel cut short, each with why
+    /// it matters: both need a person to act, and neither shows in the risk ranking alone.
+    fn attention(&self) -> String {
+        let facts = self.facts;
+        let minors = facts.files_with_minors();
+        let mut out = format!(
+            "<h3>{} ({})</h3>\n<p class=\"note\">{}</p>\n",
+            self.t(Label::FilesWithMinors),
+            i18n::count(minors.len() as u64),
+            self.t(Label::IntroMinors)
+        );
+        let rows: Vec<Vec<String>> = minors
+            .iter()
+            .take(HTML_ROWS)
+            .map(|f| {
+                vec![
+                    path_cell(&f.path),
+                    i18n::count(f.minors),
+                    i18n::count(f.findings),
+                    f.risk.as_ref().map_or_else(|| "—".into(), |r| self.risk_cell(r)),
+                ]
+            })
+            .collect();
+        self.table(
+            &mut out,
+            &[
+                Col::Text(Label::Path),
+                Col::Num(Label::MinorsCount),
+                Col::Num(Label::Findings),
+                Col::Text(Label::RiskScore),
+            ],
+            rows,
+            minors.len(),
+        );
+        let damaged = facts.precision_lost_columns();
+        let _ = write!(
+            out,
+            "<h3>{} ({})</h3>\n<p class=\"note\">{}</p>\n",
+            self.t(Label::ColumnsPrecisionLost),
+            i18n::count(damaged.len() as u64),
+            self.t(Label::IntroPrecisionLost)
+        );
+        let rows: Vec<Vec<String>> = damaged
+            .iter()
+            .take(HTML_ROWS)
+            .map(|&(file, c)| {
+                vec![
+                    path_cell(&file.path),
+                    c.table.as_deref().map_or_else(|| "—".into(), escape),
+                    escape(&c.name),
+                    escape(&i18n::detector(self.lang, &c.detector)),
+                    i18n::count(c.precision_lost.unwrap_or(0)),
+                    i18n::count(c.rows),
+                ]
+            })
+            .collect();
+        self.table(
+            &mut out,
+            &[
+                Col::Text(Label::Path),
+                Col::Text(Label::Table),
+                Col::Text(Label::Column),
+                Col::Text(Label::Detector),
+                Col::Num(Label::PrecisionLost),
+                Col::Num(Label::Rows),
+            ],
+            rows,
+            damaged.len(),
         );
         out
     }
@@ -531,7 +612,7 @@ impl Page<'_, '_> {
             .map(|d| {
                 vec![
                     path_cell(&d.file.path),
-                    escape(d.date),
+                    escape(&d.date),
                     self.t(if d.from_content {
                         Label::NewestDateInside
                     } else {
@@ -572,7 +653,7 @@ impl Page<'_, '_> {
                     path_cell(&file.path),
                     c.table.as_deref().map_or_else(|| "—".into(), escape),
                     escape(&c.name),
-                    escape(&c.detector),
+                    escape(&i18n::detector(self.lang, &c.detector)),
                     self.facts
                         .column_category(c)
                         .map_or_else(|| "—".into(), |cat| self.category_chip(cat)),
@@ -667,7 +748,7 @@ impl Page<'_, '_> {
         let mut out = String::from("<dl class=\"facts\">\n");
         let mut facts = vec![(
             Label::Baseline,
-            escape(&i18n::timestamp(&changes.baseline_scanned_at)),
+            escape(&self.facts.time(self.lang, &changes.baseline_scanned_at)),
         )];
         if let Some(file) = &changes.baseline_file {
             facts.push((Label::BaselineFile, path_cell(file)));
@@ -675,19 +756,34 @@ impl Page<'_, '_> {
         for (label, value) in facts {
             let _ = writeln!(out, "<dt>{}</dt><dd>{value}</dd>", self.t(label));
         }
-        out.push_str("</dl>\n<div class=\"cards\">\n");
+        out.push_str("</dl>\n");
+        if changes.policy_changed {
+            let _ = writeln!(out, "<p class=\"note cap\">{}</p>", self.t(Label::PolicyChanged));
+        }
+        out.push_str("<div class=\"cards\">\n");
         let actions_delta: i64 = changes
             .actions
             .values()
             .fold(0i64, |sum, &n| sum.saturating_add(n));
+        // The same entries as the file counts (see `changes::reuse_counts`).
+        let (reused, read) = crate::inventory::changes::reuse_counts(self.facts.inventory)
+            .unwrap_or((changes.reused, changes.rescanned));
         let cards = [
             (Label::NewFiles, i18n::count(changes.new.len() as u64)),
             (Label::RemovedFiles, i18n::count(changes.removed.len() as u64)),
             (Label::ChangedFiles, i18n::count(changes.changed.len() as u64)),
             (Label::UnchangedFiles, i18n::count(changes.unchanged)),
-            (Label::ReusedFiles, i18n::count(changes.reused)),
+            (Label::ReusedFiles, i18n::count(reused)),
+            (Label::ReadFiles, i18n::count(read)),
             (Label::FindingsChange, i18n::signed(changes.findings)),
-            (Label::ActionsChange, i18n::signed(actions_delta)),
+            (
+                if changes.policy_changed {
+                    Label::ActionsChangeOtherPolicy
+                } else {
+                    Label::ActionsChange
+                },
+                i18n::signed(actions_delta),
+            ),
         ];
         for (label, value) in cards {
             let _ = writeln!(
@@ -786,7 +882,13 @@ impl Page<'_, '_> {
             .skipped
             .iter()
             .take(HTML_ROWS)
-            .map(|s| vec![path_cell(&s.path), i18n::bytes(s.size), escape(&s.reason)])
+            .map(|s| {
+                vec![
+                    path_cell(&s.path),
+                    i18n::bytes(s.size),
+                    escape(&i18n::skip_reason(self.lang, &s.reason)),
+                ]
+            })
             .collect();
         self.table(
             &mut out,
@@ -1221,6 +1323,86 @@ mod tests {
         }
         assert!(!page.contains("Files scanned"));
         assert!(!page.contains("Retention overdue"));
+    }
+
+    #[test]
+    fn chinese_pages_say_pimap_s_words_in_chinese_and_local_times() {
+        let mut inv = sample_inventory();
+        inv.skipped[0].reason = "document: format not read yet".into();
+        let facts = Facts::new(&inv).in_zone(crate::report::i18n::Zone::fixed(8 * 3600));
+        let page = render(&facts, Lang::Zh);
+        for text in [
+            "<dt>扫描时间</dt><dd>2026-11-29 11:10 (UTC+08:00)</dd>",
+            "<dt>基线扫描时间</dt><dd>2026-10-01 08:00 (UTC+08:00)</dd>",
+            "居民身份证号（cn_resident_id）",
+            "手机号码（cn_mobile）",
+            "文档：暂不支持读取此格式",
+        ] {
+            assert!(page.contains(text), "missing {text}");
+        }
+        for english in [
+            "UTC<",
+            " UTC ",
+            "format not read yet",
+            ">cn_mobile<",
+            ">cn_resident_id<",
+            "data is ",
+            "copy of ",
+        ] {
+            assert!(!page.contains(english), "{english} in a Chinese page");
+        }
+        let en = render(
+            &Facts::new(&inv).in_zone(crate::report::i18n::Zone::fixed(8 * 3600)),
+            Lang::En,
+        );
+        assert!(en.contains("<dt>Scanned at</dt><dd>2026-11-29 11:10 (UTC+08:00)</dd>"));
+        // Without a known zone: UTC, and the page says so.
+        let unknown = render(
+            &Facts::new(&inv).in_zone(crate::report::i18n::Zone::unknown()),
+            Lang::En,
+        );
+        assert!(unknown.contains("2026-11-29 03:10 (UTC, local time zone unknown)"));
+        assert!(unknown.contains("The local time zone could not be determined"));
+        assert!(!en.contains("could not be determined"));
+    }
+
+    #[test]
+    fn children_s_ids_and_damaged_columns_have_their_section() {
+        let mut inv = sample_inventory();
+        inv.files[1].columns[1].precision_lost = Some(17);
+        let page = html(&inv, Lang::En);
+        let section = page
+            .split("<section id=\"attention\">")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .expect("an attention section");
+        assert!(page.contains("<a href=\"#attention\">"));
+        assert!(
+            section.contains("Files with children&#39;s resident IDs (1)"),
+            "{section}"
+        );
+        assert!(section.contains("PIPL Art. 28"));
+        assert!(section.contains("<td class=\"num\">3</td>"), "{section}");
+        assert!(
+            section.contains("Columns whose numbers Excel cut short (1)"),
+            "{section}"
+        );
+        assert!(section.contains("digits past the 15th are lost"));
+        assert!(section.contains("<td class=\"num\">17</td>"), "{section}");
+        let zh = html(&inv, Lang::Zh);
+        assert!(zh.contains("含未成年人身份证号的文件 (1)") && zh.contains("第三十一条"));
+    }
+
+    #[test]
+    fn a_changed_policy_is_not_shown_as_progress() {
+        let mut inv = sample_inventory();
+        let page = html(&inv, Lang::En);
+        assert!(page.contains("<div class=\"l\">Change in actions</div>"));
+        assert!(!page.contains("different policies"));
+        inv.changes.as_mut().unwrap().policy_changed = true;
+        let page = html(&inv, Lang::En);
+        assert!(page.contains("<div class=\"l\">Change in actions (other policy)</div>"));
+        assert!(page.contains("has not necessarily been dealt with"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ use super::document::{Col, Facts, MARKDOWN_ROWS, TOP_FILES};
 use super::i18n::{self, Label};
 use crate::cli::Lang;
 use crate::finding::Sensitivity;
+use crate::terminal::printable;
 use std::fmt::Write;
 
 pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
@@ -21,6 +22,7 @@ pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
     doc.scan_facts(&mut out);
     doc.categories(&mut out);
     doc.actions(&mut out);
+    doc.attention(&mut out);
     doc.riskiest(&mut out);
     doc.sensitive_columns(&mut out);
     doc.errors(&mut out);
@@ -28,12 +30,14 @@ pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
     out
 }
 
-/// Text in a table cell: one line, Markdown and HTML characters taken literally.
+/// Text in a table cell: one line, Markdown and HTML characters taken literally, and no
+/// control character (a name's escape sequence would drive the terminal the Markdown is
+/// printed on, or hide in a rendered page).
 fn cell(text: &str) -> String {
+    let text = printable(text);
     let mut out = String::with_capacity(text.len() + 4);
     for c in text.chars() {
         match c {
-            '\n' | '\r' => out.push(' '),
             '\\' | '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '~' | '&' | '!' => {
                 out.push('\\');
                 out.push(c);
@@ -51,7 +55,7 @@ fn code(text: &str) -> String {
     if text.is_empty() {
         return "—".into();
     }
-    let text = text.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let text = printable(text).replace('|', "\\|");
     let longest_run = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest_run + 1);
     let pad = if text.starts_with(['`', ' ']) || text.ends_with(['`', ' ']) {
@@ -70,6 +74,14 @@ struct Doc<'f, 'a> {
 impl Doc<'_, '_> {
     fn t(&self, label: Label) -> String {
         cell(label.text(self.lang))
+    }
+
+    /// A detector: its Chinese name with the id in zh, the id as code in en.
+    fn detector(&self, id: &str) -> String {
+        match self.lang {
+            Lang::Zh => cell(&i18n::detector(self.lang, id)),
+            Lang::En => code(id),
+        }
     }
 
     /// A table of cells already escaped; a note follows when `total` exceeds the rows.
@@ -122,7 +134,10 @@ impl Doc<'_, '_> {
             .as_deref()
             .map_or_else(|| self.t(Label::BuiltinPolicy), code);
         let rows: Vec<Vec<String>> = [
-            (Label::ScannedAt, cell(&i18n::timestamp(&inv.scanned_at))),
+            (
+                Label::ScannedAt,
+                cell(&self.facts.time(self.lang, &inv.scanned_at)),
+            ),
             (Label::Roots, roots.join(", ")),
             (
                 Label::ToolVersion,
@@ -245,11 +260,12 @@ impl Doc<'_, '_> {
             .iter()
             .take(TOP_FILES)
             .map(|a| {
-                let place: Vec<String> = [a.table.as_deref(), a.column.as_deref(), a.detector.as_deref()]
+                let mut place: Vec<String> = [a.table.as_deref(), a.column.as_deref()]
                     .into_iter()
                     .flatten()
                     .map(code)
                     .collect();
+                place.extend(a.detector.as_deref().map(|d| self.detector(d)));
                 vec![
                     cell(i18n::level(self.lang, a.severity)),
                     cell(i18n::action_kind(self.lang, a.kind)),
@@ -259,7 +275,7 @@ impl Doc<'_, '_> {
                     } else {
                         place.join(" · ")
                     },
-                    cell(&i18n::evidence(self.lang, a)),
+                    cell(&i18n::evidence(self.lang, &self.facts.zone, a)),
                 ]
             })
             .collect();
@@ -274,6 +290,60 @@ impl Doc<'_, '_> {
             ],
             &rows,
             actions.len(),
+        );
+    }
+
+    /// Files with children's IDs and columns Excel damaged: few, and each needs a person.
+    fn attention(&self, out: &mut String) {
+        let facts = self.facts;
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionAttention));
+        let minors = facts.files_with_minors();
+        let _ = writeln!(out, "### {}\n", self.t(Label::FilesWithMinors));
+        let _ = writeln!(out, "{}\n", self.t(Label::IntroMinors));
+        let rows: Vec<Vec<String>> = minors
+            .iter()
+            .take(MARKDOWN_ROWS)
+            .map(|f| vec![code(&f.path), i18n::count(f.minors), i18n::count(f.findings)])
+            .collect();
+        self.table(
+            out,
+            &[
+                Col::Text(Label::Path),
+                Col::Num(Label::MinorsCount),
+                Col::Num(Label::Findings),
+            ],
+            &rows,
+            minors.len(),
+        );
+        let damaged = facts.precision_lost_columns();
+        let _ = writeln!(out, "### {}\n", self.t(Label::ColumnsPrecisionLost));
+        let _ = writeln!(out, "{}\n", self.t(Label::IntroPrecisionLost));
+        let rows: Vec<Vec<String>> = damaged
+            .iter()
+            .take(MARKDOWN_ROWS)
+            .map(|&(file, c)| {
+                vec![
+                    code(&file.path),
+                    c.table.as_deref().map_or_else(|| "—".into(), code),
+                    code(&c.name),
+                    self.detector(&c.detector),
+                    i18n::count(c.precision_lost.unwrap_or(0)),
+                    i18n::count(c.rows),
+                ]
+            })
+            .collect();
+        self.table(
+            out,
+            &[
+                Col::Text(Label::Path),
+                Col::Text(Label::Table),
+                Col::Text(Label::Column),
+                Col::Text(Label::Detector),
+                Col::Num(Label::PrecisionLost),
+                Col::Num(Label::Rows),
+            ],
+            &rows,
+            damaged.len(),
         );
     }
 
@@ -397,14 +467,16 @@ mod tests {
 
     #[test]
     fn cells_stay_one_literal_line() {
-        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(cell("a|b\nc"), "a\\|b\\\\nc");
+        assert_eq!(cell("x\u{1b}[31m"), "x\\\\u{1b}\\[31m");
         assert_eq!(cell("<b>*x*</b>"), "\\<b\\>\\*x\\*\\</b\\>");
         assert_eq!(cell("100%"), "100%");
         assert_eq!(code("exports/orders_2021.csv"), "`exports/orders_2021.csv`");
         assert_eq!(code("a|b"), "`a\\|b`");
         assert_eq!(code("x`y"), "``x`y``");
         assert_eq!(code("`x"), "`` `x ``");
-        assert_eq!(code("two\nlines"), "`two lines`");
+        assert_eq!(code("two\nlines"), "`two\\nlines`");
+        assert_eq!(code("a\u{1b}]0;x\u{7}"), "`a\\u{1b}]0;x\\u{7}`");
         assert_eq!(code(""), "—");
     }
 
@@ -424,11 +496,14 @@ mod tests {
         let separators = |l: &str| l.replace("\\|", "").matches('|').count();
         assert_eq!(separators(row), separators(header), "{row}");
         assert!(
-            row.contains("`exports/<script>x</script>\\| \\| evil \\|.csv`"),
+            row.contains("`exports/<script>x</script>\\|\\n\\| evil \\|.csv`"),
             "{row}"
         );
-        // The trailing space is kept: code spans lose one pad space on each side.
-        assert!(row.contains("` 身份证\\|号  `"), "{row}");
+        assert!(row.contains("`身份证\\|号\\n`"), "{row}");
+        assert!(
+            !md.lines().any(|l| l.starts_with("| evil")),
+            "a name broke a line"
+        );
     }
 
     #[test]
@@ -474,6 +549,61 @@ mod tests {
         ] {
             assert!(md.contains(text), "missing {text}\n{md}");
         }
+    }
+
+    #[test]
+    fn children_s_ids_and_damaged_columns_are_listed_with_why() {
+        let mut inv = sample_inventory();
+        inv.files[1].columns[1].precision_lost = Some(17);
+        let md = markdown(&inv, Lang::En);
+        let section = md
+            .split("## Data that needs attention")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("an attention section");
+        assert!(
+            section.contains("PIPL Art. 28") && section.contains("Art. 31"),
+            "{section}"
+        );
+        assert!(
+            section.contains("| `exports/orders_2021.csv` | 3 | 2,100 |"),
+            "{section}"
+        );
+        assert!(section.contains("digits past the 15th are lost"), "{section}");
+        assert!(
+            section
+                .contains("| `exports/orders_2021.csv` | — | `身份证号` | `cn_resident_id` | 17 | 1,800 |"),
+            "{section}"
+        );
+        let zh = markdown(&inv, Lang::Zh);
+        assert!(zh.contains("## 需要特别注意的数据"));
+        assert!(zh.contains("| `exports/orders_2021.csv` | — | `身份证号` | 居民身份证号（cn\\_resident\\_id） | 17 | 1,800 |"), "{zh}");
+        // Nothing to report: the section says so rather than vanishing.
+        let none = markdown(&v1_inventory(), Lang::En);
+        let section = none.split("## Data that needs attention").nth(1).unwrap();
+        assert!(section.split("\n## ").next().unwrap().contains("None"));
+    }
+
+    #[test]
+    fn chinese_reports_carry_no_english_of_pimap_s_own() {
+        let inv = sample_inventory();
+        let md = render(
+            &Facts::new(&inv).in_zone(crate::report::i18n::Zone::fixed(8 * 3600)),
+            Lang::Zh,
+        );
+        assert!(md.contains("| 扫描时间 | 2026-11-29 11:10 (UTC+08:00) |"), "{md}");
+        for english in [
+            "Retention overdue",
+            "Column to mask",
+            "data is",
+            "not masked",
+            "High",
+            "Sensitive",
+            "UTC |",
+        ] {
+            assert!(!md.contains(english), "{english} in:\n{md}");
+        }
+        assert!(md.contains("居民身份证号（cn\\_resident\\_id）"), "{md}");
     }
 
     #[test]

@@ -327,17 +327,20 @@ pub fn summary(inv: &Inventory, written: Option<&str>) -> String {
         ));
     }
     if let Some(c) = &inv.changes {
+        use crate::inventory::changes;
+        // Reuse is counted over the same entries as the file counts, as `pimap diff` counts
+        // it: the walk's count would take an archive for one file and its members for none.
+        let reuse = changes::reuse_counts(inv).unwrap_or((c.reused, c.rescanned));
         s.push_str(&format!(
-            "\n  since the baseline: {} new, {} removed, {} changed files; findings {:+}; {} files reused, {} read",
-            c.new.len(),
-            c.removed.len(),
-            c.changed.len(),
-            c.findings,
-            c.reused,
-            c.rescanned
+            "\n  since the baseline: {}; {}",
+            changes::files_phrase_counting(c, reuse),
+            changes::findings_phrase(c, false)
         ));
         if let Some(note) = &c.reuse_note {
             s.push_str(&format!("\n  note: {note}"));
+        }
+        if c.policy_changed {
+            s.push_str(&format!("\n  {}", changes::POLICY_NOTE));
         }
     }
     if !inv.key.cross_scan {
