@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod detect;
+pub mod error;
 pub mod finding;
 pub mod fingerprint;
 pub mod inventory;
