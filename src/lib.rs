@@ -48,9 +48,9 @@ pub fn run(args: cli::Args) -> Exit {
     let result = match args.command {
         Command::Scan(scan) => run_scan(&scan),
         Command::Detectors { detectors } => list_detectors(detectors.as_ref()),
-        Command::Report(report) => report::document::run(&report),
+        Command::Report(report) => report::document::run(&report).map_err(|e| e.to_string()),
         Command::Diff(diff) => run_diff(&diff),
-        Command::Locate(locate) => locate::run(&locate),
+        Command::Locate(locate) => locate::run(&locate).map_err(|e| e.to_string()),
     };
     result.unwrap_or_else(|message| {
         eprintln!("pimap: {message}");

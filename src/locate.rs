@@ -51,17 +51,35 @@ struct LocateReport<'a> {
     not_searched: usize,
 }
 
-pub fn run(args: &LocateArgs) -> Result<Exit, String> {
-    let inventory = crate::read_inventory(&args.inventory)?;
-    let key = Key::stable(args.key_file.as_deref())?.ok_or_else(|| {
-        format!(
-            "locate needs the key {} was made with: set {} or pass --key-file",
-            args.inventory.display(),
-            fingerprint::KEY_VAR
-        )
-    })?;
+/// Why a lookup cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum LocateError {
+    /// The inventory cannot be read: the reason.
+    #[error("{0}")]
+    Inventory(String),
+    #[error(transparent)]
+    Key(#[from] fingerprint::KeyError),
+    #[error("locate needs the key {} was made with: set {} or pass --key-file", .0.display(), fingerprint::KEY_VAR)]
+    NoKey(std::path::PathBuf),
+    #[error("this inventory holds no fingerprints: scan again with --fingerprints (and a stable key)")]
+    NoFingerprints,
+    #[error("the key is not the one this inventory was made with (key id {given} here, {made_with} in the inventory)")]
+    OtherKey { given: String, made_with: String },
+    #[error("this inventory was made with a per-scan key: its fingerprints cannot be matched")]
+    PerScanKey,
+    /// `--detectors` cannot be loaded: the problems.
+    #[error("{0}")]
+    Detectors(String),
+    #[error("cannot write the answer: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+pub fn run(args: &LocateArgs) -> Result<Exit, LocateError> {
+    let inventory = crate::read_inventory(&args.inventory).map_err(LocateError::Inventory)?;
+    let key =
+        Key::stable(args.key_file.as_deref())?.ok_or_else(|| LocateError::NoKey(args.inventory.clone()))?;
     check_inventory(&inventory, &key)?;
-    let detectors = crate::cli::load_detectors(args.detectors.as_ref())?;
+    let detectors = crate::cli::load_detectors(args.detectors.as_ref()).map_err(LocateError::Detectors)?;
     let queries: Vec<Query> = args
         .values
         .iter()
@@ -83,10 +101,7 @@ pub fn run(args: &LocateArgs) -> Result<Exit, String> {
         not_searched: inventory.errors.len() + inventory.skipped.len(),
     };
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
+        println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print!("{}", render_text(&report));
     }
@@ -94,19 +109,17 @@ pub fn run(args: &LocateArgs) -> Result<Exit, String> {
 }
 
 /// The inventory must hold fingerprints made with this key.
-fn check_inventory(inventory: &Inventory, key: &Key) -> Result<(), String> {
+fn check_inventory(inventory: &Inventory, key: &Key) -> Result<(), LocateError> {
     if !inventory.key.fingerprints {
-        return Err(
-            "this inventory holds no fingerprints: scan again with --fingerprints (and a stable key)".into(),
-        );
+        return Err(LocateError::NoFingerprints);
     }
     match inventory.key.key_id.as_deref() {
         Some(id) if id == key.id() => Ok(()),
-        Some(id) => Err(format!(
-            "the key is not the one this inventory was made with (key id {} here, {id} in the inventory)",
-            key.id()
-        )),
-        None => Err("this inventory was made with a per-scan key: its fingerprints cannot be matched".into()),
+        Some(id) => Err(LocateError::OtherKey {
+            given: key.id(),
+            made_with: id.to_string(),
+        }),
+        None => Err(LocateError::PerScanKey),
     }
 }
 

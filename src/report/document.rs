@@ -23,9 +23,26 @@ pub(crate) const TOP_FILES: usize = 20;
 /// Folders in each category's chart.
 pub(crate) const CHART_BARS: usize = 10;
 
-pub fn run(args: &ReportArgs) -> Result<Exit, String> {
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The inventory cannot be read: the reason.
+    #[error("{}", one_line(.0))]
+    Inventory(String),
+    #[error("{} is the inventory itself: choose another output file", one_line(&.0.display().to_string()))]
+    SameFile(std::path::PathBuf),
+    #[error("cannot write {}: {source}", one_line(&.path.display().to_string()))]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the report: {0}")]
+    Stdout(#[source] std::io::Error),
+}
+
+pub fn run(args: &ReportArgs) -> Result<Exit, ReportError> {
     // read_inventory also refuses other tools' JSON (the schema must be pimap.inventory/*).
-    let inventory = crate::read_inventory(&args.inventory).map_err(|e| one_line(&e))?;
+    let inventory = crate::read_inventory(&args.inventory).map_err(ReportError::Inventory)?;
     let lang = args.lang.unwrap_or_else(Lang::from_env);
     let document = render(&inventory, args.format, lang);
     match &args.output {
@@ -35,17 +52,17 @@ pub fn run(args: &ReportArgs) -> Result<Exit, String> {
                 Ok(()) => {}
                 // `pimap report ... | head` is not a failure.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => return Err(format!("cannot write the report: {e}")),
+                Err(e) => return Err(ReportError::Stdout(e)),
             }
         }
         Some(path) => {
             if same_file(path, &args.inventory) {
-                return Err(one_line(&format!(
-                    "{} is the inventory itself: choose another output file",
-                    path.display()
-                )));
+                return Err(ReportError::SameFile(path.clone()));
             }
-            let cannot = |e: std::io::Error| one_line(&format!("cannot write {}: {e}", path.display()));
+            let cannot = |source| ReportError::Write {
+                path: path.clone(),
+                source,
+            };
             let mut file = super::create_private(path).map_err(cannot)?;
             file.write_all(&document)
                 .and_then(|()| file.flush())
