@@ -97,8 +97,8 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
     let mut writer = FindingsWriter::new(findings_out);
     let inventory = match scan::run(&config, &mut writer) {
         Ok(inv) => inv,
-        Err(e) if is_broken_pipe(&e) => return Ok(Exit::Ok),
-        Err(e) => return Err(e),
+        Err(e) if e.is_broken_pipe() => return Ok(Exit::Ok),
+        Err(e) => return Err(e.to_string()),
     };
     if let Some(path) = &args.inventory {
         report::write_inventory(path, &inventory)
@@ -162,10 +162,6 @@ fn run_diff(args: &DiffArgs) -> Result<Exit, String> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the changes: {e}")),
         _ => Ok(Exit::Ok),
     }
-}
-
-fn is_broken_pipe(message: &str) -> bool {
-    message.contains("Broken pipe") || message.contains("broken pipe")
 }
 
 fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, String> {

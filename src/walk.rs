@@ -6,6 +6,7 @@
 //! to scan, a skipped file with its reason, or an error. The list is sorted, so the output
 //! does not depend on the walk's thread timing.
 
+use crate::error::ErrorKind;
 use ignore::overrides::OverrideBuilder;
 use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};
@@ -29,8 +30,15 @@ pub struct InputFile {
 #[derive(Debug, Clone)]
 pub enum Entry {
     File(InputFile),
-    Skipped { file: InputFile, reason: String },
-    Error { display: String, message: String },
+    Skipped {
+        file: InputFile,
+        reason: String,
+    },
+    Error {
+        display: String,
+        message: String,
+        kind: ErrorKind,
+    },
 }
 
 impl Entry {
@@ -72,6 +80,7 @@ fn walk_root(root: &Path, prefix_root: bool, opts: &WalkOptions, out: &mut Vec<E
             out.push(Entry::Error {
                 display: root.to_string_lossy().into_owned(),
                 message: format!("cannot read: {e}"),
+                kind: ErrorKind::of_io(&e),
             });
             return Ok(());
         }
@@ -142,6 +151,7 @@ fn classify(
             return Some(Entry::Error {
                 display,
                 message: format!("cannot stat: {e}"),
+                kind: ErrorKind::of_io(&e),
             })
         }
     };
@@ -152,6 +162,7 @@ fn classify(
                 return Some(Entry::Error {
                     display,
                     message: format!("broken symbolic link: {e}"),
+                    kind: ErrorKind::of_io(&e),
                 })
             }
         }
@@ -203,16 +214,18 @@ fn walk_error(err: ignore::Error, display_of: &dyn Fn(&Path) -> String) -> Entry
             _ => break,
         }
     }
-    let message = match e {
-        ignore::Error::Loop { ancestor, .. } => {
-            format!("symbolic link loop (points back to {})", ancestor.display())
-        }
-        ignore::Error::Io(io) => format!("cannot read: {io}"),
-        other => other.to_string(),
+    let (message, kind) = match e {
+        ignore::Error::Loop { ancestor, .. } => (
+            format!("symbolic link loop (points back to {})", ancestor.display()),
+            ErrorKind::Io,
+        ),
+        ignore::Error::Io(io) => (format!("cannot read: {io}"), ErrorKind::of_io(io)),
+        other => (other.to_string(), ErrorKind::Io),
     };
     Entry::Error {
         display: path.map(|p| display_of(&p)).unwrap_or_default(),
         message,
+        kind,
     }
 }
 

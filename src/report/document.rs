@@ -686,6 +686,7 @@ pub(crate) mod tests {
             errors: vec![ErrorEntry {
                 path: "api/broken.json".into(),
                 error: "invalid JSON at byte 1234".into(),
+                kind: Some(crate::error::ErrorKind::Corrupt),
             }],
             key: KeyInfo {
                 kind: KeyKind::Stable,

@@ -19,6 +19,7 @@ pub use archive::ArchiveKind;
 pub use decode::{sniff_encoding, TextReader, CHUNK};
 pub use sheet::SheetKind;
 
+use crate::error::{Classified, ErrorKind, Problem};
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
@@ -74,6 +75,40 @@ pub enum Claim {
     Skip(String),
 }
 
+/// Why an input could not be read to the end. Records already emitted stand.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// Reading failed; the kind is the I/O error's, or the one a reader tagged inside it
+    /// (a decompression bomb, a corrupt compressed stream).
+    #[error("{}", io_message(.0))]
+    Read(#[from] io::Error),
+    /// The format needs the whole input in memory, and it is larger than that may be.
+    #[error("too large to read into memory (over {} MiB)", .cap >> 20)]
+    TooLarge { cap: u64 },
+    #[error(transparent)]
+    Archive(#[from] archive::ArchiveError),
+    #[error(transparent)]
+    Sheet(#[from] sheet::SheetError),
+    #[error(transparent)]
+    Sqlite(#[from] sqlite::SqliteError),
+    /// A format reached a reader that cannot take it (a bug).
+    #[error("cannot read {0} here")]
+    Misrouted(&'static str),
+}
+
+impl Classified for SourceError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            SourceError::Read(e) => ErrorKind::of_io(e),
+            SourceError::TooLarge { .. } => ErrorKind::TooLarge,
+            SourceError::Archive(e) => e.kind(),
+            SourceError::Sheet(e) => e.kind(),
+            SourceError::Sqlite(e) => e.kind(),
+            SourceError::Misrouted(_) => ErrorKind::Internal,
+        }
+    }
+}
+
 /// Where a record sits in its file.
 #[derive(Debug, Clone, Copy)]
 pub enum Origin<'a> {
@@ -122,7 +157,7 @@ pub struct FileFacts {
     /// Undecodable bytes were replaced.
     pub lossy: bool,
     /// Problems that did not stop the file from being read (the rest was scanned as text).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Problem>,
 }
 
 /// Decides how to read a file from its name and first bytes.
@@ -226,7 +261,7 @@ pub fn read_text<R: Read>(
     size: u64,
     chunk: usize,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<FileFacts, String> {
+) -> Result<FileFacts, SourceError> {
     let reader = TextReader::new(head, rest, chunk, size);
     match format {
         Format::Delimited => delimited::read(reader, emit),
@@ -239,12 +274,11 @@ pub fn read_text<R: Read>(
 
 /// Reads all of `head` + `rest` into memory (formats that need random access, inside
 /// archives), refusing more than `cap` bytes.
-pub fn read_all(mut head: Vec<u8>, rest: &mut dyn Read, cap: u64) -> Result<Vec<u8>, String> {
+pub fn read_all(mut head: Vec<u8>, rest: &mut dyn Read, cap: u64) -> Result<Vec<u8>, SourceError> {
     rest.take(cap.saturating_add(1).saturating_sub(head.len() as u64))
-        .read_to_end(&mut head)
-        .map_err(|e| io_message(&e))?;
+        .read_to_end(&mut head)?;
     if head.len() as u64 > cap {
-        return Err(format!("too large to read into memory (over {} MiB)", cap >> 20));
+        return Err(SourceError::TooLarge { cap });
     }
     Ok(head)
 }

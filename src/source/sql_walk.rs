@@ -115,6 +115,18 @@ pub enum SqlEvent<'a> {
     Text(SqlText<'a>),
 }
 
+/// A dump that ends inside a data statement, string, comment or COPY block: the rows
+/// after the cut are missing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Truncated(String);
+
+impl crate::error::Classified for Truncated {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Truncated
+    }
+}
+
 /// Streaming SQL dump walker; see the module docs.
 #[derive(Debug)]
 pub struct SqlWalker {
@@ -217,7 +229,7 @@ impl SqlWalker {
     /// input ended inside a data statement, string, comment or COPY block.
     /// An unknown statement without its final `;` is not an error (scripts
     /// often omit it); an INSERT/COPY/CREATE without its end is.
-    pub fn finish(&mut self, emit: &mut dyn FnMut(SqlEvent<'_>)) -> Result<(), String> {
+    pub fn finish(&mut self, emit: &mut dyn FnMut(SqlEvent<'_>)) -> Result<(), Truncated> {
         let mode = std::mem::replace(&mut self.mode, Mode::Idle);
         let res = match mode {
             Mode::Idle | Mode::LineComment => Ok(()),
@@ -321,7 +333,7 @@ impl SqlWalker {
             }
         };
         self.reset_to_idle();
-        res
+        res.map_err(Truncated)
     }
 
     /// Rows seen per table in first-seen order; tables only defined by
@@ -2137,7 +2149,7 @@ mod tests {
         for c in chunks {
             w.feed(c, &mut on);
         }
-        let result = w.finish(&mut on);
+        let result = w.finish(&mut on).map_err(|e| e.to_string());
         Walk {
             events,
             result,
