@@ -74,19 +74,26 @@ pub fn zip_kind(e: &ZipError) -> ErrorKind {
     }
 }
 
-/// The zip library's reason.
+/// The zip library's reason. Its own texts name structures, never content, except an I/O
+/// error's, which may come from a member's data: passed through `redact`.
 fn zip_message(e: &ZipError) -> String {
-    e.to_string()
+    super::redact(&e.to_string())
 }
 
-/// tar's reason, and whether the archive was cut.
+/// tar's own messages quote header fields as they are (a size field holding a phone number):
+/// only errors of the system or of pimap's own readers are quoted.
 fn tar_message(e: &io::Error, cut: bool) -> String {
+    let quotable = e.raw_os_error().is_some() || ErrorKind::of_io(e) != ErrorKind::Io;
     let what = if cut || e.kind() == io::ErrorKind::UnexpectedEof {
         "truncated tar archive"
     } else {
         "corrupt tar archive"
     };
-    format!("{what}: {e}")
+    if quotable {
+        format!("{what}: {e}")
+    } else {
+        format!("{what}: a header is invalid or the data ends early")
+    }
 }
 
 /// Archive container kinds.
@@ -627,7 +634,7 @@ mod tests {
     }
 
     #[test]
-    fn a_cut_tar_is_truncated() {
+    fn a_cut_tar_is_truncated_and_its_header_text_is_not_quoted() {
         let mut tar = tar::Builder::new(Vec::new());
         let data = "手机号\n13812345678\n".repeat(300);
         let mut header = tar::Header::new_gnu();
@@ -646,6 +653,16 @@ mod tests {
         );
         let (kind, message) = result.unwrap_err();
         assert_eq!(kind, ErrorKind::Truncated, "{message}");
+        // A size field holding a value: tar's message would quote it.
+        let mut bad = tar.clone();
+        bad[124..136].copy_from_slice(b"13812345678 ");
+        bad[148..156].copy_from_slice(b"        ");
+        let sum: u32 = bad[..512].iter().map(|&b| u32::from(b)).sum();
+        bad[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+        let (_, result) = collect(ArchiveKind::Tar, bad, &Budget::new(1 << 30));
+        let (kind, message) = result.unwrap_err();
+        assert_eq!(kind, ErrorKind::Corrupt, "{message}");
+        assert!(!message.contains("13812345678"), "{message}");
     }
 
     #[test]

@@ -334,3 +334,81 @@ fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Resul
 pub fn looks_like_value(name: &str) -> bool {
     name.contains('@') || name.bytes().filter(u8::is_ascii_digit).count() >= 7
 }
+
+/// A library's reason (which may quote what it failed on: a cell's text, a header field, a
+/// table name) with every word that looks like a value replaced by `*`. A word is a run
+/// between spaces, quotes and brackets; numbers written in groups (`138 1234 5678`) count
+/// as one. For messages of other code only: pimap's own say byte offsets and row numbers,
+/// which this would hide.
+pub fn redact(message: &str) -> String {
+    fn separator(c: char) -> bool {
+        c.is_whitespace() || "'\"`()[]{}<>,;=".contains(c)
+    }
+    fn numeric(word: &str) -> bool {
+        word.chars().all(|c| c.is_ascii_digit() || "+-./".contains(c))
+    }
+    // Words and the separators after them, as (word, gap) pairs.
+    let mut parts: Vec<(&str, &str)> = Vec::new();
+    let mut rest = message;
+    while !rest.is_empty() {
+        let word_end = rest.find(separator).unwrap_or(rest.len());
+        let after = &rest[word_end..];
+        let gap_end = after.find(|c: char| !separator(c)).unwrap_or(after.len());
+        parts.push((&rest[..word_end], &after[..gap_end]));
+        rest = &after[gap_end..];
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut i = 0;
+    while i < parts.len() {
+        // A run of numeric words with only blanks between them: one number.
+        let mut j = i;
+        let mut digits = 0;
+        while j < parts.len() && !parts[j].0.is_empty() && numeric(parts[j].0) {
+            digits += parts[j].0.bytes().filter(u8::is_ascii_digit).count();
+            let blank_gap = parts[j].1.chars().all(|c| c == ' ');
+            j += 1;
+            if !blank_gap {
+                break;
+            }
+        }
+        if j > i && digits >= 7 {
+            out.push('*');
+            out.push_str(parts[j - 1].1);
+            i = j;
+            continue;
+        }
+        let (word, gap) = parts[i];
+        out.push_str(if looks_like_value(word) { "*" } else { word });
+        out.push_str(gap);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_words_that_look_like_values() {
+        assert_eq!(
+            redact(r#"Unknown cell 't' attribute: "13812345678""#),
+            r#"Unknown cell 't' attribute: "*""#
+        );
+        assert_eq!(
+            redact("numeric field was not a number: 138 1234 5678 when getting size for a.txt"),
+            "numeric field was not a number: * when getting size for a.txt"
+        );
+        assert_eq!(redact("no such module: li.na@example.com"), "no such module: *");
+        assert_eq!(redact("table \"t_13812345678\" (x)"), "table \"*\" (x)");
+        assert_eq!(redact("+86-138-1234-5678"), "*");
+        // Short numbers and ordinary words stay.
+        assert_eq!(
+            redact("invalid checksum at 1234, row 56 of 'orders'"),
+            "invalid checksum at 1234, row 56 of 'orders'"
+        );
+        assert_eq!(redact("year 2024 12 31"), "year *");
+        assert_eq!(redact(""), "");
+        assert_eq!(redact("  leading and trailing  "), "  leading and trailing  ");
+    }
+}

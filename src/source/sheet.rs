@@ -68,7 +68,7 @@ impl Classified for SheetError {
     }
 }
 
-/// calamine's reason for a failure, and its kind:
+/// calamine's reason for a failure, with what may be cell content redacted, and its kind:
 /// `corrupt`, unless it is an I/O error or a damaged zip container underneath.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -94,10 +94,10 @@ trait CalamineError: Display {
             (_, Some(e)) => super::archive::zip_kind(e),
             _ => ErrorKind::Corrupt,
         };
-        Failure {
-            kind,
-            reason: self.to_string(),
-        }
+        // calamine quotes what it failed on: an unknown cell type attribute, an error cell's
+        // text, an entity name, all of which a hostile file can make a phone number.
+        let reason = super::redact(&self.to_string());
+        Failure { kind, reason }
     }
 
     fn into_sheet_error(self) -> SheetError
@@ -271,6 +271,8 @@ impl Tally {
             Ok(()) => self.read += 1,
             Err(e) => {
                 self.failed += 1;
+                // A sheet named after a value (a customer's phone) is not named.
+                let name = if super::looks_like_value(name) { "*" } else { name };
                 self.facts
                     .warnings
                     .push(Problem::new(e.kind, format!("sheet '{name}': {e}")));
@@ -1030,5 +1032,26 @@ mod tests {
             facts.warnings
         );
         assert_eq!(facts.warnings[0].kind, ErrorKind::Corrupt);
+    }
+
+    #[test]
+    fn a_value_in_a_malformed_cell_is_not_quoted_in_the_reason() {
+        let sheet = |t: &str| {
+            format!(
+                r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="{t}"><v>1</v></c></row></sheetData></worksheet>"#
+            )
+        };
+        for t in ["13812345678", "138 1234 5678", "li.na@example.com"] {
+            let broken = replace_member(&workbook(), "xl/worksheets/sheet2.xml", &sheet(t));
+            let (_, facts) = records(&broken, SheetKind::Xlsx).unwrap();
+            assert_eq!(facts.warnings.len(), 1, "{t}: {:?}", facts.warnings);
+            let message = &facts.warnings[0].message;
+            assert!(!message.contains(t), "{message}");
+            assert!(!message.contains("5678"), "{message}");
+            assert!(
+                message.contains('*'),
+                "the reason says where something was left out: {message}"
+            );
+        }
     }
 }

@@ -276,7 +276,7 @@ impl SqlWalker {
                 }
             }
             Mode::Tuples(t) => {
-                let what = format!("INSERT INTO `{}`", self.data.table_name());
+                let what = format!("INSERT INTO `{}`", self.data.shown_table_name());
                 let row = self.data.row;
                 match t {
                     Tup::Between => Err(format!(
@@ -309,10 +309,10 @@ impl SqlWalker {
             }
             Mode::CopyPreamble => Err(format!(
                 "truncated SQL dump: input ended at the start of COPY data for `{}`",
-                self.data.table_name()
+                self.data.shown_table_name()
             )),
             Mode::Copy(c) => {
-                let what = format!("COPY data for `{}`", self.data.table_name());
+                let what = format!("COPY data for `{}`", self.data.shown_table_name());
                 match c {
                     // `\.` right at the end: the block is complete.
                     Cp::BsDot(_) => Ok(()),
@@ -1374,6 +1374,17 @@ impl Data {
         self.tables.get(self.cur).map_or("", |t| t.0.as_str())
     }
 
+    /// The table's name for a message: `*` when the name looks like a value, as the scan
+    /// shows such names elsewhere.
+    fn shown_table_name(&self) -> &str {
+        let name = self.table_name();
+        if super::looks_like_value(name) {
+            "*"
+        } else {
+            name
+        }
+    }
+
     fn begin_statement(&mut self, table: &str, cols: Vec<String>) {
         self.cur = self.table_id(table);
         self.cols = if cols.is_empty() {
@@ -2377,6 +2388,14 @@ INSERT INTO \"public\".\"Members\" (\"ID\") VALUES (3) ON CONFLICT DO NOTHING;\n
                 .to_string())
         );
         assert_eq!(w.texts(), vec!["CREATE TABLE `t` (\n  `a` int,\n"]);
+
+        // A table named after a value is not named (the inventory shows it as `*` too).
+        let w = walk("INSERT INTO `t_13812345678` VALUES (1,'abc");
+        let message = w.result.unwrap_err();
+        assert!(message.contains("INSERT INTO `*`"), "{message}");
+        assert!(!message.contains("1381234"), "{message}");
+        let w = walk("COPY \"li.na@example.com\" (a) FROM stdin;\n1\n");
+        assert!(!w.result.unwrap_err().contains("li.na"));
 
         let w = walk("SELECT 'abc");
         assert!(w.result.unwrap_err().contains("inside a quoted string"));

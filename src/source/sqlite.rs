@@ -157,8 +157,19 @@ fn fatal_reason(e: &rusqlite::Error) -> String {
     }
 }
 
+/// SQLite's message on one line. It quotes the schema's names (a table, a module, a
+/// function), which a hostile file can make values: those are redacted.
 fn one_line(e: &rusqlite::Error) -> String {
-    e.to_string().replace(['\r', '\n'], " ")
+    super::redact(&e.to_string().replace(['\r', '\n'], " "))
+}
+
+/// A table name as the inventory may show it.
+fn shown(table: &str) -> String {
+    if super::looks_like_value(table) {
+        "*".to_string()
+    } else {
+        quote(table)
+    }
 }
 
 /// A table to read, in schema order.
@@ -250,7 +261,7 @@ fn read_table(
     let warn = |e: rusqlite::Error| {
         Problem::new(
             sqlite_kind(&e),
-            format!("table {}: not read: {}", quote(table), one_line(&e)),
+            format!("table {}: not read: {}", shown(table), one_line(&e)),
         )
     };
     let sql = format!("SELECT * FROM main.{}", quote(table));
@@ -268,7 +279,7 @@ fn read_table(
                     sqlite_kind(&e),
                     format!(
                         "table {}: stopped after {row_no} rows: {}",
-                        quote(table),
+                        shown(table),
                         one_line(&e)
                     ),
                 ))
@@ -655,6 +666,31 @@ mod tests {
                 "table \"vt\": not read: no such module: no_such_module"
             )]
         );
+    }
+
+    #[test]
+    fn names_that_look_like_values_are_not_quoted_in_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vt.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE a (phone TEXT);
+                 PRAGMA writable_schema = ON;
+                 INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql)
+                   VALUES ('table', '13812345678', '13812345678', 0,
+                           'CREATE VIRTUAL TABLE \"13812345678\" USING m_13912345678(x)');
+                 PRAGMA writable_schema = OFF;",
+            )
+            .unwrap();
+        }
+        let (_, facts) = collect(|emit| read_path(&path, emit));
+        assert_eq!(facts.warnings.len(), 1, "{:?}", facts.warnings);
+        let warning = &facts.warnings[0];
+        assert_eq!(warning.kind, ErrorKind::Unsupported);
+        assert!(!warning.message.contains("1381234"), "{warning}");
+        assert!(!warning.message.contains("1391234"), "{warning}");
+        assert!(warning.message.contains("no such module"), "{warning}");
     }
 
     #[test]
