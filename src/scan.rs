@@ -867,6 +867,11 @@ impl<'a> Worker<'a> {
                 out.push(summary);
                 return;
             }
+            Claim::Misnamed(m) => {
+                summary.problems.push(Problem::of(&SourceError::Misnamed(m)));
+                out.push(summary);
+                return;
+            }
         };
         summary.format = Some(format.name());
         if let Format::Archive(kind) = format {

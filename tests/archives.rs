@@ -182,6 +182,34 @@ fn damaged_archives_are_corrupt() {
     assert_eq!(inv.error_kind("damaged.zip"), "corrupt", "{}", scan.describe());
 }
 
+/// The first bytes of a 7z and of a RAR 5 archive.
+const SEVEN_ZIP: &[u8] = b"7z\xBC\xAF\x27\x1C\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00";
+const RAR5: &[u8] = b"Rar!\x1A\x07\x01\x00\x00\x00\x00\x00";
+
+#[test]
+fn a_7z_or_rar_named_zip_is_unsupported_not_a_corrupt_zip() {
+    let dir = Dir::new();
+    dir.write("backup.zip", SEVEN_ZIP);
+    dir.write("photos.tar.gz", RAR5);
+    dir.write("honest.7z", SEVEN_ZIP);
+    dir.write("honest.rar", RAR5);
+    dir.write("ok.txt", format!("手机 {PHONE}"));
+    let scan = scan_tree(&dir, "foreign", &[]);
+    scan.output.expect_code(1);
+    let inv = &scan.inventory;
+    for (path, found) in [("backup.zip", "7z"), ("photos.tar.gz", "rar")] {
+        assert_eq!(inv.error_kind(path), "unsupported", "{}", scan.describe());
+        let e = inv.error(path).unwrap();
+        assert!(e.error.contains(found) && !e.error.contains("corrupt"), "{e:?}");
+    }
+    // Named for what they are, they are skipped, as the README says of 7z and rar.
+    for path in ["honest.7z", "honest.rar"] {
+        assert!(inv.skipped(path).is_some(), "{}", scan.describe());
+        assert!(inv.error(path).is_none(), "{}", scan.describe());
+    }
+    assert_eq!(scan.findings_for("ok.txt").len(), 1);
+}
+
 #[test]
 fn gbk_member_names_are_decoded() {
     let dir = Dir::new();

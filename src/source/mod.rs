@@ -73,6 +73,16 @@ pub enum Claim {
     Read(Format),
     /// Not read: the reason says why (binary, a format not supported yet).
     Skip(String),
+    /// Not read, and an error: named as a format pimap reads, it is another one.
+    Misnamed(Misnamed),
+}
+
+/// An archive of a kind pimap does not open (7z, rar) named as one it does (`.zip`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a {found} archive named .{ext}: {found} archives are not read")]
+pub struct Misnamed {
+    pub found: &'static str,
+    pub ext: String,
 }
 
 /// Why an input could not be read to the end. Records already emitted stand.
@@ -85,6 +95,8 @@ pub enum SourceError {
     /// The format needs the whole input in memory, and it is larger than that may be.
     #[error("too large to read into memory (over {} MiB)", .cap >> 20)]
     TooLarge { cap: u64 },
+    #[error(transparent)]
+    Misnamed(#[from] Misnamed),
     #[error(transparent)]
     Archive(#[from] archive::ArchiveError),
     #[error(transparent)]
@@ -101,6 +113,7 @@ impl Classified for SourceError {
         match self {
             SourceError::Read(e) => ErrorKind::of_io(e),
             SourceError::TooLarge { .. } => ErrorKind::TooLarge,
+            SourceError::Misnamed(_) => ErrorKind::Unsupported,
             SourceError::Archive(e) => e.kind(),
             SourceError::Sheet(e) => e.kind(),
             SourceError::Sqlite(e) => e.kind(),
@@ -175,6 +188,16 @@ pub fn claim(path: &Path, head: &[u8]) -> Claim {
     if head.starts_with(b"SQLite format 3\0") {
         return Claim::Read(Format::Sqlite);
     }
+    if let Some(found) = foreign_archive(head) {
+        // Named as a container pimap opens, it would be reported as a corrupt one. Whoever
+        // named it expects its content to be scanned, so it is an error, not a skip.
+        return match ext.as_str() {
+            "zip" | "gz" | "tgz" | "gzip" | "tar" | "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => {
+                Claim::Misnamed(Misnamed { found, ext })
+            }
+            _ => unsupported("archive"),
+        };
+    }
     match ext.as_str() {
         // Named like a workbook: read it as one (a damaged one gets calamine's reason).
         "xlsx" | "xlsm" => return Claim::Read(Format::Sheet(SheetKind::Xlsx)),
@@ -223,6 +246,18 @@ pub fn claim(path: &Path, head: &[u8]) -> Claim {
         _ if ext.is_empty() && looks_like_dump(head) => Format::SqlDump,
         _ => Format::Text,
     })
+}
+
+/// Archives recognised by their magic bytes that pimap does not open.
+fn foreign_archive(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C]) {
+        Some("7z")
+    } else if head.starts_with(b"Rar!\x1A\x07") {
+        // RAR 4 (`Rar!\x1A\x07\x00`) and RAR 5 (`Rar!\x1A\x07\x01\x00`).
+        Some("rar")
+    } else {
+        None
+    }
 }
 
 fn looks_like_dump(head: &[u8]) -> bool {
@@ -410,5 +445,27 @@ mod tests {
         assert_eq!(redact("year 2024 12 31"), "year *");
         assert_eq!(redact(""), "");
         assert_eq!(redact("  leading and trailing  "), "  leading and trailing  ");
+    }
+
+    #[test]
+    fn misnamed_7z_and_rar_archives_are_errors_others_skipped() {
+        let seven = [b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C, 0, 4, 1, 2, 3];
+        let rar5 = *b"Rar!\x1A\x07\x01\x00rest";
+        for (head, found) in [(&seven[..], "7z"), (&rar5[..], "rar")] {
+            for name in ["backup.zip", "dump.sql.gz", "orders.XLSX", "logs.tar"] {
+                match claim(Path::new(name), head) {
+                    Claim::Misnamed(m) => {
+                        assert_eq!(m.found, found);
+                        let e = SourceError::from(m);
+                        assert_eq!(e.kind(), ErrorKind::Unsupported);
+                        assert!(e.to_string().contains(found), "{e}");
+                    }
+                    other => panic!("{name}: {other:?}"),
+                }
+            }
+            for name in ["backup.7z", "backup.rar", "blob.bin", "noext"] {
+                assert!(matches!(claim(Path::new(name), head), Claim::Skip(_)), "{name}");
+            }
+        }
     }
 }
