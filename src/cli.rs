@@ -250,7 +250,7 @@ impl ScanArgs {
                 self.min_confidence
             ));
         }
-        let key = Key::from_user(self.key_file.as_deref())?;
+        let key = Key::from_user(self.key_file.as_deref()).map_err(|e| e.to_string())?;
         if self.fingerprints && !key.is_stable() {
             return Err(format!(
                 "--fingerprints needs a stable key: set {} or pass --key-file (fingerprints made with a \
@@ -259,7 +259,7 @@ impl ScanArgs {
             ));
         }
         let policy = match &self.policy {
-            Some(path) => Policy::load(path)?,
+            Some(path) => Policy::load(path).map_err(|e| e.to_string())?,
             None => Policy::builtin(),
         };
         let baseline = match &self.baseline {

@@ -34,9 +34,21 @@ impl std::fmt::Debug for Key {
     }
 }
 
+/// Why the user's key cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read the key file {}: {source}", .path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the fingerprint key must be at least {MIN_KEY_LEN} bytes (e.g. `openssl rand -hex 32`)")]
+    TooShort,
+}
+
 impl Key {
     /// The key from `--key-file`, else `PIMAP_KEY`, else a random per-scan key.
-    pub fn from_user(key_file: Option<&Path>) -> Result<Key, String> {
+    pub fn from_user(key_file: Option<&Path>) -> Result<Key, KeyError> {
         match Key::stable(key_file)? {
             Some(key) => Ok(key),
             None => Ok(Key::per_scan()),
@@ -44,11 +56,13 @@ impl Key {
     }
 
     /// The key from `--key-file` or `PIMAP_KEY`, if either is given.
-    pub fn stable(key_file: Option<&Path>) -> Result<Option<Key>, String> {
+    pub fn stable(key_file: Option<&Path>) -> Result<Option<Key>, KeyError> {
         let secret = match key_file {
             Some(path) => {
-                let text = std::fs::read(path)
-                    .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
+                let text = std::fs::read(path).map_err(|source| KeyError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
                 warn_if_shared(path);
                 Some(trim_newline(text))
             }
@@ -59,9 +73,7 @@ impl Key {
         };
         let Some(secret) = secret else { return Ok(None) };
         if secret.len() < MIN_KEY_LEN {
-            return Err(format!(
-                "the fingerprint key must be at least {MIN_KEY_LEN} bytes (e.g. `openssl rand -hex 32`)"
-            ));
+            return Err(KeyError::TooShort);
         }
         Ok(Some(Key::with_secret(&secret, KeyKind::Stable)))
     }

@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod detect;
+pub mod error;
 pub mod finding;
 pub mod fingerprint;
 pub mod inventory;
@@ -49,9 +50,9 @@ pub fn run(args: cli::Args) -> Exit {
     let result = match args.command {
         Command::Scan(scan) => run_scan(&scan),
         Command::Detectors { detectors } => list_detectors(detectors.as_ref()),
-        Command::Report(report) => report::document::run(&report),
+        Command::Report(report) => report::document::run(&report).map_err(|e| e.to_string()),
         Command::Diff(diff) => run_diff(&diff),
-        Command::Locate(locate) => locate::run(&locate),
+        Command::Locate(locate) => locate::run(&locate).map_err(|e| e.to_string()),
     };
     result.unwrap_or_else(|message| {
         eprintln!("pimap: {message}");
@@ -82,8 +83,8 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
     let mut writer = FindingsWriter::new(outputs.findings, outputs.inventory.is_none());
     let inventory = match scan::run(&config, &mut writer) {
         Ok(inv) => inv,
-        Err(_) if writer.reader_gone() => return Ok(Exit::Ok),
-        Err(e) => return Err(e),
+        Err(e) if e.is_broken_pipe() => return Ok(Exit::Ok),
+        Err(e) => return Err(e.to_string()),
     };
     if writer.reader_gone() && !args.quiet {
         eprintln!("pimap: note: the findings' reader went away before the end; the inventory is complete");

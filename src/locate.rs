@@ -53,20 +53,44 @@ struct LocateReport<'a> {
     not_searched: usize,
 }
 
-pub fn run(args: &LocateArgs) -> Result<Exit, String> {
-    let inventory = crate::read_inventory(&args.inventory)?;
+/// Why a lookup cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum LocateError {
+    /// The inventory cannot be read: the reason.
+    #[error("{0}")]
+    Inventory(String),
+    #[error(transparent)]
+    Key(#[from] fingerprint::KeyError),
+    #[error("locate needs the key {} was made with: set {} or pass --key-file", printable(&.0.display().to_string()), fingerprint::KEY_VAR)]
+    NoKey(std::path::PathBuf),
+    #[error(
+        "{} was made without a stable key (a random key, forgotten after the scan), so it cannot be searched: \
+         set {} or pass --key-file, then scan again with --fingerprints",
+        printable(.0), fingerprint::KEY_VAR
+    )]
+    PerScanKey(String),
+    #[error("{} holds no fingerprints, so it cannot be searched: scan again with --fingerprints (and the same key)", printable(.0))]
+    NoFingerprints(String),
+    #[error("the key is not the one this inventory was made with (key id {given} here, {} in the inventory)", printable(.made_with))]
+    OtherKey { given: String, made_with: String },
+    /// `--detectors` cannot be loaded: the problems.
+    #[error("{0}")]
+    Detectors(String),
+    #[error("cannot write the answer: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cannot write the answer: {0}")]
+    Write(#[source] std::io::Error),
+}
+
+pub fn run(args: &LocateArgs) -> Result<Exit, LocateError> {
+    let inventory = crate::read_inventory(&args.inventory).map_err(LocateError::Inventory)?;
     // Before asking for a key: an inventory made with a random key can never be searched,
     // and asking for "the key it was made with" would send the user after one that is gone.
     searchable(&inventory, &args.inventory.display().to_string())?;
-    let key = Key::stable(args.key_file.as_deref())?.ok_or_else(|| {
-        format!(
-            "locate needs the key {} was made with: set {} or pass --key-file",
-            args.inventory.display(),
-            fingerprint::KEY_VAR
-        )
-    })?;
+    let key =
+        Key::stable(args.key_file.as_deref())?.ok_or_else(|| LocateError::NoKey(args.inventory.clone()))?;
     check_key(&inventory, &key)?;
-    let detectors = crate::cli::load_detectors(args.detectors.as_ref())?;
+    let detectors = crate::cli::load_detectors(args.detectors.as_ref()).map_err(LocateError::Detectors)?;
     let queries: Vec<Query> = args
         .values
         .iter()
@@ -88,7 +112,7 @@ pub fn run(args: &LocateArgs) -> Result<Exit, String> {
         not_searched: inventory.errors.len() + inventory.skipped.len(),
     };
     let text = if args.json {
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())? + "\n"
+        serde_json::to_string_pretty(&report)? + "\n"
     } else {
         render_text(&report)
     };
@@ -97,42 +121,34 @@ pub fn run(args: &LocateArgs) -> Result<Exit, String> {
 }
 
 /// Writes the answer; a reader that stops early (`pimap locate ... | head -1`) is no error.
-fn write_out(out: &mut impl Write, text: &str) -> Result<(), String> {
+fn write_out(out: &mut impl Write, text: &str) -> Result<(), LocateError> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the answer: {e}")),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(LocateError::Write(e)),
         _ => Ok(()),
     }
 }
 
 /// Whether the inventory can be searched at all: made with a stable key and with
 /// fingerprints. The message says how to make one that can.
-fn searchable(inventory: &Inventory, name: &str) -> Result<(), String> {
-    let name = printable(name);
+fn searchable(inventory: &Inventory, name: &str) -> Result<(), LocateError> {
     if !inventory.key.cross_scan || inventory.key.key_id.is_none() {
-        return Err(format!(
-            "{name} was made without a stable key (a random key, forgotten after the scan), so it cannot be searched: \
-             set {} or pass --key-file, then scan again with --fingerprints",
-            fingerprint::KEY_VAR
-        ));
+        return Err(LocateError::PerScanKey(name.to_string()));
     }
     if !inventory.key.fingerprints {
-        return Err(format!(
-            "{name} holds no fingerprints, so it cannot be searched: scan again with --fingerprints (and the same key)"
-        ));
+        return Err(LocateError::NoFingerprints(name.to_string()));
     }
     Ok(())
 }
 
 /// The key must be the one the inventory's fingerprints were made with.
-fn check_key(inventory: &Inventory, key: &Key) -> Result<(), String> {
+fn check_key(inventory: &Inventory, key: &Key) -> Result<(), LocateError> {
     match inventory.key.key_id.as_deref() {
         Some(id) if id == key.id() => Ok(()),
-        Some(id) => Err(format!(
-            "the key is not the one this inventory was made with (key id {} here, {} in the inventory)",
-            key.id(),
-            printable(id)
-        )),
-        None => Err("this inventory was made with a per-scan key: its fingerprints cannot be matched".into()),
+        Some(id) => Err(LocateError::OtherKey {
+            given: key.id(),
+            made_with: id.to_string(),
+        }),
+        None => Err(LocateError::PerScanKey("this inventory".into())),
     }
 }
 
@@ -383,15 +399,15 @@ mod tests {
 
     #[test]
     fn a_closed_pipe_ends_quietly_other_write_errors_do_not() {
-        assert_eq!(write_out(&mut ClosedPipe, "x\n"), Ok(()));
-        let err = write_out(&mut FullDisk, "x\n").unwrap_err();
+        assert!(write_out(&mut ClosedPipe, "x\n").is_ok());
+        let err = write_out(&mut FullDisk, "x\n").unwrap_err().to_string();
         assert!(err.contains("no space left"), "{err}");
     }
 
     #[test]
     fn an_inventory_without_a_stable_key_is_not_searchable() {
         let mut inv = Inventory::default();
-        let err = searchable(&inv, "inv.json").unwrap_err();
+        let err = searchable(&inv, "inv.json").unwrap_err().to_string();
         for needed in [
             "inv.json",
             "without a stable key",
@@ -406,13 +422,13 @@ mod tests {
         inv.key.kind = crate::inventory::KeyKind::Stable;
         inv.key.key_id = Some("abc".into());
         inv.key.cross_scan = true;
-        let err = searchable(&inv, "inv.json").unwrap_err();
+        let err = searchable(&inv, "inv.json").unwrap_err().to_string();
         assert!(
             err.contains("no fingerprints") && err.contains("--fingerprints"),
             "{err}"
         );
         inv.key.fingerprints = true;
-        assert_eq!(searchable(&inv, "inv.json"), Ok(()));
+        assert!(searchable(&inv, "inv.json").is_ok());
     }
 
     #[test]

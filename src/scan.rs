@@ -11,6 +11,7 @@ use crate::detect::date::{self, DateColumn};
 use crate::detect::masked::{self, ColumnHint, MaskedKind};
 use crate::detect::redact::Redactor;
 use crate::detect::{DetectorSet, Hit, Scratch};
+use crate::error::{ErrorKind, Problem};
 use crate::finding::{Category, Location, Sensitivity};
 use crate::fingerprint::{self, Key};
 use crate::inventory::distinct::{BottomK, Distinct};
@@ -21,7 +22,7 @@ use crate::inventory::{
 };
 use crate::report::{FindingsFormatter, FindingsWriter, Progress};
 use crate::source::{
-    self, archive, looks_like_value, sheet, sqlite, ArchiveKind, Claim, Format, Origin, Record,
+    self, archive, looks_like_value, sheet, sqlite, ArchiveKind, Claim, Format, Origin, Record, SourceError,
 };
 use crate::walk::{self, Entry, InputFile, WalkOptions};
 use rustc_hash::FxHashMap;
@@ -69,6 +70,34 @@ pub struct ScanConfig {
     pub now: SystemTime,
 }
 
+/// Why a scan could not finish (inputs that cannot be read are not this: they are the
+/// inventory's `errors`).
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The walk could not start (an `--exclude` glob that does not parse).
+    #[error(transparent)]
+    Walk(#[from] crate::walk::WalkError),
+    /// Writing the findings failed; a reader that stopped early is `BrokenPipe`.
+    #[error("cannot write findings: {0}")]
+    Findings(#[source] std::io::Error),
+}
+
+impl ScanError {
+    /// The I/O error behind it, if any (to tell a closed pipe from a full disk).
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        match self {
+            ScanError::Findings(e) => Some(e),
+            ScanError::Walk(_) => None,
+        }
+    }
+
+    /// The findings' reader has gone away (`--findings - | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        self.io_error()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
 /// An earlier inventory given with `--baseline`.
 pub struct Baseline {
     pub file: PathBuf,
@@ -97,7 +126,8 @@ struct FileSummary {
     format: Option<&'static str>,
     encoding: Option<&'static str>,
     skipped: Option<String>,
-    error: Option<String>,
+    /// Why it could not be read, or only in part; the first problem gives the entry's kind.
+    problems: Vec<Problem>,
     by_detector: Vec<u64>,
     columns: Vec<ColumnEntry>,
     /// Per detector: distinct values, and whether some count is an estimate.
@@ -129,10 +159,10 @@ enum Msg {
 }
 
 /// Runs a scan; findings go to `findings` as they are ready, the inventory is returned.
-pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Inventory, String> {
+pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Inventory, ScanError> {
     let started = Instant::now();
     let scanned_at = inventory::rfc3339(SystemTime::now()).unwrap_or_default();
-    let mut entries = walk::walk(&config.roots, &config.walk).map_err(|e| e.to_string())?;
+    let mut entries = walk::walk(&config.roots, &config.walk).map_err(ScanError::Walk)?;
     let mut redactor = Redactor::new(&config.detectors);
     if !config.reveal {
         mask_names(&mut entries, &mut redactor);
@@ -148,9 +178,14 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                 size: file.size,
                 reason,
             }),
-            Entry::Error { display, message } => errors.push(ErrorEntry {
+            Entry::Error {
+                display,
+                message,
+                kind,
+            } => errors.push(ErrorEntry {
                 path: display,
                 error: message,
+                kind: Some(kind),
             }),
         }
     }
@@ -217,7 +252,7 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                         Outcome::Scanned(vec![FileSummary {
                             path: files[i].display.as_str().into(),
                             size: files[i].size,
-                            error: Some(INTERNAL_ERROR.into()),
+                            problems: vec![internal_error()],
                             ..FileSummary::default()
                         }])
                     });
@@ -279,11 +314,9 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     });
     progress.finish();
     if let Some(e) = write_error {
-        return Err(format!("cannot write findings: {e}"));
+        return Err(ScanError::Findings(e));
     }
-    findings
-        .flush()
-        .map_err(|e| format!("cannot write findings: {e}"))?;
+    findings.flush().map_err(ScanError::Findings)?;
     if !config.reveal {
         // Parsers quote what they choke on (a cell, a table or sheet name): mask it as values.
         for e in &mut errors {
@@ -555,10 +588,12 @@ fn finish(
             });
             continue;
         }
-        if let Some(error) = s.error {
+        if let Some(first) = s.problems.first() {
+            let reasons: Vec<&str> = s.problems.iter().map(|p| p.message.as_str()).collect();
             errors.push(ErrorEntry {
                 path: path.clone(),
-                error,
+                error: reasons.join("; "),
+                kind: Some(first.kind),
             });
         }
         let Some(format) = s.format else { continue };
@@ -779,8 +814,12 @@ impl Reader<'_> {
 
 /// The error recorded for a panic. The panic's own message is not used: it may quote the
 /// text being scanned (personal data), and this text goes into the inventory.
-const INTERNAL_ERROR: &str =
-    "internal error while scanning (a bug, please report it); the rest of this input was not scanned";
+fn internal_error() -> Problem {
+    Problem::new(
+        ErrorKind::Internal,
+        "internal error while scanning (a bug, please report it); the rest of this input was not scanned",
+    )
+}
 
 /// Bytes all members of one top-level archive may expand to (decompression-bomb guard).
 const MAX_EXPANDED: u64 = 16 << 30;
@@ -845,7 +884,7 @@ impl<'a> Worker<'a> {
                     path,
                     size: file.size,
                     modified: file.modified,
-                    error: Some(format!("cannot open: {e}")),
+                    problems: vec![Problem::new(ErrorKind::of_io(&e), format!("cannot open: {e}"))],
                     ..FileSummary::default()
                 });
                 return Outcome::Scanned(out);
@@ -900,7 +939,7 @@ impl<'a> Worker<'a> {
         let head = match source::read_head(data.as_read()) {
             Ok(h) => h,
             Err(e) => {
-                summary.error = Some(source::io_message(&e));
+                summary.problems.push(Problem::of(&SourceError::Read(e)));
                 out.push(summary);
                 return;
             }
@@ -913,13 +952,21 @@ impl<'a> Worker<'a> {
                 out.push(summary);
                 return;
             }
+            Claim::Misnamed(m) => {
+                summary.problems.push(Problem::of(&SourceError::Misnamed(m)));
+                out.push(summary);
+                return;
+            }
         };
         summary.format = Some(format.name());
         if let Format::Archive(kind) = format {
             summary.container = true;
             if depth >= MAX_ARCHIVE_DEPTH {
-                summary.error = Some(format!(
-                    "archive nested more than {MAX_ARCHIVE_DEPTH} levels deep: not opened"
+                // A depth limit, like the size limits: archives of archives of archives are
+                // how recursive bombs are built, and rare otherwise.
+                summary.problems.push(Problem::new(
+                    ErrorKind::TooLarge,
+                    format!("archive nested more than {MAX_ARCHIVE_DEPTH} levels deep: not opened"),
                 ));
                 out.push(summary);
                 return;
@@ -938,7 +985,7 @@ impl<'a> Worker<'a> {
                 out,
             );
             if let Err(e) = result {
-                out[at].error = Some(e);
+                out[at].problems.push(Problem::of(&e));
             }
             return;
         }
@@ -953,32 +1000,34 @@ impl<'a> Worker<'a> {
                 (f, _, data) if f.is_text() => {
                     source::read_text(f, head, data.as_read(), input.size, chunk, &mut emit)
                 }
-                (Format::Sqlite, Some(path), _) => sqlite::read_path(path, &mut emit),
+                (Format::Sqlite, Some(path), _) => {
+                    sqlite::read_path(path, &mut emit).map_err(SourceError::from)
+                }
                 (Format::Sqlite, None, data) => source::read_all(head, data.as_read(), MAX_IN_MEMORY)
-                    .and_then(|b| sqlite::read_bytes(b, &mut emit)),
+                    .and_then(|b| Ok(sqlite::read_bytes(b, &mut emit)?)),
                 (Format::Sheet(kind), _, Reader::File(file)) => match file.rewind() {
-                    Ok(()) => sheet::read(&mut *file, kind, &mut emit),
-                    Err(e) => Err(source::io_message(&e)),
+                    Ok(()) => sheet::read(&mut *file, kind, &mut emit).map_err(SourceError::from),
+                    Err(e) => Err(SourceError::Read(e)),
                 },
                 (Format::Sheet(kind), _, data) => source::read_all(head, data.as_read(), MAX_IN_MEMORY)
-                    .and_then(|b| sheet::read(std::io::Cursor::new(b), kind, &mut emit)),
-                (f, _, _) => Err(format!("cannot read {} here", f.name())),
+                    .and_then(|b| Ok(sheet::read(std::io::Cursor::new(b), kind, &mut emit)?)),
+                (f, _, _) => Err(SourceError::Misrouted(f.name())),
             }
         }));
-        let result = read.unwrap_or_else(|_| Err(INTERNAL_ERROR.into()));
         self.flush(&path, send);
-        match result {
-            Ok(facts) => {
+        match read {
+            Ok(Ok(facts)) => {
                 summary.encoding = facts.encoding;
-                let mut problems = facts.warnings;
+                summary.problems.extend(facts.warnings);
                 if facts.lossy {
-                    problems.push("some bytes are not valid in the detected encoding (replaced)".into());
-                }
-                if !problems.is_empty() {
-                    summary.error = Some(problems.join("; "));
+                    summary.problems.push(Problem::new(
+                        ErrorKind::Encoding,
+                        "some bytes are not valid in the detected encoding (replaced)",
+                    ));
                 }
             }
-            Err(e) => summary.error = Some(e),
+            Ok(Err(e)) => summary.problems.push(Problem::of(&e)),
+            Err(_) => summary.problems.push(internal_error()),
         }
         summary.by_detector = self.by_detector.clone();
         summary.columns = self.column_entries();
@@ -999,7 +1048,7 @@ impl<'a> Worker<'a> {
         budget: &archive::Budget,
         send: &mut dyn FnMut(Vec<u8>),
         out: &mut Vec<FileSummary>,
-    ) -> Result<(), String> {
+    ) -> Result<(), SourceError> {
         let mut visit = |member: archive::Member<'_>| {
             if let Some(excludes) = &self.member_excludes {
                 let inner = member.name.trim_start_matches('/');
@@ -1027,14 +1076,14 @@ impl<'a> Worker<'a> {
                     path: member_path,
                     size: member.size,
                     modified,
-                    error: member.problem,
+                    problems: member.problem.iter().map(Problem::of).collect(),
                     ..FileSummary::default()
                 }),
             }
         };
-        match (kind, &mut data) {
+        let done = match (kind, &mut data) {
             (ArchiveKind::Zip, Reader::File(file)) => {
-                file.rewind().map_err(|e| source::io_message(&e))?;
+                file.rewind()?;
                 archive::for_each_member_seekable(kind, file, budget, &mut visit)
             }
             (ArchiveKind::Zip, data) => {
@@ -1045,7 +1094,8 @@ impl<'a> Worker<'a> {
                 let mut stream = std::io::Cursor::new(head).chain(data.as_read());
                 archive::for_each_member_stream(kind, path, &mut stream, budget, &mut visit)
             }
-        }
+        };
+        Ok(done?)
     }
 
     /// Records that `slot` followed the previous slot, and makes it the previous one.
@@ -1575,5 +1625,110 @@ impl TextCursor {
             column: self.column,
             offset: base_offset + at as u64,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::FindingsWriter;
+
+    fn config(roots: Vec<PathBuf>) -> ScanConfig {
+        ScanConfig {
+            roots,
+            walk: WalkOptions {
+                follow: false,
+                respect_ignore: false,
+                excludes: Vec::new(),
+                max_filesize: u64::MAX,
+                threads: 1,
+                own_outputs: Vec::new(),
+            },
+            threads: 1,
+            min_confidence: crate::DEFAULT_MIN_CONFIDENCE,
+            detectors: DetectorSet::builtin(),
+            chunk: source::CHUNK,
+            progress: false,
+            reveal: false,
+            key: Key::per_scan(),
+            fingerprints: false,
+            policy: Policy::builtin(),
+            baseline: None,
+            now: SystemTime::now(),
+        }
+    }
+
+    /// The problems of scanning `name`, a file of the walk that `change` alters after the
+    /// walk and before it is read.
+    fn problems_after(change: impl FnOnce(&std::path::Path)) -> Vec<Problem> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.txt");
+        std::fs::write(&path, "手机 13812345678\n").unwrap();
+        let config = config(vec![dir.path().to_path_buf()]);
+        let entries = walk::walk(&config.roots, &config.walk).unwrap();
+        let [Entry::File(file)] = &entries[..] else {
+            panic!("{entries:?}")
+        };
+        change(&path);
+        let mut worker = Worker::new(&config.detectors, &config, None);
+        match worker.scan_file(file, None, &mut |_| {}) {
+            Outcome::Scanned(summaries) => summaries.into_iter().next().unwrap().problems,
+            Outcome::Reused(_) => panic!("nothing to reuse"),
+        }
+    }
+
+    #[test]
+    fn a_file_gone_since_the_walk_is_not_found() {
+        let problems = problems_after(|path| std::fs::remove_file(path).unwrap());
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].kind, ErrorKind::NotFound, "{}", problems[0]);
+        assert!(
+            problems[0].message.starts_with("cannot open: "),
+            "{}",
+            problems[0]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_that_became_a_folder_is_an_io_error() {
+        // Opening a folder succeeds on Unix; reading it fails (EISDIR).
+        let problems = problems_after(|path| {
+            std::fs::remove_file(path).unwrap();
+            std::fs::create_dir(path).unwrap();
+        });
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].kind, ErrorKind::Io, "{}", problems[0]);
+    }
+
+    /// A findings destination whose reader has gone away: a pipe with its read end closed,
+    /// named as `/dev/fd/N` (written through the descriptor itself).
+    #[cfg(unix)]
+    fn closed_pipe() -> crate::report::output::Output {
+        let mut fds = [0; 2];
+        // SAFETY: pipe fills two descriptors; the read end is closed at once, the write end
+        // is duplicated by Output::open and then closed here too.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        unsafe { libc::close(fds[0]) };
+        let out = crate::report::output::Output::open(std::path::Path::new(&format!("/dev/fd/{}", fds[1])));
+        unsafe { libc::close(fds[1]) };
+        out.unwrap()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_closed_findings_pipe_is_recognised_by_its_io_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "手机 13812345678\n").unwrap();
+        let mut findings = FindingsWriter::new(Some(closed_pipe()), true);
+        let e = run(&config(vec![dir.path().to_path_buf()]), &mut findings).unwrap_err();
+        assert!(matches!(e, ScanError::Findings(_)), "{e}");
+        assert_eq!(
+            e.io_error().map(std::io::Error::kind),
+            Some(std::io::ErrorKind::BrokenPipe)
+        );
+        assert!(e.is_broken_pipe());
+        // ENOSPC: a full disk is an error, not a reader that stopped.
+        assert!(!ScanError::Findings(std::io::Error::from_raw_os_error(28)).is_broken_pipe());
     }
 }

@@ -6,6 +6,7 @@
 //! to scan, a skipped file with its reason, or an error. The list is sorted, so the output
 //! does not depend on the walk's thread timing.
 
+use crate::error::ErrorKind;
 use ignore::overrides::OverrideBuilder;
 use ignore::WalkBuilder;
 use std::ffi::OsStr;
@@ -180,8 +181,15 @@ pub struct InputFile {
 #[derive(Debug, Clone)]
 pub enum Entry {
     File(InputFile),
-    Skipped { file: InputFile, reason: String },
-    Error { display: String, message: String },
+    Skipped {
+        file: InputFile,
+        reason: String,
+    },
+    Error {
+        display: String,
+        message: String,
+        kind: ErrorKind,
+    },
 }
 
 impl Entry {
@@ -238,6 +246,7 @@ fn walk_root(
             out.push(Entry::Error {
                 display: display_name(root),
                 message: format!("cannot read: {e}"),
+                kind: ErrorKind::of_io(&e),
             });
             return Ok(());
         }
@@ -314,6 +323,7 @@ fn classify(
             return Some(Entry::Error {
                 display,
                 message: format!("cannot stat: {e}"),
+                kind: ErrorKind::of_io(&e),
             })
         }
     };
@@ -324,6 +334,7 @@ fn classify(
                 return Some(Entry::Error {
                     display,
                     message: format!("broken symbolic link: {e}"),
+                    kind: ErrorKind::of_io(&e),
                 })
             }
         }
@@ -380,16 +391,18 @@ fn walk_error(err: ignore::Error, display_of: &dyn Fn(&Path) -> String) -> Entry
             _ => break,
         }
     }
-    let message = match e {
-        ignore::Error::Loop { ancestor, .. } => {
-            format!("symbolic link loop (points back to {})", ancestor.display())
-        }
-        ignore::Error::Io(io) => format!("cannot read: {io}"),
-        other => other.to_string(),
+    let (message, kind) = match e {
+        ignore::Error::Loop { ancestor, .. } => (
+            format!("symbolic link loop (points back to {})", ancestor.display()),
+            ErrorKind::Io,
+        ),
+        ignore::Error::Io(io) => (format!("cannot read: {io}"), ErrorKind::of_io(io)),
+        other => (other.to_string(), ErrorKind::Io),
     };
     Entry::Error {
         display: path.map(|p| display_of(&p)).unwrap_or_default(),
         message,
+        kind,
     }
 }
 

@@ -100,6 +100,7 @@ fn a_decompression_bomb_is_an_error_and_the_scan_goes_on() {
         .error("bomb.zip!zeros.txt")
         .unwrap_or_else(|| panic!("no error entry\n{}", scan.describe()));
     assert!(err.error.contains("decompression bomb"), "{}", err.error);
+    assert_eq!(err.kind.as_deref(), Some("bomb"), "{err:?}");
     assert_eq!(scan.findings_for("ok.txt").len(), 1);
 }
 
@@ -117,13 +118,15 @@ fn truncated_archives_are_errors() {
     let scan = scan_tree(&dir, "cut", &[]);
     assert_eq!(scan.output.code, Some(1));
     let inv = &scan.inventory;
-    assert!(inv.error("cut.zip").is_some(), "{}", scan.describe());
-    assert!(inv.error("cut.csv.gz!cut.csv").is_some(), "{}", scan.describe());
-    assert!(
-        inv.error("cut.tar").is_some() || inv.error("cut.tar!a.txt").is_some(),
+    // Each starts as its format should and then ends: cut, not garbled.
+    assert_eq!(inv.error_kind("cut.zip"), "truncated", "{}", scan.describe());
+    assert_eq!(
+        inv.error_kind("cut.csv.gz!cut.csv"),
+        "truncated",
         "{}",
         scan.describe()
     );
+    assert_eq!(inv.error_kind("cut.tar"), "truncated", "{}", scan.describe());
     assert_eq!(scan.findings_for("ok.txt").len(), 1);
 }
 
@@ -149,7 +152,62 @@ fn encrypted_members_are_reported() {
         .error("locked.zip!secret.csv")
         .unwrap_or_else(|| panic!("no error entry\n{}", scan.describe()));
     assert!(err.error.contains("encrypted"), "{}", err.error);
+    assert_eq!(err.kind.as_deref(), Some("encrypted"), "{err:?}");
     assert!(scan.findings.is_empty());
+}
+
+#[test]
+fn damaged_archives_are_corrupt() {
+    let dir = Dir::new();
+    let csv = format!("手机号\n{PHONE}\n").repeat(200);
+    let mut gz = gzip(csv.as_bytes());
+    for b in &mut gz[20..60] {
+        *b ^= 0xA5;
+    }
+    dir.write("damaged.csv.gz", gz);
+    let mut zip = zip_bytes(&[("orders.csv", csv.as_bytes())]);
+    // The central directory's signature: the directory cannot be found, though the file
+    // is whole.
+    let central = zip.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    zip[central..central + 4].copy_from_slice(b"XXXX");
+    dir.write("damaged.zip", zip);
+    let scan = scan_tree(&dir, "damaged", &[]);
+    let inv = &scan.inventory;
+    assert_eq!(
+        inv.error_kind("damaged.csv.gz!damaged.csv"),
+        "corrupt",
+        "{}",
+        scan.describe()
+    );
+    assert_eq!(inv.error_kind("damaged.zip"), "corrupt", "{}", scan.describe());
+}
+
+/// The first bytes of a 7z and of a RAR 5 archive.
+const SEVEN_ZIP: &[u8] = b"7z\xBC\xAF\x27\x1C\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00";
+const RAR5: &[u8] = b"Rar!\x1A\x07\x01\x00\x00\x00\x00\x00";
+
+#[test]
+fn a_7z_or_rar_named_zip_is_unsupported_not_a_corrupt_zip() {
+    let dir = Dir::new();
+    dir.write("backup.zip", SEVEN_ZIP);
+    dir.write("photos.tar.gz", RAR5);
+    dir.write("honest.7z", SEVEN_ZIP);
+    dir.write("honest.rar", RAR5);
+    dir.write("ok.txt", format!("手机 {PHONE}"));
+    let scan = scan_tree(&dir, "foreign", &[]);
+    scan.output.expect_code(1);
+    let inv = &scan.inventory;
+    for (path, found) in [("backup.zip", "7z"), ("photos.tar.gz", "rar")] {
+        assert_eq!(inv.error_kind(path), "unsupported", "{}", scan.describe());
+        let e = inv.error(path).unwrap();
+        assert!(e.error.contains(found) && !e.error.contains("corrupt"), "{e:?}");
+    }
+    // Named for what they are, they are skipped, as the README says of 7z and rar.
+    for path in ["honest.7z", "honest.rar"] {
+        assert!(inv.skipped(path).is_some(), "{}", scan.describe());
+        assert!(inv.error(path).is_none(), "{}", scan.describe());
+    }
+    assert_eq!(scan.findings_for("ok.txt").len(), 1);
 }
 
 #[test]

@@ -104,6 +104,7 @@ fn invalid_utf8_in_the_middle_of_a_small_utf8_file() {
         "error does not mention the encoding: {}",
         e.error
     );
+    assert_eq!(scan.inventory.error_kind("notes.txt"), "encoding");
     scan.output.expect_code(1);
 }
 
@@ -127,6 +128,7 @@ fn invalid_utf8_after_the_first_64_kib() {
     let e = scan.inventory.error("app.log").expect("error entry");
     let msg = e.error.to_lowercase();
     assert!(msg.contains("utf-8") || msg.contains("encod"), "{}", e.error);
+    assert_eq!(scan.inventory.error_kind("app.log"), "encoding");
     scan.output.expect_code(1);
 }
 
@@ -347,6 +349,7 @@ fn invalid_json_values_after_the_break_are_found_as_text() {
         "no error entry:\n{}",
         scan.describe()
     );
+    assert_eq!(scan.inventory.error_kind("api.json"), "corrupt");
     let found = scan.findings_for("api.json");
     assert_eq!(
         masked_values(&found),
@@ -380,6 +383,7 @@ fn ndjson_with_one_bad_line() {
         "error does not say which line: {}",
         e.error
     );
+    assert_eq!(e.kind.as_deref(), Some("corrupt"));
     let found = scan.findings_for("events.ndjson");
     assert_eq!(
         masked_values(&found),
@@ -445,14 +449,13 @@ fn symlink_loop_with_follow() {
     dir.symlink("..", "sub/up");
     let scan = scan_tree(&dir, "loop", &["--follow"]);
     scan.output.expect_code(1);
-    assert!(
-        scan.inventory
-            .errors
-            .iter()
-            .any(|e| e.error.to_lowercase().contains("loop")),
-        "no error entry mentions a loop:\n{}",
-        scan.describe()
-    );
+    let looped = scan
+        .inventory
+        .errors
+        .iter()
+        .find(|e| e.error.to_lowercase().contains("loop"))
+        .unwrap_or_else(|| panic!("no error entry mentions a loop:\n{}", scan.describe()));
+    assert_eq!(looped.kind.as_deref(), Some("io"));
     assert_eq!(scan.findings_for("a.txt").len(), 1, "the scan continues");
     assert_eq!(scan.findings_for("sub/b.txt").len(), 1, "the scan continues");
 }
@@ -470,6 +473,7 @@ fn dangling_symlink_with_follow() {
         .error("gone.txt")
         .unwrap_or_else(|| panic!("no error entry:\n{}", scan.describe()));
     assert!(!e.error.is_empty());
+    assert_eq!(e.kind.as_deref(), Some("not_found"), "{e:?}");
     assert_eq!(scan.findings_for("a.txt").len(), 1);
 }
 

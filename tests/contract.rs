@@ -101,7 +101,25 @@ struct ColumnEntry {
 struct ErrorEntry {
     path: String,
     error: String,
+    /// Added: absent in inventories written before it.
+    #[serde(default)]
+    kind: Option<String>,
 }
+
+/// The values of an error entry's `kind` (docs/inventory.md).
+const ERROR_KINDS: [&str; 11] = [
+    "io",
+    "permission",
+    "not_found",
+    "corrupt",
+    "encrypted",
+    "too_large",
+    "bomb",
+    "encoding",
+    "truncated",
+    "unsupported",
+    "internal",
+];
 
 // ------------------------------------------------------------------------------------------
 // Helpers.
@@ -481,7 +499,111 @@ fn inventory_has_contract_fields_and_types() {
             .find(|e| e.path == "dangling.txt")
             .unwrap_or_else(|| panic!("no error entry:\n{}", scan.describe()));
         assert!(!e.error.is_empty());
+        assert_eq!(e.kind.as_deref(), Some("not_found"), "{e:?}");
     }
+}
+
+#[test]
+fn every_error_entry_has_a_documented_kind() {
+    let dir = Dir::new();
+    dir.write("ok.txt", "手机 13812345678\n");
+    dir.write("broken.json", "{\"phone\": oops}");
+    let mut bad = "客户资料\n手机 13812345678\n".as_bytes().to_vec();
+    bad.extend_from_slice(b"broken \xff\xfe\xc3( bytes\n");
+    dir.write("bad.txt", bad);
+    dir.write(
+        "cut.csv.gz",
+        [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x4B],
+    );
+    dir.write("backup.zip", b"7z\xBC\xAF\x27\x1C\x00\x04 rest of a 7z");
+    let scan = scan_tree(&dir, "kinds", &[]);
+    let inv: Inventory = serde_json::from_str(&scan.inventory_text).unwrap();
+    assert_eq!(inv.errors.len(), 4, "{}", scan.describe());
+    for e in &inv.errors {
+        let kind = e.kind.as_deref().unwrap_or_else(|| panic!("no kind: {e:?}"));
+        assert!(ERROR_KINDS.contains(&kind), "undocumented kind {kind:?}: {e:?}");
+        assert!(!e.path.is_empty() && !e.error.is_empty(), "{e:?}");
+    }
+}
+
+/// An inventory as pimap wrote it before error kinds: `kind` removed from every entry.
+/// One entry gets a kind from the future instead, which must read as unknown, not fail.
+fn without_kinds(inventory: &str) -> String {
+    let mut value: Value = serde_json::from_str(inventory).unwrap();
+    let errors = value["errors"].as_array_mut().expect("errors");
+    assert!(errors.len() >= 2, "the scan should have had errors: {errors:?}");
+    for e in errors.iter_mut() {
+        e.as_object_mut().unwrap().remove("kind");
+    }
+    errors[0]["kind"] = Value::from("from_a_later_version");
+    serde_json::to_string(&value).unwrap()
+}
+
+#[test]
+fn inventories_without_error_kinds_are_still_read() {
+    const KEY: &str = "contract-test-key-0123456789abcdef";
+    let dir = Dir::new();
+    dir.write("ok.csv", "手机号\n13812345678\n");
+    dir.write("broken.json", "{\"phone\": oops 13912345678}");
+    dir.write(
+        "cut.csv.gz",
+        [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x4B],
+    );
+    let written = dir.out("with-kinds.json");
+    pimap()
+        .arg("scan")
+        .arg(dir.root())
+        .args(["-q", "--fingerprints", "-o"])
+        .arg(&written)
+        .env("PIMAP_KEY", KEY)
+        .run()
+        .expect_code(1);
+    let old = dir.out("old.json");
+    std::fs::write(&old, without_kinds(&std::fs::read_to_string(&written).unwrap())).unwrap();
+
+    for format in ["html", "csv", "md"] {
+        let out = pimap()
+            .args(["report", "--format", format, "-o"])
+            .arg(dir.out(&format!("old.{format}")))
+            .arg(&old)
+            .run();
+        out.expect_code(0);
+    }
+    pimap().arg("diff").arg(&old).arg(&written).run().expect_code(0);
+    pimap()
+        .arg("diff")
+        .arg(&written)
+        .arg(&old)
+        .arg("--json")
+        .run()
+        .expect_code(0);
+    let located = pimap()
+        .args(["locate", "--inventory"])
+        .arg(&old)
+        .arg("13812345678")
+        .env("PIMAP_KEY", KEY)
+        .run();
+    located.expect_code(0);
+    assert!(
+        located.stdout_str().contains("ok.csv"),
+        "{}",
+        located.stdout_str()
+    );
+    let refreshed = dir.out("refreshed.json");
+    pimap()
+        .arg("scan")
+        .arg(dir.root())
+        .args(["-q", "--fingerprints", "--baseline"])
+        .arg(&old)
+        .arg("-o")
+        .arg(&refreshed)
+        .env("PIMAP_KEY", KEY)
+        .run()
+        .expect_code(1);
+    // The files with errors are read again, so their entries have kinds again.
+    let inv: Inventory = serde_json::from_str(&std::fs::read_to_string(&refreshed).unwrap()).unwrap();
+    assert!(!inv.errors.is_empty());
+    assert!(inv.errors.iter().all(|e| e.kind.is_some()), "{:?}", inv.errors);
 }
 
 #[test]

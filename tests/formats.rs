@@ -68,7 +68,7 @@ fn xlsx_cells_are_located_and_columns_classified() {
 }
 
 #[test]
-fn corrupt_and_encrypted_workbooks_are_errors() {
+fn corrupt_and_encrypted_workbooks_and_databases_are_errors() {
     let dir = Dir::new();
     let mut book = rust_xlsxwriter::Workbook::new();
     book.add_worksheet().write_string(0, 0, "手机号").unwrap();
@@ -79,12 +79,24 @@ fn corrupt_and_encrypted_workbooks_are_errors() {
     let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     ole.extend(std::iter::repeat_n(0u8, 600));
     dir.write("locked.xlsx", ole);
+    // A SQLite header over garbage.
+    let mut db = b"SQLite format 3\0".to_vec();
+    db.extend((0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    dir.write("garbled.db", db);
     dir.write("ok.txt", "手机 13812345678");
     let scan = scan_tree(&dir, "badbooks", &[]);
     assert_eq!(scan.output.code, Some(1));
     assert!(scan.inventory.error("cut.xlsx").is_some(), "{}", scan.describe());
     assert!(
         scan.inventory.error("locked.xlsx").is_some(),
+        "{}",
+        scan.describe()
+    );
+    assert_eq!(scan.inventory.error_kind("cut.xlsx"), "corrupt");
+    assert_eq!(scan.inventory.error_kind("locked.xlsx"), "corrupt");
+    assert_eq!(
+        scan.inventory.error_kind("garbled.db"),
+        "corrupt",
         "{}",
         scan.describe()
     );

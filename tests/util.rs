@@ -311,7 +311,10 @@ impl Scan {
                 .iter()
                 .map(|s| (&s.path, &s.reason))
                 .collect::<Vec<_>>(),
-            inv.errors.iter().map(|e| (&e.path, &e.error)).collect::<Vec<_>>(),
+            inv.errors
+                .iter()
+                .map(|e| (&e.path, &e.kind, &e.error))
+                .collect::<Vec<_>>(),
             self.findings_text
         )
     }
@@ -410,6 +413,9 @@ pub struct Skipped {
 pub struct ErrorEntry {
     pub path: String,
     pub error: String,
+    /// Added: the kind of problem (`io`, `corrupt`, `bomb`, ...).
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 impl Inventory {
@@ -423,6 +429,17 @@ impl Inventory {
 
     pub fn error(&self, path: &str) -> Option<&ErrorEntry> {
         self.errors.iter().find(|e| e.path == path)
+    }
+
+    /// The `kind` of the error entry of `path`; panics if there is none.
+    #[track_caller]
+    pub fn error_kind(&self, path: &str) -> &str {
+        let e = self
+            .error(path)
+            .unwrap_or_else(|| panic!("no error entry for {path}: {:?}", self.errors));
+        e.kind
+            .as_deref()
+            .unwrap_or_else(|| panic!("error entry without kind: {e:?}"))
     }
 
     /// Whether `path` appears anywhere in the inventory's lists.

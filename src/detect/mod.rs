@@ -627,46 +627,67 @@ fn layout_is(layout: &[usize], groups: &[tokens::Group]) -> bool {
     layout.len() == groups.len() && layout.iter().zip(groups).all(|(&l, g)| l == g.len)
 }
 
-fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, String> {
+/// Why a pattern of a detector definition cannot be compiled.
+#[derive(Debug, thiserror::Error)]
+pub enum PatternError {
+    #[error("unknown validator {name:?} (known: {})", known_validators())]
+    UnknownValidator { name: String },
+    #[error("needs a `regex`")]
+    NeedsRegex,
+    #[error("regex: {0}")]
+    Regex(#[from] regex::Error),
+    #[error("length {0} outside 1..={MAX_DIGITS}")]
+    Length(usize),
+    #[error("a digits pattern needs `lengths`")]
+    NeedsLengths,
+    #[error("bad layout {0:?}")]
+    Layout(String),
+    #[error("score {0} outside 0..=1")]
+    Score(f32),
+}
+
+fn known_validators() -> String {
+    let known: Vec<&str> = check::VALIDATORS.iter().map(|(n, _)| *n).collect();
+    known.join(", ")
+}
+
+fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternError> {
     let validator = match &p.validator {
-        Some(name) => Some(check::validator(name).ok_or_else(|| {
-            let known: Vec<&str> = check::VALIDATORS.iter().map(|(n, _)| *n).collect();
-            format!("unknown validator {name:?} (known: {})", known.join(", "))
-        })?),
+        Some(name) => Some(
+            check::validator(name).ok_or_else(|| PatternError::UnknownValidator { name: name.clone() })?,
+        ),
         None => None,
     };
     let regex = match (&p.regex, p.token) {
         (Some(r), TokenKind::Regex) => Some(r.clone()),
         (Some(r), _) => Some(format!("^(?:{r})$")),
         (None, TokenKind::Digits | TokenKind::Address) => None,
-        (None, _) => return Err("needs a `regex`".into()),
+        (None, _) => return Err(PatternError::NeedsRegex),
     };
-    let regex = regex
-        .map(|r| Regex::new(&r).map_err(|e| format!("regex: {e}")))
-        .transpose()?;
+    let regex = regex.map(|r| Regex::new(&r)).transpose()?;
     let country_code = p.country_code.as_ref().map(|c| (c.clone(), format!("00{c}")));
     let mut lengths = 0u64;
     for &len in &p.lengths {
         if len == 0 || len > MAX_DIGITS {
-            return Err(format!("length {len} outside 1..={MAX_DIGITS}"));
+            return Err(PatternError::Length(len));
         }
         lengths |= 1 << len;
     }
     if p.token == TokenKind::Digits && lengths == 0 {
-        return Err("a digits pattern needs `lengths`".into());
+        return Err(PatternError::NeedsLengths);
     }
     let layouts = p
         .layouts
         .iter()
         .map(|l| {
             l.split('-')
-                .map(|n| n.parse::<usize>().map_err(|_| format!("bad layout {l:?}")))
+                .map(|n| n.parse::<usize>().map_err(|_| PatternError::Layout(l.clone())))
                 .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<Vec<_>, _>>()?;
     for s in std::iter::once(p.score).chain(p.score_weak) {
         if !(0.0..=1.0).contains(&s) {
-            return Err(format!("score {s} outside 0..=1"));
+            return Err(PatternError::Score(s));
         }
     }
     Ok(Pattern {

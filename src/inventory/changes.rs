@@ -612,6 +612,7 @@ mod tests {
         new.errors.push(crate::inventory::ErrorEntry {
             path: "locked.csv".into(),
             error: "cannot open: permission denied".into(),
+            kind: Some(crate::error::ErrorKind::Permission),
         });
         let changes = compare(&old, &new);
         assert_eq!(paths(&changes.changed), ["orders.csv"]);

@@ -486,6 +486,14 @@ pub struct SkippedEntry {
 pub struct ErrorEntry {
     pub path: String,
     pub error: String,
+    /// What kind of problem, for grouping. Absent in inventories written before kinds
+    /// existed; a kind this version does not know reads as absent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::error::lenient_kind"
+    )]
+    pub kind: Option<crate::error::ErrorKind>,
 }
 
 impl Totals {

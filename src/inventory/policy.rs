@@ -22,8 +22,30 @@ use super::{Action, ActionKind, ColumnEntry, Evidence, FileEntry, Inventory, Pol
 use crate::finding::{Category, Sensitivity};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+/// Why a policy cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("cannot read {}: {source}", .path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    /// The file is not TOML: the parser's reason.
+    #[error("policy is not valid TOML: {0}")]
+    Toml(String),
+    /// A table or key breaks the policy's rules: where (`policy rule "name"`), and what.
+    #[error("{context}: {message}")]
+    Invalid { context: String, message: String },
+}
+
+impl PolicyError {
+    fn invalid(context: impl Into<String>, message: impl Into<String>) -> PolicyError {
+        PolicyError::Invalid {
+            context: context.into(),
+            message: message.into(),
+        }
+    }
+}
 
 /// The rule name of `duplicate_copy` actions: they come from the `[duplicates]` settings
 /// (or their defaults), not from a `[[rule]]`, so no rule may take this name.
@@ -110,22 +132,25 @@ impl Policy {
     }
 
     /// Reads and checks a policy file; problems are one readable message.
-    pub fn load(path: &Path) -> Result<Policy, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let mut policy = Policy::parse(&text)?;
         policy.file = Some(path.display().to_string());
         Ok(policy)
     }
 
-    pub fn parse(text: &str) -> Result<Policy, String> {
-        let document: toml::Table = toml::from_str(text)
-            .map_err(|e| format!("policy is not valid TOML: {}", e.to_string().trim_end()))?;
+    pub fn parse(text: &str) -> Result<Policy, PolicyError> {
+        let document: toml::Table =
+            toml::from_str(text).map_err(|e| PolicyError::Toml(e.to_string().trim_end().to_string()))?;
         let mut policy = Policy::default();
         for key in document.keys() {
             if key != "duplicates" && key != "rule" {
-                return Err(format!(
-                    "policy: unknown key {key:?} (use [duplicates] and [[rule]])"
+                return Err(PolicyError::invalid(
+                    "policy",
+                    format!("unknown key {key:?} (use [duplicates] and [[rule]])"),
                 ));
             }
         }
@@ -134,15 +159,17 @@ impl Policy {
         }
         if let Some(value) = document.get("rule") {
             let Some(rules) = value.as_array() else {
-                return Err("policy: `rule` must be a list of tables: write each rule as [[rule]]".into());
+                return Err(PolicyError::invalid(
+                    "policy",
+                    "`rule` must be a list of tables: write each rule as [[rule]]",
+                ));
             };
             for (index, value) in rules.iter().enumerate() {
                 let rule = parse_rule(index + 1, value)?;
                 if let Some(earlier) = policy.rules.iter().position(|r| r.name == rule.name) {
-                    return Err(format!(
-                        "policy rule {:?}: rule #{} has the same name; names must be unique",
-                        rule.name,
-                        earlier + 1
+                    return Err(PolicyError::invalid(
+                        format!("policy rule {:?}", rule.name),
+                        format!("rule #{} has the same name; names must be unique", earlier + 1),
                     ));
                 }
                 policy.rules.push(rule);
@@ -441,9 +468,12 @@ impl Globs {
     }
 }
 
-fn parse_duplicates(value: &toml::Value) -> Result<DuplicateSettings, String> {
+fn parse_duplicates(value: &toml::Value) -> Result<DuplicateSettings, PolicyError> {
     let Some(table) = value.as_table() else {
-        return Err("policy: `duplicates` must be a table: write [duplicates]".into());
+        return Err(PolicyError::invalid(
+            "policy",
+            "`duplicates` must be a table: write [duplicates]",
+        ));
     };
     let fields = Fields {
         context: "policy [duplicates]".into(),
@@ -467,10 +497,11 @@ fn parse_duplicates(value: &toml::Value) -> Result<DuplicateSettings, String> {
     })
 }
 
-fn parse_rule(position: usize, value: &toml::Value) -> Result<Rule, String> {
+fn parse_rule(position: usize, value: &toml::Value) -> Result<Rule, PolicyError> {
     let Some(table) = value.as_table() else {
-        return Err(format!(
-            "policy rule #{position}: must be a table: write it as [[rule]]"
+        return Err(PolicyError::invalid(
+            format!("policy rule #{position}"),
+            "must be a table: write it as [[rule]]",
         ));
     };
     let unnamed = Fields {
@@ -521,7 +552,7 @@ fn parse_rule(position: usize, value: &toml::Value) -> Result<Rule, String> {
     })
 }
 
-fn parse_categories(fields: &Fields<'_>, names: &[String]) -> Result<Vec<Category>, String> {
+fn parse_categories(fields: &Fields<'_>, names: &[String]) -> Result<Vec<Category>, PolicyError> {
     let mut categories = Vec::new();
     for name in names {
         let Some(category) = category_named(name) else {
@@ -543,18 +574,18 @@ struct Fields<'a> {
 }
 
 impl Fields<'_> {
-    fn error(&self, message: &str) -> String {
-        format!("{}: {message}", self.context)
+    fn error(&self, message: &str) -> PolicyError {
+        PolicyError::invalid(self.context.clone(), message)
     }
 
-    fn check_keys(&self, known: &[&str]) -> Result<(), String> {
+    fn check_keys(&self, known: &[&str]) -> Result<(), PolicyError> {
         match self.table.keys().find(|key| !known.contains(&key.as_str())) {
             Some(key) => Err(self.error(&format!("unknown key {key:?} (use {})", known.join(", ")))),
             None => Ok(()),
         }
     }
 
-    fn string(&self, key: &str) -> Result<Option<&str>, String> {
+    fn string(&self, key: &str) -> Result<Option<&str>, PolicyError> {
         match self.table.get(key) {
             None => Ok(None),
             Some(toml::Value::String(s)) => Ok(Some(s)),
@@ -563,7 +594,7 @@ impl Fields<'_> {
     }
 
     /// A non-empty list of strings; `example` shows the expected form.
-    fn strings(&self, key: &str, example: &str) -> Result<Option<Vec<String>>, String> {
+    fn strings(&self, key: &str, example: &str) -> Result<Option<Vec<String>>, PolicyError> {
         let Some(value) = self.table.get(key) else {
             return Ok(None);
         };
@@ -592,12 +623,12 @@ impl Fields<'_> {
                     ))
                 })
             })
-            .collect::<Result<Vec<String>, String>>()
+            .collect::<Result<Vec<String>, PolicyError>>()
             .map(Some)
     }
 
     /// Globs over inventory paths: `*` stays within a folder, `**` crosses folders.
-    fn globs(&self, key: &str) -> Result<Option<Globs>, String> {
+    fn globs(&self, key: &str) -> Result<Option<Globs>, PolicyError> {
         let Some(patterns) = self.strings(key, r#"["exports/**"]"#)? else {
             return Ok(None);
         };
@@ -623,7 +654,7 @@ impl Fields<'_> {
         Ok(Some(Globs { patterns, set }))
     }
 
-    fn whole_number(&self, key: &str) -> Result<Option<u64>, String> {
+    fn whole_number(&self, key: &str) -> Result<Option<u64>, PolicyError> {
         match self.table.get(key) {
             None => Ok(None),
             Some(toml::Value::Integer(n)) => u64::try_from(*n)
@@ -633,7 +664,7 @@ impl Fields<'_> {
         }
     }
 
-    fn number(&self, key: &str) -> Result<Option<f64>, String> {
+    fn number(&self, key: &str) -> Result<Option<f64>, PolicyError> {
         match self.table.get(key) {
             None => Ok(None),
             Some(toml::Value::Float(x)) => Ok(Some(*x)),
@@ -642,7 +673,7 @@ impl Fields<'_> {
         }
     }
 
-    fn boolean(&self, key: &str) -> Result<Option<bool>, String> {
+    fn boolean(&self, key: &str) -> Result<Option<bool>, PolicyError> {
         match self.table.get(key) {
             None => Ok(None),
             Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
@@ -718,7 +749,7 @@ mod tests {
     }
 
     fn parse_error(policy: &str) -> String {
-        Policy::parse(policy).unwrap_err()
+        Policy::parse(policy).unwrap_err().to_string()
     }
 
     const KEEP_ONE_YEAR: &str = r#"
@@ -1212,7 +1243,10 @@ mod tests {
         let policy = Policy::load(&path).unwrap();
         assert_eq!(policy.info().file, Some(path.display().to_string()));
         let missing = Policy::load(&dir.path().join("missing.toml")).unwrap_err();
-        assert!(missing.starts_with("cannot read "), "{missing}");
+        assert!(
+            matches!(&missing, PolicyError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
+        );
+        assert!(missing.to_string().starts_with("cannot read "), "{missing}");
     }
 
     #[test]

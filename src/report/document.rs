@@ -24,13 +24,30 @@ pub(crate) const TOP_FILES: usize = 20;
 /// Folders in each category's chart.
 pub(crate) const CHART_BARS: usize = 10;
 
-pub fn run(args: &ReportArgs) -> Result<Exit, String> {
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The inventory cannot be read: the reason.
+    #[error("{}", one_line(.0))]
+    Inventory(String),
+    /// Not where it is going (an HTML page on a terminal): the hint.
+    #[error("{0}")]
+    Refused(String),
+    #[error("{}: is the inventory itself (the same file): choose another output file", one_line(.0))]
+    SameFile(String),
+    #[error("{}", one_line(&.0.to_string()))]
+    Output(#[from] super::output::OutputError),
+    #[error("cannot write the report: {0}")]
+    Stdout(#[source] std::io::Error),
+}
+
+pub fn run(args: &ReportArgs) -> Result<Exit, ReportError> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     if let Some(hint) = refusal(args.format, to_terminal) {
-        return Err(hint);
+        return Err(ReportError::Refused(hint));
     }
     // read_inventory also refuses other tools' JSON (the schema must be pimap.inventory/*).
-    let inventory = crate::read_inventory(&args.inventory).map_err(|e| one_line(&e))?;
+    let inventory = crate::read_inventory(&args.inventory).map_err(ReportError::Inventory)?;
     let lang = args.lang.unwrap_or_else(Lang::from_env);
     let document = render_for(&inventory, args.format, lang, to_terminal);
     match &args.output {
@@ -40,19 +57,16 @@ pub fn run(args: &ReportArgs) -> Result<Exit, String> {
                 Ok(()) => {}
                 // `pimap report ... | head` is not a failure.
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => return Err(format!("cannot write the report: {e}")),
+                Err(e) => return Err(ReportError::Stdout(e)),
             }
         }
         Some(path) => {
-            let out = super::output::Output::open(path).map_err(|e| one_line(&e.to_string()))?;
+            let out = super::output::Output::open(path)?;
             // By identity: a hard link or another spelling of the inventory is the inventory.
-            out.must_differ(&args.inventory).map_err(|_| {
-                one_line(&format!(
-                    "{}: is the inventory itself (the same file): choose another output file",
-                    out.shown()
-                ))
-            })?;
-            super::write_document(out, |w| w.write_all(&document)).map_err(|e| one_line(&e.to_string()))?;
+            if out.must_differ(&args.inventory).is_err() {
+                return Err(ReportError::SameFile(out.shown().to_string()));
+            }
+            super::write_document(out, |w| w.write_all(&document))?;
         }
     }
     Ok(Exit::Ok)
@@ -719,6 +733,7 @@ pub(crate) mod tests {
             errors: vec![ErrorEntry {
                 path: "api/broken.json".into(),
                 error: "invalid JSON at byte 1234".into(),
+                kind: Some(crate::error::ErrorKind::Corrupt),
             }],
             key: KeyInfo {
                 kind: KeyKind::Stable,

@@ -5,7 +5,8 @@
 //! like labels (no long digit runs, mostly non-numeric). Quoting, embedded delimiters and
 //! multi-line fields are the `csv` crate's job. Rows of uneven length are accepted.
 
-use super::{io_message, FileFacts, Origin, Record, TextReader};
+use super::{FileFacts, Origin, Record, SourceError, TextReader};
+use crate::error::{ErrorKind, Problem};
 use std::io::Read;
 use std::sync::Arc;
 
@@ -91,10 +92,10 @@ fn column_names(header: Option<&[&str]>, width: usize) -> Vec<Arc<str>> {
 pub fn read<R: Read>(
     mut reader: TextReader<R>,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<FileFacts, String> {
+) -> Result<FileFacts, SourceError> {
     let mut state = TableState::default();
     let mut parser: Option<csv_core::Reader> = None;
-    while let Some(chunk) = reader.next_chunk().map_err(|e| io_message(&e))? {
+    while let Some(chunk) = reader.next_chunk()? {
         let parser = parser.get_or_insert_with(|| {
             let sample = chunk.text.get(..16 << 10).unwrap_or(chunk.text);
             let delimiter = sniff_delimiter(sample);
@@ -112,9 +113,12 @@ pub fn read<R: Read>(
     }
     let mut warnings = Vec::new();
     if state.overlong {
-        warnings.push(format!(
-            "a record runs past {} MiB (an unbalanced quote?): it was scanned in pieces, its locations are approximate",
-            MAX_RECORD_BYTES >> 20
+        warnings.push(Problem::new(
+            ErrorKind::Corrupt,
+            format!(
+                "a record runs past {} MiB (an unbalanced quote?): it was scanned in pieces, its locations are approximate",
+                MAX_RECORD_BYTES >> 20
+            ),
         ));
     }
     Ok(FileFacts {
@@ -379,7 +383,8 @@ mod tests {
         })
         .unwrap();
         assert!(largest <= MAX_RECORD_BYTES + (1 << 20), "{largest}");
-        assert!(facts.warnings[0].contains("unbalanced quote"));
+        assert!(facts.warnings[0].message.contains("unbalanced quote"));
+        assert_eq!(facts.warnings[0].kind, crate::error::ErrorKind::Corrupt);
         // Every line was scanned (a line cut at a piece boundary may lose one value).
         let lines = 3 * MAX_RECORD_BYTES / line.len();
         assert!(phones + 4 >= lines, "{phones} of {lines}");

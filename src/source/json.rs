@@ -7,7 +7,8 @@
 
 use super::json_walk::{walk_json_str, JsonScalar};
 use super::text::{advance, count_chars};
-use super::{io_message, FileFacts, Origin, Record, TextReader};
+use super::{FileFacts, Origin, Record, SourceError, TextReader};
+use crate::error::{ErrorKind, Problem};
 use std::io::Read;
 
 /// Largest JSON document walked structurally.
@@ -28,12 +29,12 @@ fn scalar_record<'a>(s: &'a JsonScalar<'a>, line: Option<u64>) -> Record<'a> {
 pub fn read_document<R: Read>(
     mut reader: TextReader<R>,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<FileFacts, String> {
+) -> Result<FileFacts, SourceError> {
     let mut doc = String::new();
     let mut facts = FileFacts::default();
     let (mut line, mut column) = (1, 1);
     let mut too_big = false;
-    while let Some(chunk) = reader.next_chunk().map_err(|e| io_message(&e))? {
+    while let Some(chunk) = reader.next_chunk()? {
         if too_big {
             emit(Record {
                 text: chunk.text,
@@ -48,9 +49,12 @@ pub fn read_document<R: Read>(
         }
         doc.push_str(chunk.text);
         if doc.len() > MAX_DOCUMENT {
-            facts.warnings.push(format!(
-                "JSON document larger than {} MiB: scanned as text",
-                MAX_DOCUMENT >> 20
+            facts.warnings.push(Problem::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "JSON document larger than {} MiB: scanned as text",
+                    MAX_DOCUMENT >> 20
+                ),
             ));
             too_big = true;
             emit(Record {
@@ -75,7 +79,10 @@ pub fn read_document<R: Read>(
         // Keep the values after the break: scan the rest as text.
         let at = (e.offset() as usize).min(doc.len());
         let at = (0..=at).rev().find(|&i| doc.is_char_boundary(i)).unwrap_or(0);
-        facts.warnings.push(format!("{e}; the rest was scanned as text"));
+        facts.warnings.push(Problem::new(
+            ErrorKind::Corrupt,
+            format!("{e}; the rest was scanned as text"),
+        ));
         let (line, column) = advance(&doc.as_bytes()[..at], 1, 1);
         emit(Record {
             text: &doc[at..],
@@ -96,12 +103,12 @@ const MAX_LINE: usize = 64 << 20;
 pub fn read_lines<R: Read>(
     mut reader: TextReader<R>,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<FileFacts, String> {
+) -> Result<FileFacts, SourceError> {
     let mut lines = LineWalker::default();
     // A line longer than a chunk arrives in pieces: it is carried until its newline.
     let mut carry = String::new();
     let mut carry_offset = 0;
-    while let Some(chunk) = reader.next_chunk().map_err(|e| io_message(&e))? {
+    while let Some(chunk) = reader.next_chunk()? {
         let mut text = chunk.text;
         let mut offset = chunk.offset;
         if !carry.is_empty() {
@@ -129,9 +136,12 @@ pub fn read_lines<R: Read>(
     }
     let mut facts = FileFacts::default();
     if lines.bad > 0 {
-        facts.warnings.push(format!(
-            "{} line(s) are not valid JSON (first: {}); scanned as text",
-            lines.bad, lines.first_bad
+        facts.warnings.push(Problem::new(
+            ErrorKind::Corrupt,
+            format!(
+                "{} line(s) are not valid JSON (first: {}); scanned as text",
+                lines.bad, lines.first_bad
+            ),
         ));
     }
     facts.encoding = Some(reader.encoding());

@@ -19,6 +19,7 @@ pub use archive::ArchiveKind;
 pub use decode::{sniff_encoding, TextReader, CHUNK};
 pub use sheet::SheetKind;
 
+use crate::error::{Classified, ErrorKind, Problem};
 use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
@@ -72,6 +73,53 @@ pub enum Claim {
     Read(Format),
     /// Not read: the reason says why (binary, a format not supported yet).
     Skip(String),
+    /// Not read, and an error: named as a format pimap reads, it is another one.
+    Misnamed(Misnamed),
+}
+
+/// An archive of a kind pimap does not open (7z, rar) named as one it does (`.zip`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a {found} archive named .{ext}: {found} archives are not read")]
+pub struct Misnamed {
+    pub found: &'static str,
+    pub ext: String,
+}
+
+/// Why an input could not be read to the end. Records already emitted stand.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// Reading failed; the kind is the I/O error's, or the one a reader tagged inside it
+    /// (a decompression bomb, a corrupt compressed stream).
+    #[error("{}", io_message(.0))]
+    Read(#[from] io::Error),
+    /// The format needs the whole input in memory, and it is larger than that may be.
+    #[error("too large to read into memory (over {} MiB)", .cap >> 20)]
+    TooLarge { cap: u64 },
+    #[error(transparent)]
+    Misnamed(#[from] Misnamed),
+    #[error(transparent)]
+    Archive(#[from] archive::ArchiveError),
+    #[error(transparent)]
+    Sheet(#[from] sheet::SheetError),
+    #[error(transparent)]
+    Sqlite(#[from] sqlite::SqliteError),
+    /// A format reached a reader that cannot take it (a bug).
+    #[error("cannot read {0} here")]
+    Misrouted(&'static str),
+}
+
+impl Classified for SourceError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            SourceError::Read(e) => ErrorKind::of_io(e),
+            SourceError::TooLarge { .. } => ErrorKind::TooLarge,
+            SourceError::Misnamed(_) => ErrorKind::Unsupported,
+            SourceError::Archive(e) => e.kind(),
+            SourceError::Sheet(e) => e.kind(),
+            SourceError::Sqlite(e) => e.kind(),
+            SourceError::Misrouted(_) => ErrorKind::Internal,
+        }
+    }
 }
 
 /// Where a record sits in its file.
@@ -122,7 +170,7 @@ pub struct FileFacts {
     /// Undecodable bytes were replaced.
     pub lossy: bool,
     /// Problems that did not stop the file from being read (the rest was scanned as text).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Problem>,
 }
 
 /// Decides how to read a file from its name and first bytes.
@@ -139,6 +187,16 @@ pub fn claim(path: &Path, head: &[u8]) -> Claim {
     let tar_magic = head.len() > 262 && &head[257..262] == b"ustar";
     if head.starts_with(b"SQLite format 3\0") {
         return Claim::Read(Format::Sqlite);
+    }
+    if let Some(found) = foreign_archive(head) {
+        // Named as a container pimap opens, it would be reported as a corrupt one. Whoever
+        // named it expects its content to be scanned, so it is an error, not a skip.
+        return match ext.as_str() {
+            "zip" | "gz" | "tgz" | "gzip" | "tar" | "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => {
+                Claim::Misnamed(Misnamed { found, ext })
+            }
+            _ => unsupported("archive"),
+        };
     }
     match ext.as_str() {
         // Named like a workbook: read it as one (a damaged one gets calamine's reason).
@@ -190,6 +248,18 @@ pub fn claim(path: &Path, head: &[u8]) -> Claim {
     })
 }
 
+/// Archives recognised by their magic bytes that pimap does not open.
+fn foreign_archive(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C]) {
+        Some("7z")
+    } else if head.starts_with(b"Rar!\x1A\x07") {
+        // RAR 4 (`Rar!\x1A\x07\x00`) and RAR 5 (`Rar!\x1A\x07\x01\x00`).
+        Some("rar")
+    } else {
+        None
+    }
+}
+
 fn looks_like_dump(head: &[u8]) -> bool {
     let n = head.len().min(HEAD);
     let text = String::from_utf8_lossy(&head[..n]);
@@ -226,7 +296,7 @@ pub fn read_text<R: Read>(
     size: u64,
     chunk: usize,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<FileFacts, String> {
+) -> Result<FileFacts, SourceError> {
     let reader = TextReader::new(head, rest, chunk, size);
     match format {
         Format::Delimited => delimited::read(reader, emit),
@@ -239,12 +309,11 @@ pub fn read_text<R: Read>(
 
 /// Reads all of `head` + `rest` into memory (formats that need random access, inside
 /// archives), refusing more than `cap` bytes.
-pub fn read_all(mut head: Vec<u8>, rest: &mut dyn Read, cap: u64) -> Result<Vec<u8>, String> {
+pub fn read_all(mut head: Vec<u8>, rest: &mut dyn Read, cap: u64) -> Result<Vec<u8>, SourceError> {
     rest.take(cap.saturating_add(1).saturating_sub(head.len() as u64))
-        .read_to_end(&mut head)
-        .map_err(|e| io_message(&e))?;
+        .read_to_end(&mut head)?;
     if head.len() as u64 > cap {
-        return Err(format!("too large to read into memory (over {} MiB)", cap >> 20));
+        return Err(SourceError::TooLarge { cap });
     }
     Ok(head)
 }
@@ -299,4 +368,104 @@ fn read_exact_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Resul
 #[inline]
 pub fn looks_like_value(name: &str) -> bool {
     name.contains('@') || name.bytes().filter(u8::is_ascii_digit).count() >= 7
+}
+
+/// A library's reason (which may quote what it failed on: a cell's text, a header field, a
+/// table name) with every word that looks like a value replaced by `*`. A word is a run
+/// between spaces, quotes and brackets; numbers written in groups (`138 1234 5678`) count
+/// as one. For messages of other code only: pimap's own say byte offsets and row numbers,
+/// which this would hide.
+pub fn redact(message: &str) -> String {
+    fn separator(c: char) -> bool {
+        c.is_whitespace() || "'\"`()[]{}<>,;=".contains(c)
+    }
+    fn numeric(word: &str) -> bool {
+        word.chars().all(|c| c.is_ascii_digit() || "+-./".contains(c))
+    }
+    // Words and the separators after them, as (word, gap) pairs.
+    let mut parts: Vec<(&str, &str)> = Vec::new();
+    let mut rest = message;
+    while !rest.is_empty() {
+        let word_end = rest.find(separator).unwrap_or(rest.len());
+        let after = &rest[word_end..];
+        let gap_end = after.find(|c: char| !separator(c)).unwrap_or(after.len());
+        parts.push((&rest[..word_end], &after[..gap_end]));
+        rest = &after[gap_end..];
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut i = 0;
+    while i < parts.len() {
+        // A run of numeric words with only blanks between them: one number.
+        let mut j = i;
+        let mut digits = 0;
+        while j < parts.len() && !parts[j].0.is_empty() && numeric(parts[j].0) {
+            digits += parts[j].0.bytes().filter(u8::is_ascii_digit).count();
+            let blank_gap = parts[j].1.chars().all(|c| c == ' ');
+            j += 1;
+            if !blank_gap {
+                break;
+            }
+        }
+        if j > i && digits >= 7 {
+            out.push('*');
+            out.push_str(parts[j - 1].1);
+            i = j;
+            continue;
+        }
+        let (word, gap) = parts[i];
+        out.push_str(if looks_like_value(word) { "*" } else { word });
+        out.push_str(gap);
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_words_that_look_like_values() {
+        assert_eq!(
+            redact(r#"Unknown cell 't' attribute: "13812345678""#),
+            r#"Unknown cell 't' attribute: "*""#
+        );
+        assert_eq!(
+            redact("numeric field was not a number: 138 1234 5678 when getting size for a.txt"),
+            "numeric field was not a number: * when getting size for a.txt"
+        );
+        assert_eq!(redact("no such module: li.na@example.com"), "no such module: *");
+        assert_eq!(redact("table \"t_13812345678\" (x)"), "table \"*\" (x)");
+        assert_eq!(redact("+86-138-1234-5678"), "*");
+        // Short numbers and ordinary words stay.
+        assert_eq!(
+            redact("invalid checksum at 1234, row 56 of 'orders'"),
+            "invalid checksum at 1234, row 56 of 'orders'"
+        );
+        assert_eq!(redact("year 2024 12 31"), "year *");
+        assert_eq!(redact(""), "");
+        assert_eq!(redact("  leading and trailing  "), "  leading and trailing  ");
+    }
+
+    #[test]
+    fn misnamed_7z_and_rar_archives_are_errors_others_skipped() {
+        let seven = [b'7', b'z', 0xBC, 0xAF, 0x27, 0x1C, 0, 4, 1, 2, 3];
+        let rar5 = *b"Rar!\x1A\x07\x01\x00rest";
+        for (head, found) in [(&seven[..], "7z"), (&rar5[..], "rar")] {
+            for name in ["backup.zip", "dump.sql.gz", "orders.XLSX", "logs.tar"] {
+                match claim(Path::new(name), head) {
+                    Claim::Misnamed(m) => {
+                        assert_eq!(m.found, found);
+                        let e = SourceError::from(m);
+                        assert_eq!(e.kind(), ErrorKind::Unsupported);
+                        assert!(e.to_string().contains(found), "{e}");
+                    }
+                    other => panic!("{name}: {other:?}"),
+                }
+            }
+            for name in ["backup.7z", "backup.rar", "blob.bin", "noext"] {
+                assert!(matches!(claim(Path::new(name), head), Claim::Skip(_)), "{name}");
+            }
+        }
+    }
 }

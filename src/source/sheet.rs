@@ -22,12 +22,13 @@
 
 use super::delimited::looks_like_header;
 use super::{FileFacts, Origin, Record};
+use crate::error::{Classified, ErrorKind, Problem};
 use calamine::{
     Cell, CellType, DataRef, DataType, ExcelDateTime, Ods, OdsError, Range, Reader, Sheet, SheetType, Xls,
     XlsError, Xlsb, XlsbError, Xlsx, XlsxError,
 };
-use std::fmt::{Display, Write as _};
-use std::io::{Read, Seek, SeekFrom};
+use std::fmt::{self, Display, Write as _};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -40,8 +41,103 @@ pub enum SheetKind {
     Ods,
 }
 
-/// The `Err` for a workbook that is encrypted (a password to open, not just to edit).
-pub const ENCRYPTED: &str = "encrypted or password-protected workbook: cannot be read";
+/// Why a workbook cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SheetError {
+    /// A password to open (not just to edit).
+    #[error("encrypted or password-protected workbook: cannot be read")]
+    Encrypted,
+    /// calamine cannot open it, or could read none of its sheets.
+    #[error("corrupt spreadsheet: {0}")]
+    Unreadable(Failure),
+    /// calamine panicked on malformed data. Its message is not kept: it could quote cells.
+    #[error("corrupt spreadsheet: the reader failed on malformed data")]
+    Panicked,
+    #[error("{}", super::io_message(.0))]
+    Read(#[from] io::Error),
+}
+
+impl Classified for SheetError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            SheetError::Encrypted => ErrorKind::Encrypted,
+            SheetError::Unreadable(f) => f.kind,
+            SheetError::Panicked => ErrorKind::Corrupt,
+            SheetError::Read(e) => ErrorKind::of_io(e),
+        }
+    }
+}
+
+/// calamine's reason for a failure, with what may be cell content redacted, and its kind:
+/// `corrupt`, unless it is an I/O error or a damaged zip container underneath.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    kind: ErrorKind,
+    reason: String,
+}
+
+impl Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+/// What the four calamine error types have in common.
+trait CalamineError: Display {
+    fn password(&self) -> bool;
+    fn io(&self) -> Option<&io::Error>;
+    fn zip(&self) -> Option<&zip::result::ZipError>;
+
+    fn failure(&self) -> Failure {
+        let kind = match (self.io(), self.zip()) {
+            (Some(e), _) => ErrorKind::of_io(e),
+            (_, Some(e)) => super::archive::zip_kind(e),
+            _ => ErrorKind::Corrupt,
+        };
+        // calamine quotes what it failed on: an unknown cell type attribute, an error cell's
+        // text, an entity name, all of which a hostile file can make a phone number.
+        let reason = super::redact(&self.to_string());
+        Failure { kind, reason }
+    }
+
+    fn into_sheet_error(self) -> SheetError
+    where
+        Self: Sized,
+    {
+        if self.password() {
+            SheetError::Encrypted
+        } else {
+            SheetError::Unreadable(self.failure())
+        }
+    }
+}
+
+macro_rules! calamine_error {
+    ($t:ident $(, $zip:ident)?) => {
+        impl CalamineError for $t {
+            fn password(&self) -> bool {
+                matches!(self, $t::Password)
+            }
+            fn io(&self) -> Option<&io::Error> {
+                match self {
+                    $t::Io(e) => Some(e),
+                    _ => None,
+                }
+            }
+            fn zip(&self) -> Option<&zip::result::ZipError> {
+                $(if let $t::$zip(e) = self {
+                    return Some(e);
+                })?
+                None
+            }
+        }
+    };
+}
+
+calamine_error!(XlsxError, Zip);
+calamine_error!(XlsbError, Zip);
+calamine_error!(OdsError, Zip);
+calamine_error!(XlsError);
 
 /// Reads every sheet of a workbook.
 ///
@@ -52,7 +148,7 @@ pub fn read<RS: Read + Seek>(
     mut reader: RS,
     kind: SheetKind,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<FileFacts, String> {
+) -> Result<FileFacts, SheetError> {
     let kind = match (sniff(&mut reader)?, kind) {
         (Container::Ole, _) => SheetKind::Xls,
         (Container::Zip, SheetKind::Xls) => SheetKind::Xlsx,
@@ -61,27 +157,23 @@ pub fn read<RS: Read + Seek>(
     let mut book = Tally::default();
     match kind {
         SheetKind::Xlsx => {
-            let mut wb = open(guard(|| Xlsx::new(&mut reader))?, |e| {
-                matches!(e, XlsxError::Password)
-            })?;
+            let mut wb = guard(|| Xlsx::new(&mut reader))?.map_err(CalamineError::into_sheet_error)?;
             for name in worksheets(wb.sheets_metadata()) {
                 let outcome = match guard(|| wb.worksheet_cells_reader(&name))? {
                     Ok(mut cells) => stream(&name, || guard(|| cells.next_cell()), emit)?,
                     // A chart sheet listed as a sheet: nothing to read.
                     Err(XlsxError::NotAWorksheet(_)) => continue,
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(e.failure()),
                 };
                 book.sheet(&name, outcome);
             }
         }
         SheetKind::Xlsb => {
-            let mut wb = open(guard(|| Xlsb::new(&mut reader))?, |e| {
-                matches!(e, XlsbError::Password)
-            })?;
+            let mut wb = guard(|| Xlsb::new(&mut reader))?.map_err(CalamineError::into_sheet_error)?;
             for name in worksheets(wb.sheets_metadata()) {
                 let outcome = match guard(|| wb.worksheet_cells_reader(&name))? {
                     Ok(mut cells) => stream(&name, || guard(|| cells.next_cell()), emit)?,
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(e.failure()),
                 };
                 book.sheet(&name, outcome);
             }
@@ -90,35 +182,31 @@ pub fn read<RS: Read + Seek>(
             let opened = guard(|| Xls::new(&mut reader))?;
             let mut wb = match opened {
                 Ok(wb) => wb,
-                Err(XlsError::Password) => return Err(ENCRYPTED.into()),
+                Err(XlsError::Password) => return Err(SheetError::Encrypted),
                 Err(e) => {
                     // An encrypted xlsx is an OLE file without a Workbook stream, so Xls fails
                     // on it; calamine's xlsx opener is what recognises its EncryptedPackage.
-                    reader
-                        .seek(SeekFrom::Start(0))
-                        .map_err(|e| super::io_message(&e))?;
+                    reader.seek(SeekFrom::Start(0))?;
                     if let Ok(Err(XlsxError::Password)) = guard(|| Xlsx::new(&mut reader)) {
-                        return Err(ENCRYPTED.into());
+                        return Err(SheetError::Encrypted);
                     }
-                    return Err(corrupt(e));
+                    return Err(SheetError::Unreadable(e.failure()));
                 }
             };
             for name in worksheets(wb.sheets_metadata()) {
                 let outcome = match guard(|| wb.worksheet_range(&name))? {
                     Ok(range) => walk_range(&name, &range, emit),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(e.failure()),
                 };
                 book.sheet(&name, outcome);
             }
         }
         SheetKind::Ods => {
-            let mut wb = open(guard(|| Ods::new(&mut reader))?, |e| {
-                matches!(e, OdsError::Password)
-            })?;
+            let mut wb = guard(|| Ods::new(&mut reader))?.map_err(CalamineError::into_sheet_error)?;
             for name in worksheets(wb.sheets_metadata()) {
                 let outcome = match guard(|| wb.worksheet_range(&name))? {
                     Ok(range) => walk_range(&name, &range, emit),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(e.failure()),
                 };
                 book.sheet(&name, outcome);
             }
@@ -133,20 +221,18 @@ enum Container {
     Other,
 }
 
-fn sniff<RS: Read + Seek>(reader: &mut RS) -> Result<Container, String> {
+fn sniff<RS: Read + Seek>(reader: &mut RS) -> io::Result<Container> {
     let mut magic = [0u8; 8];
     let mut n = 0;
     while n < magic.len() {
         match reader.read(&mut magic[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(super::io_message(&e)),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-    reader
-        .seek(SeekFrom::Start(0))
-        .map_err(|e| super::io_message(&e))?;
+    reader.seek(SeekFrom::Start(0))?;
     Ok(if magic.starts_with(b"PK\x03\x04") {
         Container::Zip
     } else if magic == *b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" {
@@ -158,24 +244,8 @@ fn sniff<RS: Read + Seek>(reader: &mut RS) -> Result<Container, String> {
 
 /// Runs a calamine call; a panic in it becomes the file's `Err`. The workbook may be left
 /// half-updated by the panic, so nothing more is read from it.
-fn guard<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    // The panic's message is not repeated: it could quote cell contents.
-    catch_unwind(AssertUnwindSafe(f))
-        .map_err(|_| "corrupt spreadsheet: the reader failed on malformed data".to_string())
-}
-
-fn open<T, E: Display>(opened: Result<T, E>, encrypted: impl Fn(&E) -> bool) -> Result<T, String> {
-    opened.map_err(|e| {
-        if encrypted(&e) {
-            ENCRYPTED.into()
-        } else {
-            corrupt(e)
-        }
-    })
-}
-
-fn corrupt(e: impl Display) -> String {
-    format!("corrupt spreadsheet: {e}")
+fn guard<T>(f: impl FnOnce() -> T) -> Result<T, SheetError> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| SheetError::Panicked)
 }
 
 /// Sheets that can hold cells, in workbook order. Chart and VBA sheets have none.
@@ -196,20 +266,28 @@ struct Tally {
 }
 
 impl Tally {
-    fn sheet(&mut self, name: &str, outcome: Result<(), String>) {
+    fn sheet(&mut self, name: &str, outcome: Result<(), Failure>) {
         match outcome {
             Ok(()) => self.read += 1,
             Err(e) => {
                 self.failed += 1;
-                self.facts.warnings.push(format!("sheet '{name}': {e}"));
+                // A sheet named after a value (a customer's phone) is not named.
+                let name = if super::looks_like_value(name) { "*" } else { name };
+                self.facts
+                    .warnings
+                    .push(Problem::new(e.kind, format!("sheet '{name}': {e}")));
             }
         }
     }
 
     /// A workbook none of whose sheets could be read is broken, not merely damaged.
-    fn finish(mut self) -> Result<FileFacts, String> {
+    fn finish(mut self) -> Result<FileFacts, SheetError> {
         if self.read == 0 && self.failed > 0 {
-            return Err(corrupt(self.facts.warnings.remove(0)));
+            let first = self.facts.warnings.remove(0);
+            return Err(SheetError::Unreadable(Failure {
+                kind: first.kind,
+                reason: first.message,
+            }));
         }
         Ok(self.facts)
     }
@@ -217,11 +295,11 @@ impl Tally {
 
 /// Streams a sheet cell by cell (xlsx, xlsb). `Ok(Err(reason))` is a sheet that broke off;
 /// `Err` a panic in calamine, which ends the file.
-fn stream<'a, E: Display>(
+fn stream<'a, E: CalamineError>(
     name: &str,
-    mut next: impl FnMut() -> Result<Result<Option<Cell<DataRef<'a>>>, E>, String>,
+    mut next: impl FnMut() -> Result<Result<Option<Cell<DataRef<'a>>>, E>, SheetError>,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<Result<(), String>, String> {
+) -> Result<Result<(), Failure>, SheetError> {
     let mut sheet = SheetWriter::new(name);
     let mut buf = String::new();
     let outcome = loop {
@@ -233,7 +311,7 @@ fn stream<'a, E: Display>(
                 }
             }
             Ok(Ok(None)) => break Ok(()),
-            Ok(Err(e)) => break Err(e.to_string()),
+            Ok(Err(e)) => break Err(e.failure()),
             Err(panic) => {
                 sheet.finish(emit);
                 return Err(panic);
@@ -250,7 +328,7 @@ fn walk_range<T: CellType + DataType>(
     name: &str,
     range: &Range<T>,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     // `used_cells` counts from the range's top-left cell, not from A1.
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let mut sheet = SheetWriter::new(name);
@@ -524,7 +602,7 @@ mod tests {
     /// (sheet, cell, column, text) of every record.
     type Rec = (String, String, String, String);
 
-    fn records(bytes: &[u8], kind: SheetKind) -> Result<(Vec<Rec>, FileFacts), String> {
+    fn records(bytes: &[u8], kind: SheetKind) -> Result<(Vec<Rec>, FileFacts), SheetError> {
         let mut out = Vec::new();
         let facts = read(Cursor::new(bytes), kind, &mut |r| {
             if let Origin::Sheet {
@@ -823,7 +901,9 @@ mod tests {
             ("META-INF/manifest.xml", &manifest(entry)),
             ("content.xml", &ods_content()),
         ]);
-        assert_eq!(records(&ods, SheetKind::Ods).unwrap_err(), ENCRYPTED);
+        let e = records(&ods, SheetKind::Ods).unwrap_err();
+        assert!(matches!(e, SheetError::Encrypted), "{e}");
+        assert_eq!(e.kind(), ErrorKind::Encrypted);
     }
 
     /// A minimal OLE compound file (version 3, 512-byte sectors) holding the two streams an
@@ -881,7 +961,9 @@ mod tests {
     fn encrypted_xlsx_is_an_error_whatever_it_is_named() {
         let file = encrypted_xlsx();
         for kind in [SheetKind::Xlsx, SheetKind::Xlsb, SheetKind::Xls, SheetKind::Ods] {
-            assert_eq!(records(&file, kind).unwrap_err(), ENCRYPTED, "{kind:?}");
+            let e = records(&file, kind).unwrap_err();
+            assert!(matches!(e, SheetError::Encrypted), "{kind:?}: {e}");
+            assert_eq!(e.kind(), ErrorKind::Encrypted);
         }
     }
 
@@ -889,11 +971,14 @@ mod tests {
     fn truncated_and_garbled_files_are_errors_not_panics() {
         let full = workbook();
         let cut = records(&full[..full.len() / 2], SheetKind::Xlsx).unwrap_err();
+        // Cut in half, the zip container has lost its directory.
+        assert_eq!(cut.kind(), ErrorKind::Corrupt, "{cut}");
+        let cut = cut.to_string();
         assert!(cut.starts_with("corrupt spreadsheet: "), "{cut}");
         assert!(!cut.contains('\n'));
-        assert!(records(b"", SheetKind::Xlsx)
-            .unwrap_err()
-            .starts_with("corrupt spreadsheet: "));
+        let empty = records(b"", SheetKind::Xlsx).unwrap_err();
+        assert!(empty.to_string().starts_with("corrupt spreadsheet: "));
+        assert_eq!(empty.kind(), ErrorKind::Corrupt);
         assert!(records(b"not a workbook", SheetKind::Ods).is_err());
         // Every cut of every container must come back as Ok or Err, never unwind.
         let ole = encrypted_xlsx();
@@ -942,9 +1027,31 @@ mod tests {
         assert_eq!(recs.last().unwrap(), &rec("Sheet2", "A1", "A", "13812345678"));
         assert_eq!(facts.warnings.len(), 1);
         assert!(
-            facts.warnings[0].starts_with("sheet 'Sheet2': "),
+            facts.warnings[0].message.starts_with("sheet 'Sheet2': "),
             "{:?}",
             facts.warnings
         );
+        assert_eq!(facts.warnings[0].kind, ErrorKind::Corrupt);
+    }
+
+    #[test]
+    fn a_value_in_a_malformed_cell_is_not_quoted_in_the_reason() {
+        let sheet = |t: &str| {
+            format!(
+                r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="{t}"><v>1</v></c></row></sheetData></worksheet>"#
+            )
+        };
+        for t in ["13812345678", "138 1234 5678", "li.na@example.com"] {
+            let broken = replace_member(&workbook(), "xl/worksheets/sheet2.xml", &sheet(t));
+            let (_, facts) = records(&broken, SheetKind::Xlsx).unwrap();
+            assert_eq!(facts.warnings.len(), 1, "{t}: {:?}", facts.warnings);
+            let message = &facts.warnings[0].message;
+            assert!(!message.contains(t), "{message}");
+            assert!(!message.contains("5678"), "{message}");
+            assert!(
+                message.contains('*'),
+                "the reason says where something was left out: {message}"
+            );
+        }
     }
 }

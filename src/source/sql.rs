@@ -4,28 +4,29 @@
 
 use super::sql_walk::{SqlEvent, SqlWalker};
 use super::text::{advance, count_chars, count_newlines};
-use super::{io_message, FileFacts, Origin, Record, TextReader};
+use super::{FileFacts, Origin, Record, SourceError, TextReader};
+use crate::error::Problem;
 use std::io::Read;
 
 /// Reads `reader` as a SQL dump.
 pub fn read<R: Read>(
     mut reader: TextReader<R>,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<FileFacts, String> {
+) -> Result<FileFacts, SourceError> {
     let mut walker = SqlWalker::new();
     let mut facts = FileFacts::default();
     // Positions of passthrough text: counted lazily within a chunk, carried across chunks.
     let mut start = (1, 1);
     let mut end = 0;
-    while let Some(chunk) = reader.next_chunk().map_err(|e| io_message(&e))? {
+    while let Some(chunk) = reader.next_chunk()? {
         let mut counter = Positions::new(chunk.text, chunk.offset, start);
         walker.feed(chunk.text, &mut |event| forward(event, &mut counter, emit));
         start = advance(chunk.text.as_bytes(), start.0, start.1);
         end = chunk.offset + chunk.text.len() as u64;
     }
     let mut counter = Positions::new("", end, start);
-    if let Err(message) = walker.finish(&mut |event| forward(event, &mut counter, emit)) {
-        facts.warnings.push(message);
+    if let Err(truncated) = walker.finish(&mut |event| forward(event, &mut counter, emit)) {
+        facts.warnings.push(Problem::of(&truncated));
     }
     facts.encoding = Some(reader.encoding());
     facts.lossy = reader.lossy();

@@ -115,6 +115,18 @@ pub enum SqlEvent<'a> {
     Text(SqlText<'a>),
 }
 
+/// A dump that ends inside a data statement, string, comment or COPY block: the rows
+/// after the cut are missing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Truncated(String);
+
+impl crate::error::Classified for Truncated {
+    fn kind(&self) -> crate::error::ErrorKind {
+        crate::error::ErrorKind::Truncated
+    }
+}
+
 /// Streaming SQL dump walker; see the module docs.
 #[derive(Debug)]
 pub struct SqlWalker {
@@ -217,7 +229,7 @@ impl SqlWalker {
     /// input ended inside a data statement, string, comment or COPY block.
     /// An unknown statement without its final `;` is not an error (scripts
     /// often omit it); an INSERT/COPY/CREATE without its end is.
-    pub fn finish(&mut self, emit: &mut dyn FnMut(SqlEvent<'_>)) -> Result<(), String> {
+    pub fn finish(&mut self, emit: &mut dyn FnMut(SqlEvent<'_>)) -> Result<(), Truncated> {
         let mode = std::mem::replace(&mut self.mode, Mode::Idle);
         let res = match mode {
             Mode::Idle | Mode::LineComment => Ok(()),
@@ -264,7 +276,7 @@ impl SqlWalker {
                 }
             }
             Mode::Tuples(t) => {
-                let what = format!("INSERT INTO `{}`", self.data.table_name());
+                let what = format!("INSERT INTO `{}`", self.data.shown_table_name());
                 let row = self.data.row;
                 match t {
                     Tup::Between => Err(format!(
@@ -297,10 +309,10 @@ impl SqlWalker {
             }
             Mode::CopyPreamble => Err(format!(
                 "truncated SQL dump: input ended at the start of COPY data for `{}`",
-                self.data.table_name()
+                self.data.shown_table_name()
             )),
             Mode::Copy(c) => {
-                let what = format!("COPY data for `{}`", self.data.table_name());
+                let what = format!("COPY data for `{}`", self.data.shown_table_name());
                 match c {
                     // `\.` right at the end: the block is complete.
                     Cp::BsDot(_) => Ok(()),
@@ -321,7 +333,7 @@ impl SqlWalker {
             }
         };
         self.reset_to_idle();
-        res
+        res.map_err(Truncated)
     }
 
     /// Rows seen per table in first-seen order; tables only defined by
@@ -1362,6 +1374,17 @@ impl Data {
         self.tables.get(self.cur).map_or("", |t| t.0.as_str())
     }
 
+    /// The table's name for a message: `*` when the name looks like a value, as the scan
+    /// shows such names elsewhere.
+    fn shown_table_name(&self) -> &str {
+        let name = self.table_name();
+        if super::looks_like_value(name) {
+            "*"
+        } else {
+            name
+        }
+    }
+
     fn begin_statement(&mut self, table: &str, cols: Vec<String>) {
         self.cur = self.table_id(table);
         self.cols = if cols.is_empty() {
@@ -2137,7 +2160,7 @@ mod tests {
         for c in chunks {
             w.feed(c, &mut on);
         }
-        let result = w.finish(&mut on);
+        let result = w.finish(&mut on).map_err(|e| e.to_string());
         Walk {
             events,
             result,
@@ -2365,6 +2388,14 @@ INSERT INTO \"public\".\"Members\" (\"ID\") VALUES (3) ON CONFLICT DO NOTHING;\n
                 .to_string())
         );
         assert_eq!(w.texts(), vec!["CREATE TABLE `t` (\n  `a` int,\n"]);
+
+        // A table named after a value is not named (the inventory shows it as `*` too).
+        let w = walk("INSERT INTO `t_13812345678` VALUES (1,'abc");
+        let message = w.result.unwrap_err();
+        assert!(message.contains("INSERT INTO `*`"), "{message}");
+        assert!(!message.contains("1381234"), "{message}");
+        let w = walk("COPY \"li.na@example.com\" (a) FROM stdin;\n1\n");
+        assert!(!w.result.unwrap_err().contains("li.na"));
 
         let w = walk("SELECT 'abc");
         assert!(w.result.unwrap_err().contains("inside a quoted string"));

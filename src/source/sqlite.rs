@@ -19,6 +19,7 @@
 //! from tables that are), nor are SQLite's own `sqlite_*` tables.
 
 use super::{FileFacts, Origin, Record};
+use crate::error::{Classified, ErrorKind, Problem};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags, MAIN_DB};
 use std::borrow::Cow;
@@ -26,24 +27,25 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 /// Reads a SQLite database file on disk without changing it or writing anything next to it.
-pub fn read_path(path: &Path, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, String> {
+pub fn read_path(path: &Path, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, SqliteError> {
     let flags =
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(uri(path), flags).map_err(|e| fatal(&e))?;
+    let conn = Connection::open_with_flags(uri(path), flags)?;
     let mut facts = read_connection(&conn, emit)?;
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
-        facts.warnings.push(
-            "a -wal file lies next to the database: changes not yet checkpointed into the main file were not read"
-                .into(),
-        );
+        // Reading it would mean writing next to the database (see the module docs).
+        facts.warnings.push(Problem::new(
+            ErrorKind::Unsupported,
+            "a -wal file lies next to the database: changes not yet checkpointed into the main file were not read",
+        ));
     }
     Ok(facts)
 }
 
 /// Reads a SQLite database held in memory (a member of an archive).
-pub fn read_bytes(mut bytes: Vec<u8>, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, String> {
+pub fn read_bytes(mut bytes: Vec<u8>, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, SqliteError> {
     if bytes.is_empty() {
         // What SQLite makes of an empty file on disk: a database without tables.
         return Ok(FileFacts::default());
@@ -57,13 +59,11 @@ pub fn read_bytes(mut bytes: Vec<u8>, emit: &mut dyn FnMut(Record<'_>)) -> Resul
     }
     let mut conn = Connection::open_in_memory_with_flags(
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| fatal(&e))?;
+    )?;
     // SQLite must own the buffer it reads from (it frees it on close), so the bytes are copied once
     // into SQLite's allocation and ours are dropped before reading.
     let len = bytes.len();
-    conn.deserialize_read_exact(MAIN_DB, &bytes[..], len, true)
-        .map_err(|e| fatal(&e))?;
+    conn.deserialize_read_exact(MAIN_DB, &bytes[..], len, true)?;
     drop(bytes);
     read_connection(&conn, emit)
 }
@@ -111,20 +111,65 @@ fn path_bytes(path: &Path) -> (Cow<'_, [u8]>, bool) {
     (Cow::Owned(s.into_bytes()), absolute)
 }
 
+/// Why a database cannot be read at all.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read SQLite file: {}", fatal_reason(.0))]
+pub struct SqliteError(#[from] rusqlite::Error);
+
+impl Classified for SqliteError {
+    fn kind(&self) -> ErrorKind {
+        sqlite_kind(&self.0)
+    }
+}
+
+/// The kind of a SQLite error, by its result code.
+fn sqlite_kind(e: &rusqlite::Error) -> ErrorKind {
+    match e.sqlite_error_code() {
+        // An encrypted database (SQLCipher) is indistinguishable from random bytes.
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => ErrorKind::Corrupt,
+        Some(ErrorCode::PermissionDenied) => ErrorKind::Permission,
+        Some(
+            ErrorCode::CannotOpen
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::DiskFull
+            | ErrorCode::FileLockingProtocolFailed
+            | ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::NoLargeFileSupport,
+        ) => ErrorKind::Io,
+        Some(ErrorCode::TooBig | ErrorCode::OutOfMemory) => ErrorKind::TooLarge,
+        // SQLITE_ERROR once the file has opened: the schema asks for what this SQLite lacks
+        // (a virtual table module, a function in a generated column).
+        Some(ErrorCode::Unknown) => ErrorKind::Unsupported,
+        Some(ErrorCode::InternalMalfunction | ErrorCode::ApiMisuse) => ErrorKind::Internal,
+        _ => ErrorKind::Corrupt,
+    }
+}
+
 /// The one-line reason a database cannot be read at all.
-fn fatal(e: &rusqlite::Error) -> String {
-    let reason = match e.sqlite_error_code() {
+fn fatal_reason(e: &rusqlite::Error) -> String {
+    match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => "file is not a database (encrypted or corrupt)".to_string(),
         Some(ErrorCode::DatabaseCorrupt) => "database disk image is malformed (corrupt)".to_string(),
         // rusqlite appends the URI to this message; the scanner already names the file.
         Some(ErrorCode::CannotOpen) => "unable to open database file".to_string(),
         _ => one_line(e),
-    };
-    format!("cannot read SQLite file: {reason}")
+    }
 }
 
+/// SQLite's message on one line. It quotes the schema's names (a table, a module, a
+/// function), which a hostile file can make values: those are redacted.
 fn one_line(e: &rusqlite::Error) -> String {
-    e.to_string().replace(['\r', '\n'], " ")
+    super::redact(&e.to_string().replace(['\r', '\n'], " "))
+}
+
+/// A table name as the inventory may show it.
+fn shown(table: &str) -> String {
+    if super::looks_like_value(table) {
+        "*".to_string()
+    } else {
+        quote(table)
+    }
 }
 
 /// A table to read, in schema order.
@@ -136,13 +181,12 @@ struct Table {
     virtual_table: bool,
 }
 
-fn read_connection(conn: &Connection, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, String> {
+fn read_connection(conn: &Connection, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, SqliteError> {
     // An untrusted file's schema may hold generated columns or virtual tables calling SQL
     // functions; only those SQLite marks harmless may run. Sorting or temporary b-trees (none are
     // expected for a plain SELECT) stay in memory so nothing is written to a temp directory.
-    conn.execute_batch("PRAGMA trusted_schema = OFF; PRAGMA temp_store = MEMORY;")
-        .map_err(|e| fatal(&e))?;
-    let tables = list_tables(conn).map_err(|e| fatal(&e))?;
+    conn.execute_batch("PRAGMA trusted_schema = OFF; PRAGMA temp_store = MEMORY;")?;
+    let tables = list_tables(conn)?;
     let mut facts = FileFacts::default();
     let mut failed_virtual = Vec::new();
     for table in tables.iter().filter(|t| !t.shadow) {
@@ -213,8 +257,13 @@ fn read_table(
     table: &str,
     facts: &mut FileFacts,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<(), String> {
-    let warn = |e: rusqlite::Error| format!("table {}: not read: {}", quote(table), one_line(&e));
+) -> Result<(), Problem> {
+    let warn = |e: rusqlite::Error| {
+        Problem::new(
+            sqlite_kind(&e),
+            format!("table {}: not read: {}", shown(table), one_line(&e)),
+        )
+    };
     let sql = format!("SELECT * FROM main.{}", quote(table));
     let mut stmt = conn.prepare(&sql).map_err(warn)?;
     let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
@@ -226,10 +275,13 @@ fn read_table(
             Ok(Some(row)) => row,
             Ok(None) => return Ok(()),
             Err(e) => {
-                return Err(format!(
-                    "table {}: stopped after {row_no} rows: {}",
-                    quote(table),
-                    one_line(&e)
+                return Err(Problem::new(
+                    sqlite_kind(&e),
+                    format!(
+                        "table {}: stopped after {row_no} rows: {}",
+                        shown(table),
+                        one_line(&e)
+                    ),
                 ))
             }
         };
@@ -325,7 +377,7 @@ mod tests {
     type Rec = (String, u64, String, String);
 
     fn collect(
-        result: impl FnOnce(&mut dyn FnMut(Record<'_>)) -> Result<FileFacts, String>,
+        result: impl FnOnce(&mut dyn FnMut(Record<'_>)) -> Result<FileFacts, SqliteError>,
     ) -> (Vec<Rec>, FileFacts) {
         let mut out = Vec::new();
         let facts = result(&mut |r: Record<'_>| match r.origin {
@@ -562,7 +614,8 @@ mod tests {
         // Only the checkpointed row is in the main file.
         assert_eq!(records, vec![rec("t", 1, "phone", "13800000001")]);
         assert_eq!(facts.warnings.len(), 1, "{:?}", facts.warnings);
-        assert!(facts.warnings[0].contains("-wal"));
+        assert!(facts.warnings[0].message.contains("-wal"));
+        assert_eq!(facts.warnings[0].kind, ErrorKind::Unsupported);
         assert_eq!(snapshot(dir.path()), before);
         writer.execute_batch("COMMIT").unwrap();
     }
@@ -608,8 +661,36 @@ mod tests {
         );
         assert_eq!(
             facts.warnings,
-            ["table \"vt\": not read: no such module: no_such_module"]
+            [Problem::new(
+                ErrorKind::Unsupported,
+                "table \"vt\": not read: no such module: no_such_module"
+            )]
         );
+    }
+
+    #[test]
+    fn names_that_look_like_values_are_not_quoted_in_warnings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vt.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE a (phone TEXT);
+                 PRAGMA writable_schema = ON;
+                 INSERT INTO sqlite_master (type, name, tbl_name, rootpage, sql)
+                   VALUES ('table', '13812345678', '13812345678', 0,
+                           'CREATE VIRTUAL TABLE \"13812345678\" USING m_13912345678(x)');
+                 PRAGMA writable_schema = OFF;",
+            )
+            .unwrap();
+        }
+        let (_, facts) = collect(|emit| read_path(&path, emit));
+        assert_eq!(facts.warnings.len(), 1, "{:?}", facts.warnings);
+        let warning = &facts.warnings[0];
+        assert_eq!(warning.kind, ErrorKind::Unsupported);
+        assert!(!warning.message.contains("1381234"), "{warning}");
+        assert!(!warning.message.contains("1391234"), "{warning}");
+        assert!(warning.message.contains("no such module"), "{warning}");
     }
 
     #[test]
@@ -631,7 +712,10 @@ mod tests {
         let (records, facts) = collect(|emit| read_path(&path, emit));
         assert_eq!(
             facts.warnings,
-            ["table \"notes\": not read: unrecognized option: \"bogus_option\""]
+            [Problem::new(
+                ErrorKind::Unsupported,
+                "table \"notes\": not read: unrecognized option: \"bogus_option\""
+            )]
         );
         // The rest of the storage is FTS internals whose layout is SQLite's business.
         assert!(
@@ -657,11 +741,14 @@ mod tests {
         std::fs::write(&path, &bytes).unwrap();
         let before = snapshot(dir.path());
         let err = read_path(&path, &mut |_| panic!("no records")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+        let err = err.to_string();
         assert!(err.starts_with("cannot read SQLite file: "), "{err}");
         assert!(!err.contains('\n'));
         assert_eq!(snapshot(dir.path()), before);
         let err = read_bytes(bytes, &mut |_| panic!("no records")).unwrap_err();
-        assert!(err.starts_with("cannot read SQLite file: "), "{err}");
+        assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
+        assert!(err.to_string().starts_with("cannot read SQLite file: "), "{err}");
     }
 
     #[test]
@@ -670,19 +757,25 @@ mod tests {
         let path = dir.path().join("notes.db");
         std::fs::write(&path, "姓名,手机\n张三,13812345678\n".repeat(100)).unwrap();
         let expected = "cannot read SQLite file: file is not a database (encrypted or corrupt)";
+        let err = read_path(&path, &mut |_| panic!("no records")).unwrap_err();
         assert_eq!(
-            read_path(&path, &mut |_| panic!("no records")).unwrap_err(),
-            expected
+            (err.to_string().as_str(), err.kind()),
+            (expected, ErrorKind::Corrupt)
         );
         let bytes = std::fs::read(&path).unwrap();
+        let err = read_bytes(bytes, &mut |_| panic!("no records")).unwrap_err();
         assert_eq!(
-            read_bytes(bytes, &mut |_| panic!("no records")).unwrap_err(),
-            expected
+            (err.to_string().as_str(), err.kind()),
+            (expected, ErrorKind::Corrupt)
         );
         let missing = dir.path().join("missing.db");
+        let err = read_path(&missing, &mut |_| panic!("no records")).unwrap_err();
         assert_eq!(
-            read_path(&missing, &mut |_| panic!("no records")).unwrap_err(),
-            "cannot read SQLite file: unable to open database file"
+            (err.to_string().as_str(), err.kind()),
+            (
+                "cannot read SQLite file: unable to open database file",
+                ErrorKind::Io
+            )
         );
         assert!(!missing.exists(), "read-only open must not create the file");
     }

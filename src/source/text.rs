@@ -4,16 +4,16 @@
 //! of its hits into lines and columns. That keeps the cost per byte at one pass for
 //! candidates plus one newline count.
 
-use super::{io_message, FileFacts, Origin, Record, TextReader};
+use super::{FileFacts, Origin, Record, SourceError, TextReader};
 use std::io::Read;
 
 /// Reads `reader` as plain text.
 pub fn read<R: Read>(
     mut reader: TextReader<R>,
     emit: &mut dyn FnMut(Record<'_>),
-) -> Result<FileFacts, String> {
+) -> Result<FileFacts, SourceError> {
     let (mut line, mut column) = (1, 1);
-    while let Some(chunk) = reader.next_chunk().map_err(|e| io_message(&e))? {
+    while let Some(chunk) = reader.next_chunk()? {
         emit(Record {
             text: chunk.text,
             origin: Origin::Text {
