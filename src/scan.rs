@@ -384,8 +384,6 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     if let Some(baseline) = &config.baseline {
         let mut changes = inventory::changes::compare(&baseline.inventory, &inventory);
         changes.baseline_file = Some(baseline.file.display().to_string());
-        changes.reused = reused;
-        changes.rescanned = files.len() as u64 - reused;
         changes.reuse_note = reuse_note;
         inventory.changes = Some(changes);
     }
@@ -509,6 +507,7 @@ fn judge(
                 path: &f.path,
                 distinct: *distinct,
                 sketch,
+                modified: f.modified.as_deref(),
             })
         })
         .collect();

@@ -60,24 +60,14 @@ pub struct Candidate<'a> {
     /// The file's smallest fingerprints, sorted ascending, at most `SKETCH` (all of them when
     /// the file has fewer).
     pub sketch: &'a [u64],
+    /// Modification time (RFC 3339), if known: of two otherwise equal copies the older is kept.
+    pub modified: Option<&'a str>,
 }
 
 /// Groups of files sharing at least `min_overlap` of their values (of the smaller file),
-/// among files with at least `min_values` distinct values. Without modification times the
-/// file kept is chosen by name, values and depth alone (see `find_dated`).
+/// among files with at least `min_values` distinct values; the file to keep comes first.
 pub fn find(files: &[Candidate<'_>], min_overlap: f64, min_values: u64) -> Vec<DuplicateGroup> {
-    find_dated(files, &[], min_overlap, min_values)
-}
-
-/// `find`, with the files' modification times (RFC 3339, `modified[i]` for `files[i]`;
-/// missing ones are unknown) so that of two otherwise equal copies the older is kept.
-pub fn find_dated(
-    files: &[Candidate<'_>],
-    modified: &[Option<&str>],
-    min_overlap: f64,
-    min_values: u64,
-) -> Vec<DuplicateGroup> {
-    find_counting(files, modified, min_overlap, min_values).0
+    find_counting(files, min_overlap, min_values).0
 }
 
 /// What a search cost, for the tests that bound it.
@@ -87,12 +77,7 @@ struct Work {
     comparisons: usize,
 }
 
-fn find_counting(
-    files: &[Candidate<'_>],
-    modified: &[Option<&str>],
-    min_overlap: f64,
-    min_values: u64,
-) -> (Vec<DuplicateGroup>, Work) {
+fn find_counting(files: &[Candidate<'_>], min_overlap: f64, min_values: u64) -> (Vec<DuplicateGroup>, Work) {
     let mut work = Work::default();
     let mut joined = UnionFind::new(files.len());
     let mut eligible: Vec<usize> = (0..files.len())
@@ -189,7 +174,7 @@ fn find_counting(
     let mut groups: Vec<DuplicateGroup> = members
         .into_values()
         .filter(|group| group.len() > 1)
-        .map(|group| describe_group(files, modified, group))
+        .map(|group| describe_group(files, group))
         .collect();
     groups.sort_by(|a, b| {
         let (a, b) = (&a.files[0], &b.files[0]);
@@ -199,14 +184,12 @@ fn find_counting(
 }
 
 /// The group with the file to keep first and every member described against it.
-fn describe_group(files: &[Candidate<'_>], modified: &[Option<&str>], group: Vec<usize>) -> DuplicateGroup {
+fn describe_group(files: &[Candidate<'_>], group: Vec<usize>) -> DuplicateGroup {
     let times: Vec<Option<SystemTime>> = group
         .iter()
         .map(|&i| {
-            modified
-                .get(i)
-                .copied()
-                .flatten()
+            files[i]
+                .modified
                 .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
         })
         .collect();
@@ -478,6 +461,7 @@ mod tests {
                 path: &f.path,
                 distinct: f.distinct,
                 sketch: &f.sketch,
+                modified: None,
             })
             .collect()
     }
@@ -626,7 +610,11 @@ mod tests {
     #[test]
     fn the_copy_a_person_keeps_comes_first() {
         fn dated(files: &[File], modified: &[Option<&str>]) -> Vec<Vec<String>> {
-            find_dated(&candidates(files), modified, 0.9, 10)
+            let mut candidates = candidates(files);
+            for (c, m) in candidates.iter_mut().zip(modified) {
+                c.modified = *m;
+            }
+            find(&candidates, 0.9, 10)
                 .iter()
                 .map(|g| g.files.iter().map(|m| m.path.clone()).collect())
                 .collect()
@@ -669,7 +657,7 @@ mod tests {
             file("备份/orders.csv", 0..105),
             file("exports/orders.csv", 0..100),
         ];
-        let found = find_dated(&candidates(&files), &[], 0.9, 10);
+        let found = find(&candidates(&files), 0.9, 10);
         assert_eq!(found[0].files[0].path, "exports/orders.csv");
         assert_eq!(
             (found[0].files[1].shared, found[0].files[1].overlap),
@@ -709,7 +697,7 @@ mod tests {
         let files: Vec<File> = (0..100)
             .map(|i| file(&format!("copy-{i:03}.csv"), 0..300))
             .collect();
-        let (found, work) = find_counting(&candidates(&files), &[], 0.9, 10);
+        let (found, work) = find_counting(&candidates(&files), 0.9, 10);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].files.len(), 100);
         assert_eq!(found[0].files[0].path, "copy-000.csv");
@@ -723,7 +711,7 @@ mod tests {
         let files: Vec<File> = (0..150)
             .map(|i| file(&format!("day-{i:03}.csv"), (0..200).filter(move |&v| v != i)))
             .collect();
-        let (found, work) = find_counting(&candidates(&files), &[], 0.9, 10);
+        let (found, work) = find_counting(&candidates(&files), 0.9, 10);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].files.len(), 150);
         assert!(work.comparisons < 150 * 4, "{work:?}");
@@ -748,7 +736,7 @@ mod tests {
             "order-0007 (copy).csv",
             (141..160).chain([9_999_999]),
         ));
-        let (found, work) = find_counting(&candidates(&files), &[], 0.9, 10);
+        let (found, work) = find_counting(&candidates(&files), 0.9, 10);
         assert_eq!(paths(&found), [["order-0007.csv", "order-0007 (copy).csv"]]);
         let all_pairs = (n * (n + 1) / 2) as usize;
         assert!(work.comparisons <= files.len() * COMPARISONS_PER_FILE, "{work:?}");
@@ -810,7 +798,7 @@ mod tests {
             }
         }
         let started = std::time::Instant::now();
-        let (found, work) = find_counting(&candidates(&files), &[], 0.9, 10);
+        let (found, work) = find_counting(&candidates(&files), 0.9, 10);
         let elapsed = started.elapsed();
         assert_eq!(found.len(), 200);
         assert!(found
