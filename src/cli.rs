@@ -209,8 +209,46 @@ pub struct ScanArgs {
     pub chunk_size: u64,
 }
 
+/// Why the command line cannot make a scan.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(transparent)]
+    Roots(#[from] crate::walk::WalkError),
+    #[error("--min-confidence must be within 0..1, not {0}")]
+    MinConfidence(f32),
+    #[error(transparent)]
+    Key(#[from] crate::fingerprint::KeyError),
+    #[error(
+        "--fingerprints needs a stable key: set {} or pass --key-file (fingerprints made with a random key could never be matched)",
+        crate::fingerprint::KEY_VAR
+    )]
+    FingerprintsNeedKey,
+    #[error(transparent)]
+    Policy(#[from] crate::inventory::policy::PolicyError),
+    #[error(transparent)]
+    Baseline(#[from] crate::InventoryError),
+    #[error("--threads must be at least 1")]
+    NoThreads,
+    #[error(transparent)]
+    Detectors(#[from] DetectorsError),
+}
+
+/// Detector definitions that do not pass the lint: every problem, one per line.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid detector definitions:{}", .0.iter().map(|p| format!("\n  {p}")).collect::<String>())]
+pub struct DetectorsError(pub Vec<crate::detect::Problem>);
+
+/// A size that `parse_size` cannot read.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    #[error("not a size: {0:?} (use e.g. 500M or 4G)")]
+    NotASize(String),
+    #[error("size too large: {0:?}")]
+    TooLarge(String),
+}
+
 /// Parses `123`, `64K`, `10M`, `4G` (binary multiples).
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub fn parse_size(s: &str) -> Result<u64, SizeError> {
     let s = s.trim();
     let (digits, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
         Some('K') => (&s[..s.len() - 1], 1u64 << 10),
@@ -222,44 +260,34 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let n: u64 = digits
         .trim()
         .parse()
-        .map_err(|_| format!("not a size: {s:?} (use e.g. 500M or 4G)"))?;
+        .map_err(|_| SizeError::NotASize(s.to_string()))?;
     n.checked_mul(mult)
-        .ok_or_else(|| format!("size too large: {s:?}"))
+        .ok_or_else(|| SizeError::TooLarge(s.to_string()))
 }
 
 /// Loads the detector set: built-ins, plus a folder when given (linted; problems are usage
 /// errors).
-pub fn load_detectors(dir: Option<&PathBuf>) -> Result<DetectorSet, String> {
+pub fn load_detectors(dir: Option<&PathBuf>) -> Result<DetectorSet, DetectorsError> {
     match dir {
         None => Ok(DetectorSet::builtin()),
-        Some(dir) => DetectorSet::with_extra_dir(dir).map_err(|problems| {
-            let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
-            format!("invalid detector definitions:\n{}", lines.join("\n"))
-        }),
+        Some(dir) => DetectorSet::with_extra_dir(dir).map_err(DetectorsError),
     }
 }
 
 impl ScanArgs {
     /// Checks the arguments and builds the scan configuration; the notes say what was
     /// adjusted (a root named twice).
-    pub fn config(&self) -> Result<(ScanConfig, Vec<String>), String> {
-        let (roots, notes) = crate::walk::check_roots(&self.paths).map_err(|e| e.to_string())?;
+    pub fn config(&self) -> Result<(ScanConfig, Vec<String>), ConfigError> {
+        let (roots, notes) = crate::walk::check_roots(&self.paths)?;
         if !(0.0..=1.0).contains(&self.min_confidence) {
-            return Err(format!(
-                "--min-confidence must be within 0..1, not {}",
-                self.min_confidence
-            ));
+            return Err(ConfigError::MinConfidence(self.min_confidence));
         }
-        let key = Key::from_user(self.key_file.as_deref()).map_err(|e| e.to_string())?;
+        let key = Key::from_user(self.key_file.as_deref())?;
         if self.fingerprints && !key.is_stable() {
-            return Err(format!(
-                "--fingerprints needs a stable key: set {} or pass --key-file (fingerprints made with a \
-                 random key could never be matched)",
-                crate::fingerprint::KEY_VAR
-            ));
+            return Err(ConfigError::FingerprintsNeedKey);
         }
         let policy = match &self.policy {
-            Some(path) => Policy::load(path).map_err(|e| e.to_string())?,
+            Some(path) => Policy::load(path)?,
             None => Policy::builtin(),
         };
         let baseline = match &self.baseline {
@@ -270,7 +298,7 @@ impl ScanArgs {
             None => None,
         };
         let threads = match self.threads {
-            Some(0) => return Err("--threads must be at least 1".into()),
+            Some(0) => return Err(ConfigError::NoThreads),
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };

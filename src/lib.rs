@@ -45,22 +45,70 @@ pub enum Exit {
     Failed = 2,
 }
 
+/// Why a command could not do its work (exit 2). Each prints as what to tell the user.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Config(#[from] cli::ConfigError),
+    #[error(transparent)]
+    Detectors(#[from] cli::DetectorsError),
+    #[error(transparent)]
+    Output(#[from] output::OutputError),
+    #[error(transparent)]
+    Scan(#[from] scan::ScanError),
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    #[error(transparent)]
+    Report(#[from] report::document::ReportError),
+    #[error(transparent)]
+    Locate(#[from] locate::LocateError),
+    #[error("--findings and -o cannot both go to standard output")]
+    BothToStdout,
+    #[error("{}: a file of the scanned tree that pimap did not write; it is not replaced (choose another output)", terminal::printable(.0))]
+    TreeFile(String),
+    #[error(
+        "nothing written: {why} (baseline {}). Is the share mounted? If the files really are gone, pass --allow-shrink",
+        terminal::printable(.baseline)
+    )]
+    Shrink { why: String, baseline: String },
+    #[error("cannot write the changes: {0}")]
+    Changes(#[source] std::io::Error),
+    #[error("cannot encode the changes: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Why an inventory cannot be read. Never quotes the file's content (it may be anything).
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    #[error("cannot read {}: {source}", terminal::printable(.path))]
+    Read { path: String, source: std::io::Error },
+    #[error("{} is not a pimap inventory ({category} error at line {line}, column {column})", terminal::printable(.path))]
+    Json {
+        path: String,
+        category: String,
+        line: usize,
+        column: usize,
+    },
+    #[error("{} is not a pimap inventory (schema {schema:?})", terminal::printable(.path))]
+    Schema { path: String, schema: String },
+}
+
 /// Runs a parsed command line; messages go to stderr.
 pub fn run(args: cli::Args) -> Exit {
     let result = match args.command {
         Command::Scan(scan) => run_scan(&scan),
         Command::Detectors { detectors } => list_detectors(detectors.as_ref()),
-        Command::Report(report) => report::document::run(&report).map_err(|e| e.to_string()),
+        Command::Report(report) => report::document::run(&report).map_err(CommandError::from),
         Command::Diff(diff) => run_diff(&diff),
-        Command::Locate(locate) => locate::run(&locate).map_err(|e| e.to_string()),
+        Command::Locate(locate) => locate::run(&locate).map_err(CommandError::from),
     };
-    result.unwrap_or_else(|message| {
-        eprintln!("pimap: {message}");
+    result.unwrap_or_else(|e| {
+        eprintln!("pimap: {e}");
         Exit::Failed
     })
 }
 
-fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
+fn run_scan(args: &ScanArgs) -> Result<Exit, CommandError> {
     let (mut config, notes) = args.config()?;
     for note in &notes {
         eprintln!("pimap: note: {}", terminal::printable(note));
@@ -84,20 +132,19 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
     let inventory = match scan::run(&config, &mut writer) {
         Ok(inv) => inv,
         Err(e) if e.is_broken_pipe() => return Ok(Exit::Ok),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.into()),
     };
     if writer.reader_gone() && !args.quiet {
         eprintln!("pimap: note: the findings' reader went away before the end; the inventory is complete");
     }
-    let findings_out = writer.into_output().map_err(|e| e.to_string())?;
+    let findings_out = writer.into_output()?;
     if let (Some(baseline), false) = (&config.baseline, args.allow_shrink) {
         if let Some(why) = inventory::shrink::refusal(&baseline.inventory, &inventory) {
             // Dropping the outputs removes their temporary files: nothing is replaced.
-            return Err(format!(
-                "nothing written: {why} (baseline {}). Is the share mounted? If the files really are gone, \
-                 pass --allow-shrink",
-                terminal::printable(&walk::display_name(&baseline.file))
-            ));
+            return Err(CommandError::Shrink {
+                why,
+                baseline: walk::display_name(&baseline.file),
+            });
         }
     }
     for root in inventory::shrink::empty_roots(&inventory) {
@@ -107,12 +154,12 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
         );
     }
     if let Some(out) = findings_out {
-        out.commit().map_err(|e| e.to_string())?;
+        out.commit()?;
     }
     let written = match outputs.inventory {
         Some(out) => {
             let shown = out.shown().to_string();
-            report::write_inventory(out, &inventory).map_err(|e| e.to_string())?;
+            report::write_inventory(out, &inventory)?;
             Some(shown)
         }
         None => None,
@@ -140,7 +187,7 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, String> {
 /// Refuses an output that would replace a file of the scanned tree that pimap did not write
 /// (an earlier inventory or findings file may be replaced): the scanned tree is never
 /// written to, and a mistyped `--findings exports/orders.csv` must not destroy an export.
-fn not_a_tree_file(path: &Path, roots: &[std::path::PathBuf]) -> Result<(), String> {
+fn not_a_tree_file(path: &Path, roots: &[std::path::PathBuf]) -> Result<(), CommandError> {
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
@@ -166,10 +213,7 @@ fn not_a_tree_file(path: &Path, roots: &[std::path::PathBuf]) -> Result<(), Stri
     if compact.starts_with("{\"path\":") || compact.contains("\"schema\":\"pimap.inventory/") {
         return Ok(());
     }
-    Err(format!(
-        "{}: a file of the scanned tree that pimap did not write; it is not replaced (choose another output)",
-        terminal::printable(&walk::display_name(path))
-    ))
+    Err(CommandError::TreeFile(walk::display_name(path)))
 }
 
 /// The files a scan writes, opened before the scan so that a wrong path fails at once.
@@ -179,18 +223,18 @@ struct ScanOutputs {
 }
 
 impl ScanOutputs {
-    fn open(args: &ScanArgs, roots: &[std::path::PathBuf]) -> Result<ScanOutputs, String> {
+    fn open(args: &ScanArgs, roots: &[std::path::PathBuf]) -> Result<ScanOutputs, CommandError> {
         let findings_path = args.findings.as_deref();
         if let (Some(f), Some(i)) = (findings_path, args.inventory.as_deref()) {
             if output::is_stdout(f) && output::is_stdout(i) {
-                return Err("--findings and -o cannot both go to standard output".into());
+                return Err(CommandError::BothToStdout);
             }
         }
         let open = |p: &Path| {
             if !output::is_stdout(p) {
                 not_a_tree_file(p, roots)?;
             }
-            Output::open(p).map_err(|e| e.to_string())
+            Ok::<_, CommandError>(Output::open(p)?)
         };
         let outputs = ScanOutputs {
             findings: findings_path.map(open).transpose()?,
@@ -205,7 +249,7 @@ impl ScanOutputs {
             others
                 .flatten()
                 .try_for_each(|other| out.must_differ(other))
-                .map_err(|e| e.to_string())
+                .map_err(CommandError::from)
         };
         must_differ(
             &outputs.findings,
@@ -228,35 +272,36 @@ impl ScanOutputs {
 }
 
 /// Reads an inventory written by `pimap scan -o` (any schema version: later fields default).
-pub fn read_inventory(path: &std::path::Path) -> Result<inventory::Inventory, String> {
-    let text = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    // serde's message may quote a value of the file (which might be anything): say only where.
-    let inventory: inventory::Inventory = serde_json::from_slice(&text).map_err(|e| {
-        format!(
-            "{} is not a pimap inventory ({:?} error at line {}, column {})",
-            path.display(),
-            e.classify(),
-            e.line(),
-            e.column()
-        )
+pub fn read_inventory(path: &std::path::Path) -> Result<inventory::Inventory, InventoryError> {
+    let shown = || walk::display_name(path);
+    let text = std::fs::read(path).map_err(|source| InventoryError::Read {
+        path: shown(),
+        source,
     })?;
+    // serde's message may quote a value of the file (which might be anything): say only where.
+    let inventory: inventory::Inventory =
+        serde_json::from_slice(&text).map_err(|e| InventoryError::Json {
+            path: shown(),
+            category: format!("{:?}", e.classify()),
+            line: e.line(),
+            column: e.column(),
+        })?;
     if !inventory.schema.starts_with("pimap.inventory/") {
-        return Err(format!(
-            "{} is not a pimap inventory (schema {:?})",
-            path.display(),
-            inventory.schema
-        ));
+        return Err(InventoryError::Schema {
+            path: shown(),
+            schema: inventory.schema,
+        });
     }
     Ok(inventory)
 }
 
-fn run_diff(args: &DiffArgs) -> Result<Exit, String> {
+fn run_diff(args: &DiffArgs) -> Result<Exit, CommandError> {
     let old = read_inventory(&args.old)?;
     let new = read_inventory(&args.new)?;
     let mut changes = inventory::changes::compare(&old, &new);
     changes.baseline_file = Some(args.old.display().to_string());
     let text = if args.json {
-        serde_json::to_string_pretty(&changes).map_err(|e| e.to_string())? + "\n"
+        serde_json::to_string_pretty(&changes)? + "\n"
     } else {
         inventory::changes::render_text(&changes)
     };
@@ -266,12 +311,12 @@ fn run_diff(args: &DiffArgs) -> Result<Exit, String> {
     }
     // A reader that stops early (`pimap diff a b | head`) is not an error.
     match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write the changes: {e}")),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CommandError::Changes(e)),
         _ => Ok(Exit::Ok),
     }
 }
 
-fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, String> {
+fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, CommandError> {
     let set = cli::load_detectors(dir)?;
     let mut rows = vec![[
         "ID".to_string(),

@@ -56,9 +56,8 @@ struct LocateReport<'a> {
 /// Why a lookup cannot be made.
 #[derive(Debug, thiserror::Error)]
 pub enum LocateError {
-    /// The inventory cannot be read: the reason.
-    #[error("{0}")]
-    Inventory(String),
+    #[error(transparent)]
+    Inventory(#[from] crate::InventoryError),
     #[error(transparent)]
     Key(#[from] fingerprint::KeyError),
     #[error("locate needs the key {} was made with: set {} or pass --key-file", printable(&.0.display().to_string()), fingerprint::KEY_VAR)]
@@ -73,9 +72,8 @@ pub enum LocateError {
     NoFingerprints(String),
     #[error("the key is not the one this inventory was made with (key id {given} here, {} in the inventory)", printable(.made_with))]
     OtherKey { given: String, made_with: String },
-    /// `--detectors` cannot be loaded: the problems.
-    #[error("{0}")]
-    Detectors(String),
+    #[error(transparent)]
+    Detectors(#[from] crate::cli::DetectorsError),
     #[error("cannot write the answer: {0}")]
     Json(#[from] serde_json::Error),
     #[error("cannot write the answer: {0}")]
@@ -83,14 +81,14 @@ pub enum LocateError {
 }
 
 pub fn run(args: &LocateArgs) -> Result<Exit, LocateError> {
-    let inventory = crate::read_inventory(&args.inventory).map_err(LocateError::Inventory)?;
+    let inventory = crate::read_inventory(&args.inventory)?;
     // Before asking for a key: an inventory made with a random key can never be searched,
     // and asking for "the key it was made with" would send the user after one that is gone.
     searchable(&inventory, &args.inventory.display().to_string())?;
     let key =
         Key::stable(args.key_file.as_deref())?.ok_or_else(|| LocateError::NoKey(args.inventory.clone()))?;
     check_key(&inventory, &key)?;
-    let detectors = crate::cli::load_detectors(args.detectors.as_ref()).map_err(LocateError::Detectors)?;
+    let detectors = crate::cli::load_detectors(args.detectors.as_ref())?;
     let queries: Vec<Query> = args
         .values
         .iter()

@@ -27,9 +27,8 @@ pub(crate) const CHART_BARS: usize = 10;
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    /// The inventory cannot be read: the reason.
-    #[error("{}", one_line(.0))]
-    Inventory(String),
+    #[error("{}", one_line(&.0.to_string()))]
+    Inventory(#[from] crate::InventoryError),
     /// Not where it is going (an HTML page on a terminal): the hint.
     #[error("{0}")]
     Refused(String),
@@ -47,7 +46,7 @@ pub fn run(args: &ReportArgs) -> Result<Exit, ReportError> {
         return Err(ReportError::Refused(hint));
     }
     // read_inventory also refuses other tools' JSON (the schema must be pimap.inventory/*).
-    let inventory = crate::read_inventory(&args.inventory).map_err(ReportError::Inventory)?;
+    let inventory = crate::read_inventory(&args.inventory)?;
     let lang = args.lang.unwrap_or_else(Lang::from_env);
     let document = render_for(&inventory, args.format, lang, to_terminal);
     match &args.output {
