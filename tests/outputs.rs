@@ -2,8 +2,23 @@
 //! refreshes that would shrink the inventory, outputs onto links, FIFOs, descriptors, hard
 //! links and the scanned tree, names that hold values or drive the terminal.
 
+#[cfg(unix)]
+use crate::util::mode;
 use crate::util::{parse_findings, parse_inventory, pimap, Dir};
 use std::path::Path;
+
+/// `pimap scan ROOT -o INVENTORY -q`, expected to exit 0.
+#[track_caller]
+fn scan_into(root: &Path, inventory: &Path) {
+    pimap()
+        .arg("scan")
+        .arg(root)
+        .arg("-o")
+        .arg(inventory)
+        .arg("-q")
+        .run()
+        .expect_code(0);
+}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -109,14 +124,7 @@ fn a_refresh_that_loses_most_files_is_refused() {
             .args(extra)
             .run()
     };
-    pimap()
-        .arg("scan")
-        .arg(dir.root())
-        .arg("-o")
-        .arg(&inv)
-        .arg("-q")
-        .run()
-        .expect_code(0);
+    scan_into(&dir.root(), &inv);
     let before = read(&inv);
     for i in 0..3 {
         std::fs::remove_file(dir.path(&format!("orders-{i}.csv"))).unwrap();
@@ -144,12 +152,6 @@ fn make_fifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
-}
-
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
 }
 
 /// W1/W2: a FIFO given as output receives the data and stays a FIFO with its mode; one
@@ -211,14 +213,7 @@ fn outputs_onto_symlinks_are_refused_and_targets_untouched() {
     let dangling = dir.out("dangling.json");
     std::os::unix::fs::symlink(dir.out("created.txt"), &dangling).unwrap();
     let inv = dir.out("inv.json");
-    pimap()
-        .arg("scan")
-        .arg(dir.root())
-        .arg("-o")
-        .arg(&inv)
-        .arg("-q")
-        .run()
-        .expect_code(0);
+    scan_into(&dir.root(), &inv);
     let attempts: Vec<Vec<std::ffi::OsString>> = vec![
         vec!["scan".into(), dir.root().into(), "-o".into(), link.clone().into()],
         vec![
@@ -265,14 +260,7 @@ fn a_report_onto_a_hard_link_of_its_inventory_is_refused() {
     let dir = Dir::new();
     dir.write("a.txt", "手机 13812345678\n");
     let inv = dir.out("inv.json");
-    pimap()
-        .arg("scan")
-        .arg(dir.root())
-        .arg("-o")
-        .arg(&inv)
-        .arg("-q")
-        .run()
-        .expect_code(0);
+    scan_into(&dir.root(), &inv);
     let before = read(&inv);
     let hard = dir.out("hard.json");
     std::fs::hard_link(&inv, &hard).unwrap();
@@ -315,14 +303,7 @@ fn outputs_that_collide_with_each_other_or_an_input_are_refused() {
     out.expect_code(2);
     assert_eq!(read(&a), "phone\n13812345678\n");
     // The baseline is an input of the findings, but the inventory may replace it.
-    pimap()
-        .arg("scan")
-        .arg(dir.root())
-        .arg("-o")
-        .arg(&inv)
-        .arg("-q")
-        .run()
-        .expect_code(0);
+    scan_into(&dir.root(), &inv);
     let out = pimap()
         .arg("scan")
         .arg(dir.root())
@@ -387,14 +368,7 @@ fn outputs_are_excluded_by_identity_not_by_pattern() {
         assert_eq!(paths, vec!["a.csv", "inv1.json.csv"]);
         assert_eq!(parse_findings(&read(&fnd)).len(), 2);
     }
-    pimap()
-        .arg("scan")
-        .arg(dir.path("r1"))
-        .arg("-o")
-        .arg(dir.path("r1/inv{.json"))
-        .arg("-q")
-        .run()
-        .expect_code(0);
+    scan_into(&dir.path("r1"), &dir.path("r1/inv{.json"));
     let two = dir.path("r1/report.json");
     pimap()
         .arg("scan")
@@ -495,14 +469,7 @@ fn non_utf8_names_do_not_collide() {
         std::fs::write(path, "phone\n13812345678\n").unwrap();
     }
     let inv = dir.out("inv.json");
-    pimap()
-        .arg("scan")
-        .arg(dir.root())
-        .arg("-o")
-        .arg(&inv)
-        .arg("-q")
-        .run()
-        .expect_code(0);
+    scan_into(&dir.root(), &inv);
     let inventory = parse_inventory(&read(&inv));
     let paths: Vec<&str> = inventory.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, vec!["\\xFE.csv", "\\xFF.csv"]);
@@ -617,14 +584,7 @@ fn a_device_output_is_never_replaced_or_chmoded() {
             .run()
             .expect_code(0);
     }
-    pimap()
-        .arg("scan")
-        .arg(dir.root())
-        .arg("-o")
-        .arg(&inv)
-        .arg("-q")
-        .run()
-        .expect_code(0);
+    scan_into(&dir.root(), &inv);
     pimap()
         .arg("report")
         .arg(&inv)

@@ -3,6 +3,8 @@
 //! are private (0600) even when they existed before; the scanned tree is never modified; and
 //! outputs written inside the scanned tree are not scanned themselves.
 
+#[cfg(unix)]
+use crate::util::mode;
 use crate::util::{parse_findings, parse_inventory, pimap, scan_tree, with_id_check, with_luhn, Dir};
 use std::collections::BTreeSet;
 
@@ -187,12 +189,6 @@ fn reveal_shows_the_value_and_masks_agree_with_it() {
             assert!(hidden * 3 >= v.len(), "{} hides less than a third", f.masked);
         }
     }
-}
-
-#[cfg(unix)]
-fn mode(path: &std::path::Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[cfg(unix)]

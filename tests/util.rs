@@ -164,6 +164,13 @@ impl Output {
     }
 }
 
+/// Permission bits of `path` itself (not of a link's target).
+#[cfg(unix)]
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
 // ------------------------------------------------------------------------------------------
 // Temporary trees.
 
