@@ -209,6 +209,10 @@ pub struct ScanArgs {
     pub chunk_size: u64,
 }
 
+/// `-j` above this many threads per core is capped: files are read and parsed, not waited
+/// on, so more threads than that only contend.
+const MAX_THREADS_PER_CORE: usize = 4;
+
 /// Why the command line cannot make a scan.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -297,10 +301,20 @@ impl ScanArgs {
             }),
             None => None,
         };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let mut notes = notes;
         let threads = match self.threads {
             Some(0) => return Err(ConfigError::NoThreads),
+            // More threads than this only contend (and -j 10000 spun 2,400 threads for minutes).
+            Some(n) if n > cores * MAX_THREADS_PER_CORE => {
+                notes.push(format!(
+                    "-j {n} is more than {MAX_THREADS_PER_CORE} threads per core: using {}",
+                    cores * MAX_THREADS_PER_CORE
+                ));
+                cores * MAX_THREADS_PER_CORE
+            }
             Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            None => cores,
         };
         let config = ScanConfig {
             roots,

@@ -80,13 +80,16 @@ pub enum ScanError {
     /// Writing the findings failed; a reader that stopped early is `BrokenPipe`.
     #[error("cannot write findings: {0}")]
     Findings(#[source] std::io::Error),
+    /// Not even one worker thread could be started (a process limit).
+    #[error("cannot start a worker thread: {0}")]
+    Threads(#[source] std::io::Error),
 }
 
 impl ScanError {
     /// The I/O error behind it, if any (to tell a closed pipe from a full disk).
     pub fn io_error(&self) -> Option<&std::io::Error> {
         match self {
-            ScanError::Findings(e) => Some(e),
+            ScanError::Findings(e) | ScanError::Threads(e) => Some(e),
             ScanError::Walk(_) => None,
         }
     }
@@ -227,40 +230,54 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     let reuse_candidate = &reuse_candidate;
     let mut sketches: FxHashMap<String, (u64, Vec<u64>)> = FxHashMap::default();
     let mut reused = 0u64;
+    let mut spawn_error = None;
+    let mut workers = 0;
     std::thread::scope(|s| {
-        for _ in 0..config.threads.max(1) {
+        for n in 0..config.threads.max(1) {
             let tx = tx.clone();
             let (files, next_job, written, stop) = (&files, &next_job, &written, &stop);
-            s.spawn(move || {
-                let mut worker = Worker::new(detectors, config, formatter.clone());
-                loop {
-                    let i = next_job.fetch_add(1, Ordering::SeqCst);
-                    if i >= files.len() || stop.load(Ordering::Relaxed) {
-                        break;
+            // A container with a low process limit refuses threads: scan with those it gave.
+            let spawned = std::thread::Builder::new()
+                .name(format!("pimap-worker-{n}"))
+                .spawn_scoped(s, move || {
+                    let mut worker = Worker::new(detectors, config, formatter.clone());
+                    loop {
+                        let i = next_job.fetch_add(1, Ordering::SeqCst);
+                        if i >= files.len() || stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        while i >= written.load(Ordering::Acquire) + LOOKAHEAD
+                            && !stop.load(Ordering::Relaxed)
+                        {
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                        // A bug must cost one file, not the scan: the panic becomes its error.
+                        let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            worker.scan_file(&files[i], reuse_candidate(&files[i]), &mut |batch| {
+                                let _ = tx.send(Msg::Batch(i, batch));
+                            })
+                        }));
+                        let outcome = scanned.unwrap_or_else(|_| {
+                            worker = Worker::new(detectors, config, formatter.clone());
+                            Outcome::Scanned(vec![FileSummary {
+                                path: files[i].display.as_str().into(),
+                                size: files[i].size,
+                                problems: vec![internal_error()],
+                                ..FileSummary::default()
+                            }])
+                        });
+                        if tx.send(Msg::Done(i, outcome)).is_err() {
+                            break;
+                        }
                     }
-                    while i >= written.load(Ordering::Acquire) + LOOKAHEAD && !stop.load(Ordering::Relaxed) {
-                        std::thread::sleep(std::time::Duration::from_millis(1));
-                    }
-                    // A bug must cost one file, not the scan: the panic becomes its error.
-                    let scanned = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        worker.scan_file(&files[i], reuse_candidate(&files[i]), &mut |batch| {
-                            let _ = tx.send(Msg::Batch(i, batch));
-                        })
-                    }));
-                    let outcome = scanned.unwrap_or_else(|_| {
-                        worker = Worker::new(detectors, config, formatter.clone());
-                        Outcome::Scanned(vec![FileSummary {
-                            path: files[i].display.as_str().into(),
-                            size: files[i].size,
-                            problems: vec![internal_error()],
-                            ..FileSummary::default()
-                        }])
-                    });
-                    if tx.send(Msg::Done(i, outcome)).is_err() {
-                        break;
-                    }
+                });
+            match spawned {
+                Ok(_) => workers += 1,
+                Err(e) => {
+                    spawn_error = Some(e);
+                    break;
                 }
-            });
+            }
         }
         drop(tx);
         // The writer: emits files strictly in order. Messages of files ahead of `next` wait
@@ -313,6 +330,9 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
         }
     });
     progress.finish();
+    if let (0, Some(e)) = (workers, spawn_error) {
+        return Err(ScanError::Threads(e));
+    }
     if let Some(e) = write_error {
         return Err(ScanError::Findings(e));
     }
@@ -876,8 +896,18 @@ impl<'a> Worker<'a> {
     ) -> Outcome {
         let mut out = Vec::new();
         let path: Arc<str> = file.display.as_str().into();
-        let handle = match std::fs::File::open(&file.path) {
-            Ok(h) => h,
+        let handle = match source::open_regular(&file.path) {
+            Ok(Some(h)) => h,
+            Ok(None) => {
+                out.push(FileSummary {
+                    path,
+                    size: file.size,
+                    modified: file.modified,
+                    skipped: Some("not a regular file any more (it became a FIFO, socket or device after it was listed)".into()),
+                    ..FileSummary::default()
+                });
+                return Outcome::Scanned(out);
+            }
             Err(e) => {
                 out.push(FileSummary {
                     path,
@@ -1657,9 +1687,9 @@ mod tests {
         }
     }
 
-    /// The problems of scanning `name`, a file of the walk that `change` alters after the
+    /// The summary of scanning `x.txt`, a file of the walk that `change` alters after the
     /// walk and before it is read.
-    fn problems_after(change: impl FnOnce(&std::path::Path)) -> Vec<Problem> {
+    fn summary_after(change: impl FnOnce(&std::path::Path)) -> FileSummary {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.txt");
         std::fs::write(&path, "手机 13812345678\n").unwrap();
@@ -1671,9 +1701,13 @@ mod tests {
         change(&path);
         let mut worker = Worker::new(&config.detectors, &config, None);
         match worker.scan_file(file, None, &mut |_| {}) {
-            Outcome::Scanned(summaries) => summaries.into_iter().next().unwrap().problems,
+            Outcome::Scanned(summaries) => summaries.into_iter().next().unwrap(),
             Outcome::Reused(_) => panic!("nothing to reuse"),
         }
+    }
+
+    fn problems_after(change: impl FnOnce(&std::path::Path)) -> Vec<Problem> {
+        summary_after(change).problems
     }
 
     #[test]
@@ -1688,16 +1722,27 @@ mod tests {
         );
     }
 
+    /// H1: what is opened is judged, not what the walk saw: a file swapped for a folder or
+    /// a FIFO (which would block a plain open forever) is skipped with the reason.
     #[cfg(unix)]
     #[test]
-    fn a_file_that_became_a_folder_is_an_io_error() {
-        // Opening a folder succeeds on Unix; reading it fails (EISDIR).
-        let problems = problems_after(|path| {
+    fn a_file_that_became_a_folder_or_a_fifo_is_skipped() {
+        use std::os::unix::ffi::OsStrExt;
+        let folder = summary_after(|path| {
             std::fs::remove_file(path).unwrap();
             std::fs::create_dir(path).unwrap();
         });
-        assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].kind, ErrorKind::Io, "{}", problems[0]);
+        let fifo = summary_after(|path| {
+            std::fs::remove_file(path).unwrap();
+            let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+            // SAFETY: a valid NUL-terminated path.
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        });
+        for summary in [folder, fifo] {
+            assert!(summary.problems.is_empty(), "{:?}", summary.problems);
+            let reason = summary.skipped.expect("skipped");
+            assert!(reason.contains("not a regular file any more"), "{reason}");
+        }
     }
 
     /// A findings destination whose reader has gone away: a pipe with its read end closed,

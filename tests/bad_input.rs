@@ -678,3 +678,32 @@ fn a_missing_root_among_others_is_a_usage_error() {
     );
     assert!(!inv.exists() && !dir.out("f.jsonl").exists());
 }
+
+/// C7/H4: an absurd thread count is capped (it panicked with "capacity overflow", or spun
+/// thousands of threads), with a note, and the output is what -j1 gives.
+#[test]
+fn an_absurd_thread_count_is_capped() {
+    let dir = Dir::new();
+    dir.write("a.txt", "手机 13812345678\n");
+    dir.write("b.txt", "手机 13912345678\n");
+    let one = pimap()
+        .arg("scan")
+        .arg(dir.root())
+        .args(["--findings", "-", "-q", "-j", "1"])
+        .run();
+    one.expect_code(0);
+    for j in ["18446744073709551615", "10000"] {
+        let many = pimap()
+            .arg("scan")
+            .arg(dir.root())
+            .args(["--findings", "-", "-q", "-j", j])
+            .run();
+        many.expect_code(0);
+        assert_eq!(many.stdout, one.stdout, "-j {j}");
+        assert!(
+            many.stderr_str().contains("threads per core"),
+            "{}",
+            many.stderr_str()
+        );
+    }
+}

@@ -329,6 +329,36 @@ pub fn io_message(e: &io::Error) -> String {
 /// Bytes read from each sampled place of a file for its content hash.
 const SAMPLE: u64 = 4096;
 
+/// Opens a file of the walk for reading. A file swapped for a FIFO after the walk would
+/// block a plain `open` forever (hostile H1), so it is opened without blocking and judged by
+/// what was opened: anything but a regular file is `None`.
+#[cfg(unix)]
+pub fn open_regular(path: &Path) -> io::Result<Option<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Ok(None);
+    }
+    // SAFETY: fcntl on a descriptor owned by `file`, with the flags read from it.
+    unsafe {
+        let flags = libc::fcntl(file.as_raw_fd(), libc::F_GETFL);
+        if flags >= 0 {
+            libc::fcntl(file.as_raw_fd(), libc::F_SETFL, flags & !libc::O_NONBLOCK);
+        }
+    }
+    Ok(Some(file))
+}
+
+#[cfg(not(unix))]
+pub fn open_regular(path: &Path) -> io::Result<Option<std::fs::File>> {
+    let file = std::fs::File::open(path)?;
+    Ok(file.metadata()?.is_file().then_some(file))
+}
+
 /// Four 4 KiB samples of a file (start, one third, two thirds, end; the whole file when it
 /// is small): what `scan --baseline` hashes to notice a file rewritten with its old size and
 /// modification time, without reading it all.
@@ -423,6 +453,34 @@ pub fn redact(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// H1: a file swapped for a FIFO nobody writes is refused at once, not waited on.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_not_opened_as_a_file_and_does_not_block() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("orders.csv");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let started = std::time::Instant::now();
+        assert!(open_regular(&fifo).unwrap().is_none());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let file = dir.path().join("a.csv");
+        std::fs::write(&file, "phone\n13812345678\n").unwrap();
+        let mut text = String::new();
+        open_regular(&file)
+            .unwrap()
+            .expect("a regular file")
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "phone\n13812345678\n");
+        assert!(
+            open_regular(dir.path()).unwrap().is_none(),
+            "a folder is not a file"
+        );
+    }
 
     #[test]
     fn redact_hides_words_that_look_like_values() {
