@@ -59,10 +59,13 @@ impl Key {
     pub fn stable(key_file: Option<&Path>) -> Result<Option<Key>, KeyError> {
         let secret = match key_file {
             Some(path) => {
-                let text = std::fs::read(path).map_err(|source| KeyError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+                let text =
+                    crate::settings_file::read(path, crate::settings_file::KEY_CAP).map_err(|source| {
+                        KeyError::Read {
+                            path: path.to_path_buf(),
+                            source,
+                        }
+                    })?;
                 warn_if_shared(path);
                 Some(trim_newline(text))
             }

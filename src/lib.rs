@@ -21,6 +21,7 @@ pub mod inventory;
 pub mod locate;
 pub mod report;
 pub mod scan;
+pub mod settings_file;
 pub mod source;
 pub mod terminal;
 pub mod walk;
@@ -274,10 +275,11 @@ impl ScanOutputs {
 /// Reads an inventory written by `pimap scan -o` (any schema version: later fields default).
 pub fn read_inventory(path: &std::path::Path) -> Result<inventory::Inventory, InventoryError> {
     let shown = || walk::display_name(path);
-    let text = std::fs::read(path).map_err(|source| InventoryError::Read {
-        path: shown(),
-        source,
-    })?;
+    let text =
+        settings_file::read(path, settings_file::INVENTORY_CAP).map_err(|source| InventoryError::Read {
+            path: shown(),
+            source,
+        })?;
     // serde's message may quote a value of the file (which might be anything): say only where.
     let inventory: inventory::Inventory =
         serde_json::from_slice(&text).map_err(|e| InventoryError::Json {

@@ -707,3 +707,29 @@ fn an_absurd_thread_count_is_capped() {
         );
     }
 }
+
+/// M6: the files that configure a run are read up to what such a file can be, not whole.
+#[test]
+fn an_oversized_policy_or_key_is_a_usage_error() {
+    let dir = Dir::new();
+    dir.write("a.txt", "手机 13812345678\n");
+    let policy = dir.out("policy.toml");
+    std::fs::write(&policy, "#".repeat(2 << 20)).unwrap();
+    let key = dir.out("key");
+    std::fs::write(&key, "k".repeat(1 << 20)).unwrap();
+    for (flag, file) in [("--policy", &policy), ("--key-file", &key)] {
+        let out = pimap()
+            .arg("scan")
+            .arg(dir.root())
+            .arg(flag)
+            .arg(file)
+            .arg("-q")
+            .run();
+        out.expect_code(2);
+        let err = out.stderr_str();
+        assert!(
+            err.contains("larger than") && err.trim().lines().count() == 1,
+            "{flag}: {err}"
+        );
+    }
+}

@@ -174,7 +174,7 @@ impl DetectorSet {
         for entry in entries {
             let path = entry.map_err(|e| problem(format!("cannot read: {e}")))?.path();
             if path.extension().is_some_and(|e| e == "toml") {
-                let text = std::fs::read_to_string(&path)
+                let text = crate::settings_file::read_text(&path, crate::settings_file::DEFINITION_CAP)
                     .map_err(|e| problem(format!("cannot read {}: {e}", path.display())))?;
                 extra.push((path.display().to_string(), text));
             }

@@ -133,10 +133,12 @@ impl Policy {
 
     /// Reads and checks a policy file; problems are one readable message.
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PolicyError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = crate::settings_file::read_text(path, crate::settings_file::DEFINITION_CAP).map_err(
+            |source| PolicyError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+        )?;
         let mut policy = Policy::parse(&text)?;
         policy.file = Some(path.display().to_string());
         Ok(policy)
