@@ -849,6 +849,21 @@ impl Reader<'_> {
     }
 }
 
+/// A file of the walk whose size is not the one the walk saw once it has been read: its
+/// figures describe the first bytes only (hostile E10).
+fn changed_while_read(file: &std::fs::File, listed: u64) -> Option<Problem> {
+    let now = file.metadata().ok()?.len();
+    let how = match now.cmp(&listed) {
+        std::cmp::Ordering::Equal => return None,
+        std::cmp::Ordering::Greater => "grew",
+        std::cmp::Ordering::Less => "shrank",
+    };
+    Some(Problem::new(
+        ErrorKind::Io,
+        format!("{how} while being read ({listed} bytes when listed, {now} now): the figures are of the first {} bytes", listed.min(now)),
+    ))
+}
+
 /// The error recorded for a panic. The panic's own message is not used: it may quote the
 /// text being scanned (personal data), and this text goes into the inventory.
 fn internal_error() -> Problem {
@@ -983,7 +998,12 @@ impl<'a> Worker<'a> {
             Data::File(path, file) => (Some(path), Reader::File(file)),
             Data::Stream(r) => (None, Reader::Stream(r)),
         };
-        let head = match source::read_head(data.as_read()) {
+        // Like the rest of a file of the walk, its head is read up to the size the walk saw.
+        let head_read = match disk_path {
+            Some(_) => source::read_head(&mut data.as_read().take(input.size)),
+            None => source::read_head(data.as_read()),
+        };
+        let head = match head_read {
             Ok(h) => h,
             Err(e) => {
                 summary.problems.push(Problem::of(&SourceError::Read(e)));
@@ -1044,7 +1064,14 @@ impl<'a> Worker<'a> {
         let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut emit = |record: Record<'_>| self.on_record(record, &path, send);
             match (format, disk_path, &mut data) {
-                (f, _, data) if f.is_text() => {
+                // A file of the walk is read up to the size the walk saw: one growing faster
+                // than it is read (a live log) would never end (hostile H3).
+                (f, Some(_), data) if f.is_text() => {
+                    let rest = input.size.saturating_sub(head.len() as u64);
+                    let mut bounded = data.as_read().take(rest);
+                    source::read_text(f, head, &mut bounded, input.size, chunk, &mut emit)
+                }
+                (f, None, data) if f.is_text() => {
                     source::read_text(f, head, data.as_read(), input.size, chunk, &mut emit)
                 }
                 (Format::Sqlite, Some(path), _) => {
@@ -1075,6 +1102,11 @@ impl<'a> Worker<'a> {
             }
             Ok(Err(e)) => summary.problems.push(Problem::of(&e)),
             Err(_) => summary.problems.push(internal_error()),
+        }
+        if let Reader::File(file) = &data {
+            if let Some(problem) = changed_while_read(file, input.size) {
+                summary.problems.push(problem);
+            }
         }
         summary.by_detector = self.by_detector.clone();
         summary.columns = self.column_entries();
@@ -1738,6 +1770,36 @@ mod tests {
             "{}",
             problems[0]
         );
+    }
+
+    /// H3/E10: a file that grew since the walk is read up to the size the walk saw, and
+    /// says so; one that shrank says so too.
+    #[test]
+    fn a_file_that_changed_size_is_read_as_listed_and_says_so() {
+        use std::io::Write;
+        let grew = summary_after(|path| {
+            let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+            f.write_all("手机 13912345678\n".repeat(1000).as_bytes()).unwrap();
+        });
+        assert_eq!(
+            grew.by_detector.iter().sum::<u64>(),
+            1,
+            "only what was listed is read"
+        );
+        assert_eq!(grew.problems.len(), 1, "{:?}", grew.problems);
+        assert!(
+            grew.problems[0].message.starts_with("grew while being read"),
+            "{}",
+            grew.problems[0]
+        );
+        let shrank = summary_after(|path| std::fs::write(path, "x\n").unwrap());
+        assert!(
+            shrank.problems[0].message.starts_with("shrank"),
+            "{:?}",
+            shrank.problems
+        );
+        let same = summary_after(|_| {});
+        assert!(same.problems.is_empty(), "{:?}", same.problems);
     }
 
     /// H1: what is opened is judged, not what the walk saw: a file swapped for a folder or
