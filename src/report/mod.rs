@@ -149,13 +149,15 @@ impl FindingsWriter {
         }
     }
 
-    /// The output, flushed, to be committed (or discarded) by the caller.
+    /// The output, flushed, to be committed (or discarded) by the caller; None when there is
+    /// none or its reader went away.
     pub fn into_output(self) -> Result<Option<Output>, OutputError> {
         let Some(out) = self.out else { return Ok(None) };
         if self.reader_gone {
-            // What is buffered has nowhere to go.
+            // What is buffered has nowhere to go, and flushing it would fail again.
             let (output, _) = out.into_parts();
-            return Ok(Some(output));
+            output.discard();
+            return Ok(None);
         }
         out.into_inner().map(Some).map_err(|e| {
             let (error, writer) = e.into_parts();
