@@ -7,6 +7,12 @@ use crate::util::mode;
 use crate::util::{parse_findings, parse_inventory, pimap, Dir};
 use std::path::Path;
 
+/// Fails with the whole stderr unless it contains `needle`.
+#[track_caller]
+fn said(out: &crate::util::Output, needle: &str) {
+    assert!(out.stderr_str().contains(needle), "{}", out.stderr_str());
+}
+
 /// `pimap scan ROOT -o INVENTORY -q`, expected to exit 0.
 #[track_caller]
 fn scan_into(root: &Path, inventory: &Path) {
@@ -62,11 +68,7 @@ fn a_root_that_is_a_fifo_is_a_usage_error() {
     make_fifo(&fifo);
     let out = pimap().arg("scan").arg(&fifo).arg("-q").run();
     out.expect_code(2);
-    assert!(
-        out.stderr_str().contains("not a file or folder"),
-        "{}",
-        out.stderr_str()
-    );
+    said(&out, "not a file or folder");
 }
 
 #[test]
@@ -74,11 +76,7 @@ fn an_empty_root_is_said_even_with_quiet() {
     let dir = Dir::new();
     let out = pimap().arg("scan").arg(dir.root()).arg("-q").run();
     out.expect_code(0);
-    assert!(
-        out.stderr_str().contains("holds no files"),
-        "{}",
-        out.stderr_str()
-    );
+    said(&out, "holds no files");
 }
 
 #[test]
@@ -98,7 +96,7 @@ fn the_same_root_twice_is_scanned_once() {
     out.expect_code(0);
     let inventory = parse_inventory(&read(&inv));
     assert_eq!(inventory.totals.files, 1, "{:?}", inventory.files);
-    assert!(out.stderr_str().contains("scanned once"), "{}", out.stderr_str());
+    said(&out, "scanned once");
 }
 
 /// The scheduled refresh of an unmounted share (an empty mount point) must not replace the
@@ -188,11 +186,7 @@ fn a_fifo_output_is_written_in_place_and_never_replaced() {
         .arg("-q")
         .run();
     out.expect_code(2);
-    assert!(
-        out.stderr_str().contains("no process is reading"),
-        "{}",
-        out.stderr_str()
-    );
+    said(&out, "no process is reading");
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
 }
@@ -247,7 +241,7 @@ fn outputs_onto_symlinks_are_refused_and_targets_untouched() {
     }
     let out = pimap().arg("report").arg(&inv).arg("-o").arg(&link).run();
     out.expect_code(2);
-    assert!(out.stderr_str().contains("symbolic link"), "{}", out.stderr_str());
+    said(&out, "symbolic link");
     assert_eq!(read(&victim), "precious");
     assert_eq!(mode(&victim), 0o644);
     assert!(!dir.out("created.txt").exists());
@@ -271,11 +265,7 @@ fn a_report_onto_a_hard_link_of_its_inventory_is_refused() {
         .arg(&hard)
         .run();
     out.expect_code(2);
-    assert!(
-        out.stderr_str().contains("inventory itself"),
-        "{}",
-        out.stderr_str()
-    );
+    said(&out, "inventory itself");
     assert_eq!(read(&inv), before);
 }
 
@@ -526,11 +516,7 @@ fn reveal_without_findings_says_what_it_does() {
     dir.write("a.txt", "x\n");
     let out = pimap().arg("scan").arg(dir.root()).arg("--reveal").run();
     out.expect_code(0);
-    assert!(
-        out.stderr_str().contains("--reveal without --findings"),
-        "{}",
-        out.stderr_str()
-    );
+    said(&out, "--reveal without --findings");
 }
 
 #[test]
@@ -544,11 +530,11 @@ fn the_summary_points_to_an_inventory_only_when_one_was_written() {
         "{}",
         out.stderr_str()
     );
-    assert!(out.stderr_str().contains("-o FILE"), "{}", out.stderr_str());
+    said(&out, "-o FILE");
     let inv = dir.out("inv.json");
     let out = pimap().arg("scan").arg(dir.root()).arg("-o").arg(&inv).run();
     out.expect_code(1);
-    assert!(out.stderr_str().contains("inv.json"), "{}", out.stderr_str());
+    said(&out, "inv.json");
 }
 
 /// W1/W2: a device node given as an output (a private copy of /dev/null, made here; never
