@@ -204,6 +204,11 @@ pub struct ScanArgs {
     /// Store every distinct value's keyed fingerprint in the inventory (for `pimap locate`).
     #[arg(long)]
     pub fingerprints: bool,
+    /// Memory that readers may hold at once, all threads together: workbooks, archive
+    /// members and long cells read into memory, per-column state. A file that needs more is
+    /// an error (kind too_large) and the scan goes on.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub max_memory: u64,
     /// Size of the text chunks read at a time (bytes or K/M/G); mainly for testing.
     #[arg(long, value_name = "SIZE", default_value_t = CHUNK as u64, value_parser = parse_size, hide = true)]
     pub chunk_size: u64,
@@ -337,6 +342,8 @@ impl ScanArgs {
             policy,
             baseline,
             now: std::time::SystemTime::now(),
+            memory: std::sync::Arc::new(crate::budget::MemoryBudget::new(self.max_memory)),
+            isolate_with: std::env::current_exe().ok(),
         };
         Ok((config, notes))
     }

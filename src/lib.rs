@@ -12,6 +12,7 @@
 //! the only module that knows them all. Detector definitions are data (`detectors/*.toml`,
 //! embedded at build time).
 
+pub mod budget;
 pub mod cli;
 pub mod detect;
 pub mod error;

@@ -68,6 +68,11 @@ pub struct ScanConfig {
     pub baseline: Option<Baseline>,
     /// The scan's "today": ages of files and of resident-ID holders are taken at this time.
     pub now: SystemTime,
+    /// What readers may hold in memory, all workers together (`--max-memory`).
+    pub memory: std::sync::Arc<crate::budget::MemoryBudget>,
+    /// The pimap executable, to parse risky formats in a child process under limits; None
+    /// parses them in this process (the library's own tests).
+    pub isolate_with: Option<PathBuf>,
 }
 
 /// Why a scan could not finish (inputs that cannot be read are not this: they are the
@@ -1734,6 +1739,8 @@ mod tests {
             policy: Policy::builtin(),
             baseline: None,
             now: SystemTime::now(),
+            memory: std::sync::Arc::new(crate::budget::MemoryBudget::new(crate::budget::DEFAULT_LIMIT)),
+            isolate_with: None,
         }
     }
 
