@@ -35,6 +35,7 @@ pub struct Cmd {
     dir: Option<PathBuf>,
     timeout: Duration,
     env: Vec<(OsString, OsString)>,
+    address_space: Option<u64>,
 }
 
 /// Starts a `pimap` command line.
@@ -44,6 +45,7 @@ pub fn pimap() -> Cmd {
         dir: None,
         timeout: TIMEOUT,
         env: Vec::new(),
+        address_space: None,
     }
 }
 
@@ -79,6 +81,13 @@ impl Cmd {
         self
     }
 
+    /// Caps the process's address space (RLIMIT_AS, inherited by its children): a run that
+    /// tries to allocate past it aborts, so a test can require bounded memory.
+    pub fn address_space(mut self, bytes: u64) -> Self {
+        self.address_space = Some(bytes);
+        self
+    }
+
     /// Runs to completion; panics (after killing the process) if it exceeds the timeout.
     pub fn run(self) -> Output {
         let mut cmd = Command::new(BIN);
@@ -91,6 +100,22 @@ impl Cmd {
             .stderr(Stdio::piped());
         if let Some(dir) = &self.dir {
             cmd.current_dir(dir);
+        }
+        if let Some(bytes) = self.address_space {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe and touches no memory of the parent.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let limit = libc::rlimit {
+                        rlim_cur: bytes as libc::rlim_t,
+                        rlim_max: bytes as libc::rlim_t,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
         }
         let mut child = cmd.spawn().expect("spawn pimap");
         let mut out = child.stdout.take().expect("stdout");
