@@ -74,7 +74,7 @@ pub enum Location {
     /// JSON: RFC 6901 pointer. NDJSON values get the pointer inside their own line, prefixed
     /// by nothing; `line` says which one (1-based).
     Pointer {
-        pointer: String,
+        pointer: Arc<str>,
         #[serde(skip_serializing_if = "Option::is_none", default)]
         line: Option<u64>,
     },

@@ -6,6 +6,7 @@
 //! Workers may run at most `LOOKAHEAD` files ahead of the writer, which bounds the memory
 //! held for files that finished early.
 
+use crate::budget::MemoryBudget;
 use crate::detect::context::Cue;
 use crate::detect::date::{self, DateColumn};
 use crate::detect::masked::{self, ColumnHint, MaskedKind};
@@ -773,6 +774,8 @@ struct ColumnState {
 /// A worker: everything one thread needs to scan files, reused across files.
 struct Worker<'a> {
     detectors: &'a DetectorSet,
+    /// The scan's memory budget, shared with the other workers.
+    memory: &'a MemoryBudget,
     /// None when nobody wants the findings themselves (only the inventory).
     formatter: Option<FindingsFormatter>,
     min_confidence: f32,
@@ -798,6 +801,8 @@ struct Worker<'a> {
     minors: u64,
     newest_day: Option<i64>,
     sketch: BottomK,
+    /// The last pointer's parent, raw and as shown (see `shown_pointer`).
+    parent_pointer: (String, String),
     /// Pointer segments already checked for values (true: holds one), for this input.
     segment_verdicts: FxHashMap<Box<str>, bool>,
     /// The detector a masked value of each kind is counted for (by `MaskedKind as usize`).
@@ -806,6 +811,8 @@ struct Worker<'a> {
     /// is 14 or older.
     today: i64,
     minor_cutoff: i64,
+    /// The slot counting columns past `source::MAX_COLUMNS` in this input, once there is one.
+    more_columns: Option<u32>,
     /// Masks values in archive member names (None with `--reveal`).
     names: Option<Redactor<'a>>,
     /// `--exclude` applied to member paths inside archives.
@@ -887,14 +894,54 @@ const MAX_ARCHIVE_DEPTH: usize = 3;
 /// Largest member read into memory (formats that need random access inside archives).
 const MAX_IN_MEMORY: u64 = 1 << 30;
 
+/// Bytes of a record checked at once: its hits are held until the piece is done.
+const PIECE: usize = 1 << 20;
+
+/// Context read on each side of a piece: longer than any value and the keywords near it.
+const PIECE_CONTEXT: usize = 4096;
+
+/// Longest column name, table name or JSON pointer written out, in bytes.
+const MAX_NAME: usize = 256;
+
+/// The end of the piece that starts at byte `at`: `PIECE` bytes on, at a character boundary.
+fn piece_end(text: &str, at: usize) -> usize {
+    if text.len() - at <= PIECE {
+        text.len()
+    } else {
+        floor_char(text, at + PIECE).max(at + 1)
+    }
+}
+
+/// The character boundary at or before byte `at` (the end of `text` if past it).
+fn floor_char(text: &str, mut at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// `name` cut to `MAX_NAME` bytes with an ellipsis; names are shown, and one can be a
+/// megabyte-long JSON key.
+fn shortened(name: &str) -> Cow<'_, str> {
+    if name.len() <= MAX_NAME {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(format!("{}…", &name[..floor_char(name, MAX_NAME)]))
+    }
+}
+
 /// `found_column` value of findings outside any column.
 const NO_COLUMN: u32 = u32::MAX;
 
 impl<'a> Worker<'a> {
-    fn new(detectors: &'a DetectorSet, config: &ScanConfig, formatter: Option<FindingsFormatter>) -> Self {
+    fn new(detectors: &'a DetectorSet, config: &'a ScanConfig, formatter: Option<FindingsFormatter>) -> Self {
         let n = detectors.detectors().len();
         Worker {
             detectors,
+            memory: &config.memory,
             formatter,
             min_confidence: config.min_confidence,
             chunk: config.chunk,
@@ -916,9 +963,11 @@ impl<'a> Worker<'a> {
             newest_day: None,
             sketch: BottomK::new(duplicates::SKETCH),
             segment_verdicts: FxHashMap::default(),
+            parent_pointer: (String::new(), String::new()),
             masked_detector: masked_detectors(detectors),
             today: date::days_of(config.now),
             minor_cutoff: minor_cutoff(config.now),
+            more_columns: None,
             names: (!config.reveal).then(|| Redactor::new(detectors)),
             member_excludes: member_excludes(&config.walk.excludes),
         }
@@ -1063,6 +1112,7 @@ impl<'a> Worker<'a> {
         }
         let path = input.path.clone();
         let chunk = self.chunk;
+        let memory = self.memory;
         self.reset();
         // A bug (or a parser's panic on hostile input) costs this input, not its siblings
         // in an archive nor what was already found in it.
@@ -1074,16 +1124,16 @@ impl<'a> Worker<'a> {
                 (f, Some(_), data) if f.is_text() => {
                     let rest = input.size.saturating_sub(head.len() as u64);
                     let mut bounded = data.as_read().take(rest);
-                    source::read_text(f, head, &mut bounded, input.size, chunk, &mut emit)
+                    source::read_text(f, head, &mut bounded, input.size, chunk, memory, &mut emit)
                 }
                 (f, None, data) if f.is_text() => {
-                    source::read_text(f, head, data.as_read(), input.size, chunk, &mut emit)
+                    source::read_text(f, head, data.as_read(), input.size, chunk, memory, &mut emit)
                 }
                 (Format::Sqlite, Some(path), _) => {
-                    sqlite::read_path(path, &mut emit).map_err(SourceError::from)
+                    sqlite::read_path(path, input.size, memory, &mut emit).map_err(SourceError::from)
                 }
                 (Format::Sqlite, None, data) => source::read_all(head, data.as_read(), MAX_IN_MEMORY)
-                    .and_then(|b| Ok(sqlite::read_bytes(b, &mut emit)?)),
+                    .and_then(|b| Ok(sqlite::read_bytes(b, memory, &mut emit)?)),
                 (Format::Sheet(kind), _, Reader::File(file)) => match file.rewind() {
                     Ok(()) => sheet::read(&mut *file, kind, &mut emit).map_err(SourceError::from),
                     Err(e) => Err(SourceError::Read(e)),
@@ -1112,6 +1162,16 @@ impl<'a> Worker<'a> {
             if let Some(problem) = changed_while_read(file, input.size) {
                 summary.problems.push(problem);
             }
+        }
+        if self.more_columns.is_some() {
+            summary.problems.push(Problem::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "more than {} columns or keys: the rest are counted together as '{}'",
+                    source::MAX_COLUMNS,
+                    source::MORE_COLUMNS
+                ),
+            ));
         }
         summary.by_detector = self.by_detector.clone();
         summary.columns = self.column_entries();
@@ -1206,9 +1266,31 @@ impl<'a> Worker<'a> {
         self.newest_day = None;
         self.sketch.clear();
         self.segment_verdicts.clear();
+        self.parent_pointer = (String::new(), String::new());
+        self.more_columns = None;
+    }
+
+    /// The slot that counts the columns of a file past `source::MAX_COLUMNS`, together.
+    fn more_columns_slot(&mut self, table: Option<&str>) -> u32 {
+        match self.more_columns {
+            Some(slot) => slot,
+            None => {
+                // Made while there is room for it: the cap applies to the slots before.
+                let slot = self.new_column(table, source::MORE_COLUMNS, None);
+                self.more_columns = Some(slot);
+                slot
+            }
+        }
     }
 
     fn column_slot(&mut self, table: Option<&str>, name: &str, shared: Option<&Arc<str>>) -> u32 {
+        // A name is shown and kept per column: a megabyte-long JSON key is cut.
+        let (name, shared) = match shortened(name) {
+            Cow::Borrowed(name) => (Cow::Borrowed(name), shared),
+            long => (long, None),
+        };
+        let table = table.map(shortened);
+        let (name, table) = (&*name, table.as_deref());
         // Records repeat the same sequence of columns (JSON keys, dump columns): try the slot
         // that followed the last one the previous time before hashing.
         let previous = self.last_slot as usize;
@@ -1225,6 +1307,21 @@ impl<'a> Worker<'a> {
         if let Some(&slot) = self.slots.get(table.unwrap_or("")).and_then(|t| t.get(name)) {
             return self.follow(slot);
         }
+        // Per-file column state is capped (a header of millions of fields, a JSON map keyed
+        // by order numbers, hostile M3): the rest is counted together.
+        if self.columns.len() >= source::MAX_COLUMNS {
+            return self.more_columns_slot(table);
+        }
+        let slot = self.new_column(table, name, shared);
+        self.slots
+            .entry(table.unwrap_or("").into())
+            .or_default()
+            .insert(name.into(), slot);
+        self.follow(slot)
+    }
+
+    /// Adds the state of a column and returns its slot.
+    fn new_column(&mut self, table: Option<&str>, name: &str, shared: Option<&Arc<str>>) -> u32 {
         let n = self.detectors.detectors().len();
         let slot = self.columns.len() as u32;
         // A column name is written out (inventory, findings, reports): one that holds a value
@@ -1234,10 +1331,6 @@ impl<'a> Worker<'a> {
         } else {
             shared.cloned().unwrap_or_else(|| Arc::from(name))
         };
-        self.slots
-            .entry(table.unwrap_or("").into())
-            .or_default()
-            .insert(name.into(), slot);
         // A column the header does not explain takes its table's name as context
         // (`user_address.detail`), unless that names a business record.
         let cue = self.detectors.header_cue(name).or_else(|| {
@@ -1285,12 +1378,13 @@ impl<'a> Worker<'a> {
             reported: vec![0; n],
             successor: 0,
         });
-        self.follow(slot)
+        slot
     }
 
     fn on_record(&mut self, record: Record<'_>, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
         let slot = match record.origin {
             Origin::Text { .. } => NO_COLUMN,
+            Origin::Cell { index, .. } if index >= source::MAX_COLUMNS => self.more_columns_slot(None),
             Origin::Cell { index, column, .. } => {
                 if index >= self.cell_slots.len() {
                     self.cell_slots.resize(index + 1, NO_COLUMN);
@@ -1302,7 +1396,8 @@ impl<'a> Worker<'a> {
             }
             Origin::Json { key: Some(key), .. } => {
                 // Keys become inventory column names: a key that is a value is not shown.
-                let key = if looks_like_value(key) { "*" } else { key };
+                let key = shortened(key);
+                let key = if looks_like_value(&key) { "*" } else { &key };
                 self.column_slot(None, key, None)
             }
             Origin::Json { key: None, .. } => NO_COLUMN,
@@ -1339,26 +1434,65 @@ impl<'a> Worker<'a> {
                 }
             }
         });
-        self.hits.clear();
-        self.rejected.iter_mut().for_each(|n| *n = 0);
-        self.detectors.scan(
-            record.text,
-            cue,
-            &mut self.scratch,
-            &mut self.hits,
-            &mut self.rejected,
-        );
-        if slot != NO_COLUMN {
-            let col = &mut self.columns[slot as usize];
-            for (d, &n) in self.rejected.iter().enumerate() {
-                col.rejected[d] += u64::from(n);
-            }
-            for h in &self.hits {
-                col.valid[h.detector] += 1;
-            }
-        }
         let mut cursor = TextCursor::default();
-        for hit in self.hits.drain(..) {
+        // The pointer shown for this record's findings, made once: a JSON key can be
+        // megabytes long (hostile C6), and every finding under it shares the one copy.
+        let mut shown_pointer: Option<Arc<str>> = None;
+        let text = record.text;
+        let mut piece = 0;
+        loop {
+            // A record is checked in pieces so that the hits held at once stay bounded
+            // however long it is (a cell or JSON string of millions of phones, hostile
+            // C4). Each piece is read with `PIECE_CONTEXT` bytes of context either side and
+            // keeps the hits that start inside it, so a value across a cut is found once.
+            let keep_to = piece_end(text, piece);
+            let from = floor_char(text, piece.saturating_sub(PIECE_CONTEXT));
+            let to = floor_char(text, keep_to.saturating_add(PIECE_CONTEXT)).max(keep_to);
+            self.hits.clear();
+            self.rejected.iter_mut().for_each(|n| *n = 0);
+            self.detectors.scan(
+                &text[from..to],
+                cue,
+                &mut self.scratch,
+                &mut self.hits,
+                &mut self.rejected,
+            );
+            self.hits.retain_mut(|h| {
+                h.start += from;
+                h.end += from;
+                (piece..keep_to).contains(&h.start)
+            });
+            if slot != NO_COLUMN {
+                let col = &mut self.columns[slot as usize];
+                for (d, &n) in self.rejected.iter().enumerate() {
+                    col.rejected[d] += u64::from(n);
+                }
+                for h in &self.hits {
+                    col.valid[h.detector] += 1;
+                }
+            }
+            self.take_hits(&record, slot, &mut cursor, &mut shown_pointer);
+            if self.found.len() >= BATCH {
+                self.flush(path, send);
+            }
+            if keep_to >= text.len() {
+                break;
+            }
+            piece = keep_to;
+        }
+    }
+
+    /// Turns the hits of one piece of `record` into findings located in the record.
+    fn take_hits(
+        &mut self,
+        record: &Record<'_>,
+        slot: u32,
+        cursor: &mut TextCursor,
+        shown_pointer: &mut Option<Arc<str>>,
+    ) {
+        // Taken out and put back so that its allocation is reused across records.
+        let mut hits = std::mem::take(&mut self.hits);
+        for hit in hits.drain(..) {
             if hit.confidence < self.min_confidence {
                 continue;
             }
@@ -1370,25 +1504,17 @@ impl<'a> Worker<'a> {
                     row,
                     column: self.columns[slot as usize].name.clone(),
                 },
-                Origin::Json { pointer, line, .. } => Location::Pointer {
-                    pointer: masked_pointer(pointer, &mut |segment| {
-                        // Bounded: a map keyed by values has as many segments as rows.
-                        if self.segment_verdicts.len() > 65_536 {
-                            self.segment_verdicts.clear();
+                Origin::Json { pointer, line, .. } => {
+                    let shown = match shown_pointer {
+                        Some(p) => p.clone(),
+                        None => {
+                            let p: Arc<str> = self.shown_pointer(pointer).into();
+                            *shown_pointer = Some(p.clone());
+                            p
                         }
-                        if plain_segment(segment) {
-                            return true;
-                        }
-                        // Looked up before inserting: `entry` would copy the key every time.
-                        if let Some(&holds_value) = self.segment_verdicts.get(segment) {
-                            return !holds_value;
-                        }
-                        let holds_value = name_holds_value(self.detectors, segment);
-                        self.segment_verdicts.insert(segment.into(), holds_value);
-                        !holds_value
-                    }),
-                    line,
-                },
+                    };
+                    Location::Pointer { pointer: shown, line }
+                }
                 Origin::Sheet { cell, .. } => {
                     let col = &self.columns[slot as usize];
                     Location::Sheet {
@@ -1415,9 +1541,48 @@ impl<'a> Worker<'a> {
             });
             self.found_column.push(slot);
         }
-        if self.found.len() >= BATCH {
-            self.flush(path, send);
+        self.hits = hits;
+    }
+
+    /// A JSON pointer as findings show it: segments that hold values masked (the walker has
+    /// cut long keys already).
+    fn shown_pointer(&mut self, pointer: &str) -> String {
+        // Scalars of one array or object share all but the last segment: that part is
+        // masked once (a pointer can be deep, hostile C6).
+        let Some((parent, last)) = pointer.rsplit_once('/') else {
+            return self.masked_pointer(pointer);
+        };
+        if self.parent_pointer.0 != parent {
+            let shown = self.masked_pointer(parent);
+            self.parent_pointer = (parent.to_string(), shown);
         }
+        let last = self.masked_pointer(last);
+        let mut shown = String::with_capacity(self.parent_pointer.1.len() + 1 + last.len());
+        shown.push_str(&self.parent_pointer.1);
+        shown.push('/');
+        shown.push_str(&last);
+        shown
+    }
+
+    /// `pointer` with the segments that hold values masked.
+    fn masked_pointer(&mut self, pointer: &str) -> String {
+        let (segment_verdicts, detectors) = (&mut self.segment_verdicts, self.detectors);
+        masked_pointer(pointer, &mut |segment| {
+            // Bounded: a map keyed by values has as many segments as rows.
+            if segment_verdicts.len() > 65_536 {
+                segment_verdicts.clear();
+            }
+            if plain_segment(segment) {
+                return true;
+            }
+            // Looked up before inserting: `entry` would copy the key every time.
+            if let Some(&holds_value) = segment_verdicts.get(segment) {
+                return !holds_value;
+            }
+            let holds_value = name_holds_value(detectors, segment);
+            segment_verdicts.insert(segment.into(), holds_value);
+            !holds_value
+        })
     }
 
     /// Applies the column rule and hands the batch over.

@@ -5,7 +5,7 @@
 //! like labels (no long digit runs, mostly non-numeric). Quoting, embedded delimiters and
 //! multi-line fields are the `csv` crate's job. Rows of uneven length are accepted.
 
-use super::{FileFacts, Origin, Record, SourceError, TextReader};
+use super::{FileFacts, Origin, Record, SourceError, TextReader, MAX_COLUMNS, MORE_COLUMNS};
 use crate::error::{ErrorKind, Problem};
 use std::io::Read;
 use std::sync::Arc;
@@ -73,9 +73,11 @@ pub(crate) fn looks_like_header(fields: &[&str]) -> bool {
     numeric * 2 < non_empty.len()
 }
 
-/// Column names: the header cell, or the 1-based index where a header cell is empty.
+/// Column names: the header cell, or the 1-based index where a header cell is empty. Only
+/// the first `MAX_COLUMNS` columns are named: a row of millions of fields (hostile M3) must
+/// not cost a name each; the rest share `MORE_COLUMNS`.
 fn column_names(header: Option<&[&str]>, width: usize) -> Vec<Arc<str>> {
-    (0..width)
+    (0..width.min(MAX_COLUMNS))
         .map(|i| {
             match header
                 .and_then(|h| h.get(i))
@@ -144,6 +146,8 @@ struct TableState {
     fields: Vec<u8>,
     ends: Vec<usize>,
     columns: Option<Vec<Arc<str>>>,
+    /// The name shared by columns past `MAX_COLUMNS`.
+    more_columns: Option<Arc<str>>,
     row: u64,
 }
 
@@ -289,12 +293,15 @@ impl TableState {
             return; // the header row
         }
         let columns = self.columns.as_mut().expect("decided before rows are emitted");
-        if columns.len() < spans.len() {
-            let extra = column_names(None, spans.len());
-            columns.extend(extra.into_iter().skip(columns.len()));
+        let named = spans.len().min(MAX_COLUMNS);
+        if columns.len() < named {
+            let from = columns.len();
+            columns.extend((from..named).map(|i| Arc::from((i + 1).to_string())));
         }
+        let more = self.more_columns.get_or_insert_with(|| Arc::from(MORE_COLUMNS));
         self.row += 1;
-        for (index, (column, &(a, b))) in columns.iter().zip(spans).enumerate() {
+        for (index, &(a, b)) in spans.iter().enumerate() {
+            let column = columns.get(index).unwrap_or(more);
             let text = row.get(a..b).unwrap_or("");
             if text.is_empty() {
                 continue;

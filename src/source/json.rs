@@ -8,6 +8,7 @@
 use super::json_walk::{walk_json_str, JsonScalar};
 use super::text::{advance, count_chars};
 use super::{FileFacts, Origin, Record, SourceError, TextReader};
+use crate::budget::MemoryBudget;
 use crate::error::{ErrorKind, Problem};
 use std::io::Read;
 
@@ -25,12 +26,16 @@ fn scalar_record<'a>(s: &'a JsonScalar<'a>, line: Option<u64>) -> Record<'a> {
     }
 }
 
-/// Reads a whole JSON document (or several concatenated values).
+/// Reads a whole JSON document (or several concatenated values). The document is held
+/// against `memory`; one the budget cannot hold is scanned as text, like one over
+/// `MAX_DOCUMENT`.
 pub fn read_document<R: Read>(
     mut reader: TextReader<R>,
+    memory: &MemoryBudget,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<FileFacts, SourceError> {
     let mut doc = String::new();
+    let mut held = memory.start("the JSON document");
     let mut facts = FileFacts::default();
     let (mut line, mut column) = (1, 1);
     let mut too_big = false;
@@ -48,14 +53,18 @@ pub fn read_document<R: Read>(
             continue;
         }
         doc.push_str(chunk.text);
-        if doc.len() > MAX_DOCUMENT {
-            facts.warnings.push(Problem::new(
-                ErrorKind::TooLarge,
-                format!(
-                    "JSON document larger than {} MiB: scanned as text",
-                    MAX_DOCUMENT >> 20
-                ),
-            ));
+        let refused = if doc.len() > MAX_DOCUMENT {
+            Some(format!(
+                "JSON document larger than {} MiB: scanned as text",
+                MAX_DOCUMENT >> 20
+            ))
+        } else {
+            held.grow_to(doc.capacity() as u64)
+                .err()
+                .map(|e| format!("{e}: scanned as text"))
+        };
+        if let Some(reason) = refused {
+            facts.warnings.push(Problem::new(ErrorKind::TooLarge, reason));
             too_big = true;
             emit(Record {
                 text: &doc,
@@ -67,6 +76,7 @@ pub fn read_document<R: Read>(
             });
             (line, column) = advance(doc.as_bytes(), 1, 1);
             doc = String::new();
+            held.shrink_to(0);
         }
     }
     facts.encoding = Some(reader.encoding());

@@ -651,7 +651,21 @@ fn find_quote_or_backslash(input: &[u8], from: usize) -> Option<usize> {
     memchr2(b'"', b'\\', &hay[SHORT..]).map(|i| from + SHORT + i)
 }
 
+/// Longest key written into a pointer segment, in bytes; a longer one is cut and marked
+/// with `…`. A pointer is handed out with every scalar, so a megabyte-long key (hostile C6)
+/// must not make every scalar under it cost a megabyte.
+pub const MAX_SEGMENT: usize = 256;
+
 fn push_escaped_key(dst: &mut String, key: &str) {
+    if key.len() > MAX_SEGMENT {
+        let mut cut = MAX_SEGMENT;
+        while !key.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        push_escaped_key(dst, &key[..cut]);
+        dst.push('…');
+        return;
+    }
     // Keys are short; a plain scan beats memchr's setup cost here.
     if !key.bytes().any(|b| b == b'~' || b == b'/') {
         dst.push_str(key);

@@ -24,6 +24,13 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::sync::Arc;
 
+/// Columns of one table (or keys of one document) that get a name and counts of their own;
+/// the rest of a wider file is counted together under `MORE_COLUMNS`.
+pub const MAX_COLUMNS: usize = 4096;
+
+/// The column name of everything past `MAX_COLUMNS`.
+pub const MORE_COLUMNS: &str = "(more columns)";
+
 /// How many bytes are read up front to decide the format and the encoding.
 pub const HEAD: usize = 64 << 10;
 
@@ -288,19 +295,20 @@ pub fn read_head(input: &mut dyn Read) -> io::Result<Vec<u8>> {
 
 /// Reads a text-stream format: `head` (the first bytes) then `rest`, pushing records into
 /// `emit`. An `Err` means the input could not be read to the end; records already pushed
-/// stand.
+/// stand. What a format must hold whole (a JSON document) is held against `memory`.
 pub fn read_text<R: Read>(
     format: Format,
     head: Vec<u8>,
     rest: R,
     size: u64,
     chunk: usize,
+    memory: &crate::budget::MemoryBudget,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<FileFacts, SourceError> {
     let reader = TextReader::new(head, rest, chunk, size);
     match format {
         Format::Delimited => delimited::read(reader, emit),
-        Format::Json => json::read_document(reader, emit),
+        Format::Json => json::read_document(reader, memory, emit),
         Format::Ndjson => json::read_lines(reader, emit),
         Format::SqlDump => sql::read(reader, emit),
         _ => text::read(reader, emit),

@@ -19,19 +19,29 @@
 //! from tables that are), nor are SQLite's own `sqlite_*` tables.
 
 use super::{FileFacts, Origin, Record};
+use crate::budget::MemoryBudget;
 use crate::error::{Classified, ErrorKind, Problem};
+use rusqlite::limits::Limit;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags, MAIN_DB};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Reads a SQLite database file on disk without changing it or writing anything next to it.
-pub fn read_path(path: &Path, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, SqliteError> {
+pub fn read_path(
+    path: &Path,
+    size: u64,
+    memory: &MemoryBudget,
+    emit: &mut dyn FnMut(Record<'_>),
+) -> Result<FileFacts, SqliteError> {
     let flags =
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(uri(path), flags)?;
-    let mut facts = read_connection(&conn, emit)?;
+    let mut conn = Connection::open_with_flags(uri(path), flags)?;
+    let mut facts = read_connection(&mut conn, size, memory, emit)?;
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
     if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
@@ -45,7 +55,11 @@ pub fn read_path(path: &Path, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFa
 }
 
 /// Reads a SQLite database held in memory (a member of an archive).
-pub fn read_bytes(mut bytes: Vec<u8>, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, SqliteError> {
+pub fn read_bytes(
+    mut bytes: Vec<u8>,
+    memory: &MemoryBudget,
+    emit: &mut dyn FnMut(Record<'_>),
+) -> Result<FileFacts, SqliteError> {
     if bytes.is_empty() {
         // What SQLite makes of an empty file on disk: a database without tables.
         return Ok(FileFacts::default());
@@ -65,7 +79,42 @@ pub fn read_bytes(mut bytes: Vec<u8>, emit: &mut dyn FnMut(Record<'_>)) -> Resul
     let len = bytes.len();
     conn.deserialize_read_exact(MAIN_DB, &bytes[..], len, true)?;
     drop(bytes);
-    read_connection(&conn, emit)
+    read_connection(&mut conn, len as u64, memory, emit)
+}
+
+/// Longest text or blob SQLite may return or build, in bytes. A generated column computes
+/// its value on every read, so an 8 KB file can ask for gigabytes per row (hostile C4/H5);
+/// past this SQLite fails the row with "string or blob too big" instead.
+const MAX_VALUE: i32 = 256 << 20;
+
+/// Cells at least this long are held against the memory budget while they are scanned.
+const BIG_CELL: usize = 1 << 20;
+
+/// Time a database may take: generated columns are evaluated on read, so a small file can
+/// cost unbounded CPU (hostile H5). Generous for real databases (read at tens of MB/s).
+fn time_allowed(size: u64) -> Duration {
+    Duration::from_secs(120 + size / (5 << 20))
+}
+
+/// Puts the limits on an untrusted database: value length, and a deadline after which every
+/// statement is interrupted. Returns the flag that says the deadline passed.
+fn limit(conn: &mut Connection, allowed: Duration) -> Result<Arc<AtomicBool>, SqliteError> {
+    conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, MAX_VALUE)?;
+    let deadline = Instant::now() + allowed;
+    let expired = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&expired);
+    // Called every 10,000 virtual-machine steps: cheap next to the steps themselves.
+    conn.progress_handler(
+        10_000,
+        Some(move || {
+            let over = Instant::now() > deadline;
+            if over {
+                flag.store(true, Ordering::Relaxed);
+            }
+            over
+        }),
+    )?;
+    Ok(expired)
 }
 
 /// A `file:` URI for `path` that opens it read-only and immutable.
@@ -181,7 +230,15 @@ struct Table {
     virtual_table: bool,
 }
 
-fn read_connection(conn: &Connection, emit: &mut dyn FnMut(Record<'_>)) -> Result<FileFacts, SqliteError> {
+fn read_connection(
+    conn: &mut Connection,
+    size: u64,
+    memory: &MemoryBudget,
+    emit: &mut dyn FnMut(Record<'_>),
+) -> Result<FileFacts, SqliteError> {
+    let allowed = time_allowed(size);
+    let expired = limit(conn, allowed)?;
+    let conn = &*conn;
     // An untrusted file's schema may hold generated columns or virtual tables calling SQL
     // functions; only those SQLite marks harmless may run. Sorting or temporary b-trees (none are
     // expected for a plain SELECT) stay in memory so nothing is written to a temp directory.
@@ -189,8 +246,21 @@ fn read_connection(conn: &Connection, emit: &mut dyn FnMut(Record<'_>)) -> Resul
     let tables = list_tables(conn)?;
     let mut facts = FileFacts::default();
     let mut failed_virtual = Vec::new();
+    let out_of_time = || {
+        Problem::new(
+            ErrorKind::TooLarge,
+            format!(
+                "reading took longer than the {} s allowed for a database of this size (generated columns?): the rest was not read",
+                allowed.as_secs()
+            ),
+        )
+    };
     for table in tables.iter().filter(|t| !t.shadow) {
-        if let Err(warning) = read_table(conn, &table.name, &mut facts, emit) {
+        if expired.load(Ordering::Relaxed) {
+            facts.warnings.push(out_of_time());
+            return Ok(facts);
+        }
+        if let Err(warning) = read_table(conn, &table.name, memory, &mut facts, emit) {
             if table.virtual_table {
                 failed_virtual.push(format!("{}_", table.name));
             }
@@ -204,7 +274,7 @@ fn read_connection(conn: &Connection, emit: &mut dyn FnMut(Record<'_>)) -> Resul
             .iter()
             .any(|prefix| table.name.starts_with(prefix.as_str()))
         {
-            if let Err(warning) = read_table(conn, &table.name, &mut facts, emit) {
+            if let Err(warning) = read_table(conn, &table.name, memory, &mut facts, emit) {
                 facts.warnings.push(warning);
             }
         }
@@ -255,6 +325,7 @@ fn list_tables(conn: &Connection) -> rusqlite::Result<Vec<Table>> {
 fn read_table(
     conn: &Connection,
     table: &str,
+    memory: &MemoryBudget,
     facts: &mut FileFacts,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<(), Problem> {
@@ -322,6 +393,22 @@ fn read_table(
             if text.is_empty() {
                 continue;
             }
+            // SQLite holds the value already; holding it against the budget keeps other
+            // workers from taking what it uses.
+            let _held = if text.len() >= BIG_CELL {
+                match memory.reserve(text.len() as u64, "a table cell") {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        facts.warnings.push(Problem::new(
+                            e.kind(),
+                            format!("table {}, row {row_no}: {e}; cell not read", shown(table)),
+                        ));
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
             emit(Record {
                 text: &text,
                 origin: Origin::Table {
@@ -369,6 +456,60 @@ fn blob_text(bytes: &[u8]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn memory() -> MemoryBudget {
+        MemoryBudget::new(crate::budget::DEFAULT_LIMIT)
+    }
+
+    #[test]
+    fn a_generated_column_that_builds_gigabytes_is_refused_and_other_tables_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bomb.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE a(phone TEXT); INSERT INTO a VALUES ('13812345678');
+                 CREATE TABLE t(n INTEGER, note TEXT GENERATED ALWAYS AS
+                   (replace(printf('%.*c', 80000000, 'x'), 'x', '13812345678 ')) VIRTUAL);
+                 INSERT INTO t(n) VALUES (1), (2), (3);",
+            )
+            .unwrap();
+        }
+        let started = Instant::now();
+        let (records, facts) = collect(|emit| read_path(&path, 0, &memory(), emit));
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(records.iter().any(|r| r.3 == "13812345678"), "{records:?}");
+        let warning = facts
+            .warnings
+            .iter()
+            .find(|w| w.message.starts_with("table \"t\""))
+            .unwrap_or_else(|| panic!("no warning for t: {:?}", facts.warnings));
+        assert_eq!(warning.kind, ErrorKind::TooLarge, "{warning:?}");
+        assert!(!warning.message.contains("13812345678"), "{warning:?}");
+    }
+
+    #[test]
+    fn statements_past_the_deadline_are_interrupted() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let expired = limit(&mut conn, Duration::from_millis(50)).unwrap();
+        let started = Instant::now();
+        let result: rusqlite::Result<i64> = conn.query_row(
+            "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT count(*) FROM c",
+            [],
+            |row| row.get(0),
+        );
+        assert!(result.is_err());
+        assert!(expired.load(Ordering::Relaxed));
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
     use rusqlite::params;
     use std::collections::BTreeMap;
     use std::path::PathBuf;
@@ -510,7 +651,7 @@ mod tests {
         let path = dir.path().join("shop.db");
         make_db(&path);
         let before = snapshot(dir.path());
-        let (records, facts) = collect(|emit| read_path(&path, emit));
+        let (records, facts) = collect(|emit| read_path(&path, 0, &memory(), emit));
         assert_eq!(records, expected());
         assert!(facts.lossy);
         assert_eq!(facts.encoding, None);
@@ -524,7 +665,7 @@ mod tests {
         let path = dir.path().join("shop.db");
         make_db(&path);
         let bytes = std::fs::read(&path).unwrap();
-        let (records, facts) = collect(|emit| read_bytes(bytes, emit));
+        let (records, facts) = collect(|emit| read_bytes(bytes, &memory(), emit));
         assert_eq!(records, expected());
         assert!(facts.warnings.is_empty(), "{:?}", facts.warnings);
     }
@@ -537,7 +678,7 @@ mod tests {
         let path = dir.join("会员 #1?.db");
         make_db(&path);
         let before = snapshot(&dir);
-        let (records, _) = collect(|emit| read_path(&path, emit));
+        let (records, _) = collect(|emit| read_path(&path, 0, &memory(), emit));
         assert_eq!(records, expected());
         assert_eq!(snapshot(&dir), before);
         // Nothing was created beside the odd directory either (a mis-encoded URI would open or
@@ -553,7 +694,7 @@ mod tests {
         make_db(&path);
         let cwd = std::env::current_dir().unwrap();
         let relative = pathdiff(&path, &cwd);
-        let (records, _) = collect(|emit| read_path(&relative, emit));
+        let (records, _) = collect(|emit| read_path(&relative, 0, &memory(), emit));
         assert_eq!(records, expected());
     }
 
@@ -584,12 +725,12 @@ mod tests {
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(&bytes[18..20], &[2, 2], "header says WAL mode");
         let before = snapshot(dir.path());
-        let (records, facts) = collect(|emit| read_path(&path, emit));
+        let (records, facts) = collect(|emit| read_path(&path, 0, &memory(), emit));
         assert_eq!(records, expected());
         assert!(facts.warnings.is_empty(), "{:?}", facts.warnings);
         assert_eq!(snapshot(dir.path()), before);
         // In memory, too.
-        let (records, _) = collect(|emit| read_bytes(bytes, emit));
+        let (records, _) = collect(|emit| read_bytes(bytes, &memory(), emit));
         assert_eq!(records, expected());
     }
 
@@ -610,7 +751,7 @@ mod tests {
         writer.execute_batch("BEGIN; SELECT count(*) FROM t;").unwrap();
         let before = snapshot(dir.path());
         assert!(before.contains_key("live.db-wal") && before.contains_key("live.db-shm"));
-        let (records, facts) = collect(|emit| read_path(&path, emit));
+        let (records, facts) = collect(|emit| read_path(&path, 0, &memory(), emit));
         // Only the checkpointed row is in the main file.
         assert_eq!(records, vec![rec("t", 1, "phone", "13800000001")]);
         assert_eq!(facts.warnings.len(), 1, "{:?}", facts.warnings);
@@ -630,7 +771,7 @@ mod tests {
                 "CREATE TABLE t (email TEXT); INSERT INTO t VALUES ('a@example.com'); BEGIN EXCLUSIVE;",
             )
             .unwrap();
-        let (records, _) = collect(|emit| read_path(&path, emit));
+        let (records, _) = collect(|emit| read_path(&path, 0, &memory(), emit));
         assert_eq!(records, vec![rec("t", 1, "email", "a@example.com")]);
         writer.execute_batch("COMMIT").unwrap();
     }
@@ -651,7 +792,7 @@ mod tests {
             )
             .unwrap();
         }
-        let (records, facts) = collect(|emit| read_path(&path, emit));
+        let (records, facts) = collect(|emit| read_path(&path, 0, &memory(), emit));
         assert_eq!(
             records,
             vec![
@@ -684,7 +825,7 @@ mod tests {
             )
             .unwrap();
         }
-        let (_, facts) = collect(|emit| read_path(&path, emit));
+        let (_, facts) = collect(|emit| read_path(&path, 0, &memory(), emit));
         assert_eq!(facts.warnings.len(), 1, "{:?}", facts.warnings);
         let warning = &facts.warnings[0];
         assert_eq!(warning.kind, ErrorKind::Unsupported);
@@ -709,7 +850,7 @@ mod tests {
             )
             .unwrap();
         }
-        let (records, facts) = collect(|emit| read_path(&path, emit));
+        let (records, facts) = collect(|emit| read_path(&path, 0, &memory(), emit));
         assert_eq!(
             facts.warnings,
             [Problem::new(
@@ -740,13 +881,13 @@ mod tests {
         }
         std::fs::write(&path, &bytes).unwrap();
         let before = snapshot(dir.path());
-        let err = read_path(&path, &mut |_| panic!("no records")).unwrap_err();
+        let err = read_path(&path, 0, &memory(), &mut |_| panic!("no records")).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
         let err = err.to_string();
         assert!(err.starts_with("cannot read SQLite file: "), "{err}");
         assert!(!err.contains('\n'));
         assert_eq!(snapshot(dir.path()), before);
-        let err = read_bytes(bytes, &mut |_| panic!("no records")).unwrap_err();
+        let err = read_bytes(bytes, &memory(), &mut |_| panic!("no records")).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Corrupt, "{err}");
         assert!(err.to_string().starts_with("cannot read SQLite file: "), "{err}");
     }
@@ -757,19 +898,19 @@ mod tests {
         let path = dir.path().join("notes.db");
         std::fs::write(&path, "姓名,手机\n张三,13812345678\n".repeat(100)).unwrap();
         let expected = "cannot read SQLite file: file is not a database (encrypted or corrupt)";
-        let err = read_path(&path, &mut |_| panic!("no records")).unwrap_err();
+        let err = read_path(&path, 0, &memory(), &mut |_| panic!("no records")).unwrap_err();
         assert_eq!(
             (err.to_string().as_str(), err.kind()),
             (expected, ErrorKind::Corrupt)
         );
         let bytes = std::fs::read(&path).unwrap();
-        let err = read_bytes(bytes, &mut |_| panic!("no records")).unwrap_err();
+        let err = read_bytes(bytes, &memory(), &mut |_| panic!("no records")).unwrap_err();
         assert_eq!(
             (err.to_string().as_str(), err.kind()),
             (expected, ErrorKind::Corrupt)
         );
         let missing = dir.path().join("missing.db");
-        let err = read_path(&missing, &mut |_| panic!("no records")).unwrap_err();
+        let err = read_path(&missing, 0, &memory(), &mut |_| panic!("no records")).unwrap_err();
         assert_eq!(
             (err.to_string().as_str(), err.kind()),
             (
