@@ -151,6 +151,8 @@ struct FileSummary {
     fingerprints: Vec<FingerprintSet>,
     /// Keyed hash of the file's samples (top-level files, stable key only).
     content_hash: Option<String>,
+    /// An archive: members counted instead of listed (see `MAX_LISTED_MEMBERS`).
+    unlisted: inventory::UnlistedMembers,
 }
 
 /// What a worker made of one file of the walk.
@@ -392,7 +394,8 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
             }
         }
     }
-    totals.skipped = skipped.len() as u64;
+    // Skipped members counted on their archive (`add_file`) are added to the listed ones.
+    totals.skipped += skipped.len() as u64;
     totals.errors = errors.len() as u64;
     totals.reused = reused;
     let mut inventory = Inventory {
@@ -694,6 +697,7 @@ fn finish(
             sketch,
             fingerprints: s.fingerprints,
             reused: false,
+            unlisted_members: (s.unlisted != inventory::UnlistedMembers::default()).then_some(s.unlisted),
         });
     }
 }
@@ -887,6 +891,19 @@ fn internal_error() -> Problem {
 
 /// Bytes all members of one top-level archive may expand to (decompression-bomb guard).
 const MAX_EXPANDED: u64 = 16 << 30;
+
+/// Members of one archive listed one by one before members with nothing to report are
+/// only counted (`FileEntry::unlisted_members`).
+const MAX_LISTED_MEMBERS: usize = 10_000;
+
+/// A member summary that says nothing a count would not: read with no finding and no
+/// problem, or skipped.
+fn nothing_to_report(s: &FileSummary) -> bool {
+    s.problems.is_empty()
+        && !s.container
+        && s.by_detector.iter().all(|&n| n == 0)
+        && s.masked.iter().all(|&n| n == 0)
+}
 
 /// Archives inside archives are opened this deep.
 const MAX_ARCHIVE_DEPTH: usize = 3;
@@ -1193,6 +1210,9 @@ impl<'a> Worker<'a> {
         send: &mut dyn FnMut(Vec<u8>),
         out: &mut Vec<FileSummary>,
     ) -> Result<(), SourceError> {
+        // The archive's own summary, pushed by the caller just before its members.
+        let own = out.len() - 1;
+        let mut listed = 0usize;
         let mut visit = |member: archive::Member<'_>| {
             if let Some(excludes) = &self.member_excludes {
                 let inner = member.name.trim_start_matches('/');
@@ -1214,7 +1234,23 @@ impl<'a> Worker<'a> {
                         modified,
                         data: Data::Stream(reader),
                     };
+                    let first = out.len();
                     self.scan_input(input, depth + 1, budget, send, out);
+                    // An archive of millions of small members would hold a summary each
+                    // (hostile M4: 2M members took 2.2 GB): past the first ones, members
+                    // with nothing to report are counted on the archive instead.
+                    listed += out.len() - first;
+                    if listed > MAX_LISTED_MEMBERS && out.len() == first + 1 && nothing_to_report(&out[first])
+                    {
+                        let member = out.pop().expect("pushed above");
+                        let unlisted = &mut out[own].unlisted;
+                        match member.skipped {
+                            Some(_) => unlisted.skipped += 1,
+                            None => unlisted.clean += 1,
+                        }
+                        unlisted.bytes += member.size;
+                        listed -= 1;
+                    }
                 }
                 None => out.push(FileSummary {
                     path: member_path,

@@ -187,3 +187,52 @@ fn a_sqlite_generated_column_bomb_is_refused_quickly() {
     assert_eq!(error.kind.as_deref(), Some("too_large"), "{}", error.error);
     assert!(error.error.contains("too big"), "{}", error.error);
 }
+
+#[test]
+fn an_archive_of_many_members_lists_the_first_and_counts_the_clean_rest() {
+    // Hostile M4 (tgz_2m_members.tar.gz: 2M empty members took 2.2 GB in summaries): past
+    // 10,000 members, those with nothing to report are counted on the archive; a member
+    // with a finding is still listed wherever it sits.
+    let total = 12_000u64;
+    let mut tar = tar::Builder::new(Vec::new());
+    for i in 0..total {
+        let body = if i == 11_500 {
+            format!("phone {PHONE}\n")
+        } else {
+            String::new()
+        };
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, format!("f{i}.txt"), body.as_bytes())
+            .unwrap();
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+    let dir = tree_with("many.tar.gz", gz.finish().unwrap());
+    let (output, inv, found) = capped_scan(&dir, &[]);
+    assert_eq!(output.code, Some(0), "{}", output.stderr_str());
+    assert!(found.iter().any(|f| f.path == "many.tar.gz!f11500.txt"));
+    let listed = inv
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("many.tar.gz!"))
+        .count() as u64;
+    assert!(inv.file("many.tar.gz!f11500.txt").is_some());
+    let text = std::fs::read_to_string(dir.out("inv.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let archive = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "many.tar.gz")
+        .unwrap();
+    let clean = archive["unlisted_members"]["clean"]
+        .as_u64()
+        .expect("unlisted_members.clean");
+    assert_eq!(listed, 10_001);
+    assert_eq!(listed + clean, total);
+    // Counted members are still files of the scan: the archive, its members, the CSV.
+    assert_eq!(json["totals"]["files"].as_u64(), Some(total + 2));
+}

@@ -377,6 +377,17 @@ pub struct Totals {
     pub reused: u64,
 }
 
+/// Members of a very large archive counted instead of listed (see `FileEntry`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnlistedMembers {
+    /// Members read with nothing found.
+    pub clean: u64,
+    /// Members skipped (binary, a format not read).
+    pub skipped: u64,
+    /// Their bytes (as read).
+    pub bytes: u64,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FileEntry {
     pub path: String,
@@ -436,6 +447,11 @@ pub struct FileEntry {
     /// Taken over from the baseline (unchanged), not read in this scan.
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub reused: bool,
+    /// An archive with very many members: members past the first ones listed that held
+    /// nothing to report (read with no findings, or skipped as not text) are counted here
+    /// instead of listed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub unlisted_members: Option<UnlistedMembers>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -502,6 +518,12 @@ impl Totals {
         self.files += 1;
         if !entry.archive {
             self.bytes += entry.size;
+        }
+        // Members counted instead of listed are files read (or skipped) all the same.
+        if let Some(unlisted) = &entry.unlisted_members {
+            self.files += unlisted.clean;
+            self.skipped += unlisted.skipped;
+            self.bytes += unlisted.bytes;
         }
         self.findings += entry.findings;
         if entry.findings > 0 {
