@@ -109,7 +109,7 @@ mod linux {
     use super::super::book::{BookWriter, Refusal};
     use super::super::frame::{Frame, FrameError, FrameReader, FrameWriter, Sequence};
     use super::super::parse::{parse, Events};
-    use super::super::SheetError;
+    use super::super::{Failure, SheetError};
     use super::*;
     use std::fs::File;
     use std::io::{self, BufReader, BufWriter, Read};
@@ -117,6 +117,7 @@ mod linux {
     use std::os::unix::process::ExitStatusExt;
     use std::path::Path;
     use std::process::{Child, Command, ExitStatus, Stdio};
+    use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
     use std::time::Instant;
 
     /// Pipe buffers on both sides.
@@ -359,13 +360,51 @@ mod linux {
             return 4;
         };
         let input = File::from(input);
-        let Ok(mut frames) = FrameWriter::new(BufWriter::with_capacity(BUFFER, File::from(output))) else {
+        let Ok(frames) = FrameWriter::new(BufWriter::with_capacity(BUFFER, File::from(output))) else {
             return 5;
         };
-        let result = parse(&input, request.kind, &mut frames as &mut dyn Events);
-        match frames.finish(&result) {
-            Ok(_) => 0,
+        let frames = Arc::new(Mutex::new(frames));
+        // Without it the buffer would go out only when full; a child dying in a cell that
+        // takes all its memory would lose the cells before it.
+        let _ = std::thread::Builder::new().stack_size(64 << 10).spawn({
+            let frames = Arc::clone(&frames);
+            move || loop {
+                std::thread::sleep(FLUSH_EVERY);
+                if locked(&frames).flush().is_err() {
+                    return;
+                }
+            }
+        });
+        let result = parse(&input, request.kind, &mut Shared(&frames));
+        // The flusher thread ends with the process.
+        let finished = locked(&frames).finish(&result);
+        match finished {
+            Ok(()) => 0,
             Err(_) => 5,
+        }
+    }
+
+    /// How often the child sends what it has buffered.
+    const FLUSH_EVERY: Duration = Duration::from_millis(20);
+
+    type Frames = Mutex<FrameWriter<BufWriter<File>>>;
+
+    fn locked(frames: &Frames) -> MutexGuard<'_, FrameWriter<BufWriter<File>>> {
+        frames.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The frame writer, shared with the thread that flushes it.
+    struct Shared<'a>(&'a Frames);
+
+    impl Events for Shared<'_> {
+        fn sheet(&mut self, name: &str) {
+            locked(self.0).sheet(name);
+        }
+        fn cell(&mut self, row: u32, col: u32, text: &str) {
+            locked(self.0).cell(row, col, text);
+        }
+        fn sheet_end(&mut self, outcome: Result<(), Failure>) {
+            locked(self.0).sheet_end(outcome);
         }
     }
 

@@ -107,8 +107,8 @@ impl<W: Write> FrameWriter<W> {
         }
     }
 
-    /// Writes the final result and flushes; the first error of any write.
-    pub(super) fn finish(mut self, result: &Result<(), SheetError>) -> io::Result<W> {
+    /// Writes the final result and flushes.
+    pub(super) fn finish(&mut self, result: &Result<(), SheetError>) -> io::Result<()> {
         self.put(|out| {
             out.write_all(&[RESULT])?;
             match result {
@@ -125,10 +125,15 @@ impl<W: Write> FrameWriter<W> {
                 }
             }
         });
+        self.flush()
+    }
+
+    /// Sends what is buffered; the kind of the first write that failed, if one did.
+    pub(super) fn flush(&mut self) -> io::Result<()> {
         self.put(|out| out.flush());
-        match self.failed {
-            Some(e) => Err(e),
-            None => Ok(self.out),
+        match &self.failed {
+            Some(e) => Err(io::Error::from(e.kind())),
+            None => Ok(()),
         }
     }
 }
@@ -421,7 +426,12 @@ mod tests {
             kind: ErrorKind::Corrupt,
             reason: "Unknown cell 't' attribute: *".into(),
         }));
-        w.finish(result).unwrap()
+        finished(w, result)
+    }
+
+    fn finished(mut w: FrameWriter<Vec<u8>>, result: &Result<(), SheetError>) -> Vec<u8> {
+        w.finish(result).unwrap();
+        w.out
     }
 
     /// Every frame of a stream, as text, cells with their text.
@@ -528,7 +538,7 @@ mod tests {
         // A cell claiming more text than any process could hold is passed over, not allocated.
         let mut w = FrameWriter::new(Vec::new()).unwrap();
         w.sheet("s");
-        let mut bytes = w.finish(&Ok(())).unwrap();
+        let mut bytes = finished(w, &Ok(()));
         bytes.pop();
         bytes.pop();
         bytes.push(CELL);
@@ -543,7 +553,7 @@ mod tests {
         let mut w = FrameWriter::new(Vec::new()).unwrap();
         w.sheet("s");
         w.cell(0, 0, "ab");
-        let mut bytes = w.finish(&Ok(())).unwrap();
+        let mut bytes = finished(w, &Ok(()));
         let at = bytes.len() - 4;
         bytes[at] = 0xFF;
         assert!(matches!(decode(&bytes), Err(FrameError::NotUtf8)));
