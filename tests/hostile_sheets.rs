@@ -700,3 +700,82 @@ fn a_child_that_runs_out_of_memory_is_reaped_and_its_error_is_too_large() {
     assert_eq!(budget.in_use(), 0);
     assert_eq!(sheet_children(), Vec::<String>::new());
 }
+
+// ------------------------------------------------------------------------------------------
+// What isolation costs (not part of the suite; run alone:
+// `cargo test --release --test main isolation_cost -- --ignored --nocapture`).
+
+/// A workbook of `rows` rows like `orders_xlsx`'s, for timing.
+fn rows_xlsx(rows: u32) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["订单号", "姓名", "手机号", "金额", "地址", "备注"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for r in 1..=rows {
+        ws.write_number(r, 0, f64::from(r) * 7919.0).unwrap();
+        ws.write_string(r, 1, format!("客户{}", r % 5000)).unwrap();
+        ws.write_number(r, 2, 13_800_000_000.0 + f64::from(r)).unwrap();
+        ws.write_number(r, 3, f64::from(r % 1000) / 4.0).unwrap();
+        ws.write_string(r, 4, format!("浙江省杭州市西湖区文三路{}号", r % 997))
+            .unwrap();
+        ws.write_string(r, 5, format!("第{r}单")).unwrap();
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+/// User + system CPU seconds of this process and of its reaped children.
+fn cpu_seconds() -> f64 {
+    let mut total = 0.0;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: getrusage writes the one struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        unsafe { libc::getrusage(who, &mut usage) };
+        for t in [usage.ru_utime, usage.ru_stime] {
+            total += t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        }
+    }
+    total
+}
+
+#[test]
+#[ignore]
+fn isolation_cost() {
+    let _alone = LIBRARY_READERS.lock().unwrap_or_else(|p| p.into_inner());
+    let dir = Dir::new();
+    let small: Vec<_> = (0..200)
+        .map(|i| dir.write(&format!("small/{i}.xlsx"), orders_xlsx()))
+        .collect();
+    let big = rows_xlsx(120_000);
+    let big_size = big.len();
+    let big = vec![dir.write("big.xlsx", big)];
+    let budget = Arc::new(MemoryBudget::new(1 << 30));
+    let in_process = SheetReader::new(None, budget.clone());
+    let isolated = SheetReader::new(Some(Path::new(BIN)), budget);
+    println!(
+        "small: 200 x {} bytes; big: {big_size} bytes",
+        orders_xlsx().len()
+    );
+    for (set, files) in [("200 small xlsx", &small), ("one big xlsx", &big)] {
+        for (how, reader) in [("in process", &in_process), ("child", &isolated)] {
+            let mut runs = Vec::new();
+            for _ in 0..5 {
+                let (wall, cpu) = (Instant::now(), cpu_seconds());
+                let mut cells = 0;
+                for path in files {
+                    let mut file = std::fs::File::open(path).unwrap();
+                    reader
+                        .read_file(&mut file, SheetKind::Xlsx, &mut |_| cells += 1)
+                        .unwrap();
+                }
+                runs.push((wall.elapsed().as_secs_f64(), cpu_seconds() - cpu, cells));
+            }
+            runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let (wall, cpu, cells) = runs[2];
+            println!("{set:15} {how:11} wall {wall:7.3} s  cpu {cpu:7.3} s  ({cells} cells; median of 5)");
+        }
+    }
+}
