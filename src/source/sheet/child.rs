@@ -215,13 +215,17 @@ mod linux {
             if let Err(e) = order.check(&frame) {
                 break Some(e);
             }
+            let frame = match frame {
+                // Nothing more to read: `running` kills and reaps the child as it goes.
+                Frame::Result(result) => return Ok(Ended::Result(result)),
+                frame => frame,
+            };
             seen += 1;
             if seen <= *delivered {
                 continue;
             }
             match frame {
-                // Nothing more to read: `running` kills and reaps the child as it goes.
-                Frame::Result(result) => return Ok(Ended::Result(result)),
+                Frame::Result(_) => {}
                 Frame::Sheet { name, .. } => book.sheet(&name),
                 Frame::SheetEnd { outcome, .. } => book.sheet_end(outcome),
                 Frame::Cell { row, col, len, .. } => {
@@ -258,14 +262,16 @@ mod linux {
             Some(FrameError::Read(e)) if e.kind() == io::ErrorKind::TimedOut => Ended::Stalled,
             Some(e @ (FrameError::Truncated | FrameError::Read(_))) | Some(e @ FrameError::Header) => {
                 match running.end(GRACE) {
-                    Ok(status) if status.signal().is_some() => ended_by(status),
+                    Ok(Some(status)) if status.signal().is_some() => ended_by(status),
                     _ => Ended::Garbled(e),
                 }
             }
             // The child writes what it must; anything else is not worth waiting for.
             Some(e) => Ended::Garbled(e),
             None => match running.end(GRACE) {
-                Ok(status) => ended_by(status),
+                Ok(Some(status)) => ended_by(status),
+                // It closed its output but did not exit.
+                Ok(None) => Ended::NoResult(None),
                 Err(e) => Ended::Garbled(FrameError::Read(e)),
             },
         })
@@ -287,17 +293,19 @@ mod linux {
     struct Running(Child);
 
     impl Running {
-        /// Waits up to `grace` for the child to exit by itself, then kills it.
-        fn end(&mut self, grace: Duration) -> io::Result<ExitStatus> {
+        /// Waits up to `grace` for the child to exit by itself: its status, or `None` if it
+        /// had to be killed (then its status would be the parent's signal, not its own end).
+        fn end(&mut self, grace: Duration) -> io::Result<Option<ExitStatus>> {
             let deadline = Instant::now() + grace;
             let mut pause = Duration::from_millis(1);
             loop {
                 if let Some(status) = self.0.try_wait()? {
-                    return Ok(status);
+                    return Ok(Some(status));
                 }
                 if Instant::now() >= deadline {
                     let _ = self.0.kill();
-                    return self.0.wait();
+                    self.0.wait()?;
+                    return Ok(None);
                 }
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(50));
