@@ -16,9 +16,10 @@
 //!   is run again with three quarters, which is all one workbook may take while leaving the
 //!   parent room to hold cells, and the records its first run gave are not given twice (the
 //!   child's output is the same for the same file). Still out of memory: the file's error,
-//!   kind `too_large`. The share includes what the executable maps itself (about 30 MiB).
-//! - CPU time (RLIMIT_CPU): 120 s. A parse loops or it ends: calamine reads a 100 MB xlsx in
-//!   a few seconds. Kind `too_large`.
+//!   kind `too_large`. The share includes what the executable maps itself: a small
+//!   workbook is read within 16 MiB, not within 12.
+//! - CPU time (RLIMIT_CPU): 120 s, room for a workbook of about a gigabyte (a 5 MB xlsx of
+//!   720,000 cells takes half a second); a parse that takes longer loops. Kind `too_large`.
 //! - Wall clock: killed after 300 s without output. Time the child spends blocked on a full
 //!   pipe is the parent's (scanning the cells it sent), so only silence counts; a loop that
 //!   burns CPU is the CPU limit's. Kind `too_large`.
