@@ -5,6 +5,16 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // The hidden entry point of the child that reads one workbook under limits (see
+    // `pimap::source::sheet`). Checked before anything else runs; clap never sees it, so it is
+    // not in --help.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args
+        .get(1)
+        .is_some_and(|a| a == pimap::source::sheet::CHILD_COMMAND)
+    {
+        return ExitCode::from(pimap::source::sheet::run_child(&args[2..]));
+    }
     // A panic on a worker thread is caught per file and reported in the inventory's
     // `errors` (a corrupt workbook can make a parser panic); printing it as well would only
     // alarm. Panics on the main thread are still printed.

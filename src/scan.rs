@@ -821,6 +821,8 @@ struct Worker<'a> {
     names: Option<Redactor<'a>>,
     /// `--exclude` applied to member paths inside archives.
     member_excludes: Option<ignore::gitignore::Gitignore>,
+    /// Reads workbooks (in a child process under limits when the config names one).
+    sheets: sheet::SheetReader,
 }
 
 /// `--exclude` globs as a matcher for paths inside archives (`dir/x.bak` of `a.zip`); the
@@ -987,6 +989,7 @@ impl<'a> Worker<'a> {
             more_columns: None,
             names: (!config.reveal).then(|| Redactor::new(detectors)),
             member_excludes: member_excludes(&config.walk.excludes),
+            sheets: sheet::SheetReader::new(config.isolate_with.as_deref(), config.memory.clone()),
         }
     }
 
@@ -1130,6 +1133,7 @@ impl<'a> Worker<'a> {
         let path = input.path.clone();
         let chunk = self.chunk;
         let memory = self.memory;
+        let sheets = self.sheets.clone();
         self.reset();
         // A bug (or a parser's panic on hostile input) costs this input, not its siblings
         // in an archive nor what was already found in it.
@@ -1151,12 +1155,12 @@ impl<'a> Worker<'a> {
                 }
                 (Format::Sqlite, None, data) => source::read_all(head, data.as_read(), MAX_IN_MEMORY)
                     .and_then(|b| Ok(sqlite::read_bytes(b, memory, &mut emit)?)),
-                (Format::Sheet(kind), _, Reader::File(file)) => match file.rewind() {
-                    Ok(()) => sheet::read(&mut *file, kind, &mut emit).map_err(SourceError::from),
-                    Err(e) => Err(SourceError::Read(e)),
-                },
-                (Format::Sheet(kind), _, data) => source::read_all(head, data.as_read(), MAX_IN_MEMORY)
-                    .and_then(|b| Ok(sheet::read(std::io::Cursor::new(b), kind, &mut emit)?)),
+                (Format::Sheet(kind), _, Reader::File(file)) => {
+                    sheets.read_file(file, kind, &mut emit).map_err(SourceError::from)
+                }
+                (Format::Sheet(kind), _, data) => {
+                    sheets.read_stream(head, data.as_read(), MAX_IN_MEMORY, kind, &mut emit)
+                }
                 (f, _, _) => Err(SourceError::Misrouted(f.name())),
             }
         }));

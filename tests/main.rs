@@ -12,6 +12,7 @@
 //! - `outputs`: roots, refresh guard, outputs onto links/FIFOs/descriptors/the tree, names;
 //! - `privacy`: no raw value leaves without `--reveal`, private output files, read-only scans;
 //! - `bad_input`: encodings, broken files, symlinks, special files, walk options;
+//! - `hostile_sheets`: hostile workbooks cost their own file (child process, memory budget);
 //! - `archives`: zip/gzip/tar members as their own formats, nesting, bombs, encryption;
 //! - `fingerprints`: keyed fingerprints, distinct counts, `pimap locate`;
 //! - `refresh`: `scan --baseline` reuse and its `changes`;
@@ -31,6 +32,7 @@ mod fingerprints;
 mod fixtures;
 mod formats;
 mod hostile;
+mod hostile_sheets;
 mod minimize;
 mod outputs;
 mod parallel;
