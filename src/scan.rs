@@ -810,6 +810,8 @@ struct Worker<'a> {
     names: Option<Redactor<'a>>,
     /// `--exclude` applied to member paths inside archives.
     member_excludes: Option<ignore::gitignore::Gitignore>,
+    /// The scan's memory budget (archives draw on it for what they hold).
+    memory: Arc<crate::budget::MemoryBudget>,
 }
 
 /// `--exclude` globs as a matcher for paths inside archives (`dir/x.bak` of `a.zip`); the
@@ -921,6 +923,7 @@ impl<'a> Worker<'a> {
             minor_cutoff: minor_cutoff(config.now),
             names: (!config.reveal).then(|| Redactor::new(detectors)),
             member_excludes: member_excludes(&config.walk.excludes),
+            memory: Arc::clone(&config.memory),
         }
     }
 
@@ -970,7 +973,8 @@ impl<'a> Worker<'a> {
                 return Outcome::Reused(at);
             }
         }
-        let budget = archive::Budget::new(MAX_EXPANDED);
+        let memory = Arc::clone(&self.memory);
+        let budget = archive::Budget::new(MAX_EXPANDED, &memory);
         let input = Input {
             path,
             size: file.size,
@@ -1082,14 +1086,20 @@ impl<'a> Worker<'a> {
                 (Format::Sqlite, Some(path), _) => {
                     sqlite::read_path(path, &mut emit).map_err(SourceError::from)
                 }
-                (Format::Sqlite, None, data) => source::read_all(head, data.as_read(), MAX_IN_MEMORY)
-                    .and_then(|b| Ok(sqlite::read_bytes(b, &mut emit)?)),
+                (Format::Sqlite, None, data) => {
+                    let mut held = budget.memory().start("a SQLite file inside an archive");
+                    source::read_all(head, data.as_read(), MAX_IN_MEMORY, &mut held)
+                        .and_then(|b| Ok(sqlite::read_bytes(b, &mut emit)?))
+                }
                 (Format::Sheet(kind), _, Reader::File(file)) => match file.rewind() {
                     Ok(()) => sheet::read(&mut *file, kind, &mut emit).map_err(SourceError::from),
                     Err(e) => Err(SourceError::Read(e)),
                 },
-                (Format::Sheet(kind), _, data) => source::read_all(head, data.as_read(), MAX_IN_MEMORY)
-                    .and_then(|b| Ok(sheet::read(std::io::Cursor::new(b), kind, &mut emit)?)),
+                (Format::Sheet(kind), _, data) => {
+                    let mut held = budget.memory().start("a workbook inside an archive");
+                    source::read_all(head, data.as_read(), MAX_IN_MEMORY, &mut held)
+                        .and_then(|b| Ok(sheet::read(std::io::Cursor::new(b), kind, &mut emit)?))
+                }
                 (f, _, _) => Err(SourceError::Misrouted(f.name())),
             }
         }));
@@ -1148,13 +1158,23 @@ impl<'a> Worker<'a> {
             let modified = member.modified.or(modified);
             match member.reader {
                 Some(reader) => {
+                    let mut measured = archive::Measured::new(reader);
                     let input = Input {
                         path: member_path,
                         size: member.size,
                         modified,
-                        data: Data::Stream(reader),
+                        data: Data::Stream(&mut measured),
                     };
+                    let at = out.len();
                     self.scan_input(input, depth + 1, budget, send, out);
+                    if let Some(summary) = out.get_mut(at) {
+                        // The size it held, not the one declared (hostile E5); a skipped
+                        // member was only looked at.
+                        if summary.skipped.is_none() {
+                            summary.size = measured.bytes_read();
+                        }
+                        summary.problems.extend(member.warning.as_ref().map(Problem::of));
+                    }
                 }
                 None => out.push(FileSummary {
                     path: member_path,
@@ -1171,7 +1191,8 @@ impl<'a> Worker<'a> {
                 archive::for_each_member_seekable(kind, file, budget, &mut visit)
             }
             (ArchiveKind::Zip, data) => {
-                let bytes = source::read_all(head, data.as_read(), MAX_IN_MEMORY)?;
+                let mut held = budget.memory().start("a zip archive inside an archive");
+                let bytes = source::read_all(head, data.as_read(), MAX_IN_MEMORY, &mut held)?;
                 archive::for_each_member_seekable(kind, &mut std::io::Cursor::new(bytes), budget, &mut visit)
             }
             (_, data) => {
