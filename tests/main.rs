@@ -30,6 +30,7 @@ mod diff;
 mod fingerprints;
 mod fixtures;
 mod formats;
+mod hostile_archives;
 mod minimize;
 mod outputs;
 mod parallel;
