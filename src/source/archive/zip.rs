@@ -36,15 +36,14 @@ pub(super) fn zip_members(
     let entries = archive
         .files()
         .map_err(|source| ArchiveError::Zip { source, cut: false })?;
-    let mut number = 0usize;
+    let mut first = true;
     while let Some(entry) = entries.next() {
-        number += 1;
         let entry = match entry {
             Ok(entry) => entry,
             // The directory cannot be followed past a broken entry.
             Err(source) => return Err(ArchiveError::Zip { source, cut: false }),
         };
-        if number == 1 {
+        if std::mem::take(&mut first) {
             // From the first entry of the central directory to the end of the file: the
             // directory and the records after it, which no member's data may reach into.
             cover.claim(
@@ -84,6 +83,8 @@ pub(super) fn zip_members(
                 continue;
             }
         };
+        // Where its data ends; not knowing (which opening it rules out) counts as reaching
+        // the end of the file, which the directory holds.
         let end = file
             .data_start()
             .and_then(|start| start.checked_add(compressed))
