@@ -1039,7 +1039,7 @@ impl<'a> Worker<'a> {
                 return Outcome::Reused(at);
             }
         }
-        let budget = archive::Budget::new(MAX_EXPANDED);
+        let budget = archive::Budget::new(MAX_EXPANDED, self.memory);
         let input = Input {
             path,
             size: file.size,
@@ -1153,8 +1153,11 @@ impl<'a> Worker<'a> {
                 (Format::Sqlite, Some(path), _) => {
                     sqlite::read_path(path, input.size, memory, &mut emit).map_err(SourceError::from)
                 }
-                (Format::Sqlite, None, data) => source::read_all(head, data.as_read(), MAX_IN_MEMORY)
-                    .and_then(|b| Ok(sqlite::read_bytes(b, memory, &mut emit)?)),
+                (Format::Sqlite, None, data) => {
+                    let mut held = budget.memory().start("a SQLite file inside an archive");
+                    source::read_all(head, data.as_read(), MAX_IN_MEMORY, &mut held)
+                        .and_then(|b| Ok(sqlite::read_bytes(b, memory, &mut emit)?))
+                }
                 (Format::Sheet(kind), _, Reader::File(file)) => {
                     sheets.read_file(file, kind, &mut emit).map_err(SourceError::from)
                 }
@@ -1232,14 +1235,23 @@ impl<'a> Worker<'a> {
             let modified = member.modified.or(modified);
             match member.reader {
                 Some(reader) => {
+                    let mut measured = archive::Measured::new(reader);
                     let input = Input {
                         path: member_path,
                         size: member.size,
                         modified,
-                        data: Data::Stream(reader),
+                        data: Data::Stream(&mut measured),
                     };
                     let first = out.len();
                     self.scan_input(input, depth + 1, budget, send, out);
+                    if let Some(summary) = out.get_mut(first) {
+                        // The size it held, not the one declared (hostile E5); a skipped
+                        // member was only looked at.
+                        if summary.skipped.is_none() {
+                            summary.size = measured.bytes_read();
+                        }
+                        summary.problems.extend(member.warning.as_ref().map(Problem::of));
+                    }
                     // An archive of millions of small members would hold a summary each
                     // (hostile M4: 2M members took 2.2 GB): past the first ones, members
                     // with nothing to report are counted on the archive instead.
@@ -1271,7 +1283,8 @@ impl<'a> Worker<'a> {
                 archive::for_each_member_seekable(kind, file, budget, &mut visit)
             }
             (ArchiveKind::Zip, data) => {
-                let bytes = source::read_all(head, data.as_read(), MAX_IN_MEMORY)?;
+                let mut held = budget.memory().start("a zip archive inside an archive");
+                let bytes = source::read_all(head, data.as_read(), MAX_IN_MEMORY, &mut held)?;
                 archive::for_each_member_seekable(kind, &mut std::io::Cursor::new(bytes), budget, &mut visit)
             }
             (_, data) => {

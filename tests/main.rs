@@ -32,6 +32,7 @@ mod fingerprints;
 mod fixtures;
 mod formats;
 mod hostile;
+mod hostile_archives;
 mod hostile_sheets;
 mod minimize;
 mod outputs;

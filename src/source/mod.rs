@@ -19,6 +19,7 @@ pub use archive::ArchiveKind;
 pub use decode::{sniff_encoding, TextReader, CHUNK};
 pub use sheet::SheetKind;
 
+use crate::budget::{OverBudget, Reservation};
 use crate::error::{Classified, ErrorKind, Problem};
 use std::io::{self, Read};
 use std::path::Path;
@@ -102,6 +103,9 @@ pub enum SourceError {
     /// The format needs the whole input in memory, and it is larger than that may be.
     #[error("too large to read into memory (over {} MiB)", .cap >> 20)]
     TooLarge { cap: u64 },
+    /// The format needs the whole input in memory, and the memory budget cannot take it.
+    #[error(transparent)]
+    Memory(#[from] OverBudget),
     #[error(transparent)]
     Misnamed(#[from] Misnamed),
     #[error(transparent)]
@@ -119,7 +123,7 @@ impl Classified for SourceError {
     fn kind(&self) -> ErrorKind {
         match self {
             SourceError::Read(e) => ErrorKind::of_io(e),
-            SourceError::TooLarge { .. } => ErrorKind::TooLarge,
+            SourceError::TooLarge { .. } | SourceError::Memory(_) => ErrorKind::TooLarge,
             SourceError::Misnamed(_) => ErrorKind::Unsupported,
             SourceError::Archive(e) => e.kind(),
             SourceError::Sheet(e) => e.kind(),
@@ -316,14 +320,35 @@ pub fn read_text<R: Read>(
 }
 
 /// Reads all of `head` + `rest` into memory (formats that need random access, inside
-/// archives), refusing more than `cap` bytes.
-pub fn read_all(mut head: Vec<u8>, rest: &mut dyn Read, cap: u64) -> Result<Vec<u8>, SourceError> {
-    rest.take(cap.saturating_add(1).saturating_sub(head.len() as u64))
-        .read_to_end(&mut head)?;
-    if head.len() as u64 > cap {
-        return Err(SourceError::TooLarge { cap });
+/// archives), refusing more than `cap` bytes. The memory is reserved in `held` before it is
+/// taken, as the input turns out to be larger; the caller keeps the reservation as long as
+/// the bytes.
+pub fn read_all(
+    mut head: Vec<u8>,
+    rest: &mut dyn Read,
+    cap: u64,
+    held: &mut Reservation<'_>,
+) -> Result<Vec<u8>, SourceError> {
+    /// The smallest step the buffer grows by.
+    const STEP: u64 = 1 << 20;
+    held.grow_to(head.capacity() as u64)?;
+    loop {
+        let len = head.len() as u64;
+        if len > cap {
+            return Err(SourceError::TooLarge { cap });
+        }
+        // As much again, up to one byte past the cap (which tells a file over it).
+        let room = len.max(STEP).min(cap.saturating_add(1) - len);
+        held.grow_to(len + room)?;
+        let room_usize = usize::try_from(room).map_err(|_| SourceError::TooLarge { cap })?;
+        if head.try_reserve_exact(room_usize).is_err() {
+            return Err(SourceError::TooLarge { cap });
+        }
+        held.grow_to(head.capacity() as u64)?;
+        if rest.take(room).read_to_end(&mut head)? < room_usize {
+            return Ok(head);
+        }
     }
-    Ok(head)
 }
 
 /// One-line message for an I/O error while reading.
@@ -461,6 +486,27 @@ pub fn redact(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_all_reserves_what_it_holds() {
+        let memory = crate::budget::MemoryBudget::new(8 << 20);
+        let data = vec![b'x'; 3 << 20];
+        let mut held = memory.start("a test file");
+        let bytes = read_all(b"head".to_vec(), &mut &data[..], 4 << 20, &mut held).unwrap();
+        assert_eq!(bytes.len(), 4 + (3 << 20));
+        assert!(held.bytes() >= bytes.len() as u64 && held.bytes() <= bytes.capacity() as u64);
+        drop(held);
+        assert_eq!(memory.in_use(), 0);
+        // Over the cap, and over the memory budget: both too large.
+        let mut held = memory.start("a test file");
+        let e = read_all(Vec::new(), &mut &data[..], 1 << 20, &mut held).unwrap_err();
+        assert!(matches!(e, SourceError::TooLarge { .. }), "{e}");
+        let big = vec![b'x'; 10 << 20];
+        let e = read_all(Vec::new(), &mut &big[..], 1 << 30, &mut held).unwrap_err();
+        assert!(matches!(e, SourceError::Memory(_)), "{e}");
+        assert_eq!(e.kind(), ErrorKind::TooLarge);
+        assert!(e.to_string().starts_with("a test file needs"), "{e}");
+    }
 
     /// H1: a file swapped for a FIFO nobody writes is refused at once, not waited on.
     #[cfg(unix)]
