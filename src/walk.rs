@@ -24,6 +24,8 @@ pub enum WalkError {
     RootUnreadable { root: PathBuf, source: std::io::Error },
     #[error("{}: not a file or folder (a FIFO, socket or device): give the folder to scan", .0.display())]
     RootSpecial(PathBuf),
+    #[error("{}: on a kernel pseudo-filesystem ({kind}), which holds no stored data: give a folder of files to scan", .root.display())]
+    RootPseudo { root: PathBuf, kind: &'static str },
     #[error("--exclude {glob:?}: {reason}")]
     Exclude { glob: String, reason: String },
 }
@@ -121,6 +123,12 @@ pub fn check_roots(roots: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), Wal
         } else {
             return Err(WalkError::RootSpecial(root.clone()));
         };
+        if let Some(kind) = pseudo_filesystem(root) {
+            return Err(WalkError::RootPseudo {
+                root: root.clone(),
+                kind,
+            });
+        }
         readable.map_err(|source| WalkError::RootUnreadable {
             root: root.clone(),
             source,
@@ -292,6 +300,17 @@ fn walk_root(
         let found = &found;
         let display_of = &display_of;
         Box::new(move |result| {
+            // A kernel pseudo-filesystem holds no stored data, and some of its files block
+            // when read (/proc/kmsg) or are endless (hostile H2): it is skipped whole.
+            if let Ok(dent) = &result {
+                if dent.file_type().is_some_and(|t| t.is_dir()) {
+                    if let Some(kind) = pseudo_filesystem(dent.path()) {
+                        let entry = skipped_folder(dent.path(), display_of, kind);
+                        found.lock().expect("walk results lock").push(entry);
+                        return ignore::WalkState::Skip;
+                    }
+                }
+            }
             let entry = match result {
                 Ok(dent) => classify(dent, display_of, opts),
                 Err(err) => Some(walk_error(err, display_of)),
@@ -304,6 +323,58 @@ fn walk_root(
     });
     out.extend(found.into_inner().expect("walk results lock"));
     Ok(())
+}
+
+/// The kind of kernel pseudo-filesystem `path` is on (proc, sysfs...), if it is on one.
+#[cfg(target_os = "linux")]
+pub fn pseudo_filesystem(path: &Path) -> Option<&'static str> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut fs = std::mem::MaybeUninit::<libc::statfs>::uninit();
+    // SAFETY: statfs writes into `fs` and reads the NUL-terminated `c_path`.
+    let fs = unsafe {
+        if libc::statfs(c_path.as_ptr(), fs.as_mut_ptr()) != 0 {
+            return None;
+        }
+        fs.assume_init()
+    };
+    // Magic numbers from linux/magic.h.
+    #[allow(clippy::unnecessary_cast)]
+    Some(match fs.f_type as i64 {
+        0x9fa0 => "proc",
+        0x6265_6572 => "sysfs",
+        0x6462_6720 => "debugfs",
+        0x7472_6163 => "tracefs",
+        0x0027_e0eb | 0x6367_7270 => "cgroup",
+        0x7363_6673 => "securityfs",
+        0x1cd1 => "devpts",
+        0xcafe_4a11 => "bpf",
+        0x6265_6570 => "configfs",
+        0x6165_676c => "pstore",
+        0xde5e_81e4 => "efivarfs",
+        0x6573_5543 => "fusectl",
+        _ => return None,
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn pseudo_filesystem(_path: &Path) -> Option<&'static str> {
+    None
+}
+
+/// A folder (or a link to a file) on a pseudo-filesystem, listed as skipped.
+fn skipped_folder(path: &Path, display_of: &dyn Fn(&Path) -> String, kind: &str) -> Entry {
+    let meta = std::fs::symlink_metadata(path).ok();
+    Entry::Skipped {
+        file: InputFile {
+            path: path.to_path_buf(),
+            display: display_of(path),
+            size: 0,
+            modified: meta.as_ref().and_then(|m| m.modified().ok()),
+            mode: meta.as_ref().and_then(permission_bits),
+        },
+        reason: format!("on a kernel pseudo-filesystem ({kind}): holds no stored data, not read"),
+    }
 }
 
 fn classify(
@@ -341,6 +412,11 @@ fn classify(
     } else {
         meta
     };
+    if opts.follow && dent.path_is_symlink() {
+        if let Some(kind) = pseudo_filesystem(&path) {
+            return Some(skipped_folder(&path, display_of, kind));
+        }
+    }
     if !opts.own_outputs.is_empty()
         && FileId::of(&path, &meta).is_some_and(|id| opts.own_outputs.contains(&id))
     {
@@ -415,4 +491,20 @@ fn permission_bits(meta: &std::fs::Metadata) -> Option<u32> {
 #[cfg(not(unix))]
 fn permission_bits(_meta: &std::fs::Metadata) -> Option<u32> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn kernel_pseudo_filesystems_are_recognised_and_refused_as_roots() {
+        // Only the file system's type is read (statfs); nothing under /proc is opened.
+        assert_eq!(pseudo_filesystem(Path::new("/proc/self")), Some("proc"));
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(pseudo_filesystem(dir.path()), None);
+        let err = check_roots(&[PathBuf::from("/proc")]).unwrap_err();
+        assert!(matches!(err, WalkError::RootPseudo { kind: "proc", .. }), "{err}");
+    }
 }
