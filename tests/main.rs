@@ -30,6 +30,7 @@ mod diff;
 mod fingerprints;
 mod fixtures;
 mod formats;
+mod fuzz_regressions;
 mod minimize;
 mod outputs;
 mod parallel;
