@@ -200,7 +200,7 @@ case "${1:-}" in
         [[ $# -eq 3 ]] || die "usage: tools/fuzz.sh repro TARGET FILE"
         known "$2" || die "unknown target $2"
         build "$2"
-        nice -n "$niceness" "$bin_dir/$2" -runs=1 "$3"
+        nice -n "$niceness" "$bin_dir/$2" -runs=1 -rss_limit_mb=2048 -malloc_limit_mb=2048 "$3"
         ;;
     all | loop)
         seconds="${2:?usage: tools/fuzz.sh $1 SECONDS}"
