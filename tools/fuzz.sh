@@ -4,8 +4,10 @@
 #
 #   tools/fuzz.sh TARGET [SECONDS]   fuzz one target (default 60 s of wall time)
 #   tools/fuzz.sh all SECONDS        each target in turn, SECONDS each
-#   tools/fuzz.sh loop SECONDS       each target in turn, SECONDS each, over and over until
-#                                    stopped (kill the script's process group; see README.md)
+#   tools/fuzz.sh loop SECONDS       runs of SECONDS each, always of the target with the least
+#                                    CPU time so far in runs.tsv, until stopped: `touch
+#                                    fuzz/STOP` ends it after the current run (or kill the
+#                                    script's process group: the current run goes unrecorded)
 #   tools/fuzz.sh build              build every target
 #   tools/fuzz.sh list               the targets
 #   tools/fuzz.sh totals             CPU seconds, runs, execs and crashes per target so far
@@ -185,6 +187,19 @@ totals() {
         }' - "$runs"
 }
 
+# The target with the least CPU time in runs.tsv (the first in TARGETS on a tie): a loop
+# evens out the time each target gets, whatever the others on the machine take.
+least_fuzzed() {
+    printf '%s\n' "${TARGETS[@]}" | awk -F'\t' '
+        NR == FNR { order[++targets] = $1; next }
+        FNR > 1 { cpu[$2] += $3 }
+        END {
+            best = order[1]
+            for (i = 2; i <= targets; i++) if (cpu[order[i]] + 0 < cpu[best] + 0) best = order[i]
+            print best
+        }' - "${runs}" 2>/dev/null || echo "${TARGETS[0]}"
+}
+
 known() {
     local t
     for t in "${TARGETS[@]}"; do [[ "$t" == "$1" ]] && return 0; done
@@ -202,13 +217,18 @@ case "${1:-}" in
         build "$2"
         nice -n "$niceness" "$bin_dir/$2" -runs=1 -rss_limit_mb=2048 -malloc_limit_mb=2048 "$3"
         ;;
-    all | loop)
-        seconds="${2:?usage: tools/fuzz.sh $1 SECONDS}"
+    all)
+        seconds="${2:?usage: tools/fuzz.sh all SECONDS}"
         build
-        while true; do
-            for t in "${TARGETS[@]}"; do run_one "$t" "$seconds"; done
-            [[ "$1" == loop ]] || break
-        done
+        for t in "${TARGETS[@]}"; do run_one "$t" "$seconds"; done
+        ;;
+    loop)
+        seconds="${2:?usage: tools/fuzz.sh loop SECONDS}"
+        build
+        rm -f "$fuzz/STOP"
+        while [[ ! -e "$fuzz/STOP" ]]; do run_one "$(least_fuzzed)" "$seconds"; done
+        rm -f "$fuzz/STOP"
+        echo "fuzz.sh: stopped (fuzz/STOP)" >&2
         ;;
     *)
         known "$1" || die "unknown target $1 (tools/fuzz.sh list)"
