@@ -12,6 +12,8 @@
 #   tools/fuzz.sh list               the targets
 #   tools/fuzz.sh totals             CPU seconds, runs, execs and crashes per target so far
 #   tools/fuzz.sh repro TARGET FILE  run one input through a target (a crash, to look at it)
+#   tools/fuzz.sh triage TARGET      each artifact of TARGET with the first frame of pimap's or
+#                                    a parser crate's code in its stack (to sort known ones out)
 #
 # Needs: the nightly toolchain (`rustup toolchain install nightly`) and a C++ compiler (for
 # libFuzzer). cargo-fuzz is installed from crates.io on first use (`cargo install cargo-fuzz
@@ -216,6 +218,18 @@ case "${1:-}" in
         known "$2" || die "unknown target $2"
         build "$2"
         nice -n "$niceness" "$bin_dir/$2" -runs=1 -rss_limit_mb=2048 -malloc_limit_mb=2048 "$3"
+        ;;
+    triage)
+        [[ $# -eq 2 ]] || die "usage: tools/fuzz.sh triage TARGET"
+        known "$2" || die "unknown target $2"
+        for f in "$fuzz/artifacts/$2"/*; do
+            [[ -f "$f" ]] || continue
+            frame="$(nice -n "$niceness" "$bin_dir/$2" -runs=1 -rss_limit_mb=2048 -malloc_limit_mb=2048 "$f" 2>&1 |
+                grep -E '^ +#[0-9]+ .* in ' | grep -E 'pimap|calamine|zip::|tar::|flate2|csv_core|encoding_rs|toml|serde_json' |
+                grep -vE ' in <?(pimap_fuzz|libfuzzer_sys|fuzzer|alloc|core|std)::' | head -n 1 |
+                sed -E 's/^ +#[0-9]+ 0x[0-9a-f]+ in //; s| /[^ ]*/([^/ ]+/src/[^ ]*)| \1|' || true)"
+            printf '%s\t%s\n' "${f#"$fuzz"/}" "${frame:-(no frame of a parser: see tools/fuzz.sh repro)}"
+        done
         ;;
     all)
         seconds="${2:?usage: tools/fuzz.sh all SECONDS}"
