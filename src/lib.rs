@@ -281,14 +281,23 @@ pub fn read_inventory(path: &std::path::Path) -> Result<inventory::Inventory, In
             path: shown(),
             source,
         })?;
+    parse_inventory(&text, &shown)
+}
+
+/// The inventory in `text`, as `read_inventory` judges it; `shown` names the file in errors.
+/// Public for the fuzz targets.
+#[doc(hidden)]
+pub fn parse_inventory(
+    text: &[u8],
+    shown: &dyn Fn() -> String,
+) -> Result<inventory::Inventory, InventoryError> {
     // serde's message may quote a value of the file (which might be anything): say only where.
-    let inventory: inventory::Inventory =
-        serde_json::from_slice(&text).map_err(|e| InventoryError::Json {
-            path: shown(),
-            category: format!("{:?}", e.classify()),
-            line: e.line(),
-            column: e.column(),
-        })?;
+    let inventory: inventory::Inventory = serde_json::from_slice(text).map_err(|e| InventoryError::Json {
+        path: shown(),
+        category: format!("{:?}", e.classify()),
+        line: e.line(),
+        column: e.column(),
+    })?;
     if !inventory.schema.starts_with("pimap.inventory/") {
         return Err(InventoryError::Schema {
             path: shown(),

@@ -31,6 +31,7 @@ mod diff;
 mod fingerprints;
 mod fixtures;
 mod formats;
+mod fuzz_regressions;
 mod hostile;
 mod hostile_archives;
 mod hostile_sheets;

@@ -1,0 +1,5 @@
+//! Target `delimited`: see `pimap_fuzz::delimited` (fuzz/src/lib.rs) for what it drives and checks.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|input: &[u8]| pimap_fuzz::delimited(input));

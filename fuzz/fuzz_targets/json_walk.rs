@@ -1,0 +1,5 @@
+//! Target `json_walk`: see `pimap_fuzz::json_walk` (fuzz/src/lib.rs) for what it drives and checks.
+
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|input: &[u8]| pimap_fuzz::json_walk(input));
