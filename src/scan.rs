@@ -927,19 +927,8 @@ fn piece_end(text: &str, at: usize) -> usize {
     if text.len() - at <= PIECE {
         text.len()
     } else {
-        floor_char(text, at + PIECE).max(at + 1)
+        source::floor_char(text, at + PIECE).max(at + 1)
     }
-}
-
-/// The character boundary at or before byte `at` (the end of `text` if past it).
-fn floor_char(text: &str, mut at: usize) -> usize {
-    if at >= text.len() {
-        return text.len();
-    }
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    at
 }
 
 /// `name` cut to `MAX_NAME` bytes with an ellipsis; names are shown, and one can be a
@@ -948,7 +937,7 @@ fn shortened(name: &str) -> Cow<'_, str> {
     if name.len() <= MAX_NAME {
         Cow::Borrowed(name)
     } else {
-        Cow::Owned(format!("{}…", &name[..floor_char(name, MAX_NAME)]))
+        Cow::Owned(format!("{}…", &name[..source::floor_char(name, MAX_NAME)]))
     }
 }
 
@@ -1499,8 +1488,8 @@ impl<'a> Worker<'a> {
             // C4). Each piece is read with `PIECE_CONTEXT` bytes of context either side and
             // keeps the hits that start inside it, so a value across a cut is found once.
             let keep_to = piece_end(text, piece);
-            let from = floor_char(text, piece.saturating_sub(PIECE_CONTEXT));
-            let to = floor_char(text, keep_to.saturating_add(PIECE_CONTEXT)).max(keep_to);
+            let from = source::floor_char(text, piece.saturating_sub(PIECE_CONTEXT));
+            let to = source::floor_char(text, keep_to.saturating_add(PIECE_CONTEXT)).max(keep_to);
             self.hits.clear();
             self.rejected.iter_mut().for_each(|n| *n = 0);
             self.detectors.scan(

@@ -658,11 +658,7 @@ pub const MAX_SEGMENT: usize = 256;
 
 fn push_escaped_key(dst: &mut String, key: &str) {
     if key.len() > MAX_SEGMENT {
-        let mut cut = MAX_SEGMENT;
-        while !key.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        push_escaped_key(dst, &key[..cut]);
+        push_escaped_key(dst, &key[..super::floor_char(key, MAX_SEGMENT)]);
         dst.push('…');
         return;
     }

@@ -32,6 +32,18 @@ pub const MAX_COLUMNS: usize = 4096;
 /// The column name of everything past `MAX_COLUMNS`.
 pub const MORE_COLUMNS: &str = "(more columns)";
 
+/// The character boundary at or before byte `at` of `text` (its end if `at` is past it):
+/// where a text can be cut.
+pub fn floor_char(text: &str, mut at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 /// How many bytes are read up front to decide the format and the encoding.
 pub const HEAD: usize = 64 << 10;
 

@@ -125,10 +125,7 @@ fn truncated(text: &str, max: usize) -> Cow<'_, str> {
     if text.len() <= max {
         return Cow::Borrowed(text);
     }
-    let mut end = max.saturating_sub('…'.len_utf8());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = super::floor_char(text, max.saturating_sub('…'.len_utf8()));
     Cow::Owned(format!("{}…", &text[..end]))
 }
 
