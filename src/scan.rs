@@ -780,6 +780,9 @@ struct Worker<'a> {
     detectors: &'a DetectorSet,
     /// The scan's memory budget, shared with the other workers.
     memory: &'a MemoryBudget,
+    /// Whether the walk follows symbolic links: if not, a file swapped for one after the
+    /// walk is not opened.
+    follow_links: bool,
     /// None when nobody wants the findings themselves (only the inventory).
     formatter: Option<FindingsFormatter>,
     min_confidence: f32,
@@ -817,6 +820,8 @@ struct Worker<'a> {
     minor_cutoff: i64,
     /// The slot counting columns past `source::MAX_COLUMNS` in this input, once there is one.
     more_columns: Option<u32>,
+    /// The last table of a finding in the `more_columns` slot, and its name as shown.
+    more_columns_table: (String, Arc<str>),
     /// Masks values in archive member names (None with `--reveal`).
     names: Option<Redactor<'a>>,
     /// `--exclude` applied to member paths inside archives.
@@ -950,6 +955,7 @@ impl<'a> Worker<'a> {
         Worker {
             detectors,
             memory: &config.memory,
+            follow_links: config.walk.follow,
             formatter,
             min_confidence: config.min_confidence,
             chunk: config.chunk,
@@ -976,6 +982,7 @@ impl<'a> Worker<'a> {
             today: date::days_of(config.now),
             minor_cutoff: minor_cutoff(config.now),
             more_columns: None,
+            more_columns_table: (String::new(), Arc::from("")),
             names: (!config.reveal).then(|| Redactor::new(detectors)),
             member_excludes: member_excludes(&config.walk.excludes),
             sheets: sheet::SheetReader::new(config.isolate_with.as_deref(), config.memory.clone()),
@@ -992,14 +999,14 @@ impl<'a> Worker<'a> {
     ) -> Outcome {
         let mut out = Vec::new();
         let path: Arc<str> = file.display.as_str().into();
-        let handle = match source::open_regular(&file.path) {
+        let handle = match source::open_regular(&file.path, self.follow_links) {
             Ok(Some(h)) => h,
             Ok(None) => {
                 out.push(FileSummary {
                     path,
                     size: file.size,
                     modified: file.modified,
-                    skipped: Some("not a regular file any more (it became a FIFO, socket or device after it was listed)".into()),
+                    skipped: Some("not a regular file any more (it became a symbolic link, FIFO, socket or device after it was listed)".into()),
                     ..FileSummary::default()
                 });
                 return Outcome::Scanned(out);
@@ -1310,15 +1317,17 @@ impl<'a> Worker<'a> {
         self.segment_verdicts.clear();
         self.parent_pointer = (String::new(), String::new());
         self.more_columns = None;
+        self.more_columns_table = (String::new(), Arc::from(""));
     }
 
     /// The slot that counts the columns of a file past `source::MAX_COLUMNS`, together.
-    fn more_columns_slot(&mut self, table: Option<&str>) -> u32 {
+    fn more_columns_slot(&mut self) -> u32 {
         match self.more_columns {
             Some(slot) => slot,
             None => {
-                // Made while there is room for it: the cap applies to the slots before.
-                let slot = self.new_column(table, source::MORE_COLUMNS, None);
+                // Made while there is room for it: the cap applies to the slots before. It
+                // belongs to no table: findings in it name theirs (`shown_table`).
+                let slot = self.new_column(None, source::MORE_COLUMNS, None);
                 self.more_columns = Some(slot);
                 slot
             }
@@ -1352,7 +1361,7 @@ impl<'a> Worker<'a> {
         // Per-file column state is capped (a header of millions of fields, a JSON map keyed
         // by order numbers, hostile M3): the rest is counted together.
         if self.columns.len() >= source::MAX_COLUMNS {
-            return self.more_columns_slot(table);
+            return self.more_columns_slot();
         }
         let slot = self.new_column(table, name, shared);
         self.slots
@@ -1426,7 +1435,7 @@ impl<'a> Worker<'a> {
     fn on_record(&mut self, record: Record<'_>, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
         let slot = match record.origin {
             Origin::Text { .. } => NO_COLUMN,
-            Origin::Cell { index, .. } if index >= source::MAX_COLUMNS => self.more_columns_slot(None),
+            Origin::Cell { index, .. } if index >= source::MAX_COLUMNS => self.more_columns_slot(),
             Origin::Cell { index, column, .. } => {
                 if index >= self.cell_slots.len() {
                     self.cell_slots.resize(index + 1, NO_COLUMN);
@@ -1557,22 +1566,16 @@ impl<'a> Worker<'a> {
                     };
                     Location::Pointer { pointer: shown, line }
                 }
-                Origin::Sheet { cell, .. } => {
-                    let col = &self.columns[slot as usize];
-                    Location::Sheet {
-                        sheet: col.table.clone().unwrap_or_else(|| Arc::from("")),
-                        cell: cell.to_string(),
-                        column: col.name.clone(),
-                    }
-                }
-                Origin::Table { row, .. } => {
-                    let col = &self.columns[slot as usize];
-                    Location::Table {
-                        table: col.table.clone().unwrap_or_else(|| Arc::from("")),
-                        row,
-                        column: col.name.clone(),
-                    }
-                }
+                Origin::Sheet { sheet, cell, .. } => Location::Sheet {
+                    sheet: self.shown_table(slot, sheet),
+                    cell: cell.to_string(),
+                    column: self.columns[slot as usize].name.clone(),
+                },
+                Origin::Table { table, row, .. } => Location::Table {
+                    table: self.shown_table(slot, table),
+                    row,
+                    column: self.columns[slot as usize].name.clone(),
+                },
             };
             self.found.push(Found {
                 detector: hit.detector,
@@ -1584,6 +1587,25 @@ impl<'a> Worker<'a> {
             self.found_column.push(slot);
         }
         self.hits = hits;
+    }
+
+    /// The table (or sheet) of a finding in column `slot`, as findings show it. Columns past
+    /// the cap share one slot whatever their table, so theirs is worked out per table.
+    fn shown_table(&mut self, slot: u32, table: &str) -> Arc<str> {
+        if self.more_columns != Some(slot) {
+            let col = &self.columns[slot as usize];
+            return col.table.clone().unwrap_or_else(|| Arc::from(""));
+        }
+        if self.more_columns_table.0 != table {
+            let shown = shortened(table);
+            let shown: Arc<str> = if name_holds_value(self.detectors, &shown) {
+                Arc::from("*")
+            } else {
+                Arc::from(&*shown)
+            };
+            self.more_columns_table = (table.to_string(), shown);
+        }
+        self.more_columns_table.1.clone()
     }
 
     /// A JSON pointer as findings show it: segments that hold values masked (the walker has

@@ -376,15 +376,25 @@ const SAMPLE: u64 = 4096;
 
 /// Opens a file of the walk for reading. A file swapped for a FIFO after the walk would
 /// block a plain `open` forever (hostile H1), so it is opened without blocking and judged by
-/// what was opened: anything but a regular file is `None`.
+/// what was opened: anything but a regular file is `None`. Unless the walk follows links,
+/// a file swapped for a symbolic link (to a file outside the scanned tree) is `None` too.
 #[cfg(unix)]
-pub fn open_regular(path: &Path) -> io::Result<Option<std::fs::File>> {
+pub fn open_regular(path: &Path, follow_links: bool) -> io::Result<Option<std::fs::File>> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::io::AsRawFd;
-    let file = std::fs::OpenOptions::new()
+    let mut flags = libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC;
+    if !follow_links {
+        flags |= libc::O_NOFOLLOW;
+    }
+    let file = match std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC)
-        .open(path)?;
+        .custom_flags(flags)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(e) if !follow_links && e.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
+        Err(e) => return Err(e),
+    };
     if !file.metadata()?.is_file() {
         return Ok(None);
     }
@@ -399,7 +409,7 @@ pub fn open_regular(path: &Path) -> io::Result<Option<std::fs::File>> {
 }
 
 #[cfg(not(unix))]
-pub fn open_regular(path: &Path) -> io::Result<Option<std::fs::File>> {
+pub fn open_regular(path: &Path, _follow_links: bool) -> io::Result<Option<std::fs::File>> {
     let file = std::fs::File::open(path)?;
     Ok(file.metadata()?.is_file().then_some(file))
 }
@@ -531,21 +541,32 @@ mod tests {
         // SAFETY: a valid NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         let started = std::time::Instant::now();
-        assert!(open_regular(&fifo).unwrap().is_none());
+        assert!(open_regular(&fifo, false).unwrap().is_none());
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
         let file = dir.path().join("a.csv");
         std::fs::write(&file, "phone\n13812345678\n").unwrap();
         let mut text = String::new();
-        open_regular(&file)
+        open_regular(&file, false)
             .unwrap()
             .expect("a regular file")
             .read_to_string(&mut text)
             .unwrap();
         assert_eq!(text, "phone\n13812345678\n");
         assert!(
-            open_regular(dir.path()).unwrap().is_none(),
+            open_regular(dir.path(), false).unwrap().is_none(),
             "a folder is not a file"
         );
+    }
+
+    #[test]
+    fn a_file_swapped_for_a_link_is_opened_only_when_links_are_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside.csv");
+        std::fs::write(&outside, "phone\n13812345678\n").unwrap();
+        let listed = dir.path().join("tree.csv");
+        std::os::unix::fs::symlink(&outside, &listed).unwrap();
+        assert!(open_regular(&listed, false).unwrap().is_none());
+        assert!(open_regular(&listed, true).unwrap().is_some());
     }
 
     #[test]

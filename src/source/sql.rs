@@ -2,10 +2,10 @@
 //! row and column, without restoring a database. SQL the walker does not model is scanned
 //! as plain text, so nothing is dropped.
 
-use super::sql_walk::{SqlEvent, SqlWalker};
+use super::sql_walk::{SqlEvent, SqlWalker, MAX_TABLES};
 use super::text::{advance, count_chars, count_newlines};
 use super::{FileFacts, Origin, Record, SourceError, TextReader};
-use crate::error::Problem;
+use crate::error::{ErrorKind, Problem};
 use std::io::Read;
 
 /// Reads `reader` as a SQL dump.
@@ -27,6 +27,15 @@ pub fn read<R: Read>(
     let mut counter = Positions::new("", end, start);
     if let Err(truncated) = walker.finish(&mut |event| forward(event, &mut counter, emit)) {
         facts.warnings.push(Problem::of(&truncated));
+    }
+    if walker.forgotten_tables() > 0 {
+        facts.warnings.push(Problem::new(
+            ErrorKind::TooLarge,
+            format!(
+                "more than {MAX_TABLES} tables: {} more were read without being remembered (a table whose rows are not together restarts its row numbers and may lose its column names)",
+                walker.forgotten_tables()
+            ),
+        ));
     }
     facts.encoding = Some(reader.encoding());
     facts.lossy = reader.lossy();

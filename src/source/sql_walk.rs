@@ -73,6 +73,12 @@ const MAX_CLASSIFY_RUNS: u32 = 8;
 /// and pg cap tables at 4096 and 1600 columns, so beyond is garbage and the
 /// name is formatted per value instead of growing the cache.
 const MAX_CACHED_POSITIONS: usize = 4096;
+/// Tables remembered per dump (name, row count, `CREATE TABLE` columns): a dump of millions
+/// of tables (hostile M3) must not cost memory per table. Past this, only the table being
+/// read and the last `CREATE TABLE` are kept, which is right for dumps that keep a table's
+/// definition and rows together; a forgotten table seen again restarts its row numbers and
+/// names its columns by position.
+pub const MAX_TABLES: usize = 10_000;
 /// Bytes of each line comment kept to recognise dump headers.
 const PROBE_BYTES: usize = 48;
 /// Longer `$tag$` delimiters are not treated as dollar quotes.
@@ -342,6 +348,11 @@ impl SqlWalker {
         self.data.tables.clone()
     }
 
+    /// Tables past `MAX_TABLES`, whose names, row counts and definitions were not kept.
+    pub fn forgotten_tables(&self) -> u64 {
+        self.data.forgotten
+    }
+
     fn off(&self, i: usize) -> u64 {
         self.base + i as u64
     }
@@ -600,8 +611,7 @@ impl SqlWalker {
                 self.head_unknown(true, emit);
             }
             Class::Create { table, cols } => {
-                self.data.table_id(&table);
-                self.data.schemas.insert(table, cols);
+                self.data.define(table, cols);
                 self.head_unknown(true, emit);
             }
             Class::Insert { table, cols } => {
@@ -1353,6 +1363,10 @@ struct Data {
     tables: Vec<(String, u64)>,
     index: HashMap<String, usize>,
     schemas: HashMap<String, Vec<String>>,
+    /// The last `CREATE TABLE` past `MAX_TABLES` (table, columns).
+    last_schema: Option<(String, Vec<String>)>,
+    /// Tables past `MAX_TABLES` (each time the one not remembered changed).
+    forgotten: u64,
     cur: usize,
     cols: Vec<String>,
     positional: Vec<String>,
@@ -1365,9 +1379,40 @@ impl Data {
         if let Some(&id) = self.index.get(name) {
             return id;
         }
-        self.tables.push((name.to_string(), 0));
-        self.index.insert(name.to_string(), self.tables.len() - 1);
-        self.tables.len() - 1
+        if self.tables.len() < MAX_TABLES {
+            self.tables.push((name.to_string(), 0));
+            self.index.insert(name.to_string(), self.tables.len() - 1);
+            return self.tables.len() - 1;
+        }
+        // Past the cap one more entry is reused by every table not remembered.
+        if self.tables.len() == MAX_TABLES {
+            self.tables.push((String::new(), 0));
+        }
+        let unremembered = &mut self.tables[MAX_TABLES];
+        if unremembered.0 != name {
+            self.forgotten += 1;
+            unremembered.0.clear();
+            unremembered.0.push_str(name);
+            unremembered.1 = 0;
+        }
+        MAX_TABLES
+    }
+
+    /// Keeps the columns a `CREATE TABLE` names, for the `INSERT`s without a column list.
+    fn define(&mut self, table: String, cols: Vec<String>) {
+        self.table_id(&table);
+        if self.schemas.len() < MAX_TABLES || self.schemas.contains_key(&table) {
+            self.schemas.insert(table, cols);
+        } else {
+            self.last_schema = Some((table, cols));
+        }
+    }
+
+    fn schema(&self, table: &str) -> Option<&Vec<String>> {
+        self.schemas.get(table).or(match &self.last_schema {
+            Some((name, cols)) if name == table => Some(cols),
+            _ => None,
+        })
     }
 
     fn table_name(&self) -> &str {
@@ -1388,7 +1433,7 @@ impl Data {
     fn begin_statement(&mut self, table: &str, cols: Vec<String>) {
         self.cur = self.table_id(table);
         self.cols = if cols.is_empty() {
-            self.schemas.get(table).cloned().unwrap_or_default()
+            self.schema(table).cloned().unwrap_or_default()
         } else {
             cols
         };
@@ -2610,5 +2655,43 @@ INSERT INTO \"public\".\"Members\" (\"ID\") VALUES (3) ON CONFLICT DO NOTHING;\n
         assert!(looks_like_sql_dump("COPY public.t (a) FROM stdin;\n1\n\\.\n"));
         assert!(!looks_like_sql_dump("name,phone\n张三,13800138000\n"));
         assert!(!looks_like_sql_dump("we insert into the table later; copy it\n"));
+    }
+
+    #[test]
+    fn tables_past_the_cap_are_read_without_being_remembered() {
+        let mut dump = String::new();
+        for t in 0..MAX_TABLES + 3 {
+            dump.push_str(&format!(
+                "CREATE TABLE t{t} (phone text);\nINSERT INTO t{t} VALUES ('a'),('b');\n"
+            ));
+        }
+        // A remembered table seen again goes on counting; a forgotten one starts again, and
+        // its `CREATE TABLE` columns are gone (values are named by position).
+        dump.push_str("INSERT INTO t0 VALUES ('c');\n");
+        dump.push_str(&format!("INSERT INTO t{} VALUES ('d');\n", MAX_TABLES));
+        let mut w = SqlWalker::new();
+        let mut seen = Vec::new();
+        w.feed(&dump, &mut |e| {
+            if let SqlEvent::Value(v) = e {
+                seen.push((
+                    v.table.to_string(),
+                    v.row,
+                    v.column.to_string(),
+                    v.text.to_string(),
+                ));
+            }
+        });
+        w.finish(&mut |_| {}).unwrap();
+        assert_eq!(seen.len(), 2 * (MAX_TABLES + 3) + 2);
+        let last = format!("t{}", MAX_TABLES + 2);
+        assert!(seen.contains(&(last.clone(), 2, "phone".into(), "b".into())));
+        assert_eq!(seen[seen.len() - 2], ("t0".into(), 3, "phone".into(), "c".into()));
+        assert_eq!(
+            seen[seen.len() - 1],
+            (format!("t{MAX_TABLES}"), 1, "1".into(), "d".into())
+        );
+        assert_eq!(w.forgotten_tables(), 4);
+        assert_eq!(w.tables().len(), MAX_TABLES + 1);
+        assert!(w.data.schemas.len() <= MAX_TABLES);
     }
 }
