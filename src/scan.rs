@@ -883,7 +883,12 @@ fn changed_while_read(file: &std::fs::File, listed: u64) -> Option<Problem> {
     };
     Some(Problem::new(
         ErrorKind::Io,
-        format!("{how} while being read ({listed} bytes when listed, {now} now): the figures are of the first {} bytes", listed.min(now)),
+        if now > listed {
+            format!("{how} while being read ({listed} bytes when listed, {now} now): the figures are of the first {listed} bytes")
+        } else {
+            // Where it was cut is not known: it may have shrunk after most of it was read.
+            format!("{how} while being read ({listed} bytes when listed, {now} now): the figures are of what was read before it shrank")
+        },
     ))
 }
 
@@ -2038,8 +2043,9 @@ mod tests {
         assert!(same.problems.is_empty(), "{:?}", same.problems);
     }
 
-    /// H1: what is opened is judged, not what the walk saw: a file swapped for a folder or
-    /// a FIFO (which would block a plain open forever) is skipped with the reason.
+    /// H1: what is opened is judged, not what the walk saw: a file swapped for a folder, a
+    /// FIFO (which would block a plain open forever) or, without --follow, a symbolic link
+    /// (to a file outside the tree) is skipped with the reason.
     #[cfg(unix)]
     #[test]
     fn a_file_that_became_a_folder_or_a_fifo_is_skipped() {
@@ -2054,7 +2060,13 @@ mod tests {
             // SAFETY: a valid NUL-terminated path.
             assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         });
-        for summary in [folder, fifo] {
+        let link = summary_after(|path| {
+            let outside = path.with_extension("outside");
+            std::fs::write(&outside, "手机 13912345678\n").unwrap();
+            std::fs::remove_file(path).unwrap();
+            std::os::unix::fs::symlink(&outside, path).unwrap();
+        });
+        for summary in [folder, fifo, link] {
             assert!(summary.problems.is_empty(), "{:?}", summary.problems);
             let reason = summary.skipped.expect("skipped");
             assert!(reason.contains("not a regular file any more"), "{reason}");
