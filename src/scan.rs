@@ -1513,11 +1513,14 @@ impl<'a> Worker<'a> {
                 &mut self.hits,
                 &mut self.rejected,
             );
-            self.hits.retain_mut(|h| {
-                h.start += from;
-                h.end += from;
-                (piece..keep_to).contains(&h.start)
-            });
+            // A record of one piece (nearly all of them) needs no shifting or sorting out.
+            if !(piece == 0 && keep_to == text.len()) {
+                self.hits.retain_mut(|h| {
+                    h.start += from;
+                    h.end += from;
+                    (piece..keep_to).contains(&h.start)
+                });
+            }
             if slot != NO_COLUMN {
                 let col = &mut self.columns[slot as usize];
                 for (d, &n) in self.rejected.iter().enumerate() {
