@@ -32,8 +32,7 @@ pub fn read<R: Read>(
         facts.warnings.push(Problem::new(
             ErrorKind::TooLarge,
             format!(
-                "more than {MAX_TABLES} tables: {} more were read without being remembered (a table whose rows are not together restarts its row numbers and may lose its column names)",
-                walker.forgotten_tables()
+                "more than {MAX_TABLES} tables: the rest were read without being remembered (a table whose rows are not together restarts its row numbers and may lose its column names)"
             ),
         ));
     }

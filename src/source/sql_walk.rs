@@ -348,7 +348,8 @@ impl SqlWalker {
         self.data.tables.clone()
     }
 
-    /// Tables past `MAX_TABLES`, whose names, row counts and definitions were not kept.
+    /// How often the table being read past `MAX_TABLES` changed (a table defined in one
+    /// place and filled in another counts twice): more than 0 means tables were forgotten.
     pub fn forgotten_tables(&self) -> u64 {
         self.data.forgotten
     }
