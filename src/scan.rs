@@ -1417,13 +1417,7 @@ impl<'a> Worker<'a> {
             masked: vec![0; n],
             date_role: DateColumn::of_header(name),
             masked_hint,
-            table: table.map(|t| {
-                if name_holds_value(self.detectors, t) {
-                    Arc::from("*")
-                } else {
-                    Arc::from(t)
-                }
-            }),
+            table: table.map(|t| self.shown_table_name(t)),
             name: shown,
             cue,
             long_number,
@@ -1605,15 +1599,19 @@ impl<'a> Worker<'a> {
             return col.table.clone().unwrap_or_else(|| Arc::from(""));
         }
         if self.more_columns_table.0 != table {
-            let shown = shortened(table);
-            let shown: Arc<str> = if name_holds_value(self.detectors, &shown) {
-                Arc::from("*")
-            } else {
-                Arc::from(&*shown)
-            };
+            let shown = self.shown_table_name(&shortened(table));
             self.more_columns_table = (table.to_string(), shown);
         }
         self.more_columns_table.1.clone()
+    }
+
+    /// A table or sheet name as written out: one that holds a value is shown as `*`.
+    fn shown_table_name(&self, table: &str) -> Arc<str> {
+        if name_holds_value(self.detectors, table) {
+            Arc::from("*")
+        } else {
+            Arc::from(table)
+        }
     }
 
     /// A JSON pointer as findings show it: segments that hold values masked (the walker has
