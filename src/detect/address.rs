@@ -205,36 +205,33 @@ impl Default for AddressMatcher {
 /// Below this many bytes, anchors are found by a char loop instead of Aho-Corasick.
 const SHORT_TEXT: usize = 256;
 
-/// Is this the UTF-8 of a first character of an anchor word (household units, pickup
-/// points)? Compared as a 3-byte key: this runs on every Chinese character of every cell.
-fn is_anchor_char(utf8: &[u8]) -> bool {
-    const fn key(c: char) -> u32 {
-        let mut buf = [0u8; 4];
-        let b = c.encode_utf8(&mut buf).as_bytes();
-        (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32
+/// First characters of the anchor words (household units, pickup points).
+const ANCHOR_CHARS: [char; 18] = [
+    '号', '室', '栋', '幢', '座', '单', '楼', '层', '户', '组', '弄', '驿', '快', '丰', '代', '收', '传',
+    '门',
+];
+
+/// `ANCHOR_CHARS` as a bitmap over the Basic Multilingual Plane (8 KiB): this test runs on
+/// every Chinese character of every cell, so it is one load and a bit test.
+static ANCHOR_BITMAP: [u64; 1024] = {
+    let mut map = [0u64; 1024];
+    let mut i = 0;
+    while i < ANCHOR_CHARS.len() {
+        let c = ANCHOR_CHARS[i] as usize;
+        map[c >> 6] |= 1 << (c & 63);
+        i += 1;
     }
-    const KEYS: [u32; 18] = [
-        key('号'),
-        key('室'),
-        key('栋'),
-        key('幢'),
-        key('座'),
-        key('单'),
-        key('楼'),
-        key('层'),
-        key('户'),
-        key('组'),
-        key('弄'),
-        key('驿'),
-        key('快'),
-        key('丰'),
-        key('代'),
-        key('收'),
-        key('传'),
-        key('门'),
-    ];
-    let k = (utf8[0] as u32) << 16 | (utf8[1] as u32) << 8 | utf8[2] as u32;
-    KEYS.contains(&k)
+    map
+};
+
+/// Is this the UTF-8 of a first character of an anchor word? `utf8` starts with the lead
+/// byte of a three-byte character (every anchor character is one).
+#[inline]
+fn is_anchor_char(utf8: &[u8]) -> bool {
+    let c = (usize::from(utf8[0] & 0x0F) << 12)
+        | (usize::from(utf8[1] & 0x3F) << 6)
+        | usize::from(utf8[2] & 0x3F);
+    ANCHOR_BITMAP[c >> 6] & (1 << (c & 63)) != 0
 }
 
 /// Longest span looked at around a household word (characters).
@@ -311,21 +308,19 @@ impl AddressMatcher {
     /// `anchors` is scratch space kept by the caller.
     pub fn find(&self, text: &str, anchors: &mut Vec<(usize, usize)>, out: &mut Vec<AddressHit>) {
         let mut covered = 0;
-        // Every anchor is a Chinese word: text without any is not looked at (most cells).
-        if !text.bytes().any(|b| b >= 0xE0) {
-            return;
-        }
         anchors.clear();
         if text.len() < SHORT_TEXT {
             // Short texts (table cells): a char loop beats the multi-pattern searchers'
-            // setup cost.
+            // setup cost, and text without a Chinese character costs one pass over its bytes.
             let bytes = text.as_bytes();
-            for i in 0..bytes.len().saturating_sub(2) {
+            let mut i = 0;
+            while i + 2 < bytes.len() {
                 // Every anchor character is three bytes of UTF-8 starting with E4..E9.
-                if !(0xE4..=0xE9).contains(&bytes[i]) || !is_anchor_char(&bytes[i..i + 3]) {
+                if !(0xE4..=0xE9).contains(&bytes[i]) {
+                    i += 1;
                     continue;
                 }
-                {
+                if is_anchor_char(&bytes[i..i + 3]) {
                     let rest = &text[i..];
                     let word = HOUSEHOLD_UNITS
                         .iter()
@@ -336,8 +331,16 @@ impl AddressMatcher {
                         anchors.push((i, i + w.len()));
                     }
                 }
+                i += 3;
+            }
+            if anchors.is_empty() {
+                return;
             }
         } else {
+            // Every anchor is a Chinese word: text without any is not searched.
+            if !text.bytes().any(|b| b >= 0xE0) {
+                return;
+            }
             anchors.extend(self.anchor_words.find_iter(text).map(|m| (m.start(), m.end())));
         }
         for &(unit_start, unit_end) in anchors.iter() {
@@ -402,7 +405,8 @@ impl AddressMatcher {
         for m in g.names.find_iter(span) {
             // 北京路 in 广州, 东莞街: a place name that names a road is not the address's
             // admin chain.
-            if self.roads.find(&span[m.end()..]).is_some_and(|r| r.start() == 0) {
+            let rest = &span[m.end()..];
+            if ROADS.iter().any(|r| rest.starts_with(r)) {
                 continue;
             }
             admin.push((m.start(), m.end(), &g.places[m.pattern().as_usize()]));
@@ -755,6 +759,29 @@ mod tests {
                 assert!(text.get(hit.start..hit.end).is_some(), "{text:?}: {hit:?}");
             }
         }
+    }
+
+    #[test]
+    fn anchor_characters_start_every_anchor_word_but_the_longer_forms() {
+        // 菜鸟驿站 is found through its 驿站: every other word's first character must be an
+        // anchor character, and every anchor character must start a word.
+        for w in HOUSEHOLD_UNITS.iter().chain(PICKUP_POINTS) {
+            let first = w.chars().next().unwrap();
+            assert!(ANCHOR_CHARS.contains(&first) || *w == "菜鸟驿站", "{w}");
+            let mut utf8 = [0u8; 4];
+            first.encode_utf8(&mut utf8);
+            assert_eq!(is_anchor_char(&utf8), ANCHOR_CHARS.contains(&first), "{w}");
+        }
+        for c in ANCHOR_CHARS {
+            assert!(
+                HOUSEHOLD_UNITS
+                    .iter()
+                    .chain(PICKUP_POINTS)
+                    .any(|w| w.starts_with(c)),
+                "{c}"
+            );
+        }
+        assert!(!is_anchor_char("路".as_bytes()) && !is_anchor_char("中".as_bytes()));
     }
 
     #[test]

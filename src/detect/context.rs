@@ -36,6 +36,14 @@ pub struct ContextWords {
     ac: AhoCorasick,
     cues: Vec<Cue>,
     ascii: Vec<bool>,
+    /// Every word holds a letter or a non-ASCII character: a window of digits and
+    /// punctuation (the rest of a cell around a value, most of the time) holds none.
+    words_need_letters: bool,
+}
+
+/// Whether `window` has a letter or a non-ASCII byte, without which no word can be in it.
+fn has_letter(window: &[u8]) -> bool {
+    window.iter().any(|&b| b >= 0x80 || b.is_ascii_alphabetic())
 }
 
 impl ContextWords {
@@ -64,6 +72,7 @@ impl ContextWords {
             .build(merged.iter().map(|(w, _)| w.as_bytes()))
             .expect("context words compile");
         ContextWords {
+            words_need_letters: merged.iter().all(|(w, _)| has_letter(w.as_bytes())),
             ascii: merged.iter().map(|(w, _)| w.is_ascii()).collect(),
             cues: merged.into_iter().map(|(_, c)| c).collect(),
             ac,
@@ -110,11 +119,14 @@ impl ContextWords {
             lo += nl + 1;
         }
         let before = &text[lo..start];
-        let found = self
-            .ac
-            .find_iter(before)
-            .filter(|m| self.whole_token(before, m.pattern().as_usize(), m.start(), m.end()))
-            .last();
+        let found = (!self.words_need_letters || has_letter(before))
+            .then(|| {
+                self.ac
+                    .find_iter(before)
+                    .filter(|m| self.whole_token(before, m.pattern().as_usize(), m.start(), m.end()))
+                    .last()
+            })
+            .flatten();
         if let Some(m) = found {
             return Some(self.cues[m.pattern().as_usize()]);
         }
@@ -123,6 +135,9 @@ impl ContextWords {
             hi = end + nl;
         }
         let after = &text[end..hi];
+        if self.words_need_letters && !has_letter(after) {
+            return None;
+        }
         self.ac
             .find_iter(after)
             .filter(|m| self.whole_token(after, m.pattern().as_usize(), m.start(), m.end()))

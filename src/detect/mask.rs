@@ -52,7 +52,8 @@ pub fn mask_address(parts: &super::address::Parts, out: &mut String) {
 }
 
 fn mask_ends(value: &str, keep_start: usize, keep_end: usize, out: &mut String) {
-    let n = value.chars().count();
+    let ascii = value.is_ascii();
+    let n = if ascii { value.len() } else { value.chars().count() };
     let (mut a, mut b) = (keep_start, keep_end);
     // Hide at least a third of the value (and at least one character).
     let hidden = n.div_ceil(3).max(1);
@@ -62,6 +63,13 @@ fn mask_ends(value: &str, keep_start: usize, keep_end: usize, out: &mut String) 
         } else {
             b -= 1;
         }
+    }
+    if ascii {
+        // IDs, phones and cards (one per finding): whole slices instead of a char loop.
+        out.push_str(&value[..a]);
+        out.extend(std::iter::repeat_n('*', n - a - b));
+        out.push_str(&value[n - b..]);
+        return;
     }
     for (i, c) in value.chars().enumerate() {
         out.push(if i < a || i >= n - b { c } else { '*' });

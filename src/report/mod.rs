@@ -86,9 +86,33 @@ impl FindingsFormatter {
     }
 }
 
-/// A JSON string (serde_json's escaping; writing into a Vec cannot fail).
+/// A JSON string. Nearly every string written (paths, column names, masked values) needs
+/// no escaping: those are copied as they are; the rest get serde_json's escaping (writing
+/// into a Vec cannot fail).
 fn write_json_str(out: &mut Vec<u8>, s: &str) {
-    let _ = serde_json::to_writer(out, s);
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        let _ = serde_json::to_writer(out, s);
+        return;
+    }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
+/// A decimal integer, without the formatting machinery (several per finding).
+fn write_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Writes formatted findings to their destination.
@@ -185,14 +209,50 @@ fn write_confidence(out: &mut Vec<u8>, c: f32) {
     }
 }
 
+/// A location as JSON, field for field what serde writes for `Location` (untagged, fields
+/// in declaration order); a test holds the two together.
 fn write_location(out: &mut Vec<u8>, location: &Location) {
-    // Writing into a Vec cannot fail.
-    let _ = match location {
+    match location {
         Location::Text { line, column, offset } => {
-            write!(out, "{{\"line\":{line},\"column\":{column},\"offset\":{offset}}}")
+            out.extend_from_slice(b"{\"line\":");
+            write_u64(out, *line);
+            out.extend_from_slice(b",\"column\":");
+            write_u64(out, *column);
+            out.extend_from_slice(b",\"offset\":");
+            write_u64(out, *offset);
         }
-        other => serde_json::to_writer(out, other).map_err(io::Error::from),
-    };
+        Location::Table { table, row, column } => {
+            out.extend_from_slice(b"{\"table\":");
+            write_json_str(out, table);
+            out.extend_from_slice(b",\"row\":");
+            write_u64(out, *row);
+            out.extend_from_slice(b",\"column\":");
+            write_json_str(out, column);
+        }
+        Location::Sheet { sheet, cell, column } => {
+            out.extend_from_slice(b"{\"sheet\":");
+            write_json_str(out, sheet);
+            out.extend_from_slice(b",\"cell\":");
+            write_json_str(out, cell);
+            out.extend_from_slice(b",\"column\":");
+            write_json_str(out, column);
+        }
+        Location::Row { row, column } => {
+            out.extend_from_slice(b"{\"row\":");
+            write_u64(out, *row);
+            out.extend_from_slice(b",\"column\":");
+            write_json_str(out, column);
+        }
+        Location::Pointer { pointer, line } => {
+            out.extend_from_slice(b"{\"pointer\":");
+            write_json_str(out, pointer);
+            if let Some(line) = line {
+                out.extend_from_slice(b",\"line\":");
+                write_u64(out, *line);
+            }
+        }
+    }
+    out.push(b'}');
 }
 
 /// Writes the inventory as pretty JSON and commits the output (`Output::commit`: a failed
@@ -364,4 +424,76 @@ pub fn summary(inv: &Inventory, written: Option<&str>) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn hand_written_json_is_what_serde_writes() {
+        for s in [
+            "",
+            "plain",
+            "收货地址",
+            "a\"b",
+            "back\\slash",
+            "tab\there",
+            "\u{1}\u{1f}",
+            "line\nend",
+            "\u{7f}é",
+        ] {
+            let mut ours = Vec::new();
+            write_json_str(&mut ours, s);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(s).unwrap(),
+                "{s:?}"
+            );
+        }
+        let name: Arc<str> = Arc::from("手机\"号");
+        let locations = [
+            Location::Text {
+                line: 1,
+                column: 0,
+                offset: u64::MAX,
+            },
+            Location::Table {
+                table: Arc::from("t_user"),
+                row: 10,
+                column: name.clone(),
+            },
+            Location::Sheet {
+                sheet: Arc::from("Sheet\n1"),
+                cell: "B12".into(),
+                column: name.clone(),
+            },
+            Location::Row {
+                row: 0,
+                column: name.clone(),
+            },
+            Location::Pointer {
+                pointer: Arc::from("/a/0/b"),
+                line: Some(7),
+            },
+            Location::Pointer {
+                pointer: Arc::from("/x\\y"),
+                line: None,
+            },
+        ];
+        for location in &locations {
+            let mut ours = Vec::new();
+            write_location(&mut ours, location);
+            assert_eq!(
+                String::from_utf8(ours).unwrap(),
+                serde_json::to_string(location).unwrap()
+            );
+        }
+        for n in [0, 7, 10, 99, 100, 1_234_567_890, u64::MAX] {
+            let mut ours = Vec::new();
+            write_u64(&mut ours, n);
+            assert_eq!(String::from_utf8(ours).unwrap(), n.to_string());
+        }
+    }
 }
