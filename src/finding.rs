@@ -1,8 +1,9 @@
 //! The contract vocabulary (`../shared/findings-contract.md`): categories and locations.
 //!
-//! This is the leaf module: everything else may use it, it uses nothing of the crate.
+//! Everything else may use it; it uses only the detectors' own vocabulary (address parts).
 //! Names and JSON shapes here are part of the stable output contract; change them only
-//! by adding.
+//! by adding. `Found` is the model the scan hands to whatever writes findings out (the
+//! scan and the writers meet here, so neither depends on the other).
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -99,4 +100,15 @@ impl Sensitivity {
             Sensitivity::General => "general",
         }
     }
+}
+
+/// One reported value, before it is written.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub detector: usize,
+    pub confidence: f32,
+    pub location: Location,
+    pub value: String,
+    /// Addresses: province, city, district.
+    pub parts: Option<crate::detect::address::Parts>,
 }

@@ -13,7 +13,7 @@ use crate::detect::masked::{self, ColumnHint, MaskedKind};
 use crate::detect::redact::Redactor;
 use crate::detect::{DetectorSet, Hit, Scratch};
 use crate::error::{ErrorKind, Problem};
-use crate::finding::{Category, Location, Sensitivity};
+use crate::finding::{Category, Found, Location, Sensitivity};
 use crate::fingerprint::{self, Key};
 use crate::inventory::distinct::{BottomK, Distinct};
 use crate::inventory::policy::Policy;
@@ -111,17 +111,6 @@ impl ScanError {
 pub struct Baseline {
     pub file: PathBuf,
     pub inventory: Inventory,
-}
-
-/// One reported value, before it is written.
-#[derive(Debug, Clone)]
-pub struct Found {
-    pub detector: usize,
-    pub confidence: f32,
-    pub location: Location,
-    pub value: String,
-    /// Addresses: province, city, district.
-    pub parts: Option<crate::detect::address::Parts>,
 }
 
 /// What a worker says about a finished input (a file, or a member of an archive).

@@ -13,9 +13,8 @@ mod table;
 
 use crate::detect::mask::mask_finding;
 use crate::detect::DetectorSet;
-use crate::finding::Location;
+use crate::finding::{Found, Location};
 use crate::inventory::Inventory;
-use crate::scan::Found;
 use crate::terminal::printable;
 use output::{Output, OutputError};
 use std::io::{self, BufWriter, IsTerminal, Write};
