@@ -13,7 +13,7 @@ use crate::detect::masked::{self, ColumnHint, MaskedKind};
 use crate::detect::redact::Redactor;
 use crate::detect::{DetectorSet, Hit, Scratch};
 use crate::error::{ErrorKind, Problem};
-use crate::finding::{Category, Found, Location, Sensitivity};
+use crate::finding::{Category, FindingEncoder, FindingSink, Found, Location, Sensitivity};
 use crate::fingerprint::{self, Key};
 use crate::inventory::distinct::{BottomK, Distinct};
 use crate::inventory::policy::Policy;
@@ -21,7 +21,7 @@ use crate::inventory::{
     self, duplicates, ColumnEntry, ErrorEntry, FileEntry, FingerprintSet, Inventory, SkippedEntry, ToolInfo,
     Totals,
 };
-use crate::report::{FindingsFormatter, FindingsWriter, Progress};
+use crate::progress::Progress;
 use crate::source::{
     self, archive, looks_like_value, sheet, sqlite, ArchiveKind, Claim, Format, Origin, Record, SourceError,
 };
@@ -159,7 +159,7 @@ enum Msg {
 }
 
 /// Runs a scan; findings go to `findings` as they are ready, the inventory is returned.
-pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Inventory, ScanError> {
+pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Inventory, ScanError> {
     let started = Instant::now();
     let scanned_at = inventory::rfc3339(SystemTime::now()).unwrap_or_default();
     let mut entries = walk::walk(&config.roots, &config.walk).map_err(ScanError::Walk)?;
@@ -200,8 +200,8 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
     // 200k empty files took 29 s with two threads, hostile H7).
     let advanced = (std::sync::Mutex::new(()), std::sync::Condvar::new());
     let (tx, rx) = crossbeam_channel::bounded::<Msg>(LOOKAHEAD * 2);
-    let formatter = findings.wanted().then(|| FindingsFormatter::new(config.reveal));
-    let formatter = &formatter;
+    let encoder = findings.encoder();
+    let encoder = &encoder;
     let mut write_error = None;
     let digest = tool_digest(config);
     let (reusable, reuse_note) = reusable_baseline(config, &digest);
@@ -240,7 +240,7 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
             let spawned = std::thread::Builder::new()
                 .name(format!("pimap-worker-{n}"))
                 .spawn_scoped(s, move || {
-                    let mut worker = Worker::new(detectors, config, formatter.clone());
+                    let mut worker = Worker::new(detectors, config, encoder.as_ref().map(|e| e.fresh()));
                     loop {
                         let i = next_job.fetch_add(1, Ordering::SeqCst);
                         if i >= files.len() || stop.load(Ordering::Relaxed) {
@@ -267,7 +267,7 @@ pub fn run(config: &ScanConfig, findings: &mut FindingsWriter) -> Result<Invento
                             })
                         }));
                         let outcome = scanned.unwrap_or_else(|_| {
-                            worker = Worker::new(detectors, config, formatter.clone());
+                            worker = Worker::new(detectors, config, encoder.as_ref().map(|e| e.fresh()));
                             Outcome::Scanned(vec![FileSummary {
                                 path: files[i].display.as_str().into(),
                                 size: files[i].size,
@@ -773,7 +773,7 @@ struct Worker<'a> {
     /// walk is not opened.
     follow_links: bool,
     /// None when nobody wants the findings themselves (only the inventory).
-    formatter: Option<FindingsFormatter>,
+    encoder: Option<Box<dyn FindingEncoder>>,
     min_confidence: f32,
     chunk: usize,
     scratch: Scratch,
@@ -944,13 +944,17 @@ fn shortened(name: &str) -> Cow<'_, str> {
 const NO_COLUMN: u32 = u32::MAX;
 
 impl<'a> Worker<'a> {
-    fn new(detectors: &'a DetectorSet, config: &'a ScanConfig, formatter: Option<FindingsFormatter>) -> Self {
+    fn new(
+        detectors: &'a DetectorSet,
+        config: &'a ScanConfig,
+        encoder: Option<Box<dyn FindingEncoder>>,
+    ) -> Self {
         let n = detectors.detectors().len();
         Worker {
             detectors,
             memory: &config.memory,
             follow_links: config.walk.follow,
-            formatter,
+            encoder,
             min_confidence: config.min_confidence,
             chunk: config.chunk,
             scratch: Scratch::default(),
@@ -1674,9 +1678,9 @@ impl<'a> Worker<'a> {
             batch.push(f);
         }
         self.found_column.clear();
-        if let (false, Some(formatter)) = (batch.is_empty(), self.formatter.as_mut()) {
+        if let (false, Some(encoder)) = (batch.is_empty(), self.encoder.as_mut()) {
             let mut bytes = Vec::with_capacity(batch.len() * 160);
-            formatter.format(path, self.detectors, &batch, &mut bytes);
+            encoder.encode(path, self.detectors, &batch, &mut bytes);
             send(bytes);
         }
     }
@@ -1939,7 +1943,6 @@ impl TextCursor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::FindingsWriter;
 
     fn config(roots: Vec<PathBuf>) -> ScanConfig {
         ScanConfig {
@@ -2063,27 +2066,38 @@ mod tests {
         }
     }
 
-    /// A findings destination whose reader has gone away: a pipe with its read end closed,
-    /// named as `/dev/fd/N` (written through the descriptor itself).
-    #[cfg(unix)]
-    fn closed_pipe() -> crate::report::output::Output {
-        let mut fds = [0; 2];
-        // SAFETY: pipe fills two descriptors; the read end is closed at once, the write end
-        // is duplicated by Output::open and then closed here too.
-        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
-        unsafe { libc::close(fds[0]) };
-        let out = crate::report::output::Output::open(std::path::Path::new(&format!("/dev/fd/{}", fds[1])));
-        unsafe { libc::close(fds[1]) };
-        out.unwrap()
+    /// A sink whose reader has gone away (`--findings - | head`).
+    struct GoneReader;
+
+    impl FindingSink for GoneReader {
+        fn encoder(&self) -> Option<Box<dyn FindingEncoder>> {
+            Some(Box::new(CountingEncoder))
+        }
+        fn write(&mut self, _: &[u8]) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 
-    #[cfg(unix)]
+    /// One byte per finding.
+    struct CountingEncoder;
+
+    impl FindingEncoder for CountingEncoder {
+        fn encode(&mut self, _: &str, _: &DetectorSet, batch: &[Found], out: &mut Vec<u8>) {
+            out.extend(batch.iter().map(|_| b'.'));
+        }
+        fn fresh(&self) -> Box<dyn FindingEncoder> {
+            Box::new(CountingEncoder)
+        }
+    }
+
     #[test]
     fn a_closed_findings_pipe_is_recognised_by_its_io_kind() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.txt"), "手机 13812345678\n").unwrap();
-        let mut findings = FindingsWriter::new(Some(closed_pipe()), true);
-        let e = run(&config(vec![dir.path().to_path_buf()]), &mut findings).unwrap_err();
+        let e = run(&config(vec![dir.path().to_path_buf()]), &mut GoneReader).unwrap_err();
         assert!(matches!(e, ScanError::Findings(_)), "{e}");
         assert_eq!(
             e.io_error().map(std::io::Error::kind),
