@@ -1,18 +1,24 @@
 //! The task pool and the ordered writer.
 //!
-//! Tasks are numbered `0..count` and run on worker threads; what a task emits (batches while
-//! it runs, then one output) reaches the writer, on the calling thread, strictly in task
-//! order, so the result is the same for any thread count. Tasks run at most `LOOKAHEAD`
-//! ahead of the writer: the emissions of tasks that finish before an earlier one are held
-//! until it is written, so this bounds that memory (a few tasks' findings), at the cost of a
-//! little idling behind one slow task.
+//! Tasks are numbered `0..count` and run on a rayon thread pool; what a task emits (batches
+//! while it runs, then one output) reaches the writer, on the calling thread, strictly in task
+//! order, so the result is the same for any thread count. The writer admits the tasks: it
+//! spawns the first `LOOKAHEAD`, and each time task `i` is written it spawns task
+//! `i + LOOKAHEAD`. So no task runs further ahead of the writer than that, which bounds what
+//! is held for tasks that finished before an earlier one (a few files' findings), at the cost
+//! of a little idling behind one slow task; and nothing sleeps, polls or waits to be admitted.
+//!
+//! Tasks are a sequence, not files. `scan` makes file `i` task `i`; to scan a big file as
+//! several chunks, a caller numbers the chunks of each file consecutively (a file of three
+//! parts after file 2 is tasks 3, 4 and 5; the walk's sizes fix that table before the run),
+//! and its `InOrder::finish` gathers the parts' outputs and finishes the file at its last
+//! part. The pool needs no change for that: batches are written part after part, in order,
+//! and the lookahead counts parts.
 
-use crossbeam_channel::Sender;
 use std::collections::BTreeMap;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::Mutex;
 
 /// Tasks that may run ahead of the one the writer waits for.
 pub(super) const LOOKAHEAD: usize = 8;
@@ -55,122 +61,104 @@ enum Msg<B, O> {
     Done(usize, O),
 }
 
-/// Runs tasks `0..count` on `threads` threads; `writer` sees them in order.
+/// Runs tasks `0..count` on a pool of `threads` threads (fewer if the system refuses that
+/// many); `writer` sees them in order, on this thread.
 pub(super) fn run_in_order<T: Tasks>(
     threads: usize,
     tasks: &T,
     count: usize,
     writer: &mut dyn InOrder<T::Batch, T::Output>,
 ) -> Result<(), PoolError> {
-    let next_job = AtomicUsize::new(0);
-    let written = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    // Workers too far ahead wait here until the writer advances (it was a 1 ms sleep-poll:
-    // 200k empty files took 29 s with two threads, hostile H7).
-    let advanced = (Mutex::new(()), Condvar::new());
-    let wake = || {
-        // Taking the lock orders this after a worker's check of `written`: a worker that saw
-        // the old value is waiting by now, and is woken.
-        drop(advanced.0.lock().unwrap_or_else(|e| e.into_inner()));
-        advanced.1.notify_all();
-    };
+    let pool = thread_pool(threads).map_err(PoolError::Threads)?;
+    // Thread states not in use: a task takes one (or makes one) and puts it back when it
+    // ends, so there are no more than threads, and scratch buffers and readers are reused.
+    let idle: Mutex<Vec<T::State>> = Mutex::new(Vec::new());
+    // Bounded: a task whose batches the writer cannot take yet (a slow findings reader) waits
+    // for it instead of piling them up in memory.
     let (tx, rx) = crossbeam_channel::bounded::<Msg<T::Batch, T::Output>>(LOOKAHEAD * 2);
     let mut write_error = None;
-    let mut spawn_error = None;
-    let mut workers = 0;
-    std::thread::scope(|s| {
-        for n in 0..threads.max(1) {
-            let tx: Sender<Msg<T::Batch, T::Output>> = tx.clone();
-            let (next_job, written, stop, advanced) = (&next_job, &written, &stop, &advanced);
-            // A container with a low process limit refuses threads: run with those it gave.
-            let spawned = std::thread::Builder::new()
-                .name(format!("pimap-worker-{n}"))
-                .spawn_scoped(s, move || {
-                    let mut state = tasks.new_state();
-                    loop {
-                        let i = next_job.fetch_add(1, Ordering::SeqCst);
-                        if i >= count || stop.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let too_far = || {
-                            i >= written.load(Ordering::Acquire) + LOOKAHEAD && !stop.load(Ordering::Relaxed)
-                        };
-                        if too_far() {
-                            let (lock, cvar) = advanced;
-                            let mut guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-                            while too_far() {
-                                // The timeout only guards against a wake-up this loop did not foresee.
-                                guard = cvar
-                                    .wait_timeout(guard, std::time::Duration::from_millis(100))
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .0;
-                            }
-                        }
-                        let ran = panic::catch_unwind(AssertUnwindSafe(|| {
-                            tasks.run(&mut state, i, &mut |batch| {
-                                let _ = tx.send(Msg::Batch(i, batch));
-                            })
-                        }));
-                        let output = ran.unwrap_or_else(|_| {
-                            state = tasks.new_state();
-                            tasks.panicked(i)
-                        });
-                        if tx.send(Msg::Done(i, output)).is_err() {
-                            break;
-                        }
-                    }
-                });
-            match spawned {
-                Ok(_) => workers += 1,
-                Err(e) => {
-                    spawn_error = Some(e);
-                    break;
-                }
-            }
-        }
-        drop(tx);
-        // Messages of tasks ahead of `next` wait in `pending`; whatever `next` has is
-        // written as soon as it arrives.
+    pool.in_place_scope(|scope| {
+        let admit = |i: usize| {
+            let (tx, idle) = (tx.clone(), &idle);
+            scope.spawn(move |_| {
+                let ran = panic::catch_unwind(AssertUnwindSafe(|| {
+                    let state = idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                    let mut state = state.unwrap_or_else(|| tasks.new_state());
+                    let output = tasks.run(&mut state, i, &mut |batch| {
+                        // Fails only once the writer has gone, and then nobody wants it.
+                        let _ = tx.send(Msg::Batch(i, batch));
+                    });
+                    idle.lock().unwrap_or_else(|e| e.into_inner()).push(state);
+                    output
+                }));
+                // A panic has dropped the state it ran with (it may be half-changed) instead of
+                // putting it back: the next task that finds no idle state makes a new one.
+                let output = ran.unwrap_or_else(|_| tasks.panicked(i));
+                let _ = tx.send(Msg::Done(i, output));
+            });
+        };
+        let mut admitted = count.min(LOOKAHEAD);
+        (0..admitted).for_each(&admit);
+        // Messages of tasks ahead of `next` wait in `pending`; whatever `next` has is written
+        // as soon as it arrives.
         type Pending<B, O> = (Vec<B>, Option<O>);
         let mut pending: BTreeMap<usize, Pending<T::Batch, T::Output>> = BTreeMap::new();
         let mut next = 0;
-        for msg in rx.iter() {
+        while next < admitted {
+            // Every admitted task sends `Done`, and this thread holds a sender: no hang, no
+            // disconnection.
+            let Ok(msg) = rx.recv() else { break };
             match msg {
                 Msg::Batch(i, b) => pending.entry(i).or_default().0.push(b),
                 Msg::Done(i, d) => pending.entry(i).or_default().1 = Some(d),
             }
             while let Some((batches, done)) = pending.get_mut(&next) {
                 for batch in batches.drain(..) {
-                    if write_error.is_some() {
-                        continue;
-                    }
-                    if let Err(e) = writer.write(next, batch) {
-                        write_error = Some(e);
-                        stop.store(true, Ordering::Relaxed);
-                        wake();
+                    if write_error.is_none() {
+                        write_error = writer.write(next, batch).err();
                     }
                 }
                 let Some(output) = done.take() else { break };
                 pending.remove(&next);
                 writer.finish(next, output);
                 next += 1;
-                written.store(next, Ordering::Release);
-                wake();
+                // After a write error nothing more is admitted; those running finish.
+                if admitted < count && write_error.is_none() {
+                    admit(admitted);
+                    admitted += 1;
+                }
             }
         }
     });
-    if let (0, Some(e)) = (workers, spawn_error) {
-        return Err(PoolError::Threads(e));
-    }
     match write_error {
         Some(e) => Err(PoolError::Write(e)),
         None => Ok(()),
     }
 }
 
+/// A pool of `threads` threads, or of fewer: a container with a low process limit refuses
+/// threads, and a scan with those it gives beats none. An error only when not even one
+/// thread starts.
+fn thread_pool(threads: usize) -> io::Result<rayon::ThreadPool> {
+    let mut n = threads.max(1);
+    loop {
+        let built = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("pimap-worker-{i}"))
+            .build();
+        match built {
+            Ok(pool) => return Ok(pool),
+            // Displays as the system's error (rayon's own is only a wrapper).
+            Err(e) if n == 1 => return Err(io::Error::other(e)),
+            Err(_) => n /= 2,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -296,6 +284,8 @@ mod tests {
         result.unwrap();
         assert_eq!(log.events, in_order(40));
         assert_eq!(probe.started.load(Ordering::SeqCst), 40);
+        // A state per thread at most, reused from task to task.
+        assert!(probe.states.load(Ordering::SeqCst) <= 4);
     }
 
     #[test]
@@ -330,8 +320,8 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let started = probe.started.load(Ordering::SeqCst);
-        // Those admitted when the error came (and one a thread had taken) still run.
-        assert!(started <= 4 + LOOKAHEAD + 2, "{started} tasks started");
+        // Those admitted when the error came still run, no others.
+        assert!(started <= 4 + LOOKAHEAD, "{started} tasks started");
         // Nothing of a task after the failed one is written.
         assert!(
             !log.events
@@ -377,5 +367,11 @@ mod tests {
         let (result, log, _) = run_probe(3, 0, None, |i, _, _| i);
         result.unwrap();
         assert!(log.events.is_empty());
+    }
+
+    #[test]
+    fn zero_threads_means_one() {
+        assert_eq!(thread_pool(0).unwrap().current_num_threads(), 1);
+        assert_eq!(thread_pool(3).unwrap().current_num_threads(), 3);
     }
 }
