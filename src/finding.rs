@@ -1,10 +1,14 @@
 //! The contract vocabulary (`../shared/findings-contract.md`): categories and locations.
 //!
-//! This is the leaf module: everything else may use it, it uses nothing of the crate.
+//! Everything else may use it; it uses only the detectors' own vocabulary (address parts,
+//! the detector set an encoder names detectors from).
 //! Names and JSON shapes here are part of the stable output contract; change them only
-//! by adding.
+//! by adding. `Found`, `FindingSink` and `FindingEncoder` are where the scan and whatever
+//! writes findings out meet, so that neither depends on the other.
 
+use crate::detect::DetectorSet;
 use serde::{Deserialize, Serialize};
+use std::io;
 use std::sync::Arc;
 
 /// What kind of personal data a detector finds (contract field `category`).
@@ -99,4 +103,39 @@ impl Sensitivity {
             Sensitivity::General => "general",
         }
     }
+}
+
+/// One reported value, before it is written.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub detector: usize,
+    pub confidence: f32,
+    pub location: Location,
+    pub value: String,
+    /// Addresses: province, city, district.
+    pub parts: Option<crate::detect::address::Parts>,
+}
+
+/// Where a scan's findings go. Findings are encoded on the worker threads, each with an
+/// encoder of its own (so encoding runs in parallel), and the encoded bytes are handed to the
+/// sink on one thread, file after file in path order (so the output is the same for any
+/// thread count).
+pub trait FindingSink {
+    /// An encoder for the workers (each takes a `fresh` one of its own); None when nobody
+    /// wants the findings themselves, only the inventory: workers then skip encoding.
+    fn encoder(&self) -> Option<Box<dyn FindingEncoder>>;
+    /// Writes encoded findings; an error ends the scan (a reader that went away is
+    /// `BrokenPipe`).
+    fn write(&mut self, encoded: &[u8]) -> io::Result<()>;
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// Turns a batch of one file's findings into bytes for a `FindingSink`. Shared read-only by
+/// all workers to make their own (`fresh`), hence `Sync`.
+pub trait FindingEncoder: Send + Sync {
+    /// Appends the findings of the file (or archive member) at `path` to `out`.
+    fn encode(&mut self, path: &str, detectors: &DetectorSet, batch: &[Found], out: &mut Vec<u8>);
+    /// A new encoder with the same settings, for another worker (or one rebuilt after a
+    /// panic): encoders keep scratch state between batches.
+    fn fresh(&self) -> Box<dyn FindingEncoder>;
 }

@@ -20,6 +20,7 @@ pub mod finding;
 pub mod fingerprint;
 pub mod inventory;
 pub mod locate;
+pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod settings_file;
@@ -131,7 +132,8 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, CommandError> {
     }
     // Without an inventory to write, a findings reader that goes away (`| head`) ends the scan.
     let mut writer = FindingsWriter::new(outputs.findings, outputs.inventory.is_none());
-    let inventory = match scan::run(&config, &mut writer) {
+    let mut sink = report::sink::JsonLines::new(&mut writer, config.reveal);
+    let inventory = match scan::run(&config, &mut sink) {
         Ok(inv) => inv,
         Err(e) if e.is_broken_pipe() => return Ok(Exit::Ok),
         Err(e) => return Err(e.into()),

@@ -1,5 +1,5 @@
 //! Writing results out: findings as JSON Lines, the inventory as JSON, and what a person
-//! sees on stderr (progress bar, summary).
+//! sees on stderr (the summary).
 //!
 //! Files are created with mode 0600: an inventory or findings file is itself a record of
 //! where personal data lives. Raw values are written only when `reveal` is set.
@@ -9,16 +9,16 @@ mod html;
 mod i18n;
 mod markdown;
 pub mod output;
+pub mod sink;
 mod table;
 
 use crate::detect::mask::mask_finding;
 use crate::detect::DetectorSet;
-use crate::finding::Location;
+use crate::finding::{Found, Location};
 use crate::inventory::Inventory;
-use crate::scan::Found;
 use crate::terminal::printable;
 use output::{Output, OutputError};
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, Write};
 
 /// Formats findings as JSON Lines (contract: one object per finding). Each worker thread
 /// has one, so formatting runs in parallel; the writer only copies bytes.
@@ -289,37 +289,6 @@ pub fn write_document(
             let path = out.shown().to_string();
             out.discard();
             Err(OutputError::Io { path, source })
-        }
-    }
-}
-
-/// A progress bar on stderr, only when stderr is a terminal.
-pub struct Progress(Option<indicatif::ProgressBar>);
-
-impl Progress {
-    pub fn new(wanted: bool, total_bytes: u64) -> Self {
-        if !wanted || !io::stderr().is_terminal() {
-            return Progress(None);
-        }
-        let bar = indicatif::ProgressBar::new(total_bytes);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Progress(Some(bar))
-    }
-
-    pub fn advance(&self, bytes: u64) {
-        if let Some(bar) = &self.0 {
-            bar.inc(bytes);
-        }
-    }
-
-    pub fn finish(&self) {
-        if let Some(bar) = &self.0 {
-            bar.finish_and_clear();
         }
     }
 }

@@ -1,0 +1,482 @@
+//! The scan: the only module that knows all the others.
+//!
+//! walk (sorted entries) → a pool of worker threads where each file is a task (`pool`),
+//! scanned by a `Worker` that keeps its scratch buffers from file to file (`worker`: formats
+//! and archives; `record`: detectors over each record; `columns`; `values`) → encoded
+//! findings batches and file summaries → one writer (this thread) that takes files in path
+//! order, so the output is the same for any thread count → inventory entries (`judge::finish`,
+//! or `refresh::take_over` for files unchanged since a baseline) → the inventory, judged.
+
+mod columns;
+mod judge;
+mod pool;
+mod record;
+mod refresh;
+mod values;
+mod worker;
+
+use crate::detect::redact::Redactor;
+use crate::detect::DetectorSet;
+use crate::finding::{FindingEncoder, FindingSink};
+use crate::fingerprint::Key;
+use crate::inventory::policy::Policy;
+use crate::inventory::{self, ErrorEntry, FileEntry, Inventory, SkippedEntry, ToolInfo, Totals};
+use crate::progress::Progress;
+use crate::walk::{self, Entry, InputFile, WalkOptions};
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+use worker::{internal_error, FileSummary, Outcome, Worker};
+
+/// Validated settings for one scan.
+pub struct ScanConfig {
+    pub roots: Vec<PathBuf>,
+    pub walk: WalkOptions,
+    pub threads: usize,
+    pub min_confidence: f32,
+    pub detectors: DetectorSet,
+    /// Size of the decoded text chunks read at a time.
+    pub chunk: usize,
+    pub progress: bool,
+    /// Findings carry their raw value (`--reveal`).
+    pub reveal: bool,
+    /// Fingerprints values (distinct counts, copies, `locate`).
+    pub key: Key,
+    /// Keep every fingerprint in the inventory (`--fingerprints`).
+    pub fingerprints: bool,
+    /// Judges the files (actions).
+    pub policy: Policy,
+    /// An earlier inventory whose results are reused for unchanged files (`--baseline`).
+    pub baseline: Option<Baseline>,
+    /// The scan's "today": ages of files and of resident-ID holders are taken at this time.
+    pub now: SystemTime,
+    /// What readers may hold in memory, all workers together (`--max-memory`).
+    pub memory: std::sync::Arc<crate::budget::MemoryBudget>,
+    /// The pimap executable, to parse risky formats in a child process under limits; None
+    /// parses them in this process (the library's own tests).
+    pub isolate_with: Option<PathBuf>,
+}
+
+/// Why a scan could not finish (inputs that cannot be read are not this: they are the
+/// inventory's `errors`).
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    /// The walk could not start (an `--exclude` glob that does not parse).
+    #[error(transparent)]
+    Walk(#[from] crate::walk::WalkError),
+    /// Writing the findings failed; a reader that stopped early is `BrokenPipe`.
+    #[error("cannot write findings: {0}")]
+    Findings(#[source] std::io::Error),
+    /// Not even one worker thread could be started (a process limit).
+    #[error("cannot start a worker thread: {0}")]
+    Threads(#[source] std::io::Error),
+}
+
+impl ScanError {
+    /// The I/O error behind it, if any (to tell a closed pipe from a full disk).
+    pub fn io_error(&self) -> Option<&std::io::Error> {
+        match self {
+            ScanError::Findings(e) | ScanError::Threads(e) => Some(e),
+            ScanError::Walk(_) => None,
+        }
+    }
+
+    /// The findings' reader has gone away (`--findings - | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        self.io_error()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// An earlier inventory given with `--baseline`.
+pub struct Baseline {
+    pub file: PathBuf,
+    pub inventory: Inventory,
+}
+
+/// Runs a scan; findings go to `findings` as they are ready, the inventory is returned.
+pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Inventory, ScanError> {
+    let started = Instant::now();
+    let scanned_at = inventory::rfc3339(SystemTime::now()).unwrap_or_default();
+    let mut entries = walk::walk(&config.roots, &config.walk).map_err(ScanError::Walk)?;
+    let mut redactor = Redactor::new(&config.detectors);
+    if !config.reveal {
+        mask_names(&mut entries, &mut redactor);
+    }
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    let mut errors = Vec::new();
+    for entry in entries {
+        match entry {
+            Entry::File(f) => files.push(f),
+            Entry::Skipped { file, reason } => skipped.push(SkippedEntry {
+                path: file.display,
+                size: file.size,
+                reason,
+            }),
+            Entry::Error {
+                display,
+                message,
+                kind,
+            } => errors.push(ErrorEntry {
+                path: display,
+                error: message,
+                kind: Some(kind),
+            }),
+        }
+    }
+    let total_bytes = files.iter().map(|f| f.size).sum();
+    let progress = Progress::new(config.progress, total_bytes);
+    let detectors = &config.detectors;
+    let digest = refresh::tool_digest(config);
+    let (reusable, reuse_note) = refresh::reusable_baseline(config, &digest);
+    let reuse = refresh::Reuse::new(reusable);
+    let encoder = findings.encoder();
+    let tasks = FileTasks {
+        files: &files,
+        config,
+        encoder: &encoder,
+        reuse: &reuse,
+    };
+    let mut written = InPathOrder {
+        sink: &mut *findings,
+        files: &files,
+        config,
+        progress: &progress,
+        reusable,
+        file_entries: Vec::with_capacity(files.len()),
+        skipped,
+        errors,
+        sketches: FxHashMap::default(),
+        reused: 0,
+    };
+    let pooled = pool::run_in_order(config.threads, &tasks, files.len(), &mut written);
+    progress.finish();
+    let InPathOrder {
+        mut file_entries,
+        mut skipped,
+        mut errors,
+        sketches,
+        reused,
+        ..
+    } = written;
+    match pooled {
+        Ok(()) => {}
+        Err(pool::PoolError::Threads(e)) => return Err(ScanError::Threads(e)),
+        Err(pool::PoolError::Write(e)) => return Err(ScanError::Findings(e)),
+    }
+    findings.flush().map_err(ScanError::Findings)?;
+    if !config.reveal {
+        // Parsers quote what they choke on (a cell, a table or sheet name): mask it as values.
+        for e in &mut errors {
+            if let Cow::Owned(masked) = redactor.redact(&e.error) {
+                e.error = masked;
+            }
+        }
+        for s in &mut skipped {
+            if let Cow::Owned(masked) = redactor.redact(&s.reason) {
+                s.reason = masked;
+            }
+        }
+    }
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    file_entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut totals = Totals {
+        by_category: inventory::empty_by_category(),
+        ..Totals::default()
+    };
+    for f in &file_entries {
+        totals.add_file(f);
+    }
+    for f in &file_entries {
+        for (d, n) in &f.by_detector {
+            if let Some(det) = detectors.detectors().iter().find(|x| &x.id == d) {
+                let key = det.sensitivity.as_str();
+                *totals.by_sensitivity.entry(key.to_string()).or_default() += n;
+            }
+        }
+    }
+    // Skipped members counted on their archive (`add_file`) are added to the listed ones.
+    totals.skipped += skipped.len() as u64;
+    totals.errors = errors.len() as u64;
+    totals.reused = reused;
+    let mut inventory = Inventory {
+        schema: inventory::SCHEMA.to_string(),
+        scanned_at,
+        roots: config
+            .roots
+            .iter()
+            .map(|r| {
+                let shown = walk::display_name(r);
+                match config.reveal {
+                    true => shown,
+                    false => redactor.redact(&shown).into_owned(),
+                }
+            })
+            .collect(),
+        tool: ToolInfo {
+            name: "pimap".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            min_confidence: config.min_confidence,
+            detectors: detectors.detectors().iter().map(|d| d.id.clone()).collect(),
+            detector_digest: digest,
+        },
+        totals,
+        files: file_entries,
+        skipped,
+        errors,
+        key: config.key.info(config.fingerprints),
+        policy: config.policy.info(),
+        ..Inventory::default()
+    };
+    judge::judge(&mut inventory, config, &sketches, reusable);
+    if let Some(baseline) = &config.baseline {
+        let mut changes = inventory::changes::compare(&baseline.inventory, &inventory);
+        changes.baseline_file = Some(baseline.file.display().to_string());
+        changes.reuse_note = reuse_note;
+        inventory.changes = Some(changes);
+    }
+    inventory.totals.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    Ok(inventory)
+}
+
+/// Without `--reveal`, names are masked like values (`detect::redact`). Names that mask
+/// alike (`138****5678.txt` from two phone numbers) get `~2`, `~3`... in the order of their
+/// real names, so that each stays an entry of its own.
+fn mask_names(entries: &mut [Entry], redactor: &mut Redactor) {
+    let mut changed = false;
+    for entry in entries.iter_mut() {
+        if let Cow::Owned(masked) = redactor.redact(entry.display()) {
+            *entry.display_mut() = masked;
+            changed = true;
+        }
+    }
+    if !changed {
+        return;
+    }
+    // Stable: entries with equal masked names keep the order of their real names.
+    entries.sort_by(|a, b| a.display().cmp(b.display()));
+    let mut taken: rustc_hash::FxHashSet<String> = entries.iter().map(|e| e.display().to_string()).collect();
+    let mut first = 0;
+    while first < entries.len() {
+        let base = entries[first].display().to_string();
+        let end = first
+            + 1
+            + entries[first + 1..]
+                .iter()
+                .take_while(|e| e.display() == base)
+                .count();
+        let mut n = 2;
+        for entry in &mut entries[first + 1..end] {
+            while taken.contains(&format!("{base}~{n}")) {
+                n += 1;
+            }
+            let unique = format!("{base}~{n}");
+            taken.insert(unique.clone());
+            *entry.display_mut() = unique;
+        }
+        first = end;
+    }
+    entries.sort_by(|a, b| a.display().cmp(b.display()));
+}
+
+/// The files of the walk as the pool's tasks: task `i` scans `files[i]`.
+struct FileTasks<'a> {
+    files: &'a [InputFile],
+    config: &'a ScanConfig,
+    /// Each worker encodes with a `fresh` copy of it.
+    encoder: &'a Option<Box<dyn FindingEncoder>>,
+    reuse: &'a refresh::Reuse<'a>,
+}
+
+impl<'a> pool::Tasks for FileTasks<'a> {
+    type State = Worker<'a>;
+    type Batch = Vec<u8>;
+    type Output = Outcome;
+
+    fn new_state(&self) -> Worker<'a> {
+        let encoder = self.encoder.as_ref().map(|e| e.fresh());
+        Worker::new(&self.config.detectors, self.config, encoder)
+    }
+
+    fn run(&self, worker: &mut Worker<'a>, i: usize, emit: &mut dyn FnMut(Vec<u8>)) -> Outcome {
+        let file = &self.files[i];
+        worker.scan_file(file, self.reuse.candidate(file), emit)
+    }
+
+    fn panicked(&self, i: usize) -> Outcome {
+        let file = &self.files[i];
+        Outcome::Scanned(vec![FileSummary {
+            path: file.display.as_str().into(),
+            size: file.size,
+            problems: vec![internal_error()],
+            ..FileSummary::default()
+        }])
+    }
+}
+
+/// The writer's side, on this thread: findings go to the sink and files become inventory
+/// entries, both in path order.
+struct InPathOrder<'a, 's> {
+    sink: &'s mut dyn FindingSink,
+    files: &'a [InputFile],
+    config: &'a ScanConfig,
+    progress: &'a Progress,
+    /// The baseline whose entries unchanged files take over.
+    reusable: Option<&'a Inventory>,
+    file_entries: Vec<FileEntry>,
+    skipped: Vec<SkippedEntry>,
+    errors: Vec<ErrorEntry>,
+    /// Per file path: distinct values and the sketch, for finding copies.
+    sketches: FxHashMap<String, (u64, Vec<u64>)>,
+    reused: u64,
+}
+
+impl pool::InOrder<Vec<u8>, Outcome> for InPathOrder<'_, '_> {
+    fn write(&mut self, _: usize, encoded: Vec<u8>) -> std::io::Result<()> {
+        self.sink.write(&encoded)
+    }
+
+    fn finish(&mut self, i: usize, outcome: Outcome) {
+        let file = &self.files[i];
+        self.progress.advance(file.size);
+        match outcome {
+            Outcome::Scanned(summaries) => judge::finish(
+                file,
+                summaries,
+                self.config,
+                &mut self.file_entries,
+                &mut self.skipped,
+                &mut self.errors,
+                &mut self.sketches,
+            ),
+            Outcome::Reused(b) => {
+                self.reused += 1;
+                refresh::take_over(
+                    file,
+                    (self.reusable.expect("reuse needs a baseline"), b),
+                    &mut self.file_entries,
+                    &mut self.skipped,
+                    &mut self.errors,
+                    &mut self.sketches,
+                    self.config.fingerprints,
+                );
+            }
+        }
+    }
+}
+
+/// A scan's settings for tests: one thread, built-in detectors and policy, a per-scan key.
+#[cfg(test)]
+pub(super) fn test_config(roots: Vec<PathBuf>) -> ScanConfig {
+    ScanConfig {
+        roots,
+        walk: WalkOptions {
+            follow: false,
+            respect_ignore: false,
+            excludes: Vec::new(),
+            max_filesize: u64::MAX,
+            threads: 1,
+            own_outputs: Vec::new(),
+        },
+        threads: 1,
+        min_confidence: crate::DEFAULT_MIN_CONFIDENCE,
+        detectors: DetectorSet::builtin(),
+        chunk: crate::source::CHUNK,
+        progress: false,
+        reveal: false,
+        key: Key::per_scan(),
+        fingerprints: false,
+        policy: Policy::builtin(),
+        baseline: None,
+        now: SystemTime::now(),
+        memory: std::sync::Arc::new(crate::budget::MemoryBudget::new(crate::budget::DEFAULT_LIMIT)),
+        isolate_with: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Found;
+
+    /// A sink whose reader has gone away (`--findings - | head`).
+    struct GoneReader;
+
+    impl FindingSink for GoneReader {
+        fn encoder(&self) -> Option<Box<dyn FindingEncoder>> {
+            Some(Box::new(CountingEncoder))
+        }
+        fn write(&mut self, _: &[u8]) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// One byte per finding.
+    struct CountingEncoder;
+
+    impl FindingEncoder for CountingEncoder {
+        fn encode(&mut self, _: &str, _: &DetectorSet, batch: &[Found], out: &mut Vec<u8>) {
+            out.extend(batch.iter().map(|_| b'.'));
+        }
+        fn fresh(&self) -> Box<dyn FindingEncoder> {
+            Box::new(CountingEncoder)
+        }
+    }
+
+    #[test]
+    fn a_closed_findings_pipe_is_recognised_by_its_io_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), "手机 13812345678\n").unwrap();
+        let e = run(&test_config(vec![dir.path().to_path_buf()]), &mut GoneReader).unwrap_err();
+        assert!(matches!(e, ScanError::Findings(_)), "{e}");
+        assert_eq!(
+            e.io_error().map(std::io::Error::kind),
+            Some(std::io::ErrorKind::BrokenPipe)
+        );
+        assert!(e.is_broken_pipe());
+        // ENOSPC: a full disk is an error, not a reader that stopped.
+        assert!(!ScanError::Findings(std::io::Error::from_raw_os_error(28)).is_broken_pipe());
+    }
+
+    /// Names that mask alike stay entries of their own (`~2`), in the order of their names.
+    #[test]
+    fn names_that_mask_alike_are_told_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        // A mobile number shows its first three and last four digits: these two mask alike.
+        for name in ["13812345678.txt", "13800005678.txt", "plain.txt"] {
+            std::fs::write(dir.path().join(name), "x\n").unwrap();
+        }
+        let inventory = run(&test_config(vec![dir.path().to_path_buf()]), &mut NoFindings).unwrap();
+        let paths: Vec<&str> = inventory.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths.len(), 3, "{paths:?}");
+        assert!(
+            paths
+                .iter()
+                .all(|p| !p.contains("12345678") && !p.contains("00005678")),
+            "{paths:?}"
+        );
+        assert_eq!(paths.iter().filter(|p| p.ends_with("~2")).count(), 1, "{paths:?}");
+        assert!(paths.iter().any(|p| p.ends_with("plain.txt")), "{paths:?}");
+    }
+
+    /// Only the inventory is wanted.
+    struct NoFindings;
+
+    impl FindingSink for NoFindings {
+        fn encoder(&self) -> Option<Box<dyn FindingEncoder>> {
+            None
+        }
+        fn write(&mut self, _: &[u8]) -> std::io::Result<()> {
+            unreachable!("no encoder, no findings")
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! The task pool and the ordered writer.
+//!
+//! Tasks are numbered `0..count` and run on a rayon thread pool; what a task emits (batches
+//! while it runs, then one output) reaches the writer, on the calling thread, strictly in task
+//! order, so the result is the same for any thread count. The writer admits the tasks: it
+//! spawns the first `LOOKAHEAD`, and each time task `i` is written it spawns task
+//! `i + LOOKAHEAD`. So no task runs further ahead of the writer than that, which bounds what
+//! is held for tasks that finished before an earlier one (a few files' findings), at the cost
+//! of a little idling behind one slow task; and nothing sleeps, polls or waits to be admitted.
+//!
+//! Tasks are a sequence, not files. `scan` makes file `i` task `i`; to scan a big file as
+//! several chunks, a caller numbers the chunks of each file consecutively (a file of three
+//! parts after file 2 is tasks 3, 4 and 5; the walk's sizes fix that table before the run),
+//! and its `InOrder::finish` gathers the parts' outputs and finishes the file at its last
+//! part. The pool needs no change for that: batches are written part after part, in order,
+//! and the lookahead counts parts.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Mutex;
+
+/// Tasks that may run ahead of the one the writer waits for.
+pub(super) const LOOKAHEAD: usize = 8;
+
+/// What the pool runs. Shared by all threads.
+pub(super) trait Tasks: Sync {
+    /// What a thread keeps from one task to the next (scratch buffers, readers).
+    type State: Send;
+    /// A part of a task's output handed over while it runs (a batch of findings).
+    type Batch: Send;
+    /// What a task ends with (a file's summaries).
+    type Output: Send;
+
+    fn new_state(&self) -> Self::State;
+    /// Runs task `task`; what it gives `emit` is written in order before its output.
+    fn run(&self, state: &mut Self::State, task: usize, emit: &mut dyn FnMut(Self::Batch)) -> Self::Output;
+    /// The output of a task that panicked: a bug must cost one task, not the run. The state
+    /// it ran with may be half-changed, so it is dropped and made anew.
+    fn panicked(&self, task: usize) -> Self::Output;
+}
+
+/// The writer, on the calling thread: it sees each task's batches, then its output, task
+/// after task.
+pub(super) trait InOrder<B, O> {
+    /// An error stops admitting tasks; the run ends with it once the admitted ones are done.
+    fn write(&mut self, task: usize, batch: B) -> io::Result<()>;
+    fn finish(&mut self, task: usize, output: O);
+}
+
+#[derive(Debug)]
+pub(super) enum PoolError {
+    /// Not even one worker thread could be started (a process limit).
+    Threads(io::Error),
+    /// The writer's first error.
+    Write(io::Error),
+}
+
+enum Msg<B, O> {
+    Batch(usize, B),
+    Done(usize, O),
+}
+
+/// Runs tasks `0..count` on a pool of `threads` threads (fewer if the system refuses that
+/// many); `writer` sees them in order, on this thread.
+pub(super) fn run_in_order<T: Tasks>(
+    threads: usize,
+    tasks: &T,
+    count: usize,
+    writer: &mut dyn InOrder<T::Batch, T::Output>,
+) -> Result<(), PoolError> {
+    let pool = thread_pool(threads).map_err(PoolError::Threads)?;
+    // Thread states not in use: a task takes one (or makes one) and puts it back when it
+    // ends, so there are no more than threads, and scratch buffers and readers are reused.
+    let idle: Mutex<Vec<T::State>> = Mutex::new(Vec::new());
+    // Bounded: a task whose batches the writer cannot take yet (a slow findings reader) waits
+    // for it instead of piling them up in memory.
+    let (tx, rx) = crossbeam_channel::bounded::<Msg<T::Batch, T::Output>>(LOOKAHEAD * 2);
+    let mut write_error = None;
+    pool.in_place_scope(|scope| {
+        let admit = |i: usize| {
+            let (tx, idle) = (tx.clone(), &idle);
+            scope.spawn(move |_| {
+                let ran = panic::catch_unwind(AssertUnwindSafe(|| {
+                    let state = idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                    let mut state = state.unwrap_or_else(|| tasks.new_state());
+                    let output = tasks.run(&mut state, i, &mut |batch| {
+                        // Fails only once the writer has gone, and then nobody wants it.
+                        let _ = tx.send(Msg::Batch(i, batch));
+                    });
+                    idle.lock().unwrap_or_else(|e| e.into_inner()).push(state);
+                    output
+                }));
+                // A panic has dropped the state it ran with (it may be half-changed) instead of
+                // putting it back: the next task that finds no idle state makes a new one.
+                let output = ran.unwrap_or_else(|_| tasks.panicked(i));
+                let _ = tx.send(Msg::Done(i, output));
+            });
+        };
+        let mut admitted = count.min(LOOKAHEAD);
+        (0..admitted).for_each(&admit);
+        // Messages of tasks ahead of `next` wait in `pending`; whatever `next` has is written
+        // as soon as it arrives.
+        type Pending<B, O> = (Vec<B>, Option<O>);
+        let mut pending: BTreeMap<usize, Pending<T::Batch, T::Output>> = BTreeMap::new();
+        let mut next = 0;
+        while next < admitted {
+            // Every admitted task sends `Done`, and this thread holds a sender: no hang, no
+            // disconnection.
+            let Ok(msg) = rx.recv() else { break };
+            match msg {
+                Msg::Batch(i, b) => pending.entry(i).or_default().0.push(b),
+                Msg::Done(i, d) => pending.entry(i).or_default().1 = Some(d),
+            }
+            while let Some((batches, done)) = pending.get_mut(&next) {
+                for batch in batches.drain(..) {
+                    if write_error.is_none() {
+                        write_error = writer.write(next, batch).err();
+                    }
+                }
+                let Some(output) = done.take() else { break };
+                pending.remove(&next);
+                writer.finish(next, output);
+                next += 1;
+                // After a write error nothing more is admitted; those running finish.
+                if admitted < count && write_error.is_none() {
+                    admit(admitted);
+                    admitted += 1;
+                }
+            }
+        }
+    });
+    match write_error {
+        Some(e) => Err(PoolError::Write(e)),
+        None => Ok(()),
+    }
+}
+
+/// A pool of `threads` threads, or of fewer: a container with a low process limit refuses
+/// threads, and a scan with those it gives beats none. An error only when not even one
+/// thread starts.
+fn thread_pool(threads: usize) -> io::Result<rayon::ThreadPool> {
+    let mut n = threads.max(1);
+    loop {
+        let built = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("pimap-worker-{i}"))
+            .build();
+        match built {
+            Ok(pool) => return Ok(pool),
+            // Displays as the system's error (rayon's own is only a wrapper).
+            Err(e) if n == 1 => return Err(io::Error::other(e)),
+            Err(_) => n /= 2,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum Event {
+        Batch(usize, u32),
+        Finish(usize, Result<usize, &'static str>),
+    }
+
+    /// Records what it is given; fails the batches of task `fail_at`.
+    struct Log {
+        events: Vec<Event>,
+        finished: Arc<AtomicUsize>,
+        fail_at: Option<usize>,
+    }
+
+    impl InOrder<(usize, u32), Result<usize, &'static str>> for Log {
+        fn write(&mut self, task: usize, batch: (usize, u32)) -> io::Result<()> {
+            assert_eq!(batch.0, task, "a batch reaches the writer as its own task's");
+            if self.fail_at == Some(task) {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            self.events.push(Event::Batch(task, batch.1));
+            Ok(())
+        }
+
+        fn finish(&mut self, task: usize, output: Result<usize, &'static str>) {
+            self.events.push(Event::Finish(task, output));
+            self.finished.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    struct ProbeState {
+        /// Set by a task that then panics: a state must not be used after that.
+        broken: bool,
+    }
+
+    /// Runs `body` for each task and watches how far ahead of the writer tasks start.
+    struct Probe<F> {
+        body: F,
+        finished: Arc<AtomicUsize>,
+        started: AtomicUsize,
+        most_ahead: AtomicUsize,
+        states: AtomicUsize,
+        broken_state_reused: AtomicBool,
+    }
+
+    impl<F> Tasks for Probe<F>
+    where
+        F: Fn(usize, &mut ProbeState, &mut dyn FnMut((usize, u32))) -> usize + Sync,
+    {
+        type State = ProbeState;
+        type Batch = (usize, u32);
+        type Output = Result<usize, &'static str>;
+
+        fn new_state(&self) -> ProbeState {
+            self.states.fetch_add(1, Ordering::SeqCst);
+            ProbeState { broken: false }
+        }
+
+        fn run(
+            &self,
+            state: &mut ProbeState,
+            task: usize,
+            emit: &mut dyn FnMut((usize, u32)),
+        ) -> Self::Output {
+            if state.broken {
+                self.broken_state_reused.store(true, Ordering::SeqCst);
+            }
+            self.started.fetch_add(1, Ordering::SeqCst);
+            let ahead = task.saturating_sub(self.finished.load(Ordering::SeqCst));
+            self.most_ahead.fetch_max(ahead, Ordering::SeqCst);
+            Ok((self.body)(task, state, emit))
+        }
+
+        fn panicked(&self, _: usize) -> Self::Output {
+            Err("panicked")
+        }
+    }
+
+    fn run_probe<F>(
+        threads: usize,
+        count: usize,
+        fail_at: Option<usize>,
+        body: F,
+    ) -> (Result<(), PoolError>, Log, Probe<F>)
+    where
+        F: Fn(usize, &mut ProbeState, &mut dyn FnMut((usize, u32))) -> usize + Sync,
+    {
+        let finished = Arc::new(AtomicUsize::new(0));
+        let probe = Probe {
+            body,
+            finished: finished.clone(),
+            started: AtomicUsize::new(0),
+            most_ahead: AtomicUsize::new(0),
+            states: AtomicUsize::new(0),
+            broken_state_reused: AtomicBool::new(false),
+        };
+        let mut log = Log {
+            events: Vec::new(),
+            finished,
+            fail_at,
+        };
+        let result = run_in_order(threads, &probe, count, &mut log);
+        (result, log, probe)
+    }
+
+    fn in_order(count: usize) -> Vec<Event> {
+        (0..count)
+            .flat_map(|i| [Event::Batch(i, 0), Event::Batch(i, 1), Event::Finish(i, Ok(i))])
+            .collect()
+    }
+
+    #[test]
+    fn output_is_in_task_order_whatever_the_completion_order() {
+        // Early tasks are the slow ones: later ones finish first.
+        let (result, log, probe) = run_probe(4, 40, None, |i, _, emit| {
+            emit((i, 0));
+            std::thread::sleep(Duration::from_millis((40 - i as u64) % 7 * 3));
+            emit((i, 1));
+            i
+        });
+        result.unwrap();
+        assert_eq!(log.events, in_order(40));
+        assert_eq!(probe.started.load(Ordering::SeqCst), 40);
+        // A state per thread at most, reused from task to task.
+        assert!(probe.states.load(Ordering::SeqCst) <= 4);
+    }
+
+    #[test]
+    fn no_more_than_lookahead_tasks_run_ahead_of_the_writer() {
+        // Task 0 is slow: the others may run only while they are within reach of it.
+        let (result, log, probe) = run_probe(4, 3 * LOOKAHEAD, None, |i, _, emit| {
+            if i == 0 {
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            emit((i, 0));
+            emit((i, 1));
+            i
+        });
+        result.unwrap();
+        assert_eq!(log.events, in_order(3 * LOOKAHEAD));
+        // Task `LOOKAHEAD - 1` starts before task 0 is written (the lookahead is used), task
+        // `LOOKAHEAD` never does.
+        assert_eq!(probe.most_ahead.load(Ordering::SeqCst), LOOKAHEAD - 1);
+    }
+
+    #[test]
+    fn a_write_error_stops_admitting_tasks() {
+        let count = 1000;
+        let (result, log, probe) = run_probe(2, count, Some(3), |i, _, emit| {
+            emit((i, 0));
+            emit((i, 1));
+            std::thread::sleep(Duration::from_millis(1));
+            i
+        });
+        match result {
+            Err(PoolError::Write(e)) => assert_eq!(e.kind(), io::ErrorKind::BrokenPipe),
+            other => panic!("{other:?}"),
+        }
+        let started = probe.started.load(Ordering::SeqCst);
+        // Those admitted when the error came still run, no others.
+        assert!(started <= 4 + LOOKAHEAD, "{started} tasks started");
+        // Nothing of a task after the failed one is written.
+        assert!(
+            !log.events
+                .iter()
+                .any(|e| matches!(e, Event::Batch(i, _) if *i > 3)),
+            "{:?}",
+            log.events
+        );
+    }
+
+    #[test]
+    fn a_panicking_task_becomes_its_own_output_and_the_others_go_on() {
+        let count = 30;
+        let (result, log, probe) = run_probe(2, count, None, |i, state, emit| {
+            if i == 5 {
+                state.broken = true;
+                panic!("task 5 fails");
+            }
+            emit((i, 0));
+            emit((i, 1));
+            i
+        });
+        result.unwrap();
+        let expected: Vec<Event> = (0..count)
+            .flat_map(|i| match i {
+                5 => vec![Event::Finish(5, Err("panicked"))],
+                _ => vec![Event::Batch(i, 0), Event::Batch(i, 1), Event::Finish(i, Ok(i))],
+            })
+            .collect();
+        assert_eq!(log.events, expected);
+        assert!(
+            !probe.broken_state_reused.load(Ordering::SeqCst),
+            "the state of a panicked task was reused"
+        );
+        assert!(
+            probe.states.load(Ordering::SeqCst) >= 2,
+            "a state is made anew after a panic"
+        );
+    }
+
+    #[test]
+    fn no_tasks_no_output() {
+        let (result, log, _) = run_probe(3, 0, None, |i, _, _| i);
+        result.unwrap();
+        assert!(log.events.is_empty());
+    }
+
+    #[test]
+    fn zero_threads_means_one() {
+        assert_eq!(thread_pool(0).unwrap().current_num_threads(), 1);
+        assert_eq!(thread_pool(3).unwrap().current_num_threads(), 3);
+    }
+}
