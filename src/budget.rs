@@ -150,6 +150,11 @@ impl Reservation<'_> {
         self.bytes
     }
 
+    /// The whole budget's size.
+    pub fn limit(&self) -> u64 {
+        self.budget.limit
+    }
+
     /// Reserves `more` bytes on top of what is held.
     pub fn grow(&mut self, more: u64) -> Result<(), OverBudget> {
         if more == 0 {

@@ -9,6 +9,7 @@
 //! - `detectors`: the detector lint, examples through the CLI, `--detectors DIR`;
 //! - `fixtures`: every `fixtures/**/*.expect.jsonl` against a scan of its fixture;
 //! - `parallel`: thread count and chunk size must not change the output;
+//! - `parallel_memory`: threads reading into memory at once share one `--max-memory` budget;
 //! - `outputs`: roots, refresh guard, outputs onto links/FIFOs/descriptors/the tree, names;
 //! - `privacy`: no raw value leaves without `--reveal`, private output files, read-only scans;
 //! - `bad_input`: encodings, broken files, symlinks, special files, walk options;
@@ -38,6 +39,7 @@ mod hostile_sheets;
 mod minimize;
 mod outputs;
 mod parallel;
+mod parallel_memory;
 mod privacy;
 mod refresh;
 mod report;

@@ -117,6 +117,8 @@ impl Cmd {
                 });
             }
         }
+        // Reaped by the wait4 loop below, which clippy cannot see.
+        #[allow(clippy::zombie_processes)]
         let mut child = cmd.spawn().expect("spawn pimap");
         let mut out = child.stdout.take().expect("stdout");
         let mut err = child.stderr.take().expect("stderr");
@@ -131,19 +133,32 @@ impl Cmd {
             buf
         });
         let deadline = Instant::now() + self.timeout;
-        let status = loop {
-            match child.try_wait().expect("wait for pimap") {
-                Some(status) => break status,
-                None if Instant::now() >= deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    panic!("pimap {:?} did not finish within {:?}", self.args, self.timeout);
-                }
-                None => std::thread::sleep(Duration::from_millis(10)),
+        // wait4 rather than `try_wait`: it also tells the child's own peak memory.
+        let pid = child.id() as libc::pid_t;
+        let (status, peak_rss) = loop {
+            let mut raw = 0;
+            // SAFETY: plain system call on our own child; `usage` is written by the kernel.
+            let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+            let reaped = unsafe { libc::wait4(pid, &mut raw, libc::WNOHANG, &mut usage) };
+            if reaped == pid {
+                use std::os::unix::process::ExitStatusExt;
+                // ru_maxrss is in KiB on Linux.
+                break (
+                    std::process::ExitStatus::from_raw(raw),
+                    usage.ru_maxrss as u64 * 1024,
+                );
             }
+            assert!(reaped == 0, "wait for pimap: {}", std::io::Error::last_os_error());
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("pimap {:?} did not finish within {:?}", self.args, self.timeout);
+            }
+            std::thread::sleep(Duration::from_millis(10));
         };
         Output {
             args: self.args,
+            peak_rss,
             code: status.code(),
             stdout: out_reader.join().expect("stdout reader"),
             stderr: err_reader.join().expect("stderr reader"),
@@ -154,6 +169,8 @@ impl Cmd {
 /// What a finished run left behind.
 pub struct Output {
     pub args: Vec<OsString>,
+    /// Largest resident set of the process, or of a child it waited for, in bytes.
+    pub peak_rss: u64,
     pub code: Option<i32>,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,

@@ -576,6 +576,7 @@ fn visit_member(member: Member<'_>, depth: usize, walk: &ArchiveWalk<'_>) {
                     head,
                     reader,
                     ARCHIVE_MAX_IN_MEMORY,
+                    member.size,
                     &mut budget.memory().start("a zip inside an archive"),
                 ) {
                     Ok(bytes) => for_each_member_seekable(kind, &mut Cursor::new(bytes), budget, &mut |m| {

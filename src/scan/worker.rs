@@ -366,7 +366,7 @@ impl<'a> Worker<'a> {
                 &input.path,
                 head,
                 data,
-                input.modified,
+                (input.size, input.modified),
                 depth,
                 budget,
                 send,
@@ -402,7 +402,7 @@ impl<'a> Worker<'a> {
                 }
                 (Format::Sqlite, None, data) => {
                     let mut held = budget.memory().start("a SQLite file inside an archive");
-                    source::read_all(head, data.as_read(), MAX_IN_MEMORY, &mut held)
+                    source::read_all(head, data.as_read(), MAX_IN_MEMORY, input.size, &mut held)
                         .and_then(|b| Ok(sqlite::read_bytes(b, memory, &mut emit)?))
                 }
                 (Format::Sheet(kind), _, Reader::File(file)) => {
@@ -458,7 +458,7 @@ impl<'a> Worker<'a> {
         path: &Arc<str>,
         head: Vec<u8>,
         mut data: Reader<'_>,
-        modified: Option<SystemTime>,
+        (size, modified): (u64, Option<SystemTime>),
         depth: usize,
         budget: &archive::Budget,
         send: &mut dyn FnMut(Vec<u8>),
@@ -531,7 +531,7 @@ impl<'a> Worker<'a> {
             }
             (ArchiveKind::Zip, data) => {
                 let mut held = budget.memory().start("a zip archive inside an archive");
-                let bytes = source::read_all(head, data.as_read(), MAX_IN_MEMORY, &mut held)?;
+                let bytes = source::read_all(head, data.as_read(), MAX_IN_MEMORY, size, &mut held)?;
                 archive::for_each_member_seekable(kind, &mut std::io::Cursor::new(bytes), budget, &mut visit)
             }
             (_, data) => {

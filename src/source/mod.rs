@@ -333,16 +333,40 @@ pub fn read_text<R: Read>(
 
 /// Reads all of `head` + `rest` into memory (formats that need random access, inside
 /// archives), refusing more than `cap` bytes. The memory is reserved in `held` before it is
-/// taken, as the input turns out to be larger; the caller keeps the reservation as long as
-/// the bytes.
+/// taken; the caller keeps the reservation as long as the bytes.
+///
+/// `expected` is the size the container declares (0 if none). It is reserved in one step
+/// when the budget could ever hold it: readers on several threads that each grew their
+/// reservation bit by bit would each hold part of what they need while waiting for the
+/// rest, and all time out together. Input larger than declared (a lying header) grows the
+/// reservation as it comes.
 pub fn read_all(
     mut head: Vec<u8>,
     rest: &mut dyn Read,
     cap: u64,
+    expected: u64,
     held: &mut Reservation<'_>,
 ) -> Result<Vec<u8>, SourceError> {
     /// The smallest step the buffer grows by.
     const STEP: u64 = 1 << 20;
+    let declared = expected.min(cap);
+    if declared > 0 && declared < held.limit() {
+        // One byte more than declared tells input that is longer.
+        let want = declared + 1;
+        held.grow_to(want.max(head.capacity() as u64))?;
+        let want_usize = usize::try_from(want).map_err(|_| SourceError::TooLarge { cap })?;
+        if head
+            .try_reserve_exact(want_usize.saturating_sub(head.len()))
+            .is_err()
+        {
+            return Err(SourceError::TooLarge { cap });
+        }
+        held.grow_to(head.capacity() as u64)?;
+        let missing = want.saturating_sub(head.len() as u64);
+        if missing > 0 && rest.take(missing).read_to_end(&mut head)? < missing as usize {
+            return Ok(head);
+        }
+    }
     held.grow_to(head.capacity() as u64)?;
     loop {
         let len = head.len() as u64;
@@ -514,20 +538,43 @@ mod tests {
         let memory = crate::budget::MemoryBudget::new(8 << 20);
         let data = vec![b'x'; 3 << 20];
         let mut held = memory.start("a test file");
-        let bytes = read_all(b"head".to_vec(), &mut &data[..], 4 << 20, &mut held).unwrap();
+        let bytes = read_all(b"head".to_vec(), &mut &data[..], 4 << 20, 0, &mut held).unwrap();
         assert_eq!(bytes.len(), 4 + (3 << 20));
         assert!(held.bytes() >= bytes.len() as u64 && held.bytes() <= bytes.capacity() as u64);
         drop(held);
         assert_eq!(memory.in_use(), 0);
         // Over the cap, and over the memory budget: both too large.
         let mut held = memory.start("a test file");
-        let e = read_all(Vec::new(), &mut &data[..], 1 << 20, &mut held).unwrap_err();
+        let e = read_all(Vec::new(), &mut &data[..], 1 << 20, 0, &mut held).unwrap_err();
         assert!(matches!(e, SourceError::TooLarge { .. }), "{e}");
         let big = vec![b'x'; 10 << 20];
-        let e = read_all(Vec::new(), &mut &big[..], 1 << 30, &mut held).unwrap_err();
+        let e = read_all(Vec::new(), &mut &big[..], 1 << 30, 0, &mut held).unwrap_err();
         assert!(matches!(e, SourceError::Memory(_)), "{e}");
         assert_eq!(e.kind(), ErrorKind::TooLarge);
         assert!(e.to_string().starts_with("a test file needs"), "{e}");
+    }
+
+    #[test]
+    fn read_all_takes_a_declared_size_in_one_reservation() {
+        let memory = crate::budget::MemoryBudget::new(64 << 20);
+        let data = vec![b'x'; 5 << 20];
+        let mut held = memory.start("a test file");
+        let bytes = read_all(Vec::new(), &mut &data[..], 1 << 30, 5 << 20, &mut held).unwrap();
+        assert_eq!(bytes, data);
+        // What was declared (and one byte to tell a longer input), not twice as much.
+        assert!(held.bytes() <= (5 << 20) + 4096, "{}", held.bytes());
+        drop(held);
+        // Declared too small (a lying header): the rest is still read, as it comes.
+        let mut held = memory.start("a test file");
+        let bytes = read_all(b"he".to_vec(), &mut &data[..], 1 << 30, 1000, &mut held).unwrap();
+        assert_eq!(bytes.len(), 2 + data.len());
+        drop(held);
+        // Declared more than the budget can hold: read as it comes, not refused for the claim.
+        let mut held = memory.start("a test file");
+        let bytes = read_all(Vec::new(), &mut &data[..], 1 << 30, 1 << 40, &mut held).unwrap();
+        assert_eq!(bytes.len(), data.len());
+        drop(held);
+        assert_eq!(memory.in_use(), 0);
     }
 
     /// H1: a file swapped for a FIFO nobody writes is refused at once, not waited on.
