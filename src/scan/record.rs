@@ -96,7 +96,6 @@ impl Worker<'_> {
             let from = source::floor_char(text, piece.saturating_sub(PIECE_CONTEXT));
             let to = source::floor_char(text, keep_to.saturating_add(PIECE_CONTEXT)).max(keep_to);
             self.hits.clear();
-            self.rejected.iter_mut().for_each(|n| *n = 0);
             self.detectors.scan(
                 &text[from..to],
                 cue,
@@ -112,11 +111,17 @@ impl Worker<'_> {
                     (piece..keep_to).contains(&h.start)
                 });
             }
-            if slot != NO_COLUMN {
-                let col = &mut self.columns[slot];
-                for (d, &n) in self.rejected.iter().enumerate() {
-                    col.rejected[d] += u64::from(n);
+            // Most cells reject nothing: one comparison of the counters instead of two
+            // passes over every detector. They are left zeroed for the next piece.
+            if self.rejected.iter().any(|&n| n != 0) {
+                if let Some(col) = self.columns.get_mut(slot) {
+                    for (total, n) in col.rejected.iter_mut().zip(&self.rejected) {
+                        *total += u64::from(*n);
+                    }
                 }
+                self.rejected.iter_mut().for_each(|n| *n = 0);
+            }
+            if let (Some(col), false) = (self.columns.get_mut(slot), self.hits.is_empty()) {
                 for h in &self.hits {
                     col.valid[h.detector] += 1;
                 }
@@ -234,36 +239,51 @@ impl Worker<'_> {
         if self.found.is_empty() {
             return;
         }
-        let mut batch = Vec::with_capacity(self.found.len());
-        for (f, &slot) in self.found.drain(..).zip(&self.found_column) {
+        // Filtered in place: findings are large, and moving each into a new batch showed
+        // as memmove in profiles.
+        let Worker {
+            found,
+            found_column,
+            columns,
+            by_detector,
+            detectors,
+            key,
+            outside,
+            sketch,
+            minors,
+            minor_cutoff,
+            ..
+        } = self;
+        let mut slots = found_column.iter();
+        found.retain(|f| {
+            let slot = *slots.next().expect("a column per finding");
             if slot != NO_COLUMN {
-                let col = &mut self.columns[slot];
+                let col = &mut columns[slot];
                 if look_alike_column(col, f.detector) {
-                    continue;
+                    return false;
                 }
                 col.reported[f.detector] += 1;
             }
-            self.by_detector[f.detector] += 1;
-            let det = &self.detectors.detectors()[f.detector];
-            let print = self
-                .key
-                .fingerprint(&det.id, &fingerprint::normal_form(det.category, &f.value));
-            match self.columns.get_mut(slot) {
+            by_detector[f.detector] += 1;
+            let det = &detectors.detectors()[f.detector];
+            let print = key.fingerprint(&det.id, &fingerprint::normal_form(det.category, &f.value));
+            match columns.get_mut(slot) {
                 Some(col) => col.distinct[f.detector].insert(print),
-                None => self.outside[f.detector].insert(print),
+                None => outside[f.detector].insert(print),
             }
-            self.sketch.insert(print);
-            if det.category == Category::NationalId && born_after(&f.value, self.minor_cutoff) {
-                self.minors += 1;
+            sketch.insert(print);
+            if det.category == Category::NationalId && born_after(&f.value, *minor_cutoff) {
+                *minors += 1;
             }
-            batch.push(f);
-        }
-        self.found_column.clear();
-        if let (false, Some(encoder)) = (batch.is_empty(), self.encoder.as_mut()) {
-            let mut bytes = Vec::with_capacity(batch.len() * 160);
-            encoder.encode(path, self.detectors, &batch, &mut bytes);
+            true
+        });
+        found_column.clear();
+        if let (false, Some(encoder)) = (found.is_empty(), self.encoder.as_mut()) {
+            let mut bytes = Vec::with_capacity(found.len() * 160);
+            encoder.encode(path, detectors, found, &mut bytes);
             send(bytes);
         }
+        self.found.clear();
     }
 }
 
