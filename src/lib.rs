@@ -1,11 +1,11 @@
 //! pimap finds personal data in file shares and writes a data inventory.
 //!
 //! ```text
-//!  walk ──► source/ ──► detect/ ──► scan (per-thread workers) ──► report/ + inventory
-//!  paths    formats     tokens →      findings batches in          JSON Lines, JSON,
-//!           → records   validators →  path order, column stats     stderr summary
-//!           with        context
-//!           locations
+//!  walk ──► source/ ──► detect/ ──► scan/ (rayon tasks) ──► FindingSink + inventory
+//!  paths    formats     tokens →      pool: tasks in order    report/: JSON Lines,
+//!           → records   validators →  worker: file dispatch   JSON, reports,
+//!           with        context       record, columns,        stderr summary
+//!           locations                 values, refresh, judge
 //! ```
 //!
 //! Data flows one way. `detect` never sees files; `source` never sees detectors; `scan` is
