@@ -1,4 +1,7 @@
 use super::*;
+use crate::source::delimited::{self, Layout, SPLIT_MAX_RECORD};
+use crate::source::{Origin, TextReader, HEAD};
+use std::sync::Arc;
 
 /// SplitMix64, for generated files without a dependency.
 struct Rng(u64);
@@ -184,4 +187,289 @@ fn cuts_move_past_multiline_fields_and_land_on_record_boundaries() {
     assert_eq!(cuts_of(&long, &body, 7, 64), Err(Unsplittable::LongRecord));
     assert!(cuts_of(&long, &body, 7, 101).is_ok());
     assert_eq!(cuts_of(&long[..90], &body, 7, 64), Err(Unsplittable::LongRecord));
+}
+
+// Reading the parts: what `delimited::read_part` emits from the cuts, against `read`.
+
+/// One emitted cell: row, column index, column name, text.
+type Cell = (u64, usize, String, String);
+
+fn push_cell(out: &mut Vec<Cell>, record: crate::source::Record<'_>) {
+    if let Origin::Cell { row, index, column } = record.origin {
+        out.push((row, index, column.to_string(), record.text.to_owned()));
+    }
+}
+
+/// What `read_text` would emit for the whole file.
+fn whole(bytes: &[u8], chunk: usize) -> Vec<Cell> {
+    let head = bytes[..bytes.len().min(HEAD)].to_vec();
+    let rest = std::io::Cursor::new(bytes[head.len()..].to_vec());
+    let reader = TextReader::new(head, rest, chunk, bytes.len() as u64);
+    let mut out = Vec::new();
+    delimited::read(reader, &mut |r| push_cell(&mut out, r)).unwrap();
+    out
+}
+
+fn layout_of(bytes: &[u8], chunk: usize) -> Option<Layout> {
+    let head = &bytes[..bytes.len().min(HEAD)];
+    let rest = std::io::Cursor::new(bytes[head.len()..].to_vec());
+    delimited::layout(head, rest, bytes.len() as u64, chunk).unwrap()
+}
+
+/// The file read part by part, as the scanner will: the cells of all parts in order, and
+/// the cuts. Every part must end at a record boundary with the rows the plan said.
+fn by_parts(bytes: &[u8], target: u64, chunk: usize) -> Result<(Vec<Cell>, Vec<Cut>), String> {
+    let layout = layout_of(bytes, chunk).ok_or("no layout")?;
+    let size = bytes.len() as u64;
+    let cuts = layout
+        .plan(bytes, size, target)
+        .unwrap()
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    for (k, cut) in cuts.iter().enumerate() {
+        let end = cuts.get(k + 1).map_or(size, |next| next.offset);
+        let part = Section::new(bytes, cut.offset, end);
+        let facts = delimited::read_part(part, end - cut.offset, cut, &layout, chunk, &mut |r| {
+            push_cell(&mut out, r)
+        })
+        .unwrap();
+        if let Some(next) = cuts.get(k + 1) {
+            assert!(!facts.ended_inside, "part {k} at {cut:?} ends inside a record");
+            assert_eq!(
+                facts.rows,
+                next.rows_before - cut.rows_before,
+                "part {k} at {cut:?}"
+            );
+        } else {
+            assert_eq!(facts.ended_inside, !bytes.ends_with(b"\n"));
+        }
+    }
+    Ok((out, cuts))
+}
+
+/// The lines (1-based) and data rows before each cut, counted the slow way.
+fn check_cut_lines(bytes: &[u8], cuts: &[Cut]) {
+    for cut in cuts {
+        let before = &bytes[..cut.offset as usize];
+        assert_eq!(
+            cut.line,
+            1 + before.iter().filter(|&&b| b == b'\n').count() as u64
+        );
+        assert!(cut.offset == 0 || before.ends_with(b"\n"), "{cut:?}");
+    }
+}
+
+fn assert_parts_equal_whole(bytes: &[u8], targets: &[u64], chunk: usize) -> usize {
+    let expected = whole(bytes, chunk);
+    let mut cuts_seen = 0;
+    for &target in targets {
+        let (cells, cuts) = by_parts(bytes, target, chunk).unwrap_or_else(|e| panic!("target {target}: {e}"));
+        check_cut_lines(bytes, &cuts);
+        assert_eq!(cells, expected, "target {target}, cuts {cuts:?}");
+        cuts_seen += cuts.len() - 1;
+    }
+    cuts_seen
+}
+
+#[test]
+fn parts_emit_what_the_whole_file_emits() {
+    for seed in 0..12 {
+        for crlf in [false, true] {
+            let text = generated(seed, 150, crlf);
+            let cuts = assert_parts_equal_whole(text.as_bytes(), &[7, 64, 1000, 1 << 20], 1 << 20);
+            assert!(cuts > 100, "seed {seed}: only {cuts} cuts");
+        }
+    }
+    // Small decoding chunks: records cut by chunk boundaries inside parts too.
+    let text = generated(99, 80, true);
+    assert_parts_equal_whole(text.as_bytes(), &[7, 333], 16);
+}
+
+#[test]
+fn gbk_and_bom_files_split_like_utf8() {
+    for seed in 20..26 {
+        let text = generated(seed, 120, seed % 2 == 0);
+        let (gbk, _, unmappable) = encoding_rs::GB18030.encode(&text);
+        assert!(!unmappable);
+        let layout = layout_of(&gbk, 1 << 20).unwrap();
+        assert_eq!(layout.encoding, encoding_rs::GB18030, "seed {seed}");
+        assert_parts_equal_whole(&gbk, &[7, 64, 1000], 1 << 20);
+        let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
+        assert_eq!(layout_of(&bom, 1 << 20).unwrap().encoding_name, "UTF-8 (BOM)");
+        assert_parts_equal_whole(&bom, &[7, 64, 1000], 1 << 20);
+    }
+}
+
+#[test]
+fn utf16_and_undecided_headers_are_not_split() {
+    let mut utf16 = vec![0xFF, 0xFE];
+    for u in "a,b\n1,2\n3,4\n".encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    assert!(layout_of(&utf16, 1 << 20).is_none());
+    // A file without a newline: the header is decided at its end, not on a line break.
+    assert!(layout_of(b"name,phone,13812345678", 1 << 20).is_none());
+    // Single cells only: title lines or a one-column file, undecided until the end.
+    assert!(layout_of("手机号\n13812345678\n".as_bytes(), 1 << 20).is_none());
+}
+
+#[test]
+fn the_layout_is_the_header_decision() {
+    let text = "天猫订单导出\n导出时间 2024-04-01\n姓名,手机号\r\n张三,13812345678\n";
+    let layout = layout_of(text.as_bytes(), 1 << 20).unwrap();
+    let header_end = text.find("\r\n").unwrap() + 2;
+    assert_eq!(
+        layout.body,
+        Cut {
+            offset: header_end as u64,
+            rows_before: 2,
+            line: 4
+        }
+    );
+    assert_eq!(
+        layout.columns,
+        vec![Arc::<str>::from("姓名"), Arc::from("手机号")]
+    );
+    assert_eq!(layout.delimiter, b',');
+    // Without a header the first row is data, and the decision comes after it.
+    let layout = layout_of(b"13812345678\t110105194912310021\nx\ty\n", 1 << 20).unwrap();
+    assert_eq!(
+        layout.body,
+        Cut {
+            offset: 31,
+            rows_before: 1,
+            line: 2
+        }
+    );
+    assert_eq!(layout.delimiter, b'\t');
+}
+
+/// Random bytes from small alphabets: whatever the plan accepts must read identically, and
+/// it must accept files with quoted values, not only files without quotes.
+#[test]
+fn random_bytes_split_correctly_or_not_at_all() {
+    let alphabets: [&[&str]; 3] = [
+        // Well formed: always split.
+        &["a", ",", " ", "\n", "\r\n", "中"],
+        // Quoted values: multi-line, doubled quotes, empty (and below, now and then a quote
+        // alone somewhere).
+        &[
+            "a",
+            ",",
+            "\n",
+            "\r\n",
+            "中",
+            ",\"a\"",
+            ",\"a\nb\"",
+            ",\"x\"\"y\"",
+            "\n\"q\r\n\"",
+            "\n\"\"",
+        ],
+        // Anything, a carriage return alone too.
+        &["a", ",", "\"", "\n", "\r\n", "\r", "中", " ", "\"\""],
+    ];
+    let mut rng = Rng(7);
+    let (mut accepted, mut accepted_quoted, mut refused) = (0, 0, 0);
+    for _ in 0..600 {
+        let alphabet = alphabets[rng.below(alphabets.len())];
+        let mut text = String::from("name,phone\n");
+        for _ in 0..1 + rng.below(120) {
+            text.push_str(alphabet[rng.below(alphabet.len())]);
+        }
+        if rng.below(3) == 0 {
+            let at = super::super::floor_char(&text, 11 + rng.below(text.len() - 10));
+            text.insert(at, '"');
+        }
+        let bytes = text.as_bytes();
+        let expected = whole(bytes, 1 << 20);
+        for target in [1, 5, 17] {
+            match by_parts(bytes, target, 1 << 20) {
+                Ok((cells, cuts)) => {
+                    check_cut_lines(bytes, &cuts);
+                    assert_eq!(cells, expected, "{text:?} target {target} cuts {cuts:?}");
+                    accepted += 1;
+                    accepted_quoted += usize::from(text.contains('"') && cuts.len() > 2);
+                }
+                Err(_) => refused += 1,
+            }
+        }
+    }
+    assert!(
+        accepted > 500 && accepted_quoted > 100 && refused > 300,
+        "{accepted} accepted ({accepted_quoted} with quotes), {refused} refused"
+    );
+}
+
+#[test]
+fn doubtful_files_are_not_split() {
+    let refused = |text: &str| by_parts(text.as_bytes(), 4, 1 << 20).map(|(_, cuts)| cuts);
+    fn why<T>(e: Unsplittable) -> Result<T, String> {
+        Err(e.to_string())
+    }
+    // A quote opened and never closed swallows the rest of the file.
+    assert_eq!(
+        refused("name,phone\n\"x,1\nb,2\nc,3\n"),
+        why(Unsplittable::UnbalancedQuote)
+    );
+    // A quote inside an unquoted value is a character to csv-core, whatever the count.
+    assert_eq!(
+        refused("name,height\nzhang,5'11\"\nli,6'\"\nwang,\"5\"\n"),
+        why(Unsplittable::StrayQuote)
+    );
+    assert_eq!(
+        refused("name,note\nzhang,\"ab\"cd\"\nli,x\n"),
+        why(Unsplittable::StrayQuote)
+    );
+    // A carriage return alone ends a record to csv-core.
+    assert_eq!(
+        refused("name,phone\nzhang,1\rli,2\nwang,3\n"),
+        why(Unsplittable::LoneCarriageReturn)
+    );
+    // In GB18030 a `|` may end a character: a quoted value after it stops the split.
+    let (gbk, _, _) =
+        encoding_rs::GB18030.encode("姓名|手机号|地址\n张三|13812345678|\"北京\"\n李四|1|上海\n");
+    let layout = layout_of(&gbk, 1 << 20).unwrap();
+    assert_eq!(layout.split_delimiter(), None);
+    assert_eq!(
+        by_parts(&gbk, 4, 1 << 20).map(|_| ()),
+        why(Unsplittable::StrayQuote)
+    );
+    let (gbk, _, _) = encoding_rs::GB18030.encode("姓名|手机号|地址\n张三|13812345678|北京\n李四|1|上海\n");
+    assert_parts_equal_whole(&gbk, &[4], 1 << 20);
+}
+
+#[test]
+fn a_file_after_the_header_without_newline_is_one_part() {
+    let text = b"name,phone\nzhang,13812345678";
+    let (cells, cuts) = by_parts(text, 3, 1 << 20).unwrap();
+    assert_eq!(cuts, vec![Cut::START]);
+    assert_eq!(cells, whole(text, 1 << 20));
+}
+
+#[test]
+fn a_plan_reads_a_file_by_positions() {
+    let text = generated(5, 400, false);
+    let mut file = tempfile::tempfile().unwrap();
+    std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+    let layout = layout_of(text.as_bytes(), 1 << 20).unwrap();
+    let size = text.len() as u64;
+    let from_file = layout.plan(&file, size, 512).unwrap().unwrap();
+    assert_eq!(
+        from_file,
+        layout.plan(text.as_bytes(), size, 512).unwrap().unwrap()
+    );
+    assert!(from_file.len() > 4);
+    let mut part = String::new();
+    Section::new(&file, from_file[1].offset, from_file[2].offset)
+        .read_to_string(&mut part)
+        .unwrap();
+    assert_eq!(
+        part,
+        text[from_file[1].offset as usize..from_file[2].offset as usize]
+    );
+    // Past the end of the source: an error, not a panic.
+    assert!(Section::new(text.as_bytes(), size - 2, size + 5)
+        .read_to_end(&mut Vec::new())
+        .is_err());
+    assert_eq!(SPLIT_MAX_RECORD, (16 << 20) / 3);
 }
