@@ -17,6 +17,10 @@
 //!   prose        Chinese prose with no digits and no `@`: the skip loop alone.
 //!   only_ids / only_mobiles / only_cards / only_emails
 //!                one detector's values, one per line: the per-detector validation cost.
+//!   split/plain, split/quoted
+//!                not detection: the summary pass that plans where a big CSV is cut into
+//!                parts (`source::split::summarize`), on 8 MiB of unquoted rows and of
+//!                rows quoting every field (a quote every few bytes, its densest input).
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pimap::detect::context::Cue;
@@ -543,6 +547,53 @@ fn bench_text(c: &mut Criterion, set: &DetectorSet, name: &str, (text, planted):
     group.finish();
 }
 
+/// Size of each input of the split planner's summary pass.
+const SPLIT_BYTES: usize = 8 << 20;
+
+/// CSV rows of orders; `quoted` quotes every field, with multi-line and doubled quotes.
+fn split_csv(rng: &mut Rng, quoted: bool) -> Vec<u8> {
+    let mut out = String::with_capacity(SPLIT_BYTES + 256);
+    let mut n = 0u64;
+    while out.len() < SPLIT_BYTES {
+        n += 1;
+        let mut phone = format!("1{}", rng.range(3, 9));
+        rng.digits(9, &mut phone);
+        let name = rng.pick(&["张三", "李四", "王五", "赵六"]);
+        if quoted {
+            out.push_str(&format!(
+                "\"{n}\",\"{name}\",\"{phone}\",\"北京市朝阳区\r\n建国路 {n} 号\",\"\"\"VIP\"\"\"\r\n"
+            ));
+        } else {
+            out.push_str(&format!("{n},{name},{phone},北京市朝阳区建国路 {n} 号,VIP\n"));
+        }
+    }
+    out.into_bytes()
+}
+
+fn bench_split(c: &mut Criterion) {
+    let mut group = c.benchmark_group("split");
+    group.throughput(Throughput::Bytes(SPLIT_BYTES as u64));
+    for (name, quoted) in [("plain", false), ("quoted", true)] {
+        let bytes = split_csv(&mut Rng(9), quoted);
+        let piece = pimap::source::split::summarize(b"\n", &bytes, Some(b','));
+        assert!(
+            !piece.from[0].stray_quote && piece.from[0].rows > 0,
+            "{name}: {piece:?}"
+        );
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                black_box(pimap::source::split::summarize(
+                    b"\n",
+                    black_box(&bytes),
+                    Some(b','),
+                ))
+                .newlines
+            })
+        });
+    }
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let set = DetectorSet::builtin();
 
@@ -582,11 +633,12 @@ fn benches(c: &mut Criterion) {
     bench_text(c, &set, "only_mobiles", only(&mut Rng(6), "mobiles"));
     bench_text(c, &set, "only_cards", only(&mut Rng(7), "cards"));
     bench_text(c, &set, "only_emails", only(&mut Rng(8), "emails"));
+    bench_split(c);
 }
 
 criterion_group! {
     name = detect;
-    // 8 inputs x (1 s warm-up + 3 s measurement): about 40 s in all.
+    // 10 inputs x (1 s warm-up + 3 s measurement): about 45 s in all.
     config = Criterion::default()
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))

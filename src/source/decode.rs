@@ -132,6 +132,25 @@ pub fn decoded<R: Read>(mut head: Vec<u8>, rest: R) -> (Input<R>, &'static str) 
     (Input::Transcoded(reader), name)
 }
 
+/// UTF-8 of a part of a file from a cut on, in the encoding sniffed from the file's start.
+/// Nothing is sniffed again and nothing is taken for a BOM unless the part starts the file
+/// (`at_start`): a GBK part that happens to look like UTF-8, or to start with the bytes of a
+/// BOM, decodes exactly as the whole file does from there on.
+pub fn resumed<R: Read>(rest: R, encoding: &'static Encoding, at_start: bool) -> Input<R> {
+    let input = io::Cursor::new(Vec::new()).chain(rest);
+    if encoding == UTF_8 && !at_start {
+        return Input::Utf8(input);
+    }
+    let mut builder = DecodeReaderBytesBuilder::new();
+    // Without an encoding the bytes pass through as they are (UTF-8, checked by the reader);
+    // `strip_bom` drops the BOM of a file's first part as `decoded` does.
+    builder.bom_sniffing(false).strip_bom(at_start);
+    if encoding != UTF_8 {
+        builder.encoding(Some(encoding));
+    }
+    Input::Transcoded(builder.build(input))
+}
+
 /// The stream a decoder reads: the sniffed head, then the rest of the file.
 pub type Head<R> = io::Chain<io::Cursor<Vec<u8>>, R>;
 
@@ -155,6 +174,23 @@ impl<R: Read> TextReader<R> {
     /// file size) keeps the buffer small for small files.
     pub fn new(head: Vec<u8>, rest: R, chunk: usize, size_hint: u64) -> Self {
         let (inner, encoding) = decoded(head, rest);
+        Self::over(inner, encoding, chunk, size_hint)
+    }
+
+    /// Chunks of a part of a file from a cut on (see `resumed`), read as `name` (what
+    /// `encoding()` said for the whole file).
+    pub fn resume(
+        rest: R,
+        encoding: &'static Encoding,
+        name: &'static str,
+        at_start: bool,
+        chunk: usize,
+        size_hint: u64,
+    ) -> Self {
+        Self::over(resumed(rest, encoding, at_start), name, chunk, size_hint)
+    }
+
+    fn over(inner: Input<R>, encoding: &'static str, chunk: usize, size_hint: u64) -> Self {
         // Transcoding UTF-16 can grow the text by half; leave room to finish in one read.
         let wanted = usize::try_from(size_hint.saturating_mul(2).saturating_add(16)).unwrap_or(usize::MAX);
         TextReader {
@@ -302,6 +338,35 @@ mod tests {
         assert_eq!(sniff_encoding(&bytes), UTF_8);
         let (gbk, _, _) = GB18030.encode("收货人电话,手机号码,地址\n张三,13812345678,北京市\n");
         assert_eq!(sniff_encoding(&gbk), GB18030);
+    }
+
+    #[test]
+    fn a_resumed_part_is_decoded_as_the_whole_file_is() {
+        let read = |bytes: &[u8], encoding, name, at_start| {
+            let mut r = TextReader::resume(io::Cursor::new(bytes.to_vec()), encoding, name, at_start, 16, 64);
+            let mut text = String::new();
+            while let Some(c) = r.next_chunk().unwrap() {
+                text.push_str(c.text);
+            }
+            (text, r.encoding(), r.lossy())
+        };
+        // Mid-file, the bytes of a UTF-8 BOM are GBK text, not a mark to obey or drop.
+        let bytes = b"\xEF\xBB\xBFab\n\xD5\xC5\xC8\xFD\n";
+        let (text, name, _) = read(bytes, GB18030, "GB18030", false);
+        assert_eq!(text, GB18030.decode_without_bom_handling(bytes).0);
+        assert_eq!(name, "GB18030");
+        // A GBK part is decoded as GBK, without sniffing.
+        let (gbk, _, _) = GB18030.encode("手机号 13812345678\n");
+        assert_eq!(read(&gbk, GB18030, "GB18030", false).0, "手机号 13812345678\n");
+        // UTF-8: a BOM is dropped at the start of the file only; bad bytes mark it lossy.
+        let (text, _, lossy) = read(b"\xEF\xBB\xBFa,b\n", UTF_8, "UTF-8 (BOM)", true);
+        assert_eq!((text.as_str(), lossy), ("a,b\n", false));
+        assert_eq!(
+            read(b"\xEF\xBB\xBFa\n", UTF_8, "UTF-8 (BOM)", false).0,
+            "\u{feff}a\n"
+        );
+        let (text, _, lossy) = read(b"a\xFF\n", UTF_8, "UTF-8", false);
+        assert_eq!((text.as_str(), lossy), ("a\u{fffd}\n", true));
     }
 
     #[test]

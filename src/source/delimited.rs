@@ -4,10 +4,15 @@
 //! The delimiter is sniffed from the first lines; the first row is a header when it reads
 //! like labels (no long digit runs, mostly non-numeric). Quoting, embedded delimiters and
 //! multi-line fields are the `csv` crate's job. Rows of uneven length are accepted.
+//!
+//! A large file can also be read in parts side by side (`layout`, `read_part`, with the
+//! cuts planned by `super::split`), emitting exactly what `read` emits.
 
+use super::split::{self, Cut, ReadAt, Unsplittable};
 use super::{FileFacts, Origin, Record, SourceError, TextReader, MAX_COLUMNS, MORE_COLUMNS};
 use crate::error::{ErrorKind, Problem};
-use std::io::Read;
+use encoding_rs::{Encoding, GB18030, UTF_8};
+use std::io::{self, Read};
 use std::sync::Arc;
 
 /// Longest record held in memory; longer ones are handed out in pieces.
@@ -92,24 +97,32 @@ fn column_names(header: Option<&[&str]>, width: usize) -> Vec<Arc<str>> {
 
 /// Reads `reader` as a delimited file.
 pub fn read<R: Read>(
-    mut reader: TextReader<R>,
+    reader: TextReader<R>,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<FileFacts, SourceError> {
-    let mut state = TableState::default();
-    let mut parser: Option<csv_core::Reader> = None;
+    read_rows(reader, None, TableState::default(), emit).map(|(facts, _)| facts)
+}
+
+/// Reads records into `state` with `delimiter` (sniffed from the first chunk when `None`);
+/// also says whether the input ended at a record boundary.
+fn read_rows<R: Read>(
+    mut reader: TextReader<R>,
+    delimiter: Option<u8>,
+    mut state: TableState,
+    emit: &mut dyn FnMut(Record<'_>),
+) -> Result<(FileFacts, TableState), SourceError> {
+    let mut parser = delimiter.map(parser_for);
     while let Some(chunk) = reader.next_chunk()? {
-        let parser = parser.get_or_insert_with(|| {
-            let sample = chunk.text.get(..16 << 10).unwrap_or(chunk.text);
-            let delimiter = sniff_delimiter(sample);
-            csv_core::ReaderBuilder::new().delimiter(delimiter).build()
-        });
+        let parser = parser.get_or_insert_with(|| parser_for(sniff_first(chunk.text)));
         // csv_core is incremental: a record cut by the chunk boundary continues with the
         // next chunk.
         state.parse(parser, chunk.text.as_bytes(), false, emit);
     }
+    let records = state.records;
     if let Some(parser) = parser.as_mut() {
         state.parse(parser, &[], true, emit);
     }
+    state.ended_inside = state.records != records;
     if state.columns.is_none() {
         state.release_held(emit);
     }
@@ -123,10 +136,169 @@ pub fn read<R: Read>(
             ),
         ));
     }
-    Ok(FileFacts {
+    let facts = FileFacts {
         encoding: Some(reader.encoding()),
         lossy: reader.lossy(),
         warnings,
+    };
+    Ok((facts, state))
+}
+
+/// The delimiter of a file, from its first chunk.
+fn sniff_first(text: &str) -> u8 {
+    sniff_delimiter(text.get(..16 << 10).unwrap_or(text))
+}
+
+fn parser_for(delimiter: u8) -> csv_core::Reader {
+    csv_core::ReaderBuilder::new().delimiter(delimiter).build()
+}
+
+/// What the parts of a delimited file share, decided once from its start: how to decode and
+/// split its bytes, and the header.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub delimiter: u8,
+    pub encoding: &'static Encoding,
+    /// The encoding as `TextReader::encoding` names it.
+    pub encoding_name: &'static str,
+    /// Column names as decided from the header (or numbers). Rows wider than this name
+    /// their further columns by number, in every part alike.
+    pub columns: Vec<Arc<str>>,
+    /// The record boundary just after the row that decided the header: the earliest cut,
+    /// with the rows (title lines, or a headerless file's first row) and lines before it.
+    pub body: Cut,
+}
+
+/// Longest record (newline to newline, as stored) in a file that is split: a record past
+/// `MAX_RECORD_BYTES` once decoded is handed out in pieces, each numbered as a row, which the
+/// planner cannot count. Decoding at most triples a byte (an invalid one becomes U+FFFD).
+pub const SPLIT_MAX_RECORD: u64 = (MAX_RECORD_BYTES / 3) as u64;
+
+impl Layout {
+    /// The delimiter as the planner may trust it before a quote: in GB18030 a `|` byte may
+    /// be the second half of a character, so none.
+    pub fn split_delimiter(&self) -> Option<u8> {
+        (self.encoding != GB18030 || self.delimiter != b'|').then_some(self.delimiter)
+    }
+
+    /// The cuts of the file of `size` bytes in `source` (see `split::plan`).
+    pub fn plan<S: ReadAt + ?Sized>(
+        &self,
+        source: &S,
+        size: u64,
+        target: u64,
+    ) -> io::Result<Result<Vec<Cut>, Unsplittable>> {
+        split::plan(
+            source,
+            size,
+            &self.body,
+            target,
+            self.split_delimiter(),
+            SPLIT_MAX_RECORD,
+        )
+    }
+}
+
+/// Decides the layout of a delimited file as `read` would: `head` (the file's first bytes,
+/// at least up to the end of the header) and `rest`, with the `chunk` and `size` that
+/// `read_text` gets (the delimiter is sniffed from the first chunk). `None` when the file is
+/// not to be split: UTF-16, or no header decision on a line break within `head`.
+pub fn layout<R: Read>(head: &[u8], rest: R, size: u64, chunk: usize) -> Result<Option<Layout>, SourceError> {
+    let mut reader = TextReader::new(head.to_vec(), rest, chunk, size);
+    let mut state = TableState {
+        stop_when_decided: true,
+        ..TableState::default()
+    };
+    let mut parser: Option<(u8, csv_core::Reader)> = None;
+    let mut newlines = 0u64;
+    while let Some(chunk) = reader.next_chunk()? {
+        let (delimiter, parser) = parser.get_or_insert_with(|| {
+            let d = sniff_first(chunk.text);
+            (d, parser_for(d))
+        });
+        let text = chunk.text.as_bytes();
+        let used = state.parse(parser, text, false, &mut |_| {});
+        let Some(columns) = state.columns.clone() else {
+            newlines += memchr::memchr_iter(b'\n', text).count() as u64;
+            if chunk.offset + text.len() as u64 >= head.len() as u64 {
+                return Ok(None); // past the head: its offset could not be told
+            }
+            continue;
+        };
+        let consumed = text.get(..used).unwrap_or(text);
+        newlines += memchr::memchr_iter(b'\n', consumed).count() as u64;
+        // csv_core returns a record after its `\r` of a `\r\n`; the `\n` belongs with it.
+        match (consumed.last(), text.get(used)) {
+            (Some(b'\n'), _) => {}
+            (Some(b'\r'), Some(b'\n')) => newlines += 1,
+            _ => return Ok(None),
+        }
+        let encoding = match reader.encoding() {
+            "UTF-8" | "UTF-8 (BOM)" => UTF_8,
+            "GB18030" => GB18030,
+            _ => return Ok(None),
+        };
+        // Newline bytes are the same in the file as in its text (see `split`).
+        let nth = usize::try_from(newlines).ok().and_then(|n| n.checked_sub(1));
+        let Some(end) = nth.and_then(|n| memchr::memchr_iter(b'\n', head).nth(n)) else {
+            return Ok(None);
+        };
+        return Ok(Some(Layout {
+            delimiter: *delimiter,
+            encoding,
+            encoding_name: reader.encoding(),
+            columns,
+            body: Cut {
+                offset: end as u64 + 1,
+                rows_before: state.row,
+                line: newlines + 1,
+            },
+        }));
+    }
+    Ok(None)
+}
+
+/// What reading one part found.
+#[derive(Debug, Clone)]
+pub struct PartFacts {
+    pub facts: FileFacts,
+    /// Data rows the part emitted (rows without a non-empty cell count too).
+    pub rows: u64,
+    /// The part ended inside a record. The last part does when the file does not end with
+    /// a newline; any other part ending so means its end was no record boundary, and its
+    /// rows and the next part's are not what `read` gives (a bug, or a file changed while
+    /// read): together with `rows` against the next cut, the caller's check.
+    pub ended_inside: bool,
+}
+
+/// Reads the part of a delimited file that starts at `cut`: `part` streams its bytes as
+/// stored (up to the next cut, `len` of them), and the records emitted are exactly those
+/// `read` emits for them, rows numbered from `cut.rows_before + 1`. The part at the start of
+/// the file reads the header as `read` does; the others take `layout.columns`.
+pub fn read_part<R: Read>(
+    part: R,
+    len: u64,
+    cut: &Cut,
+    layout: &Layout,
+    chunk: usize,
+    emit: &mut dyn FnMut(Record<'_>),
+) -> Result<PartFacts, SourceError> {
+    let at_start = cut.offset == 0;
+    let reader = TextReader::resume(part, layout.encoding, layout.encoding_name, at_start, chunk, len);
+    let state = if at_start {
+        TableState::default()
+    } else {
+        TableState {
+            columns: Some(layout.columns.clone()),
+            row: cut.rows_before,
+            ..TableState::default()
+        }
+    };
+    let (facts, state) = read_rows(reader, Some(layout.delimiter), state, emit)?;
+    Ok(PartFacts {
+        facts,
+        rows: state.row - cut.rows_before,
+        ended_inside: state.ended_inside,
     })
 }
 
@@ -148,7 +320,14 @@ struct TableState {
     columns: Option<Vec<Arc<str>>>,
     /// The name shared by columns past `MAX_COLUMNS`.
     more_columns: Option<Arc<str>>,
+    /// Data rows emitted so far (the last one's number).
     row: u64,
+    /// Records csv_core returned, blank ones included.
+    records: u64,
+    /// The input ended inside a record (the final flush returned one).
+    ended_inside: bool,
+    /// `parse` returns just after the record that decides the header (`layout`).
+    stop_when_decided: bool,
 }
 
 impl TableState {
@@ -160,7 +339,7 @@ impl TableState {
         input: &[u8],
         eof: bool,
         emit: &mut dyn FnMut(Record<'_>),
-    ) {
+    ) -> usize {
         use csv_core::ReadRecordResult as R;
         let mut pos = 0;
         let mut out = [0u8; 16 << 10];
@@ -181,12 +360,16 @@ impl TableState {
                 R::InputEmpty if !eof => break,
                 R::InputEmpty | R::OutputFull | R::OutputEndsFull => {}
                 R::Record => {
+                    self.records += 1;
                     let fields = std::mem::take(&mut self.fields);
                     self.finish_row(&fields, emit);
                     self.fields = fields;
                     self.fields.clear();
                     self.ends.clear();
                     self.dropped = 0;
+                    if self.stop_when_decided && self.columns.is_some() {
+                        break;
+                    }
                 }
                 R::End => break,
             }
@@ -194,6 +377,7 @@ impl TableState {
                 self.hand_out_overlong(emit);
             }
         }
+        pos
     }
 
     /// A record past `MAX_RECORD_BYTES` (usually an unbalanced quote swallowing the rest of

@@ -10,6 +10,7 @@ pub mod delimited;
 pub mod json;
 pub mod json_walk;
 pub mod sheet;
+pub mod split;
 pub mod sql;
 pub mod sql_walk;
 pub mod sqlite;
