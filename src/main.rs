@@ -9,7 +9,7 @@ use std::process::ExitCode;
 /// eight threads that each once read a 16 MiB archive member keep 8 x 16 MiB, whatever
 /// `--max-memory` says, because the budget can only count what is live. Fixed thresholds
 /// instead: buffers over 8 MiB are mapped on their own and returned when freed; an arena keeps
-/// up to 32 MiB of free memory at its top, so that the buffers reused for every chunk and
+/// up to 24 MiB of free memory at its top, so that the buffers reused for every chunk and
 /// batch (1-8 MiB) are not given back and faulted in again each time (with glibc's 128 KiB
 /// default that cost 18x the page faults and twice the system time).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
@@ -17,7 +17,7 @@ fn return_large_buffers_when_freed() {
     // SAFETY: mallopt only sets allocator parameters; called before any other thread exists.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, (8 << 20) + 1);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 24 << 20);
     }
 }
 
