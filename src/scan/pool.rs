@@ -73,11 +73,13 @@ pub(super) fn run_in_order<T: Tasks>(
     // Thread states not in use: a task takes one (or makes one) and puts it back when it
     // ends, so there are no more than threads, and scratch buffers and readers are reused.
     let idle: Mutex<Vec<T::State>> = Mutex::new(Vec::new());
-    // Bounded: a task whose batches the writer cannot take yet (a slow findings reader) waits
-    // for it instead of piling them up in memory.
-    let (tx, rx) = crossbeam_channel::bounded::<Msg<T::Batch, T::Output>>(LOOKAHEAD * 2);
     let mut write_error = None;
     pool.in_place_scope(|scope| {
+        // Bounded: a task whose batches the writer cannot take yet (a slow findings reader)
+        // waits for it instead of piling them up in memory. Made inside the scope: if the
+        // writer panics, the receiver is dropped while unwinding, the tasks' sends fail and
+        // the scope's wait for them ends (outside, a full channel would block them forever).
+        let (tx, rx) = crossbeam_channel::bounded::<Msg<T::Batch, T::Output>>(LOOKAHEAD * 2);
         let admit = |i: usize| {
             let (tx, idle) = (tx.clone(), &idle);
             scope.spawn(move |_| {
@@ -264,6 +266,47 @@ mod tests {
         };
         let result = run_in_order(threads, &probe, count, &mut log);
         (result, log, probe)
+    }
+
+    /// A writer that panics when task 0 is finished.
+    struct PanickingWriter;
+
+    impl InOrder<(usize, u32), Result<usize, &'static str>> for PanickingWriter {
+        fn write(&mut self, _: usize, _: (usize, u32)) -> io::Result<()> {
+            Ok(())
+        }
+
+        fn finish(&mut self, _: usize, _: Result<usize, &'static str>) {
+            panic!("writer bug");
+        }
+    }
+
+    #[test]
+    fn a_panicking_writer_ends_the_run_instead_of_hanging_it() {
+        // Tasks emit far more batches than the channel holds: with the receiver outliving
+        // the writer's panic, they would block in `send` and the scope would wait forever.
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let probe = Probe {
+                body: |i: usize, _: &mut ProbeState, emit: &mut dyn FnMut((usize, u32))| {
+                    (0..200).for_each(|n| emit((i, n)));
+                    i
+                },
+                finished: Arc::new(AtomicUsize::new(0)),
+                started: AtomicUsize::new(0),
+                most_ahead: AtomicUsize::new(0),
+                states: AtomicUsize::new(0),
+                broken_state_reused: AtomicBool::new(false),
+            };
+            let ran = panic::catch_unwind(AssertUnwindSafe(|| {
+                run_in_order(2, &probe, 3 * LOOKAHEAD, &mut PanickingWriter)
+            }));
+            let _ = done_tx.send(ran.is_err());
+        });
+        let panicked = done_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the run hung after the writer panicked");
+        assert!(panicked, "the writer's panic was swallowed");
     }
 
     fn in_order(count: usize) -> Vec<Event> {

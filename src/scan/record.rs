@@ -239,6 +239,13 @@ impl Worker<'_> {
         if self.found.is_empty() {
             return;
         }
+        if self.found.len() != self.found_column.len() {
+            // Only after the encoder panicked in the previous flush, whose findings were
+            // counted already: counting them again would be wrong, writing them is not safe.
+            self.found.clear();
+            self.found_column.clear();
+            return;
+        }
         // Filtered in place: findings are large, and moving each into a new batch showed
         // as memmove in profiles.
         let Worker {

@@ -546,6 +546,8 @@ impl<'a> Worker<'a> {
     fn reset(&mut self) {
         self.found.clear();
         self.found_column.clear();
+        // Left zeroed after each use, unless a detector panicked halfway through.
+        self.rejected.iter_mut().for_each(|n| *n = 0);
         self.columns.clear();
         self.by_detector.iter_mut().for_each(|n| *n = 0);
         self.outside.iter_mut().for_each(Distinct::clear);

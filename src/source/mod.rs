@@ -365,6 +365,10 @@ pub fn read_all(
         held.grow_to(head.capacity() as u64)?;
         let missing = want.saturating_sub(head.len() as u64);
         if missing > 0 && rest.take(missing).read_to_end(&mut head)? < missing as usize {
+            // Shorter than declared (a lying header): what was reserved for the claim and
+            // not used goes back, or a zip inside would hold it while its members wait.
+            head.shrink_to_fit();
+            held.shrink_to(head.capacity() as u64);
             return Ok(head);
         }
     }
@@ -574,6 +578,12 @@ mod tests {
         let mut held = memory.start("a test file");
         let bytes = read_all(Vec::new(), &mut &data[..], 1 << 30, 1 << 40, &mut held).unwrap();
         assert_eq!(bytes.len(), data.len());
+        drop(held);
+        // Declared more than it holds: the unused part of the reservation is given back.
+        let mut held = memory.start("a test file");
+        let bytes = read_all(Vec::new(), &mut &data[..1000], 1 << 30, 32 << 20, &mut held).unwrap();
+        assert_eq!(bytes.len(), 1000);
+        assert!(held.bytes() < 1 << 20, "{}", held.bytes());
         drop(held);
         assert_eq!(memory.in_use(), 0);
     }
