@@ -3,10 +3,12 @@
 //! Tasks are numbered `0..count` and run on a rayon thread pool; what a task emits (batches
 //! while it runs, then one output) reaches the writer, on the calling thread, strictly in task
 //! order, so the result is the same for any thread count. The writer admits the tasks: it
-//! spawns the first `LOOKAHEAD`, and each time task `i` is written it spawns task
-//! `i + LOOKAHEAD`. So no task runs further ahead of the writer than that, which bounds what
-//! is held for tasks that finished before an earlier one (a few files' findings), at the cost
-//! of a little idling behind one slow task; and nothing sleeps, polls or waits to be admitted.
+//! spawns the first `lookahead` (`LOOKAHEAD`, or twice the threads if that is more), and each
+//! time task `i` is written it spawns task `i + lookahead`. So no task runs further ahead of
+//! the writer than that, which bounds how many tasks' findings are held while an earlier one
+//! is still running (their batches wait in memory, however large: a bound in tasks, not
+//! bytes), at the cost of a little idling behind one slow task; and nothing sleeps, polls or
+//! waits to be admitted.
 //!
 //! Tasks are a sequence, not files. `scan` makes file `i` task `i`; to scan a big file as
 //! several chunks, a caller numbers the chunks of each file consecutively (a file of three
@@ -79,7 +81,9 @@ pub(super) fn run_in_order<T: Tasks>(
         // waits for it instead of piling them up in memory. Made inside the scope: if the
         // writer panics, the receiver is dropped while unwinding, the tasks' sends fail and
         // the scope's wait for them ends (outside, a full channel would block them forever).
-        let (tx, rx) = crossbeam_channel::bounded::<Msg<T::Batch, T::Output>>(LOOKAHEAD * 2);
+        // Enough tasks in flight to keep every thread busy behind one slow task.
+        let lookahead = LOOKAHEAD.max(2 * pool.current_num_threads());
+        let (tx, rx) = crossbeam_channel::bounded::<Msg<T::Batch, T::Output>>(lookahead * 2);
         let admit = |i: usize| {
             let (tx, idle) = (tx.clone(), &idle);
             scope.spawn(move |_| {
@@ -99,7 +103,7 @@ pub(super) fn run_in_order<T: Tasks>(
                 let _ = tx.send(Msg::Done(i, output));
             });
         };
-        let mut admitted = count.min(LOOKAHEAD);
+        let mut admitted = count.min(lookahead);
         (0..admitted).for_each(&admit);
         // Messages of tasks ahead of `next` wait in `pending`; whatever `next` has is written
         // as soon as it arrives.
@@ -347,6 +351,21 @@ mod tests {
         // Task `LOOKAHEAD - 1` starts before task 0 is written (the lookahead is used), task
         // `LOOKAHEAD` never does.
         assert_eq!(probe.most_ahead.load(Ordering::SeqCst), LOOKAHEAD - 1);
+    }
+
+    #[test]
+    fn many_threads_get_a_longer_lookahead() {
+        // With 8 threads, 16 tasks may be in flight behind a slow task 0, not 8: each thread
+        // stays busy.
+        let (result, _, probe) = run_probe(8, 6 * LOOKAHEAD, None, |i, _, emit| {
+            if i == 0 {
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            emit((i, 0));
+            i
+        });
+        result.unwrap();
+        assert_eq!(probe.most_ahead.load(Ordering::SeqCst), 2 * 8 - 1);
     }
 
     #[test]
