@@ -368,6 +368,22 @@ impl pool::InOrder<Vec<u8>, Outcome> for InPathOrder<'_, '_> {
     }
 }
 
+/// What a worker makes of the only file under `config`'s roots (tests): `before_read` runs
+/// on its path between the walk and the read.
+#[cfg(test)]
+fn scan_only_file(config: &ScanConfig, before_read: impl FnOnce(&std::path::Path)) -> Vec<FileSummary> {
+    let entries = walk::walk(&config.roots, &config.walk).unwrap();
+    let [Entry::File(file)] = &entries[..] else {
+        panic!("{entries:?}")
+    };
+    before_read(&file.path);
+    let mut worker = Worker::new(&config.detectors, config, None);
+    match worker.scan_file(file, None, &mut |_| {}) {
+        Outcome::Scanned(summaries) => summaries,
+        Outcome::Reused(_) => panic!("nothing to reuse"),
+    }
+}
+
 /// A scan's settings for tests: one thread, built-in detectors and policy, a per-scan key.
 #[cfg(test)]
 pub(super) fn test_config(roots: Vec<PathBuf>) -> ScanConfig {

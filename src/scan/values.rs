@@ -123,9 +123,7 @@ pub(super) fn born_after(id: &str, cutoff: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::test_config;
-    use crate::scan::worker::Outcome;
-    use crate::walk::{self, Entry};
+    use crate::scan::{scan_only_file, test_config};
     use std::time::{Duration, UNIX_EPOCH};
 
     fn day(y: i64, m: u32, d: u32) -> i64 {
@@ -173,14 +171,7 @@ mod tests {
         std::fs::write(dir.path().join("x.txt"), text).unwrap();
         let mut config = test_config(vec![dir.path().to_path_buf()]);
         config.fingerprints = true;
-        let entries = walk::walk(&config.roots, &config.walk).unwrap();
-        let [Entry::File(file)] = &entries[..] else {
-            panic!("{entries:?}")
-        };
-        let mut worker = Worker::new(&config.detectors, &config, None);
-        let Outcome::Scanned(summaries) = worker.scan_file(file, None, &mut |_| {}) else {
-            panic!("nothing to reuse")
-        };
+        let summaries = scan_only_file(&config, |_| {});
         let d = config
             .detectors
             .detectors()

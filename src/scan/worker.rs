@@ -563,8 +563,7 @@ impl<'a> Worker<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::test_config;
-    use crate::walk::{self, Entry};
+    use crate::scan::{scan_only_file, test_config};
 
     /// The summary of scanning `x.txt`, a file of the walk that `change` alters after the
     /// walk and before it is read.
@@ -573,16 +572,7 @@ mod tests {
         let path = dir.path().join("x.txt");
         std::fs::write(&path, "手机 13812345678\n").unwrap();
         let config = test_config(vec![dir.path().to_path_buf()]);
-        let entries = walk::walk(&config.roots, &config.walk).unwrap();
-        let [Entry::File(file)] = &entries[..] else {
-            panic!("{entries:?}")
-        };
-        change(&path);
-        let mut worker = Worker::new(&config.detectors, &config, None);
-        match worker.scan_file(file, None, &mut |_| {}) {
-            Outcome::Scanned(summaries) => summaries.into_iter().next().unwrap(),
-            Outcome::Reused(_) => panic!("nothing to reuse"),
-        }
+        scan_only_file(&config, change).into_iter().next().unwrap()
     }
 
     fn problems_after(change: impl FnOnce(&std::path::Path)) -> Vec<Problem> {
@@ -673,14 +663,7 @@ mod tests {
         zip.write_all("手机 13812345678\n".as_bytes()).unwrap();
         zip.finish().unwrap();
         let config = test_config(vec![dir.path().to_path_buf()]);
-        let entries = walk::walk(&config.roots, &config.walk).unwrap();
-        let [Entry::File(file)] = &entries[..] else {
-            panic!("{entries:?}")
-        };
-        let mut worker = Worker::new(&config.detectors, &config, None);
-        let Outcome::Scanned(summaries) = worker.scan_file(file, None, &mut |_| {}) else {
-            panic!("nothing to reuse")
-        };
+        let summaries = scan_only_file(&config, |_| {});
         assert_eq!(summaries.len(), 2);
         assert!(summaries[0].container);
         assert!(
