@@ -2,6 +2,11 @@
 //! counts (`ColumnState`), cheap for records that repeat the same sequence of columns and
 //! capped at `source::MAX_COLUMNS`; and the look-alike rule that drops a column's few valid
 //! values when most of its candidates fail validation.
+//!
+//! The rule weighs the candidates of a window: in a delimited file, the rows of each block of
+//! `WINDOW_ROWS` (numbered from the file's start); elsewhere, everything read so far. A
+//! window depends only on its own rows, so a big file read in parts cut at window boundaries
+//! (`source::split`) keeps and drops exactly the values one reader from the start does.
 
 use super::values::ratio;
 use crate::detect::context::Cue;
@@ -20,6 +25,10 @@ use std::sync::Arc;
 /// (most fail validation → the rest are coincidences) applies.
 pub(super) const COLUMN_EVIDENCE: u64 = 10;
 
+/// Rows of a delimited file weighed together by the look-alike rule (see above): enough
+/// candidates to tell a look-alike column, few enough findings to hold until the window ends.
+pub(crate) const WINDOW_ROWS: u64 = 4096;
+
 /// Longest column name, table name or JSON pointer written out, in bytes.
 pub(super) const MAX_NAME: usize = 256;
 
@@ -37,6 +46,9 @@ pub(super) struct ColumnState {
     pub(super) valid: Vec<u64>,
     pub(super) rejected: Vec<u64>,
     pub(super) reported: Vec<u64>,
+    /// `valid` and `rejected` when the look-alike rule's window started.
+    pub(super) window_valid: Vec<u64>,
+    pub(super) window_rejected: Vec<u64>,
     /// The ID or card detector the header names, if any: its cells can lose digits in Excel.
     pub(super) long_number: Option<usize>,
     /// Cells of such a column written in scientific notation (`1.10105E+17`).
@@ -89,6 +101,14 @@ impl<'a> Columns<'a> {
         self.last_slot = NO_COLUMN;
         self.more_columns = None;
         self.more_columns_table = (String::new(), Arc::from(""));
+    }
+
+    /// Starts a window of the look-alike rule: candidates counted so far no longer weigh.
+    pub(super) fn start_window(&mut self) {
+        for col in &mut self.states {
+            col.window_valid.clone_from(&col.valid);
+            col.window_rejected.clone_from(&col.rejected);
+        }
     }
 
     /// Whether the input had more columns than are counted one by one.
@@ -230,6 +250,8 @@ impl<'a> Columns<'a> {
             valid: vec![0; n],
             rejected: vec![0; n],
             reported: vec![0; n],
+            window_valid: vec![0; n],
+            window_rejected: vec![0; n],
             successor: 0,
         });
         slot
@@ -373,8 +395,9 @@ pub(super) fn look_alike_column(col: &ColumnState, d: usize) -> bool {
     if col.cue.is_some_and(|c| c.names(d)) {
         return false;
     }
-    let total = col.valid[d] + col.rejected[d];
-    total >= COLUMN_EVIDENCE && col.valid[d] * 2 < total
+    let valid = col.valid[d] - col.window_valid[d];
+    let total = valid + col.rejected[d] - col.window_rejected[d];
+    total >= COLUMN_EVIDENCE && valid * 2 < total
 }
 
 #[cfg(test)]
@@ -476,6 +499,14 @@ mod tests {
         assert!(!verdict(serial, 1, 8));
         // A header that names the detector keeps its values however many fail.
         assert!(!verdict(mobile, 1, 100));
+        // A new window weighs only the candidates counted after its start.
+        verdict(serial, 4, 6);
+        columns.start_window();
+        let col = &mut columns[serial];
+        (col.valid[d], col.rejected[d]) = (4 + 9, 6 + 1);
+        assert!(!look_alike_column(col, d), "9 of 10 valid in this window");
+        (col.valid[d], col.rejected[d]) = (4 + 2, 6 + 8);
+        assert!(look_alike_column(col, d), "2 of 10 valid in this window");
     }
 
     #[test]

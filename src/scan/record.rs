@@ -3,7 +3,9 @@
 //! segments that hold values masked), and `flush` applies the look-alike rule, counts and
 //! fingerprints what is reported and hands the batch over, encoded.
 
-use super::columns::{look_alike_column, looks_scientific, name_holds_value, shortened, NO_COLUMN};
+use super::columns::{
+    look_alike_column, looks_scientific, name_holds_value, shortened, NO_COLUMN, WINDOW_ROWS,
+};
 use super::values::born_after;
 use super::worker::Worker;
 use crate::detect::date;
@@ -38,6 +40,15 @@ impl Worker<'_> {
     /// Checks one record of the input: column counts, masked values, dates, then the
     /// detectors, piece by piece; findings are batched and handed to `send` encoded.
     pub(super) fn on_record(&mut self, record: Record<'_>, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
+        if let Origin::Cell { row, .. } = record.origin {
+            // The findings of a window are judged by its own candidates (`columns`).
+            let window = row.saturating_sub(1) / WINDOW_ROWS;
+            if window != self.window {
+                self.flush(path, send);
+                self.columns.start_window();
+                self.window = window;
+            }
+        }
         let slot = match record.origin {
             Origin::Text { .. } => NO_COLUMN,
             Origin::Cell { index, column, .. } => self.columns.cell_slot(index, column),

@@ -81,6 +81,8 @@ pub(super) struct Worker<'a> {
     pub(super) found_column: Vec<u32>,
     /// The input's columns and their counts.
     pub(super) columns: Columns<'a>,
+    /// The look-alike rule's window of delimited rows the last record was in.
+    pub(super) window: u64,
     pub(super) by_detector: Vec<u64>,
     pub(super) key: Key,
     pub(super) keep_fingerprints: bool,
@@ -221,6 +223,7 @@ impl<'a> Worker<'a> {
             found: Vec::new(),
             found_column: Vec::new(),
             columns: Columns::new(detectors),
+            window: 0,
             by_detector: vec![0; n],
             key: config.key.clone(),
             keep_fingerprints: config.fingerprints,
@@ -549,6 +552,7 @@ impl<'a> Worker<'a> {
         // Left zeroed after each use, unless a detector panicked halfway through.
         self.rejected.iter_mut().for_each(|n| *n = 0);
         self.columns.clear();
+        self.window = 0;
         self.by_detector.iter_mut().for_each(|n| *n = 0);
         self.outside.iter_mut().for_each(Distinct::clear);
         self.masked.iter_mut().for_each(|n| *n = 0);
