@@ -181,21 +181,21 @@ impl Layout {
         (self.encoding != GB18030 || self.delimiter != b'|').then_some(self.delimiter)
     }
 
-    /// The cuts of the file of `size` bytes in `source` (see `split::plan`).
+    /// The cuts of the file of `size` bytes in `source`, each at the start of a window of
+    /// `window` rows (see `split::plan` and `split::align`).
     pub fn plan<S: ReadAt + ?Sized>(
         &self,
         source: &S,
         size: u64,
         target: u64,
+        window: u64,
     ) -> io::Result<Result<Vec<Cut>, Unsplittable>> {
-        split::plan(
-            source,
-            size,
-            &self.body,
-            target,
-            self.split_delimiter(),
-            SPLIT_MAX_RECORD,
-        )
+        let delimiter = self.split_delimiter();
+        let cuts = match split::plan(source, size, &self.body, target, delimiter, SPLIT_MAX_RECORD)? {
+            Ok(cuts) => cuts,
+            Err(why) => return Ok(Err(why)),
+        };
+        split::align(source, size, &cuts, window, delimiter).map(Ok)
     }
 }
 

@@ -43,9 +43,13 @@
 //! 1. `delimited::layout(&head, rest, size, chunk)`, on the calling thread: reads the first
 //!    chunk as `read` would and decides delimiter, encoding, columns and `body`, the record
 //!    boundary after the header. `None`: read the file whole, as before.
-//! 2. `layout.plan(&file, size, target)`: the summaries as rayon tasks (one per piece of
-//!    `target` bytes, each reading its piece in 1 MiB blocks), then `resolve`. `Ok(Err(_))`:
-//!    read the file whole.
+//! 2. `layout.plan(&file, size, target, window)`: the summaries as rayon tasks (one per
+//!    piece of `target` bytes, each reading its piece in 1 MiB blocks), then `resolve`, then
+//!    `align`: each cut moves forward to the next start of a window of `window` data rows
+//!    (`WINDOW_ROWS` in `scan`), numbered from the file's start, or goes. The look-alike rule
+//!    judges a window's findings by that window's own rows, so a part must hold whole
+//!    windows for the parts to keep and drop what one reader does. `Ok(Err(_))`: read the
+//!    file whole.
 //! 3. For each cut, a rayon task: `delimited::read_part(Section::new(&file, cut, next),
 //!    next - cut, &cut, &layout, chunk, emit)`. Records of part k all come before those of
 //!    part k + 1 in a one-thread read; `rows` (against the next cut's `rows_before`) and
@@ -136,6 +140,9 @@ pub struct Track {
     pub longest_gap: u64,
     /// A quote that csv-core reads as a literal character would open a quoted field by count.
     pub stray_quote: bool,
+    /// The newline outside quotes that ends the scanner's goal-th data row, if it was given
+    /// one (`PieceScanner::with_goal`) and the piece gets that far.
+    pub goal: Option<NewlineAt>,
 }
 
 /// A newline outside quotes, and what the piece holds up to and including it.
@@ -160,6 +167,8 @@ struct Masks {
 #[derive(Debug, Clone)]
 pub struct PieceScanner {
     delimiter: Option<u8>,
+    /// Data rows after which `Track::goal` is noted.
+    goal: Option<u64>,
     piece: Piece,
     /// Starting outside quotes: all ones while inside a quoted field (block to block).
     inside: u64,
@@ -190,6 +199,7 @@ impl PieceScanner {
         let prev = masks_of(&block, delimiter, valid);
         PieceScanner {
             delimiter,
+            goal: None,
             piece: Piece {
                 after_newline: block[BLOCK - 1] == b'\n',
                 ..Piece::default()
@@ -199,6 +209,20 @@ impl PieceScanner {
             tail: [0; BLOCK],
             tail_len: 0,
         }
+    }
+
+    /// Also notes where the piece's `rows`-th data row ends (`Track::goal`), so that a cut
+    /// can be moved by an exact number of rows with the row rule the summaries use. A goal of
+    /// zero rows is none.
+    pub fn with_goal(mut self, rows: u64) -> Self {
+        self.goal = (rows > 0).then_some(rows);
+        self
+    }
+
+    /// Where the goal row ends starting outside quotes, once a fed block reached it (bytes
+    /// short of a whole block wait for more, or for `finish`).
+    pub fn reached(&self) -> Option<NewlineAt> {
+        self.piece.from[0].goal
     }
 
     /// The next bytes of the piece.
@@ -265,6 +289,7 @@ impl PieceScanner {
 
         let base = self.piece.len;
         let newlines_before = self.piece.newlines;
+        let goal = self.goal;
         for (track, inside) in self.piece.from.iter_mut().zip([inside, !inside]) {
             track.stray_quote |= m.quote & inside & !may_open != 0;
             let outside_lf = m.lf & !inside;
@@ -286,7 +311,17 @@ impl PieceScanner {
                 }
             }
             track.last_newline = Some(base + last);
-            track.rows += u64::from(rows.count_ones());
+            let ended = u64::from(rows.count_ones());
+            if let Some(goal) = goal.filter(|&goal| track.goal.is_none() && track.rows + ended >= goal) {
+                let at = u64::from(nth_one(rows, goal - track.rows));
+                let upto = !0u64 >> (63 - at);
+                track.goal = Some(NewlineAt {
+                    offset: base + at,
+                    rows: goal,
+                    newlines: newlines_before + u64::from((m.lf & upto).count_ones()),
+                });
+            }
+            track.rows += ended;
         }
         self.piece.newlines += u64::from(m.lf.count_ones());
         self.piece.carriage_returns += u64::from(m.cr.count_ones());
@@ -312,6 +347,15 @@ fn prefix_xor(mut x: u64) -> u64 {
     x ^= x << 16;
     x ^= x << 32;
     x
+}
+
+/// The position of the `n`-th one bit of `x` (from 1, lowest first); `x` has at least `n`.
+fn nth_one(mut x: u64, n: u64) -> u32 {
+    for _ in 1..n {
+        x &= x.wrapping_sub(1);
+    }
+    // Fewer ones than `n` would leave none: still a position the caller can shift by.
+    x.trailing_zeros().min(63)
 }
 
 #[inline(always)]
@@ -549,18 +593,94 @@ fn summarize_range<S: ReadAt + ?Sized>(
     end: u64,
     delimiter: Option<u8>,
 ) -> io::Result<Piece> {
+    scan_range(source, start, end, delimiter, 0)
+}
+
+/// Summarises bytes `start..end` of `source`, reading no further once the `goal`-th data row
+/// from outside quotes has ended (no goal: 0).
+fn scan_range<S: ReadAt + ?Sized>(
+    source: &S,
+    start: u64,
+    end: u64,
+    delimiter: Option<u8>,
+    goal: u64,
+) -> io::Result<Piece> {
     let from = start.saturating_sub(LOOK_BEHIND as u64);
     let mut before = [0u8; LOOK_BEHIND];
     let before = &mut before[..(start - from) as usize];
     source.read_exact_at(before, from)?;
-    let mut scanner = PieceScanner::new(before, delimiter);
-    let mut buf = vec![0u8; usize::try_from(end - start).map_or(READ, |n| n.min(READ))];
+    let mut scanner = PieceScanner::new(before, delimiter).with_goal(goal);
+    let mut buf = vec![0u8; usize::try_from(end.saturating_sub(start)).map_or(READ, |n| n.min(READ))];
     let mut at = start;
-    while at < end {
+    while at < end && scanner.reached().is_none() {
         let n = usize::try_from(end - at).map_or(buf.len(), |n| n.min(buf.len()));
         source.read_exact_at(&mut buf[..n], at)?;
         scanner.feed(&buf[..n]);
         at += n as u64;
     }
     Ok(scanner.finish())
+}
+
+/// Moves each cut after the first forward to the first record start at or after it whose
+/// `rows_before` is a multiple of `window` (0 counts as 1): the start of a window of rows as
+/// the scan numbers them from the file's start, so that every window is read whole by one
+/// part. `cuts` are a plan of the file of `size` bytes in `source` (`plan`, whose checks
+/// make the raw bytes' rows the reader's). A cut that would move onto the next one or the end
+/// of the file, or finds no window start before them, is dropped: the part before it runs
+/// longer. Each cut is moved by a rayon task reading at most up to the next cut, in 1 MiB
+/// blocks.
+pub fn align<S: ReadAt + ?Sized>(
+    source: &S,
+    size: u64,
+    cuts: &[Cut],
+    window: u64,
+    delimiter: Option<u8>,
+) -> io::Result<Vec<Cut>> {
+    let window = window.max(1);
+    // The first window start at or past the next cut is also the first at or after the next
+    // cut, which moves there itself (or is dropped at the end): no task need look past its
+    // next cut, so the tasks are independent.
+    let moved = cuts
+        .par_iter()
+        .enumerate()
+        .skip(1)
+        .map(|(k, cut)| {
+            let end = cuts.get(k + 1).map_or(size, |next| next.offset).min(size);
+            align_cut(source, cut, end, window, delimiter)
+        })
+        .collect::<io::Result<Vec<Option<Cut>>>>()?;
+    let mut aligned: Vec<Cut> = cuts.first().copied().into_iter().collect();
+    for cut in moved.into_iter().flatten() {
+        if cut.offset < size && aligned.last().is_none_or(|last| last.offset < cut.offset) {
+            aligned.push(cut);
+        }
+    }
+    Ok(aligned)
+}
+
+/// `cut` moved to the first window start at or after it and before `end`, if there is one.
+fn align_cut<S: ReadAt + ?Sized>(
+    source: &S,
+    cut: &Cut,
+    end: u64,
+    window: u64,
+    delimiter: Option<u8>,
+) -> io::Result<Option<Cut>> {
+    let into = cut.rows_before % window;
+    if into == 0 {
+        return Ok(Some(*cut));
+    }
+    if cut.offset >= end {
+        return Ok(None);
+    }
+    let goal = window - into;
+    let piece = scan_range(source, cut.offset, end, delimiter, goal)?;
+    Ok(piece.from[0]
+        .goal
+        .map(|at| Cut {
+            offset: cut.offset + at.offset + 1,
+            rows_before: cut.rows_before.saturating_add(goal),
+            line: cut.line + at.newlines,
+        })
+        .filter(|moved| moved.offset < end))
 }

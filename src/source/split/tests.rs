@@ -217,12 +217,13 @@ fn layout_of(bytes: &[u8], chunk: usize) -> Option<Layout> {
 }
 
 /// The file read part by part, as the scanner will: the cells of all parts in order, and
-/// the cuts. Every part must end at a record boundary with the rows the plan said.
-fn by_parts(bytes: &[u8], target: u64, chunk: usize) -> Result<(Vec<Cell>, Vec<Cut>), String> {
+/// the cuts (aligned to windows of `window` rows). Every part must end at a record boundary
+/// with the rows the plan said.
+fn by_parts(bytes: &[u8], target: u64, window: u64, chunk: usize) -> Result<(Vec<Cell>, Vec<Cut>), String> {
     let layout = layout_of(bytes, chunk).ok_or("no layout")?;
     let size = bytes.len() as u64;
     let cuts = layout
-        .plan(bytes, size, target)
+        .plan(bytes, size, target, window)
         .unwrap()
         .map_err(|e| e.to_string())?;
     let mut out = Vec::new();
@@ -259,13 +260,15 @@ fn check_cut_lines(bytes: &[u8], cuts: &[Cut]) {
     }
 }
 
-fn assert_parts_equal_whole(bytes: &[u8], targets: &[u64], chunk: usize) -> usize {
+fn assert_parts_equal_whole(bytes: &[u8], targets: &[u64], window: u64, chunk: usize) -> usize {
     let expected = whole(bytes, chunk);
     let mut cuts_seen = 0;
     for &target in targets {
-        let (cells, cuts) = by_parts(bytes, target, chunk).unwrap_or_else(|e| panic!("target {target}: {e}"));
+        let (cells, cuts) =
+            by_parts(bytes, target, window, chunk).unwrap_or_else(|e| panic!("target {target}: {e}"));
         check_cut_lines(bytes, &cuts);
-        assert_eq!(cells, expected, "target {target}, cuts {cuts:?}");
+        assert!(cuts.iter().all(|cut| cut.rows_before % window == 0), "{cuts:?}");
+        assert_eq!(cells, expected, "target {target}, window {window}, cuts {cuts:?}");
         cuts_seen += cuts.len() - 1;
     }
     cuts_seen
@@ -276,13 +279,14 @@ fn parts_emit_what_the_whole_file_emits() {
     for seed in 0..12 {
         for crlf in [false, true] {
             let text = generated(seed, 150, crlf);
-            let cuts = assert_parts_equal_whole(text.as_bytes(), &[7, 64, 1000, 1 << 20], 1 << 20);
+            let cuts = assert_parts_equal_whole(text.as_bytes(), &[7, 64, 1000, 1 << 20], 1, 1 << 20);
             assert!(cuts > 100, "seed {seed}: only {cuts} cuts");
         }
     }
     // Small decoding chunks: records cut by chunk boundaries inside parts too.
     let text = generated(99, 80, true);
-    assert_parts_equal_whole(text.as_bytes(), &[7, 333], 16);
+    assert_parts_equal_whole(text.as_bytes(), &[7, 333], 1, 16);
+    assert_parts_equal_whole(text.as_bytes(), &[7, 333], 5, 16);
 }
 
 #[test]
@@ -293,10 +297,11 @@ fn gbk_and_bom_files_split_like_utf8() {
         assert!(!unmappable);
         let layout = layout_of(&gbk, 1 << 20).unwrap();
         assert_eq!(layout.encoding, encoding_rs::GB18030, "seed {seed}");
-        assert_parts_equal_whole(&gbk, &[7, 64, 1000], 1 << 20);
+        assert_parts_equal_whole(&gbk, &[7, 64, 1000], 1, 1 << 20);
+        assert_parts_equal_whole(&gbk, &[7, 64], 4, 1 << 20);
         let bom = [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat();
         assert_eq!(layout_of(&bom, 1 << 20).unwrap().encoding_name, "UTF-8 (BOM)");
-        assert_parts_equal_whole(&bom, &[7, 64, 1000], 1 << 20);
+        assert_parts_equal_whole(&bom, &[7, 64, 1000], 1, 1 << 20);
     }
 }
 
@@ -382,11 +387,16 @@ fn random_bytes_split_correctly_or_not_at_all() {
         }
         let bytes = text.as_bytes();
         let expected = whole(bytes, 1 << 20);
-        for target in [1, 5, 17] {
-            match by_parts(bytes, target, 1 << 20) {
+        // Windows of 2 rows too: cuts moved by the scanner's row rule must still read right.
+        for (target, window) in [(1, 1), (5, 1), (17, 1), (1, 2)] {
+            match by_parts(bytes, target, window, 1 << 20) {
                 Ok((cells, cuts)) => {
                     check_cut_lines(bytes, &cuts);
-                    assert_eq!(cells, expected, "{text:?} target {target} cuts {cuts:?}");
+                    assert!(cuts.iter().all(|cut| cut.rows_before % window == 0));
+                    assert_eq!(
+                        cells, expected,
+                        "{text:?} target {target} window {window} cuts {cuts:?}"
+                    );
                     accepted += 1;
                     accepted_quoted += usize::from(text.contains('"') && cuts.len() > 2);
                 }
@@ -402,7 +412,7 @@ fn random_bytes_split_correctly_or_not_at_all() {
 
 #[test]
 fn doubtful_files_are_not_split() {
-    let refused = |text: &str| by_parts(text.as_bytes(), 4, 1 << 20).map(|(_, cuts)| cuts);
+    let refused = |text: &str| by_parts(text.as_bytes(), 4, 1, 1 << 20).map(|(_, cuts)| cuts);
     fn why<T>(e: Unsplittable) -> Result<T, String> {
         Err(e.to_string())
     }
@@ -431,17 +441,18 @@ fn doubtful_files_are_not_split() {
     let layout = layout_of(&gbk, 1 << 20).unwrap();
     assert_eq!(layout.split_delimiter(), None);
     assert_eq!(
-        by_parts(&gbk, 4, 1 << 20).map(|_| ()),
+        by_parts(&gbk, 4, 1, 1 << 20).map(|_| ()),
         why(Unsplittable::StrayQuote)
     );
     let (gbk, _, _) = encoding_rs::GB18030.encode("姓名|手机号|地址\n张三|13812345678|北京\n李四|1|上海\n");
-    assert_parts_equal_whole(&gbk, &[4], 1 << 20);
+    assert_parts_equal_whole(&gbk, &[4], 1, 1 << 20);
+    assert_parts_equal_whole(&gbk, &[4], 2, 1 << 20);
 }
 
 #[test]
 fn a_file_after_the_header_without_newline_is_one_part() {
     let text = b"name,phone\nzhang,13812345678";
-    let (cells, cuts) = by_parts(text, 3, 1 << 20).unwrap();
+    let (cells, cuts) = by_parts(text, 3, 1, 1 << 20).unwrap();
     assert_eq!(cuts, vec![Cut::START]);
     assert_eq!(cells, whole(text, 1 << 20));
 }
@@ -453,10 +464,10 @@ fn a_plan_reads_a_file_by_positions() {
     std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
     let layout = layout_of(text.as_bytes(), 1 << 20).unwrap();
     let size = text.len() as u64;
-    let from_file = layout.plan(&file, size, 512).unwrap().unwrap();
+    let from_file = layout.plan(&file, size, 512, 3).unwrap().unwrap();
     assert_eq!(
         from_file,
-        layout.plan(text.as_bytes(), size, 512).unwrap().unwrap()
+        layout.plan(text.as_bytes(), size, 512, 3).unwrap().unwrap()
     );
     assert!(from_file.len() > 4);
     let mut part = String::new();
@@ -472,4 +483,144 @@ fn a_plan_reads_a_file_by_positions() {
         .read_to_end(&mut Vec::new())
         .is_err());
     assert_eq!(SPLIT_MAX_RECORD, (16 << 20) / 3);
+}
+
+// Aligning the cuts to windows of rows.
+
+#[test]
+fn cuts_move_to_window_starts() {
+    // Rows: `a` (1), the quoted two-line value (2), `b` (3), `c` (4); a blank line and a
+    // `""` line between the second and third, none of them rows; CRLF throughout.
+    let text = b"h\r\na\r\n\"1\r\n2\",x\r\n\r\n\"\"\r\nb\r\nc\r\n";
+    let size = text.len() as u64;
+    let cut = |offset, rows_before, line| Cut {
+        offset,
+        rows_before,
+        line,
+    };
+    // Every record start after the header.
+    let cuts = [
+        Cut::START,
+        cut(6, 1, 3),
+        cut(16, 2, 5),
+        cut(18, 2, 6),
+        cut(22, 2, 7),
+        cut(25, 3, 8),
+    ];
+    let align = |window| align(text.as_slice(), size, &cuts, window, Some(b',')).unwrap();
+    assert_eq!(align(1), cuts);
+    assert_eq!(align(0), cuts);
+    // The cut at 6 moves past the quoted value to 16; those at 16, 18 and 22 start a window
+    // already (parts of a blank line hold no rows); the one at 25 would move to the end.
+    assert_eq!(
+        align(2),
+        vec![Cut::START, cut(16, 2, 5), cut(18, 2, 6), cut(22, 2, 7)]
+    );
+    // All move to 25, which starts a window: one cut.
+    assert_eq!(align(3), vec![Cut::START, cut(25, 3, 8)]);
+    // Row 4 ends the file, and no window ends in it.
+    assert_eq!(align(4), vec![Cut::START]);
+    assert_eq!(align(1 << 40), vec![Cut::START]);
+    // The same over a plan.
+    let body = cut(3, 0, 2);
+    assert_eq!(
+        plan(text.as_slice(), size, &body, 1, Some(b','), 64)
+            .unwrap()
+            .unwrap(),
+        cuts
+    );
+}
+
+/// Every record start from `body` on with the data rows before it, the slow way: the
+/// offsets after a newline where a one-thread read of the file up to there ends outside a
+/// record, and the rows it read.
+fn record_starts(bytes: &[u8], layout: &Layout) -> Vec<Cut> {
+    let mut starts = Vec::new();
+    for end in layout.body.offset as usize..bytes.len() {
+        if end > 0 && bytes[end - 1] != b'\n' {
+            continue;
+        }
+        let part = Section::new(bytes, 0, end as u64);
+        let facts =
+            delimited::read_part(part, end as u64, &Cut::START, layout, 1 << 20, &mut |_| {}).unwrap();
+        if !facts.ended_inside {
+            starts.push(Cut {
+                offset: end as u64,
+                rows_before: facts.rows,
+                line: 1 + bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64,
+            });
+        }
+    }
+    starts
+}
+
+#[test]
+fn aligned_cuts_are_the_first_window_starts_after_the_plan() {
+    let mut moved = 0;
+    for seed in 0..8 {
+        for crlf in [false, true] {
+            let text = generated(seed + 40, 120, crlf);
+            let bytes = text.as_bytes();
+            let size = bytes.len() as u64;
+            let layout = layout_of(bytes, 1 << 20).unwrap();
+            let starts = record_starts(bytes, &layout);
+            for target in [7, 100, 1000] {
+                let cuts = layout.plan(bytes, size, target, 1).unwrap().unwrap();
+                for window in [1, 2, 3, 16, 64, 100_000] {
+                    let aligned = layout.plan(bytes, size, target, window).unwrap().unwrap();
+                    // Each cut moves to the first record start at or after it that starts a
+                    // window, before the end of the file; cuts moving to the same place
+                    // make one.
+                    let mut expected = vec![Cut::START];
+                    for cut in &cuts[1..] {
+                        let to = starts
+                            .iter()
+                            .find(|s| s.offset >= cut.offset && s.rows_before % window == 0);
+                        if let Some(&to) = to.filter(|to| to.offset < size) {
+                            if expected.last() != Some(&to) {
+                                expected.push(to);
+                            }
+                        }
+                    }
+                    assert_eq!(aligned, expected, "seed {seed} target {target} window {window}");
+                    moved += aligned.iter().filter(|cut| !cuts.contains(cut)).count();
+                    if window == 1 {
+                        assert_eq!(aligned, cuts);
+                    }
+                    if window == 100_000 {
+                        assert_eq!(aligned, vec![Cut::START]);
+                    }
+                }
+            }
+            for window in [2, 7, 30] {
+                assert_parts_equal_whole(bytes, &[7, 100], window, 1 << 20);
+            }
+        }
+    }
+    assert!(moved > 500, "only {moved} cuts moved");
+}
+
+/// Windows longer than a read block: the scan for a window's end reads on, block after
+/// block, and lands where short scans from nearer cuts do.
+#[test]
+fn windows_longer_than_a_read_block() {
+    let text = generated(77, 120_000, true);
+    let bytes = text.as_bytes();
+    let size = bytes.len() as u64;
+    let window = 50_000;
+    let (cells, cuts) = by_parts(bytes, 1 << 18, window, 1 << 20).unwrap();
+    check_cut_lines(bytes, &cuts);
+    let rows: Vec<u64> = cuts.iter().map(|cut| cut.rows_before).collect();
+    assert_eq!(rows, [0, window, 2 * window]);
+    assert_eq!(cells, whole(bytes, 1 << 20));
+    // From the first cut of the plan alone, a megabyte or more before either window start.
+    let layout = layout_of(bytes, 1 << 20).unwrap();
+    let first = &layout.plan(bytes, size, 1 << 18, 1).unwrap().unwrap()[..2];
+    for (window, to) in [(window, cuts[1]), (2 * window, cuts[2])] {
+        assert!(to.offset - first[1].offset > READ as u64);
+        assert_eq!(
+            align(bytes, size, first, window, Some(b',')).unwrap(),
+            [Cut::START, to]
+        );
+    }
 }
