@@ -209,6 +209,11 @@ pub struct ScanArgs {
     /// an error (kind too_large) and the scan goes on.
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub max_memory: u64,
+    /// Big delimited files (CSV, TSV) are read in parts of about this size side by side, so
+    /// that one big file keeps every thread busy; the output is the same for any size.
+    /// 0: read every file whole.
+    #[arg(long, value_name = "SIZE", default_value_t = crate::scan::DEFAULT_PART, value_parser = parse_size)]
+    pub split_size: u64,
     /// Size of the text chunks read at a time (bytes or K/M/G); mainly for testing.
     #[arg(long, value_name = "SIZE", default_value_t = CHUNK as u64, value_parser = parse_size, hide = true)]
     pub chunk_size: u64,
@@ -344,6 +349,7 @@ impl ScanArgs {
             now: std::time::SystemTime::now(),
             memory: std::sync::Arc::new(crate::budget::MemoryBudget::new(self.max_memory)),
             isolate_with: std::env::current_exe().ok(),
+            split: self.split_size,
         };
         Ok((config, notes))
     }

@@ -308,3 +308,109 @@ fn chunk_size_does_not_change_sql_output() {
         "sql",
     );
 }
+
+/// A big export: more rows than three of the look-alike rule's windows (4,096 rows), with
+/// multi-line quoted notes, a column of look-alike codes, and a value that can be placed
+/// across a nominal cut.
+fn big_csv(rng: &mut Lcg, crlf: bool) -> (String, String) {
+    let eol = if crlf { "\r\n" } else { "\n" };
+    let mut csv = format!("订单号,收货人,手机号,身份证号,银行卡号,备用,备注{eol}");
+    let mut marked = String::new();
+    for i in 0..14_000 {
+        let note = match i % 23 {
+            0 => format!("\"多行备注{eol}第二行 手机 {}, 还有\"\"引号\"\"\"", rng.mobile()),
+            5 => format!("\"联系 {} 或 {}\"", rng.mobile(), rng.mobile()),
+            _ => String::new(),
+        };
+        // A column of ID-shaped codes, most with a wrong check digit (a look-alike column
+        // whose few valid ones are coincidences), except rows 4,097-8,192, where all are
+        // valid, and the last 1,288 rows of the third window: too few to outweigh the rest of
+        // that window, enough to outweigh it in a part that starts among them, which is why
+        // parts start at window boundaries.
+        let code = if (4096..8192).contains(&i) || (11_000..12_288).contains(&i) {
+            rng.id()
+        } else {
+            let id = rng.id();
+            format!("{}{}", &id[..17], rng.next() % 10)
+        };
+        let phone = rng.mobile();
+        if i == 9_000 {
+            marked = phone.clone();
+        }
+        write!(
+            csv,
+            "{},客户{i},{phone},{},{},{code},{note}{eol}",
+            rng.digits(19),
+            rng.id(),
+            rng.card()
+        )
+        .unwrap();
+        if i % 1000 == 999 {
+            csv.push_str(eol); // a blank line: no row
+        }
+    }
+    (csv, marked)
+}
+
+/// Issue 11: a big delimited file read in parts side by side says exactly what one reader
+/// from the start says, whatever the part size and thread count, including a value placed
+/// across a nominal cut, CRLF line ends and GB18030.
+#[test]
+fn part_size_does_not_change_big_file_output() {
+    for (crlf, gb18030) in [(false, false), (true, false), (false, true)] {
+        let dir = Dir::new();
+        let (csv, marked) = big_csv(&mut Lcg(23), crlf);
+        let bytes = match gb18030 {
+            true => encoding_rs::GB18030.encode(&csv).0.into_owned(),
+            false => csv.clone().into_bytes(),
+        };
+        dir.write("exports/big.csv", &bytes);
+        dir.write("exports/small.csv", "手机号\n13812345678\n");
+        let whole = scan_tree(&dir, "whole", &["-j1", "--reveal", "--split-size", "0"]);
+        // The first nominal cut falls inside the marked phone number.
+        let header = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+        let at = bytes
+            .windows(marked.len())
+            .position(|w| w == marked.as_bytes())
+            .unwrap();
+        let across = (at + 5 - header).to_string();
+        for (split, threads) in [
+            ("64K", "-j2"),
+            ("100001", "-j1"),
+            ("300K", "-j8"),
+            (across.as_str(), "-j2"),
+        ] {
+            let parts = scan_tree(&dir, "parts", &[threads, "--reveal", "--split-size", split]);
+            assert_same(
+                &whole,
+                &parts,
+                &format!("crlf {crlf}, gb18030 {gb18030}: whole vs --split-size {split} {threads}"),
+            );
+        }
+        let marked: Vec<_> = whole
+            .findings
+            .iter()
+            .filter(|f| f.value.as_deref() == Some(marked.as_str()))
+            .map(|f| (f.loc_u64("row"), f.loc_str("column")))
+            .collect();
+        assert_eq!(
+            marked,
+            [(Some(9001), Some("手机号"))],
+            "the marked phone, once, where it is"
+        );
+        let file = whole.inventory.file("exports/big.csv").expect("big.csv entry");
+        assert!(file.findings > 30_000, "{} findings", file.findings);
+        assert_eq!(
+            file.encoding.as_deref(),
+            Some(if gb18030 { "GB18030" } else { "UTF-8" })
+        );
+        assert!(whole.inventory.errors.is_empty(), "{:?}", whole.inventory.errors);
+        let codes: Vec<u64> = file
+            .columns
+            .iter()
+            .filter(|c| c.name == "备用")
+            .map(|c| c.hits)
+            .collect();
+        assert_eq!(codes, [4096], "only the window of valid codes is reported");
+    }
+}

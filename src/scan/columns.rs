@@ -111,6 +111,42 @@ impl<'a> Columns<'a> {
         }
     }
 
+    /// Adds the columns of the input's next part: a column of `next` counts into the one of
+    /// the same table and name here, or becomes a new one after those here (as it would have
+    /// been first seen after them by one reader).
+    pub(super) fn merge(&mut self, next: &Columns<'_>) {
+        let mut keys: Vec<Option<(&str, &str)>> = vec![None; next.states.len()];
+        for (table, names) in &next.slots {
+            for (name, &slot) in names {
+                keys[slot as usize] = Some((table, name));
+            }
+        }
+        for (theirs, key) in next.states.iter().zip(keys) {
+            let slot = match key {
+                // A table of "" is one outside tables (`slot` keys both alike).
+                Some((table, name)) => {
+                    let table = theirs.table.as_ref().map(|_| table);
+                    self.slot(table, name, Some(&theirs.name))
+                }
+                None => self.more_columns_slot(),
+            };
+            let mine = &mut self.states[slot as usize];
+            mine.rows += theirs.rows;
+            mine.precision_lost += theirs.precision_lost;
+            for (counts, more) in [
+                (&mut mine.valid, &theirs.valid),
+                (&mut mine.rejected, &theirs.rejected),
+                (&mut mine.reported, &theirs.reported),
+                (&mut mine.masked, &theirs.masked),
+            ] {
+                super::tally::add(counts, more);
+            }
+            for (set, more) in mine.distinct.iter_mut().zip(&theirs.distinct) {
+                set.merge(more);
+            }
+        }
+    }
+
     /// Whether the input had more columns than are counted one by one.
     pub(super) fn overflowed(&self) -> bool {
         self.more_columns.is_some()
@@ -469,6 +505,34 @@ mod tests {
         assert!(columns[slot].name.ends_with('…'));
         assert!(!name_holds_value(&detectors, "mobile"));
         assert!(name_holds_value(&detectors, "13812345678"));
+    }
+
+    #[test]
+    fn merged_columns_count_together_and_keep_first_sight_order() {
+        let detectors = DetectorSet::builtin();
+        let mut first = Columns::new(&detectors);
+        let mut next = Columns::new(&detectors);
+        slots(&mut first, None, &["id", "mobile"]);
+        assert_eq!(slots(&mut next, None, &["mobile", "email"]), [0, 1]);
+        slots(&mut next, Some("users"), &["mobile"]);
+        first[1].rows = 3;
+        first[1].valid[0] = 2;
+        next[0].rows = 4;
+        next[0].valid[0] = 5;
+        next[0].distinct[0].insert(7);
+        first.merge(&next);
+        let names: Vec<(Option<&str>, &str)> = first.iter().map(|c| (c.table.as_deref(), &*c.name)).collect();
+        assert_eq!(
+            names,
+            [
+                (None, "id"),
+                (None, "mobile"),
+                (None, "email"),
+                (Some("users"), "mobile")
+            ]
+        );
+        assert_eq!((first[1].rows, first[1].valid[0]), (7, 7));
+        assert_eq!(first[1].distinct[0].count(), 1);
     }
 
     #[test]

@@ -1,17 +1,20 @@
 //! The scan: the only module that knows all the others.
 //!
-//! walk (sorted entries) → a pool of worker threads where each file is a task (`pool`),
-//! scanned by a `Worker` that keeps its scratch buffers from file to file (`worker`: formats
-//! and archives; `record`: detectors over each record; `columns`; `values`) → encoded
-//! findings batches and file summaries → one writer (this thread) that takes files in path
-//! order, so the output is the same for any thread count → inventory entries (`judge::finish`,
-//! or `refresh::take_over` for files unchanged since a baseline) → the inventory, judged.
+//! walk (sorted entries) → the task table (`parts`: each file is a task, a big delimited file
+//! one task per part) → a pool of worker threads (`pool`) where a `Worker` keeps its scratch
+//! buffers from task to task (`worker`: formats and archives; `record`: detectors over each
+//! record; `columns`; `tally`; `values`) → encoded findings batches and file summaries (or a
+//! part's tally) → one writer (this thread) that takes tasks in order, so the output is the
+//! same for any thread count and part size → inventory entries (`judge::finish`, or
+//! `refresh::take_over` for files unchanged since a baseline) → the inventory, judged.
 
 mod columns;
 mod judge;
+mod parts;
 mod pool;
 mod record;
 mod refresh;
+mod tally;
 mod values;
 mod worker;
 
@@ -22,7 +25,9 @@ use crate::fingerprint::Key;
 use crate::inventory::policy::Policy;
 use crate::inventory::{self, ErrorEntry, FileEntry, Inventory, SkippedEntry, ToolInfo, Totals};
 use crate::progress::Progress;
+use crate::source::Format;
 use crate::walk::{self, Entry, InputFile, WalkOptions};
+use parts::{PartOutcome, Task, TaskTable};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -56,7 +61,12 @@ pub struct ScanConfig {
     /// The pimap executable, to parse risky formats in a child process under limits; None
     /// parses them in this process (the library's own tests).
     pub isolate_with: Option<PathBuf>,
+    /// Big delimited files are read in parts of about this many bytes side by side (`parts`);
+    /// 0 reads every file whole. The output is the same either way.
+    pub split: u64,
 }
+
+pub use parts::DEFAULT_PART;
 
 /// Why a scan could not finish (inputs that cannot be read are not this: they are the
 /// inventory's `errors`).
@@ -133,8 +143,11 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
     let (reusable, reuse_note) = refresh::reusable_baseline(config, &digest);
     let reuse = refresh::Reuse::new(reusable);
     let encoder = findings.encoder();
+    let pool = pool::thread_pool(config.threads).map_err(ScanError::Threads)?;
+    let table = pool.install(|| TaskTable::new(&files, config, &reuse));
     let tasks = FileTasks {
         files: &files,
+        table: &table,
         config,
         encoder: &encoder,
         reuse: &reuse,
@@ -142,6 +155,8 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
     let mut written = InPathOrder {
         sink: &mut *findings,
         files: &files,
+        table: &table,
+        open: None,
         config,
         progress: &progress,
         reusable,
@@ -151,7 +166,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         sketches: FxHashMap::default(),
         reused: 0,
     };
-    let pooled = pool::run_in_order(config.threads, &tasks, files.len(), &mut written);
+    let pooled = pool::run_in_order(&pool, &tasks, table.tasks.len(), &mut written);
     progress.finish();
     let InPathOrder {
         mut file_entries,
@@ -161,11 +176,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         reused,
         ..
     } = written;
-    match pooled {
-        Ok(()) => {}
-        Err(pool::PoolError::Threads(e)) => return Err(ScanError::Threads(e)),
-        Err(pool::PoolError::Write(e)) => return Err(ScanError::Findings(e)),
-    }
+    pooled.map_err(ScanError::Findings)?;
     findings.flush().map_err(ScanError::Findings)?;
     if !config.reveal {
         // Parsers quote what they choke on (a cell, a table or sheet name): mask it as values.
@@ -282,38 +293,59 @@ fn mask_names(entries: &mut [Entry], redactor: &mut Redactor) {
     entries.sort_by(|a, b| a.display().cmp(b.display()));
 }
 
-/// The files of the walk as the pool's tasks: task `i` scans `files[i]`.
+/// The files of the walk as the pool's tasks (`parts::TaskTable`): a file, or a part of a
+/// big one.
 struct FileTasks<'a> {
     files: &'a [InputFile],
+    table: &'a TaskTable,
     config: &'a ScanConfig,
     /// Each worker encodes with a `fresh` copy of it.
     encoder: &'a Option<Box<dyn FindingEncoder>>,
     reuse: &'a refresh::Reuse<'a>,
 }
 
+/// What a task ends with.
+enum TaskOutput<'a> {
+    File(Outcome),
+    Part(Box<PartOutcome<'a>>),
+}
+
 impl<'a> pool::Tasks for FileTasks<'a> {
     type State = Worker<'a>;
     type Batch = Vec<u8>;
-    type Output = Outcome;
+    type Output = TaskOutput<'a>;
 
     fn new_state(&self) -> Worker<'a> {
         let encoder = self.encoder.as_ref().map(|e| e.fresh());
         Worker::new(&self.config.detectors, self.config, encoder)
     }
 
-    fn run(&self, worker: &mut Worker<'a>, i: usize, emit: &mut dyn FnMut(Vec<u8>)) -> Outcome {
-        let file = &self.files[i];
-        worker.scan_file(file, self.reuse.candidate(file), emit)
+    fn run(&self, worker: &mut Worker<'a>, task: usize, emit: &mut dyn FnMut(Vec<u8>)) -> TaskOutput<'a> {
+        match self.table.tasks[task] {
+            Task::Whole(i) => {
+                let file = &self.files[i];
+                TaskOutput::File(worker.scan_file(file, self.reuse.candidate(file), emit))
+            }
+            Task::Part { file, part } => {
+                let plan = self.table.plan(file);
+                TaskOutput::Part(Box::new(worker.scan_part(&self.files[file], plan, part, emit)))
+            }
+        }
     }
 
-    fn panicked(&self, i: usize) -> Outcome {
-        let file = &self.files[i];
-        Outcome::Scanned(vec![FileSummary {
-            path: file.display.as_str().into(),
-            size: file.size,
-            problems: vec![internal_error()],
-            ..FileSummary::default()
-        }])
+    fn panicked(&self, task: usize) -> TaskOutput<'a> {
+        match self.table.tasks[task] {
+            Task::Whole(i) => {
+                let file = &self.files[i];
+                TaskOutput::File(Outcome::Scanned(vec![FileSummary {
+                    path: file.display.as_str().into(),
+                    size: file.size,
+                    problems: vec![internal_error()],
+                    ..FileSummary::default()
+                }]))
+            }
+            Task::Part { .. } => TaskOutput::Part(Box::new(PartOutcome::failed(self.config))),
+        }
     }
 }
 
@@ -322,6 +354,9 @@ impl<'a> pool::Tasks for FileTasks<'a> {
 struct InPathOrder<'a, 's> {
     sink: &'s mut dyn FindingSink,
     files: &'a [InputFile],
+    table: &'a TaskTable,
+    /// The parts of a big file read so far, merged.
+    open: Option<PartOutcome<'a>>,
     config: &'a ScanConfig,
     progress: &'a Progress,
     /// The baseline whose entries unchanged files take over.
@@ -334,24 +369,72 @@ struct InPathOrder<'a, 's> {
     reused: u64,
 }
 
-impl pool::InOrder<Vec<u8>, Outcome> for InPathOrder<'_, '_> {
+impl<'a> InPathOrder<'a, '_> {
+    fn finish_file(&mut self, file: &InputFile, summaries: Vec<FileSummary>) {
+        judge::finish(
+            file,
+            summaries,
+            self.config,
+            &mut self.file_entries,
+            &mut self.skipped,
+            &mut self.errors,
+            &mut self.sketches,
+        );
+    }
+
+    /// Adds part `part` of file `i`; the last one finishes the file.
+    fn add_part(&mut self, i: usize, part: usize, outcome: PartOutcome<'a>) {
+        let (file, plan) = (&self.files[i], self.table.plan(i));
+        let end = plan.cuts.get(part + 1).map_or(file.size, |c| c.offset);
+        self.progress.advance(end - plan.cuts[part].offset);
+        let merged = match self.open.take() {
+            None => outcome,
+            Some(mut open) => {
+                open.tally.merge(&outcome.tally);
+                open.problems.extend(outcome.problems);
+                open.lossy |= outcome.lossy;
+                open
+            }
+        };
+        if part + 1 < plan.cuts.len() {
+            self.open = Some(merged);
+            return;
+        }
+        let mut summary = FileSummary {
+            path: file.display.as_str().into(),
+            size: file.size,
+            modified: file.modified,
+            format: Some(Format::Delimited.name()),
+            encoding: Some(plan.layout.encoding_name),
+            content_hash: plan.content_hash.clone(),
+            problems: merged.problems,
+            ..FileSummary::default()
+        };
+        if merged.lossy {
+            summary.problems.push(worker::lossy_problem());
+        }
+        merged.tally.summarize(&mut summary, self.config.fingerprints);
+        self.finish_file(file, vec![summary]);
+    }
+}
+
+impl<'a> pool::InOrder<Vec<u8>, TaskOutput<'a>> for InPathOrder<'a, '_> {
     fn write(&mut self, _: usize, encoded: Vec<u8>) -> std::io::Result<()> {
         self.sink.write(&encoded)
     }
 
-    fn finish(&mut self, i: usize, outcome: Outcome) {
+    fn finish(&mut self, task: usize, output: TaskOutput<'a>) {
+        let (i, outcome) = match (self.table.tasks[task], output) {
+            (Task::Part { file, part }, TaskOutput::Part(outcome)) => {
+                return self.add_part(file, part, *outcome);
+            }
+            (Task::Whole(i), TaskOutput::File(outcome)) => (i, outcome),
+            _ => unreachable!("a task's output is of its kind"),
+        };
         let file = &self.files[i];
         self.progress.advance(file.size);
         match outcome {
-            Outcome::Scanned(summaries) => judge::finish(
-                file,
-                summaries,
-                self.config,
-                &mut self.file_entries,
-                &mut self.skipped,
-                &mut self.errors,
-                &mut self.sketches,
-            ),
+            Outcome::Scanned(summaries) => self.finish_file(file, summaries),
             Outcome::Reused(b) => {
                 self.reused += 1;
                 refresh::take_over(
@@ -410,6 +493,7 @@ pub(super) fn test_config(roots: Vec<PathBuf>) -> ScanConfig {
         now: SystemTime::now(),
         memory: std::sync::Arc::new(crate::budget::MemoryBudget::new(crate::budget::DEFAULT_LIMIT)),
         isolate_with: None,
+        split: DEFAULT_PART,
     }
 }
 

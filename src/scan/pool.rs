@@ -50,28 +50,19 @@ pub(super) trait InOrder<B, O> {
     fn finish(&mut self, task: usize, output: O);
 }
 
-#[derive(Debug)]
-pub(super) enum PoolError {
-    /// Not even one worker thread could be started (a process limit).
-    Threads(io::Error),
-    /// The writer's first error.
-    Write(io::Error),
-}
-
 enum Msg<B, O> {
     Batch(usize, B),
     Done(usize, O),
 }
 
-/// Runs tasks `0..count` on a pool of `threads` threads (fewer if the system refuses that
-/// many); `writer` sees them in order, on this thread.
+/// Runs tasks `0..count` on `pool` (see `thread_pool`); `writer` sees them in order, on this
+/// thread.
 pub(super) fn run_in_order<T: Tasks>(
-    threads: usize,
+    pool: &rayon::ThreadPool,
     tasks: &T,
     count: usize,
     writer: &mut dyn InOrder<T::Batch, T::Output>,
-) -> Result<(), PoolError> {
-    let pool = thread_pool(threads).map_err(PoolError::Threads)?;
+) -> io::Result<()> {
     // Thread states not in use: a task takes one (or makes one) and puts it back when it
     // ends, so there are no more than threads, and scratch buffers and readers are reused.
     let idle: Mutex<Vec<T::State>> = Mutex::new(Vec::new());
@@ -136,8 +127,9 @@ pub(super) fn run_in_order<T: Tasks>(
             }
         }
     });
+    // The writer's first error.
     match write_error {
-        Some(e) => Err(PoolError::Write(e)),
+        Some(e) => Err(e),
         None => Ok(()),
     }
 }
@@ -145,7 +137,7 @@ pub(super) fn run_in_order<T: Tasks>(
 /// A pool of `threads` threads, or of fewer: a container with a low process limit refuses
 /// threads, and a scan with those it gives beats none. An error only when not even one
 /// thread starts.
-fn thread_pool(threads: usize) -> io::Result<rayon::ThreadPool> {
+pub(super) fn thread_pool(threads: usize) -> io::Result<rayon::ThreadPool> {
     let mut n = threads.max(1);
     loop {
         let built = rayon::ThreadPoolBuilder::new()
@@ -250,7 +242,7 @@ mod tests {
         count: usize,
         fail_at: Option<usize>,
         body: F,
-    ) -> (Result<(), PoolError>, Log, Probe<F>)
+    ) -> (io::Result<()>, Log, Probe<F>)
     where
         F: Fn(usize, &mut ProbeState, &mut dyn FnMut((usize, u32))) -> usize + Sync,
     {
@@ -268,7 +260,7 @@ mod tests {
             finished,
             fail_at,
         };
-        let result = run_in_order(threads, &probe, count, &mut log);
+        let result = run_in_order(&thread_pool(threads).unwrap(), &probe, count, &mut log);
         (result, log, probe)
     }
 
@@ -303,7 +295,12 @@ mod tests {
                 broken_state_reused: AtomicBool::new(false),
             };
             let ran = panic::catch_unwind(AssertUnwindSafe(|| {
-                run_in_order(2, &probe, 3 * LOOKAHEAD, &mut PanickingWriter)
+                run_in_order(
+                    &thread_pool(2).unwrap(),
+                    &probe,
+                    3 * LOOKAHEAD,
+                    &mut PanickingWriter,
+                )
             }));
             let _ = done_tx.send(ran.is_err());
         });
@@ -378,7 +375,7 @@ mod tests {
             i
         });
         match result {
-            Err(PoolError::Write(e)) => assert_eq!(e.kind(), io::ErrorKind::BrokenPipe),
+            Err(e) => assert_eq!(e.kind(), io::ErrorKind::BrokenPipe),
             other => panic!("{other:?}"),
         }
         let started = probe.started.load(Ordering::SeqCst);

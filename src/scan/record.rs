@@ -6,6 +6,7 @@
 use super::columns::{
     look_alike_column, looks_scientific, name_holds_value, shortened, NO_COLUMN, WINDOW_ROWS,
 };
+use super::tally::Tally;
 use super::values::born_after;
 use super::worker::Worker;
 use crate::detect::date;
@@ -45,22 +46,22 @@ impl Worker<'_> {
             let window = row.saturating_sub(1) / WINDOW_ROWS;
             if window != self.window {
                 self.flush(path, send);
-                self.columns.start_window();
+                self.tally.columns.start_window();
                 self.window = window;
             }
         }
         let slot = match record.origin {
             Origin::Text { .. } => NO_COLUMN,
-            Origin::Cell { index, column, .. } => self.columns.cell_slot(index, column),
+            Origin::Cell { index, column, .. } => self.tally.columns.cell_slot(index, column),
             Origin::Json { key: Some(key), .. } => {
                 // Keys become inventory column names: a key that is a value is not shown.
                 let key = shortened(key);
                 let key = if looks_like_value(&key) { "*" } else { &key };
-                self.columns.slot(None, key, None)
+                self.tally.columns.slot(None, key, None)
             }
             Origin::Json { key: None, .. } => NO_COLUMN,
-            Origin::Table { table, column, .. } => self.columns.slot(Some(table), column, None),
-            Origin::Sheet { sheet, column, .. } => self.columns.slot(Some(sheet), column, Some(column)),
+            Origin::Table { table, column, .. } => self.tally.columns.slot(Some(table), column, None),
+            Origin::Sheet { sheet, column, .. } => self.tally.columns.slot(Some(sheet), column, Some(column)),
         };
         if record.text.bytes().all(|b| b.is_ascii_whitespace()) {
             return;
@@ -68,7 +69,7 @@ impl Worker<'_> {
         let (cue, masked_hint) = if slot == NO_COLUMN {
             (None, ColumnHint::default())
         } else {
-            let col = &mut self.columns[slot];
+            let col = &mut self.tally.columns[slot];
             col.rows += 1;
             if col.long_number.is_some() && looks_scientific(record.text) {
                 col.precision_lost += 1;
@@ -76,14 +77,19 @@ impl Worker<'_> {
             if let Some(day) = date::parse_cell(record.text, col.date_role) {
                 // Future dates (delivery promises, typos) and pre-1990 ones say nothing about
                 // when the data was collected.
-                if (DATE_FLOOR..=self.today + 1).contains(&day) && self.newest_day.is_none_or(|n| day > n) {
-                    self.newest_day = Some(day);
+                if (DATE_FLOOR..=self.today + 1).contains(&day)
+                    && self.tally.newest_day.is_none_or(|n| day > n)
+                {
+                    self.tally.newest_day = Some(day);
                 }
             }
             (col.cue, col.masked_hint)
         };
-        let (columns, file_masked, masked_detector) =
-            (&mut self.columns, &mut self.masked, &self.masked_detector);
+        let (columns, file_masked, masked_detector) = (
+            &mut self.tally.columns,
+            &mut self.tally.masked,
+            &self.masked_detector,
+        );
         masked::find_masked(record.text, masked_hint, |kind| {
             if let Some(d) = masked_detector[kind as usize] {
                 file_masked[d] += 1;
@@ -125,14 +131,14 @@ impl Worker<'_> {
             // Most cells reject nothing: one comparison of the counters instead of two
             // passes over every detector. They are left zeroed for the next piece.
             if self.rejected.iter().any(|&n| n != 0) {
-                if let Some(col) = self.columns.get_mut(slot) {
+                if let Some(col) = self.tally.columns.get_mut(slot) {
                     for (total, n) in col.rejected.iter_mut().zip(&self.rejected) {
                         *total += u64::from(*n);
                     }
                 }
                 self.rejected.iter_mut().for_each(|n| *n = 0);
             }
-            if let (Some(col), false) = (self.columns.get_mut(slot), self.hits.is_empty()) {
+            if let (Some(col), false) = (self.tally.columns.get_mut(slot), self.hits.is_empty()) {
                 for h in &self.hits {
                     col.valid[h.detector] += 1;
                 }
@@ -168,7 +174,7 @@ impl Worker<'_> {
                 }
                 Origin::Cell { row, .. } => Location::Row {
                     row,
-                    column: self.columns[slot].name.clone(),
+                    column: self.tally.columns[slot].name.clone(),
                 },
                 Origin::Json { pointer, line, .. } => {
                     let shown = match shown_pointer {
@@ -182,14 +188,14 @@ impl Worker<'_> {
                     Location::Pointer { pointer: shown, line }
                 }
                 Origin::Sheet { sheet, cell, .. } => Location::Sheet {
-                    sheet: self.columns.shown_table(slot, sheet),
+                    sheet: self.tally.columns.shown_table(slot, sheet),
                     cell: cell.to_string(),
-                    column: self.columns[slot].name.clone(),
+                    column: self.tally.columns[slot].name.clone(),
                 },
                 Origin::Table { table, row, .. } => Location::Table {
-                    table: self.columns.shown_table(slot, table),
+                    table: self.tally.columns.shown_table(slot, table),
                     row,
-                    column: self.columns[slot].name.clone(),
+                    column: self.tally.columns[slot].name.clone(),
                 },
             };
             self.found.push(Found {
@@ -262,13 +268,17 @@ impl Worker<'_> {
         let Worker {
             found,
             found_column,
-            columns,
-            by_detector,
+            tally:
+                Tally {
+                    columns,
+                    by_detector,
+                    outside,
+                    sketch,
+                    minors,
+                    ..
+                },
             detectors,
             key,
-            outside,
-            sketch,
-            minors,
             minor_cutoff,
             ..
         } = self;
@@ -440,6 +450,6 @@ mod tests {
         let mut batches = Vec::new();
         worker.flush(&Arc::from("a.txt"), &mut |b| batches.push(b));
         assert!(batches.is_empty(), "no encoder: nothing is encoded");
-        assert_eq!(worker.by_detector.iter().sum::<u64>(), 1);
+        assert_eq!(worker.tally.by_detector.iter().sum::<u64>(), 1);
     }
 }

@@ -1,70 +1,10 @@
-//! What an input's values add up to: distinct counts, already-masked values, the resident
-//! IDs of children under 14, fingerprints; and the small rules behind them.
+//! The small rules behind what an input's values add up to (`tally`): shares, the detector
+//! an already-masked value counts for, the resident IDs of children under 14.
 
-use super::worker::{FileSummary, Worker};
 use crate::detect::date;
 use crate::detect::masked::MaskedKind;
 use crate::detect::DetectorSet;
-use crate::fingerprint;
-use crate::inventory::distinct::Distinct;
-use crate::inventory::FingerprintSet;
 use std::time::SystemTime;
-
-impl Worker<'_> {
-    /// Fills in what the input's values add up to: distinct counts, masked values, minors,
-    /// the newest date, the sketch and (with `--fingerprints`) the fingerprint sets.
-    pub(super) fn summarize_values(&self, summary: &mut FileSummary) {
-        let detectors = self.detectors.detectors();
-        summary.distinct = vec![0; detectors.len()];
-        for d in 0..detectors.len() {
-            if self.by_detector[d] == 0 {
-                continue;
-            }
-            let sets: Vec<&Distinct> = std::iter::once(&self.outside[d])
-                .chain(self.columns.iter().map(|c| &c.distinct[d]))
-                .filter(|s| s.count() > 0)
-                .collect();
-            let (count, exact) = match sets.as_slice() {
-                [only] => (only.count(), only.is_exact()),
-                _ => {
-                    let mut all = Distinct::default();
-                    sets.iter().for_each(|s| all.merge(s));
-                    (all.count(), all.is_exact())
-                }
-            };
-            summary.distinct[d] = count;
-            summary.distinct_estimated |= !exact;
-        }
-        summary.masked = self.masked.clone();
-        summary.minors = self.minors;
-        summary.newest_day = self.newest_day;
-        summary.sketch = self.sketch.values().to_vec();
-        if !self.keep_fingerprints {
-            return;
-        }
-        let mut push = |d: usize, set: &Distinct, table: Option<&str>, column: Option<&str>| {
-            if set.count() == 0 {
-                return;
-            }
-            let values = set.sorted().unwrap_or_default();
-            summary.fingerprints.push(FingerprintSet {
-                detector: detectors[d].id.clone(),
-                table: table.map(str::to_string),
-                column: column.map(str::to_string),
-                values: fingerprint::encode_prints(&values),
-                complete: set.is_exact(),
-            });
-        };
-        for (d, set) in self.outside.iter().enumerate() {
-            push(d, set, None, None);
-        }
-        for col in self.columns.iter() {
-            for (d, set) in col.distinct.iter().enumerate() {
-                push(d, set, col.table.as_deref(), Some(&col.name));
-            }
-        }
-    }
-}
 
 pub(super) fn ratio(part: u64, whole: u64) -> f64 {
     (part as f64 / whole.max(1) as f64 * 1000.0).round() / 1000.0
@@ -123,7 +63,6 @@ pub(super) fn born_after(id: &str, cutoff: i64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::{scan_only_file, test_config};
     use std::time::{Duration, UNIX_EPOCH};
 
     fn day(y: i64, m: u32, d: u32) -> i64 {
@@ -162,29 +101,5 @@ mod tests {
         assert_eq!(id(map[MaskedKind::Mobile as usize]), Some("cn_mobile"));
         assert_eq!(id(map[MaskedKind::ResidentId as usize]), Some("cn_resident_id"));
         assert_eq!(id(map[MaskedKind::Address as usize]), Some("cn_address"));
-    }
-
-    #[test]
-    fn distinct_values_are_counted_across_columns_and_text() {
-        let dir = tempfile::tempdir().unwrap();
-        let text = "手机 13812345678\n手机 13812345678\n手机 13912345678\n手机 138****5678\n";
-        std::fs::write(dir.path().join("x.txt"), text).unwrap();
-        let mut config = test_config(vec![dir.path().to_path_buf()]);
-        config.fingerprints = true;
-        let summaries = scan_only_file(&config, |_| {});
-        let d = config
-            .detectors
-            .detectors()
-            .iter()
-            .position(|x| x.id == "cn_mobile")
-            .unwrap();
-        let summary = &summaries[0];
-        assert_eq!(summary.by_detector[d], 3);
-        assert_eq!(summary.distinct[d], 2);
-        assert!(!summary.distinct_estimated);
-        assert_eq!(summary.masked[d], 1);
-        assert_eq!(summary.sketch.len(), 2);
-        assert_eq!(summary.fingerprints.len(), 1);
-        assert_eq!(summary.fingerprints[0].detector, "cn_mobile");
     }
 }

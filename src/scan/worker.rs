@@ -2,7 +2,7 @@
 //! walk, tells its format, reads it with the right reader and recurses into archives; each
 //! record read goes to `record`, and the counts end up in a `FileSummary` per input.
 
-use super::columns::Columns;
+use super::tally::Tally;
 use super::values::{masked_detectors, minor_cutoff};
 use super::ScanConfig;
 use crate::budget::MemoryBudget;
@@ -12,8 +12,7 @@ use crate::detect::{DetectorSet, Hit, Scratch};
 use crate::error::{ErrorKind, Problem};
 use crate::finding::{FindingEncoder, Found};
 use crate::fingerprint::Key;
-use crate::inventory::distinct::{BottomK, Distinct};
-use crate::inventory::{self, duplicates, ColumnEntry, FingerprintSet};
+use crate::inventory::{self, ColumnEntry, FingerprintSet};
 use crate::source::{self, archive, sheet, sqlite, ArchiveKind, Claim, Format, Record, SourceError};
 use crate::walk::InputFile;
 use rustc_hash::FxHashMap;
@@ -79,19 +78,12 @@ pub(super) struct Worker<'a> {
     // Per-file state.
     pub(super) found: Vec<Found>,
     pub(super) found_column: Vec<u32>,
-    /// The input's columns and their counts.
-    pub(super) columns: Columns<'a>,
+    /// What the input adds up to.
+    pub(super) tally: Tally<'a>,
     /// The look-alike rule's window of delimited rows the last record was in.
     pub(super) window: u64,
-    pub(super) by_detector: Vec<u64>,
     pub(super) key: Key,
     pub(super) keep_fingerprints: bool,
-    /// Per detector: distinct values outside any column; already-masked values.
-    pub(super) outside: Vec<Distinct>,
-    pub(super) masked: Vec<u64>,
-    pub(super) minors: u64,
-    pub(super) newest_day: Option<i64>,
-    pub(super) sketch: BottomK,
     /// The last pointer's parent, raw and as shown (see `shown_pointer`).
     pub(super) parent_pointer: (String, String),
     /// Pointer segments already checked for values (true: holds one), for this input.
@@ -172,6 +164,14 @@ pub(super) fn changed_while_read(file: &std::fs::File, listed: u64) -> Option<Pr
     ))
 }
 
+/// The problem of an input with bytes not valid in its encoding.
+pub(super) fn lossy_problem() -> Problem {
+    Problem::new(
+        ErrorKind::Encoding,
+        "some bytes are not valid in the detected encoding (replaced)",
+    )
+}
+
 /// The error recorded for a panic. The panic's own message is not used: it may quote the
 /// text being scanned (personal data), and this text goes into the inventory.
 pub(super) fn internal_error() -> Problem {
@@ -222,16 +222,10 @@ impl<'a> Worker<'a> {
             rejected: vec![0; n],
             found: Vec::new(),
             found_column: Vec::new(),
-            columns: Columns::new(detectors),
+            tally: Tally::new(detectors),
             window: 0,
-            by_detector: vec![0; n],
             key: config.key.clone(),
             keep_fingerprints: config.fingerprints,
-            outside: vec![Distinct::default(); n],
-            masked: vec![0; n],
-            minors: 0,
-            newest_day: None,
-            sketch: BottomK::new(duplicates::SKETCH),
             segment_verdicts: FxHashMap::default(),
             parent_pointer: (String::new(), String::new()),
             masked_detector: masked_detectors(detectors),
@@ -423,10 +417,7 @@ impl<'a> Worker<'a> {
                 summary.encoding = facts.encoding;
                 summary.problems.extend(facts.warnings);
                 if facts.lossy {
-                    summary.problems.push(Problem::new(
-                        ErrorKind::Encoding,
-                        "some bytes are not valid in the detected encoding (replaced)",
-                    ));
+                    summary.problems.push(lossy_problem());
                 }
             }
             Ok(Err(e)) => summary.problems.push(Problem::of(&e)),
@@ -437,19 +428,7 @@ impl<'a> Worker<'a> {
                 summary.problems.push(problem);
             }
         }
-        if self.columns.overflowed() {
-            summary.problems.push(Problem::new(
-                ErrorKind::TooLarge,
-                format!(
-                    "more than {} columns or keys: the rest are counted together as '{}'",
-                    source::MAX_COLUMNS,
-                    source::MORE_COLUMNS
-                ),
-            ));
-        }
-        summary.by_detector = self.by_detector.clone();
-        summary.columns = self.columns.entries();
-        self.summarize_values(&mut summary);
+        self.tally.summarize(&mut summary, self.keep_fingerprints);
         out.push(summary);
     }
 
@@ -546,19 +525,13 @@ impl<'a> Worker<'a> {
     }
 
     /// Clears the per-input state.
-    fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         self.found.clear();
         self.found_column.clear();
         // Left zeroed after each use, unless a detector panicked halfway through.
         self.rejected.iter_mut().for_each(|n| *n = 0);
-        self.columns.clear();
+        self.tally.clear();
         self.window = 0;
-        self.by_detector.iter_mut().for_each(|n| *n = 0);
-        self.outside.iter_mut().for_each(Distinct::clear);
-        self.masked.iter_mut().for_each(|n| *n = 0);
-        self.minors = 0;
-        self.newest_day = None;
-        self.sketch.clear();
         self.segment_verdicts.clear();
         self.parent_pointer = (String::new(), String::new());
     }

@@ -1,0 +1,261 @@
+//! Big files read in parts side by side.
+//!
+//! Before the pool starts, each big delimited file (two parts' worth or more) is planned:
+//! its layout (delimiter, encoding, header) and the record starts where it can be cut
+//! (`source::split`), moved to the look-alike rule's window boundaries so that every window
+//! is read by one part (`columns::WINDOW_ROWS`). Each part is then a task of its own, read by
+//! `Worker::scan_part` into a tally of its own; the writer merges the parts' tallies in order
+//! and finishes the file at its last part. The result is what one reader from the start
+//! gives, for any part size and thread count. A file that cannot be cut (a quote the split
+//! cannot follow, UTF-16, a baseline entry that may still hold) is one task, read whole.
+//!
+//! Planning reads the file once more, at several GB/s (one SIMD pass per byte, in parallel
+//! over pieces): cheap next to scanning it, though it is I/O twice for a file larger than the
+//! page cache.
+
+use super::columns::WINDOW_ROWS;
+use super::refresh::Reuse;
+use super::tally::Tally;
+use super::worker::{changed_while_read, internal_error, Worker};
+use super::ScanConfig;
+use crate::error::{ErrorKind, Problem};
+use crate::source::delimited::{self, Layout};
+use crate::source::split::{Cut, Section};
+use crate::source::{self, Claim, Format, Record, SourceError};
+use crate::walk::InputFile;
+use std::sync::Arc;
+
+/// Default size of a part (`--split-size`): big enough that the per-part costs (a plan
+/// entry, a tally merged by the writer) vanish, small enough that two cores share a file of
+/// a few hundred megabytes evenly.
+pub const DEFAULT_PART: u64 = 32 << 20;
+
+/// A big delimited file planned into parts.
+pub(super) struct PartPlan {
+    pub(super) layout: Layout,
+    /// Where each part starts; part `k` ends where part `k + 1` starts, the last at the
+    /// file's size.
+    pub(super) cuts: Vec<Cut>,
+    /// The file's content hash, taken while planning (see `Worker::scan_file`).
+    pub(super) content_hash: Option<String>,
+}
+
+/// What the pool runs: a whole file of the walk, or one part of a big one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Task {
+    Whole(usize),
+    Part { file: usize, part: usize },
+}
+
+/// The tasks of a scan, in the order their output is written: the files in path order, a
+/// big file's parts one after the other.
+pub(super) struct TaskTable {
+    pub(super) tasks: Vec<Task>,
+    /// By file index: the plan of a file read in parts.
+    pub(super) plans: Vec<Option<PartPlan>>,
+}
+
+impl TaskTable {
+    /// Plans the big files among `files` (run inside the scan's thread pool: planning is
+    /// parallel over a file's pieces).
+    pub(super) fn new(files: &[InputFile], config: &ScanConfig, reuse: &Reuse<'_>) -> Self {
+        let plans: Vec<Option<PartPlan>> = files
+            .iter()
+            .map(|file| {
+                let big = config.split > 0 && file.size / 2 >= config.split;
+                big.then(|| plan_file(file, config, reuse)).flatten()
+            })
+            .collect();
+        let mut tasks = Vec::with_capacity(files.len());
+        for (i, plan) in plans.iter().enumerate() {
+            match plan {
+                Some(plan) => tasks.extend((0..plan.cuts.len()).map(|part| Task::Part { file: i, part })),
+                None => tasks.push(Task::Whole(i)),
+            }
+        }
+        TaskTable { tasks, plans }
+    }
+
+    /// The plan of the file of a part task.
+    pub(super) fn plan(&self, file: usize) -> &PartPlan {
+        self.plans[file].as_ref().expect("a part task's file has a plan")
+    }
+}
+
+/// The plan of a big file, or None to read it whole (it is no delimited file, it cannot be
+/// cut, or it may be reused from the baseline). Errors are left to the whole read, which
+/// reports them.
+fn plan_file(file: &InputFile, config: &ScanConfig, reuse: &Reuse<'_>) -> Option<PartPlan> {
+    let handle = source::open_regular(&file.path, config.walk.follow).ok()??;
+    let content_hash = if config.key.is_stable() {
+        let samples = source::read_samples(&handle, file.size).ok()?;
+        Some(config.key.content_hash(&[&file.size.to_le_bytes(), &samples]))
+    } else {
+        None
+    };
+    if reuse
+        .candidate(file)
+        .is_some_and(|(_, old)| content_hash.as_deref() == Some(old))
+    {
+        return None;
+    }
+    let mut reader = std::io::Read::take(&handle, file.size);
+    let head = source::read_head(&mut reader).ok()?;
+    let name = std::path::Path::new(&file.display);
+    if !matches!(source::claim(name, &head), Claim::Read(Format::Delimited)) {
+        return None;
+    }
+    let layout = delimited::layout(&head, reader, file.size, config.chunk).ok()??;
+    let cuts = layout
+        .plan(&handle, file.size, config.split, WINDOW_ROWS)
+        .ok()?
+        .ok()?;
+    (cuts.len() > 1).then_some(PartPlan {
+        layout,
+        cuts,
+        content_hash,
+    })
+}
+
+/// What a worker made of one part of a big file.
+pub(super) struct PartOutcome<'a> {
+    pub(super) tally: Tally<'a>,
+    pub(super) problems: Vec<Problem>,
+    /// Some bytes were not valid in the file's encoding.
+    pub(super) lossy: bool,
+}
+
+impl<'a> PartOutcome<'a> {
+    /// The outcome of a part whose reading panicked: a bug costs the part.
+    pub(super) fn failed(config: &'a ScanConfig) -> Self {
+        PartOutcome {
+            tally: Tally::new(&config.detectors),
+            problems: vec![internal_error()],
+            lossy: false,
+        }
+    }
+}
+
+impl<'a> Worker<'a> {
+    /// Scans part `part` of `file` as planned by `plan`; findings go to `send` in row order.
+    pub(super) fn scan_part(
+        &mut self,
+        file: &InputFile,
+        plan: &PartPlan,
+        part: usize,
+        send: &mut dyn FnMut(Vec<u8>),
+    ) -> PartOutcome<'a> {
+        let cut = plan.cuts[part];
+        let next = plan.cuts.get(part + 1);
+        let end = next.map_or(file.size, |c| c.offset);
+        let mut problems = Vec::new();
+        let mut lossy = false;
+        self.reset();
+        let path: Arc<str> = file.display.as_str().into();
+        match source::open_regular(&file.path, self.follow_links) {
+            Ok(Some(handle)) => {
+                let (layout, chunk) = (&plan.layout, self.chunk);
+                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut emit = |record: Record<'_>| self.on_record(record, &path, send);
+                    let section = Section::new(&handle, cut.offset, end);
+                    delimited::read_part(section, end - cut.offset, &cut, layout, chunk, &mut emit)
+                }));
+                self.flush(&path, send);
+                match read {
+                    Ok(Ok(facts)) => {
+                        problems.extend(facts.facts.warnings);
+                        lossy = facts.facts.lossy;
+                        // The parts meet where the plan says: else the file changed under
+                        // the reader, or the plan is wrong; either way the figures are off.
+                        let met = next.is_none_or(|n| {
+                            !facts.ended_inside && cut.rows_before + facts.rows == n.rows_before
+                        });
+                        if !met {
+                            problems.push(Problem::new(
+                                ErrorKind::Io,
+                                format!(
+                                    "part {} of {} did not end where planned (the file changed while read?): its row numbers may be off",
+                                    part + 1,
+                                    plan.cuts.len()
+                                ),
+                            ));
+                        }
+                    }
+                    Ok(Err(e)) => problems.push(Problem::of(&e)),
+                    Err(_) => problems.push(internal_error()),
+                }
+                if next.is_none() {
+                    problems.extend(changed_while_read(&handle, file.size));
+                }
+            }
+            Ok(None) => problems.push(Problem::of(&SourceError::Read(std::io::Error::other(
+                "not a regular file any more",
+            )))),
+            Err(e) => problems.push(Problem::new(ErrorKind::of_io(&e), format!("cannot open: {e}"))),
+        }
+        let tally = std::mem::replace(&mut self.tally, Tally::new(self.detectors));
+        PartOutcome {
+            tally,
+            problems,
+            lossy,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::test_config;
+    use crate::walk::{self, Entry};
+    use std::fmt::Write as _;
+
+    #[test]
+    fn a_big_csv_is_planned_into_parts_at_window_boundaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = String::from("手机号,备注\n");
+        for i in 0..20_000 {
+            writeln!(csv, "1380000{i:04},第{i}行").unwrap();
+        }
+        std::fs::write(dir.path().join("big.csv"), &csv).unwrap();
+        std::fs::write(dir.path().join("small.csv"), "手机号\n13800000000\n").unwrap();
+        let mut config = test_config(vec![dir.path().to_path_buf()]);
+        config.split = 32 << 10;
+        let files: Vec<InputFile> = walk::walk(&config.roots, &config.walk)
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::File(f) => Some(f),
+                _ => None,
+            })
+            .collect();
+        let table = TaskTable::new(&files, &config, &Reuse::new(None));
+        let big = files.iter().position(|f| f.display.ends_with("big.csv")).unwrap();
+        let small = files
+            .iter()
+            .position(|f| f.display.ends_with("small.csv"))
+            .unwrap();
+        let parts: Vec<usize> = table
+            .tasks
+            .iter()
+            .filter_map(|t| match *t {
+                Task::Part { file, part } if file == big => Some(part),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            parts,
+            [0, 1, 2, 3, 4],
+            "cut at rows 4,096, 8,192, 12,288 and 16,384"
+        );
+        assert!(table.tasks.contains(&Task::Whole(small)));
+        let cuts = &table.plan(big).cuts;
+        assert!(cuts.iter().all(|c| c.rows_before % WINDOW_ROWS == 0), "{cuts:?}");
+        // The cut after row 4,096 is where that row's line ends.
+        let row_4097 = csv.find("13800004096").unwrap() as u64;
+        assert_eq!((cuts[1].offset, cuts[1].line), (row_4097, 4098));
+        // Read whole with splitting off.
+        config.split = 0;
+        let table = TaskTable::new(&files, &config, &Reuse::new(None));
+        assert!(table.tasks.iter().all(|t| matches!(t, Task::Whole(_))));
+    }
+}
