@@ -63,7 +63,14 @@ impl TaskTable {
             .iter()
             .map(|file| {
                 let big = config.split > 0 && file.size / 2 >= config.split;
-                big.then(|| plan_file(file, config, reuse)).flatten()
+                // A planning bug on a hostile file costs the speed-up, not the scan: the file
+                // is read whole, by the reader that reports what is wrong with it.
+                let plan = || {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| plan_file(file, config, reuse)))
+                        .ok()
+                        .flatten()
+                };
+                big.then(plan).flatten()
             })
             .collect();
         let mut tasks = Vec::with_capacity(files.len());
