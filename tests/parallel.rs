@@ -414,3 +414,44 @@ fn part_size_does_not_change_big_file_output() {
         assert_eq!(codes, [4096], "only the window of valid codes is reported");
     }
 }
+
+/// Delimited files the planner cannot cut, or that are malformed, are read as one reader
+/// reads them, with the same errors, whatever the part size.
+#[test]
+fn malformed_big_files_read_in_parts_say_what_one_reader_says() {
+    let dir = Dir::new();
+    // Doubled quotes past the 16 MiB a record may hold: read in pieces, never split.
+    dir.write("quotes.csv", [&b"\"".repeat(34 << 20)[..], b"\""].concat());
+    dir.write(
+        "nul.csv",
+        [
+            &b"name,phone\n"[..],
+            &b"a,b\n".repeat(20_000),
+            b"x\x00y,13812345678\n",
+            &[0u8; 1000],
+            b",13912345679\n",
+        ]
+        .concat(),
+    );
+    dir.write(
+        "stray.csv",
+        [
+            &b"h,phone\n"[..],
+            &b"5'11\" tall,13812345678\n".repeat(30_000),
+            &b"\"q\",13912345678\n".repeat(30_000),
+        ]
+        .concat(),
+    );
+    dir.write(
+        "lone_cr.csv",
+        [&b"h,phone\r"[..], &b"a,13812345678\r".repeat(30_000)].concat(),
+    );
+    dir.write("wide.csv", format!("{}\n", vec!["1"; 100_000].join(",")));
+    let whole = scan_tree(&dir, "whole", &["-j2", "--split-size", "0"]);
+    for split in ["1K", "64K"] {
+        let parts = scan_tree(&dir, "parts", &["-j2", "--split-size", split]);
+        assert_same(&whole, &parts, &format!("whole vs --split-size {split}"));
+    }
+    let errors: Vec<&str> = whole.inventory.errors.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(errors, ["quotes.csv", "wide.csv"], "{:?}", whole.inventory.errors);
+}
