@@ -13,7 +13,9 @@ use crate::error::{ErrorKind, Problem};
 use crate::finding::{FindingEncoder, Found};
 use crate::fingerprint::Key;
 use crate::inventory::{self, ColumnEntry, FingerprintSet};
-use crate::source::{self, archive, sheet, sqlite, ArchiveKind, Claim, Format, Record, SourceError};
+use crate::source::{
+    self, archive, registry, sheet, sqlite, Access, ArchiveKind, Claim, Format, Record, SourceError,
+};
 use crate::walk::InputFile;
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
@@ -383,32 +385,38 @@ impl<'a> Worker<'a> {
         // in an archive nor what was already found in it.
         let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut emit = |record: Record<'_>| self.on_record(record, &path, send);
-            match (format, disk_path, &mut data) {
+            match (format.access(), disk_path, &mut data) {
                 // A file of the walk is read up to the size the walk saw: one growing faster
                 // than it is read (a live log) would never end (hostile H3).
-                (f, Some(_), data) if f.is_text() => {
+                (Access::TextStream(read), Some(_), data) => {
                     let rest = input.size.saturating_sub(head.len() as u64);
                     let mut bounded = data.as_read().take(rest);
-                    source::read_text(f, head, &mut bounded, input.size, chunk, memory, &mut emit)
+                    registry::read_stream(read, head, &mut bounded, input.size, chunk, memory, &mut emit)
                 }
-                (f, None, data) if f.is_text() => {
-                    source::read_text(f, head, data.as_read(), input.size, chunk, memory, &mut emit)
+                (Access::TextStream(read), None, data) => {
+                    registry::read_stream(read, head, data.as_read(), input.size, chunk, memory, &mut emit)
                 }
-                (Format::Sqlite, Some(path), _) => {
-                    sqlite::read_path(path, input.size, memory, &mut emit).map_err(SourceError::from)
-                }
-                (Format::Sqlite, None, data) => {
-                    let mut held = budget.memory().start("a SQLite file inside an archive");
-                    source::read_all(head, data.as_read(), MAX_IN_MEMORY, input.size, &mut held)
-                        .and_then(|b| Ok(sqlite::read_bytes(b, memory, &mut emit)?))
-                }
-                (Format::Sheet(kind), _, Reader::File(file)) => {
-                    sheets.read_file(file, kind, &mut emit).map_err(SourceError::from)
-                }
-                (Format::Sheet(kind), _, data) => {
-                    sheets.read_stream(head, data.as_read(), MAX_IN_MEMORY, kind, &mut emit)
-                }
-                (f, _, _) => Err(SourceError::Misrouted(f.name())),
+                // These readers take different things (a path, a workbook kind), hence one
+                // arm each.
+                (Access::File, Some(path), Reader::File(file)) => match format {
+                    Format::Sqlite => {
+                        sqlite::read_path(path, input.size, memory, &mut emit).map_err(SourceError::from)
+                    }
+                    Format::Sheet(kind) => sheets.read_file(file, kind, &mut emit).map_err(SourceError::from),
+                    f => Err(SourceError::Misrouted(f.name())),
+                },
+                (Access::File, _, data) => match format {
+                    Format::Sqlite => {
+                        let mut held = budget.memory().start("a SQLite file inside an archive");
+                        source::read_all(head, data.as_read(), MAX_IN_MEMORY, input.size, &mut held)
+                            .and_then(|b| Ok(sqlite::read_bytes(b, memory, &mut emit)?))
+                    }
+                    Format::Sheet(kind) => {
+                        sheets.read_stream(head, data.as_read(), MAX_IN_MEMORY, kind, &mut emit)
+                    }
+                    f => Err(SourceError::Misrouted(f.name())),
+                },
+                (Access::ByteStream, _, _) => Err(SourceError::Misrouted(format.name())),
             }
         }));
         self.flush(&path, send);
@@ -506,17 +514,17 @@ impl<'a> Worker<'a> {
                 }),
             }
         };
-        let done = match (kind, &mut data) {
-            (ArchiveKind::Zip, Reader::File(file)) => {
+        let done = match (Format::Archive(kind).access(), &mut data) {
+            (Access::File, Reader::File(file)) => {
                 file.rewind()?;
                 archive::for_each_member_seekable(kind, file, budget, &mut visit)
             }
-            (ArchiveKind::Zip, data) => {
+            (Access::File, data) => {
                 let mut held = budget.memory().start("a zip archive inside an archive");
                 let bytes = source::read_all(head, data.as_read(), MAX_IN_MEMORY, size, &mut held)?;
                 archive::for_each_member_seekable(kind, &mut std::io::Cursor::new(bytes), budget, &mut visit)
             }
-            (_, data) => {
+            (Access::ByteStream | Access::TextStream(_), data) => {
                 let mut stream = std::io::Cursor::new(head).chain(data.as_read());
                 archive::for_each_member_stream(kind, path, &mut stream, budget, &mut visit)
             }

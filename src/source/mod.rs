@@ -3,12 +3,20 @@
 //! Each format is one module with one entry point that pushes `Record`s into a callback
 //! (ripgrep's sink model: the source owns and reuses its buffers). Sources know nothing of
 //! detectors; the scanner knows nothing of formats. They meet at `Record`.
+//!
+//! `registry` declares each format once: its inventory name, what its reader needs (a text
+//! stream, a file on disk, a byte stream) and the extensions that name it; the scanner
+//! feeds a file by that declaration. Adding a text format takes its module (a `read` over a
+//! `TextReader` that calls `emit`), a `Format` variant and one `registry::FORMATS` entry;
+//! `claim` only changes when extensions are not enough to tell the format (magic bytes,
+//! content).
 
 pub mod archive;
 mod decode;
 pub mod delimited;
 pub mod json;
 pub mod json_walk;
+pub mod registry;
 pub mod sheet;
 pub mod split;
 pub mod sql;
@@ -18,6 +26,7 @@ pub mod text;
 
 pub use archive::ArchiveKind;
 pub use decode::{sniff_encoding, TextReader, CHUNK};
+pub use registry::{Access, TextRead};
 pub use sheet::SheetKind;
 
 use crate::budget::{OverBudget, Reservation};
@@ -48,7 +57,7 @@ pub fn floor_char(text: &str, mut at: usize) -> usize {
 /// How many bytes are read up front to decide the format and the encoding.
 pub const HEAD: usize = 64 << 10;
 
-/// The formats pimap reads.
+/// The formats pimap reads; `registry::FORMATS` says how each is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Text,
@@ -59,33 +68,6 @@ pub enum Format {
     Sheet(SheetKind),
     Sqlite,
     Archive(ArchiveKind),
-}
-
-impl Format {
-    /// The inventory's `format` name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Text => "text",
-            Format::Delimited => "csv",
-            Format::Json => "json",
-            Format::Ndjson => "ndjson",
-            Format::SqlDump => "sql",
-            Format::Sheet(SheetKind::Xlsx) => "xlsx",
-            Format::Sheet(SheetKind::Xlsb) => "xlsb",
-            Format::Sheet(SheetKind::Xls) => "xls",
-            Format::Sheet(SheetKind::Ods) => "ods",
-            Format::Sqlite => "sqlite",
-            Format::Archive(kind) => kind.name(),
-        }
-    }
-
-    /// Formats read from a text stream (anything else needs the whole file).
-    pub fn is_text(self) -> bool {
-        matches!(
-            self,
-            Format::Text | Format::Delimited | Format::Json | Format::Ndjson | Format::SqlDump
-        )
-    }
 }
 
 /// What to do with a file.
@@ -255,10 +237,10 @@ pub fn claim(path: &Path, head: &[u8]) -> Claim {
     if !bom(head) && looks_binary(head) {
         return Claim::Skip("binary file".into());
     }
+    if let Some(format) = registry::by_extension(&ext) {
+        return Claim::Read(format);
+    }
     Claim::Read(match ext.as_str() {
-        "csv" | "tsv" | "tab" | "psv" => Format::Delimited,
-        "json" | "geojson" => Format::Json,
-        "ndjson" | "jsonl" | "ldjson" => Format::Ndjson,
         "sql" | "dump" if looks_like_dump(head) => Format::SqlDump,
         _ if json_walk::looks_like_json(head) => {
             if ext == "txt" || ext == "log" {
@@ -322,13 +304,10 @@ pub fn read_text<R: Read>(
     memory: &crate::budget::MemoryBudget,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<FileFacts, SourceError> {
-    let reader = TextReader::new(head, rest, chunk, size);
-    match format {
-        Format::Delimited => delimited::read(reader, emit),
-        Format::Json => json::read_document(reader, memory, emit),
-        Format::Ndjson => json::read_lines(reader, emit),
-        Format::SqlDump => sql::read(reader, emit),
-        _ => text::read(reader, emit),
+    let mut rest = rest;
+    match format.access() {
+        Access::TextStream(read) => registry::read_stream(read, head, &mut rest, size, chunk, memory, emit),
+        Access::File | Access::ByteStream => Err(SourceError::Misrouted(format.name())),
     }
 }
 

@@ -116,12 +116,7 @@ pub enum ArchiveKind {
 impl ArchiveKind {
     /// The inventory's `format` name.
     pub fn name(self) -> &'static str {
-        match self {
-            ArchiveKind::Zip => "zip",
-            ArchiveKind::Gzip => "gzip",
-            ArchiveKind::Tar => "tar",
-            ArchiveKind::TarGz => "tar.gz",
-        }
+        super::Format::Archive(self).name()
     }
 }
 

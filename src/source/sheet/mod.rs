@@ -51,13 +51,9 @@ pub enum SheetKind {
 }
 
 impl SheetKind {
+    /// The inventory's `format` name, which also names the kind to the child process.
     pub fn name(self) -> &'static str {
-        match self {
-            SheetKind::Xlsx => "xlsx",
-            SheetKind::Xlsb => "xlsb",
-            SheetKind::Xls => "xls",
-            SheetKind::Ods => "ods",
-        }
+        super::Format::Sheet(self).name()
     }
 
     pub fn from_name(name: &str) -> Option<SheetKind> {
