@@ -209,9 +209,9 @@ pub struct ScanArgs {
     /// an error (kind too_large) and the scan goes on.
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub max_memory: u64,
-    /// Big delimited files (CSV, TSV) are read in parts of about this size side by side, so
-    /// that one big file keeps every thread busy; the output is the same for any size.
-    /// 0: read every file whole.
+    /// With more than one thread, big delimited files (CSV, TSV) are read in parts of about
+    /// this size side by side, so that one big file keeps every thread busy; the output is
+    /// the same for any size. 0: read every file whole.
     #[arg(long, value_name = "SIZE", default_value_t = crate::scan::DEFAULT_PART, value_parser = parse_size)]
     pub split_size: u64,
     /// Size of the text chunks read at a time (bytes or K/M/G); mainly for testing.

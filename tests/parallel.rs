@@ -376,7 +376,7 @@ fn part_size_does_not_change_big_file_output() {
         let across = (at + 5 - header).to_string();
         for (split, threads) in [
             ("64K", "-j2"),
-            ("100001", "-j1"),
+            ("100001", "-j2"),
             ("300K", "-j8"),
             (across.as_str(), "-j2"),
         ] {

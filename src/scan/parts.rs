@@ -1,6 +1,7 @@
 //! Big files read in parts side by side.
 //!
-//! Before the pool starts, each big delimited file (two parts' worth or more) is planned:
+//! Before the pool starts, each big delimited file (two parts' worth or more; with more than
+//! one thread) is planned:
 //! its layout (delimiter, encoding, header) and the record starts where it can be cut
 //! (`source::split`), moved to the look-alike rule's window boundaries so that every window
 //! is read by one part (`columns::WINDOW_ROWS`). Each part is then a task of its own, read by
@@ -57,12 +58,14 @@ pub(super) struct TaskTable {
 
 impl TaskTable {
     /// Plans the big files among `files` (run inside the scan's thread pool: planning is
-    /// parallel over a file's pieces).
+    /// parallel over a file's pieces). One thread gains nothing from parts and would pay for
+    /// the planning read: it reads every file whole, with the same output.
     pub(super) fn new(files: &[InputFile], config: &ScanConfig, reuse: &Reuse<'_>) -> Self {
+        let threads = rayon::current_num_threads();
         let plans: Vec<Option<PartPlan>> = files
             .iter()
             .map(|file| {
-                let big = config.split > 0 && file.size / 2 >= config.split;
+                let big = config.split > 0 && threads > 1 && file.size / 2 >= config.split;
                 // A planning bug on a hostile file costs the speed-up, not the scan: the file
                 // is read whole, by the reader that reports what is wrong with it.
                 let plan = || {
@@ -235,7 +238,9 @@ mod tests {
                 _ => None,
             })
             .collect();
-        let table = TaskTable::new(&files, &config, &Reuse::new(None));
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let table = two.install(|| TaskTable::new(&files, &config, &Reuse::new(None)));
         let big = files.iter().position(|f| f.display.ends_with("big.csv")).unwrap();
         let small = files
             .iter()
@@ -260,9 +265,11 @@ mod tests {
         // The cut after row 4,096 is where that row's line ends.
         let row_4097 = csv.find("13800004096").unwrap() as u64;
         assert_eq!((cuts[1].offset, cuts[1].line), (row_4097, 4098));
-        // Read whole with splitting off.
+        // Read whole by one thread, and with splitting off.
+        let table = one.install(|| TaskTable::new(&files, &config, &Reuse::new(None)));
+        assert!(table.tasks.iter().all(|t| matches!(t, Task::Whole(_))));
         config.split = 0;
-        let table = TaskTable::new(&files, &config, &Reuse::new(None));
+        let table = two.install(|| TaskTable::new(&files, &config, &Reuse::new(None)));
         assert!(table.tasks.iter().all(|t| matches!(t, Task::Whole(_))));
     }
 }
