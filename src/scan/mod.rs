@@ -391,7 +391,12 @@ impl<'a> InPathOrder<'a, '_> {
             None => outcome,
             Some(mut open) => {
                 open.tally.merge(&outcome.tally);
-                open.problems.extend(outcome.problems);
+                // Each part of a file that vanished says so: once is enough.
+                for problem in outcome.problems {
+                    if !open.problems.contains(&problem) {
+                        open.problems.push(problem);
+                    }
+                }
                 open.lossy |= outcome.lossy;
                 open
             }

@@ -1,10 +1,9 @@
 //! Big files read in parts side by side.
 //!
 //! Before the pool starts, each big delimited file (two parts' worth or more; with more than
-//! one thread) is planned:
-//! its layout (delimiter, encoding, header) and the record starts where it can be cut
-//! (`source::split`), moved to the look-alike rule's window boundaries so that every window
-//! is read by one part (`columns::WINDOW_ROWS`). Each part is then a task of its own, read by
+//! one thread) is planned: its layout (delimiter, encoding, header) and the record starts
+//! where it can be cut (`source::split`), moved to the look-alike rule's window boundaries so
+//! that every window is read by one part (`columns::WINDOW_ROWS`). Each part is then a task of its own, read by
 //! `Worker::scan_part` into a tally of its own; the writer merges the parts' tallies in order
 //! and finishes the file at its last part. The result is what one reader from the start
 //! gives, for any part size and thread count. A file that cannot be cut (a quote the split
@@ -271,5 +270,39 @@ mod tests {
         config.split = 0;
         let table = two.install(|| TaskTable::new(&files, &config, &Reuse::new(None)));
         assert!(table.tasks.iter().all(|t| matches!(t, Task::Whole(_))));
+    }
+
+    #[test]
+    fn a_part_of_a_file_gone_since_planning_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut csv = String::from("手机号\n");
+        for i in 0..10_000 {
+            writeln!(csv, "1380000{i:04}").unwrap();
+        }
+        let path = dir.path().join("big.csv");
+        std::fs::write(&path, &csv).unwrap();
+        let mut config = test_config(vec![dir.path().to_path_buf()]);
+        config.split = 16 << 10;
+        let files: Vec<InputFile> = walk::walk(&config.roots, &config.walk)
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::File(f) => Some(f),
+                _ => None,
+            })
+            .collect();
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let table = two.install(|| TaskTable::new(&files, &config, &Reuse::new(None)));
+        let plan = table.plan(0);
+        assert_eq!(plan.cuts.len(), 3, "cut at rows 4,096 and 8,192");
+        let mut worker = Worker::new(&config.detectors, &config, None);
+        let read = worker.scan_part(&files[0], plan, 1, &mut |_| {});
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        assert_eq!(read.tally.by_detector.iter().sum::<u64>(), 4096);
+        std::fs::remove_file(&path).unwrap();
+        let gone = worker.scan_part(&files[0], plan, 2, &mut |_| {});
+        assert_eq!(gone.problems.len(), 1);
+        assert_eq!(gone.problems[0].kind, ErrorKind::NotFound, "{}", gone.problems[0]);
+        assert_eq!(gone.tally.by_detector.iter().sum::<u64>(), 0);
     }
 }
