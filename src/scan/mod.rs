@@ -398,6 +398,7 @@ impl<'a> InPathOrder<'a, '_> {
                     }
                 }
                 open.lossy |= outcome.lossy;
+                open.changed = outcome.changed;
                 open
             }
         };
@@ -415,9 +416,11 @@ impl<'a> InPathOrder<'a, '_> {
             problems: merged.problems,
             ..FileSummary::default()
         };
+        // In the order a whole read gives them.
         if merged.lossy {
             summary.problems.push(worker::lossy_problem());
         }
+        summary.problems.extend(merged.changed);
         merged.tally.summarize(&mut summary, self.config.fingerprints);
         self.finish_file(file, vec![summary]);
     }

@@ -132,6 +132,8 @@ pub(super) struct PartOutcome<'a> {
     pub(super) problems: Vec<Problem>,
     /// Some bytes were not valid in the file's encoding.
     pub(super) lossy: bool,
+    /// The last part: the file's size is not the one listed any more.
+    pub(super) changed: Option<Problem>,
 }
 
 impl<'a> PartOutcome<'a> {
@@ -141,6 +143,7 @@ impl<'a> PartOutcome<'a> {
             tally: Tally::new(&config.detectors),
             problems: vec![internal_error()],
             lossy: false,
+            changed: None,
         }
     }
 }
@@ -159,6 +162,7 @@ impl<'a> Worker<'a> {
         let end = next.map_or(file.size, |c| c.offset);
         let mut problems = Vec::new();
         let mut lossy = false;
+        let mut changed = None;
         self.reset();
         let path: Arc<str> = file.display.as_str().into();
         match source::open_regular(&file.path, self.follow_links) {
@@ -194,7 +198,7 @@ impl<'a> Worker<'a> {
                     Err(_) => problems.push(internal_error()),
                 }
                 if next.is_none() {
-                    problems.extend(changed_while_read(&handle, file.size));
+                    changed = changed_while_read(&handle, file.size);
                 }
             }
             Ok(None) => problems.push(Problem::of(&SourceError::Read(std::io::Error::other(
@@ -207,6 +211,7 @@ impl<'a> Worker<'a> {
             tally,
             problems,
             lossy,
+            changed,
         }
     }
 }
