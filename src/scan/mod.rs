@@ -320,6 +320,10 @@ impl<'a> pool::Tasks for FileTasks<'a> {
         Worker::new(&self.config.detectors, self.config, encoder)
     }
 
+    fn weight(&self, encoded: &Vec<u8>) -> usize {
+        encoded.len()
+    }
+
     fn run(&self, worker: &mut Worker<'a>, task: usize, emit: &mut dyn FnMut(Vec<u8>)) -> TaskOutput<'a> {
         match self.table.tasks[task] {
             Task::Whole(i) => {

@@ -10,6 +10,13 @@
 //! bytes), at the cost of a little idling behind one slow task; and nothing sleeps, polls or
 //! waits to be admitted.
 //!
+//! The lookahead bounds tasks, not bytes: a task ahead of the writer also waits before
+//! handing over a batch once the batches waiting for the writer weigh `MAX_HELD` (`Gate`).
+//! That cannot deadlock because the writer's task never waits and is always running: tasks
+//! start in the order they are admitted (rayon takes jobs injected from outside the pool
+//! first in, first out), so a task ahead started after it. Tasks must not use rayon inside
+//! (a join could run a task ahead, waiting at the gate, on the stack of the writer's task).
+//!
 //! Tasks are a sequence, not files. `scan` makes file `i` task `i`; to scan a big file as
 //! several chunks, a caller numbers the chunks of each file consecutively (a file of three
 //! parts after file 2 is tasks 3, 4 and 5; the walk's sizes fix that table before the run),
@@ -20,10 +27,74 @@
 use std::collections::BTreeMap;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 /// Tasks that may run ahead of the one the writer waits for.
 pub(super) const LOOKAHEAD: usize = 8;
+
+/// Bytes of batches that tasks ahead of the writer may leave waiting for it, all together: a
+/// task ahead waits before handing over a batch that would pass this, until the writer
+/// catches up. Without it, a slow file (a workbook in its child process) in front of a big
+/// one with dense findings held all of the big one's findings in memory.
+pub(super) const MAX_HELD: usize = 64 << 20;
+
+/// What the writer tells the tasks: the task it writes now, and the weight of the batches
+/// waiting for it.
+struct Gate {
+    state: Mutex<GateState>,
+    moved: Condvar,
+}
+
+struct GateState {
+    next: usize,
+    held: usize,
+    /// The writer has gone (it panicked, or the run ends): nobody waits any more.
+    closed: bool,
+}
+
+impl Gate {
+    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Called by task `task` before it hands over a batch of `weight`: waits while the task
+    /// is ahead of the writer and the batches already waiting weigh too much (a batch alone
+    /// always goes). Returns the weight the batch adds to those waiting: 0 if it is the
+    /// writer's task's, whose batches are written at once.
+    fn enter(&self, task: usize, weight: usize) -> usize {
+        let mut state = self.lock();
+        while task != state.next && !state.closed && state.held > 0 && state.held + weight > MAX_HELD {
+            state = self.moved.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        if task == state.next {
+            return 0;
+        }
+        state.held += weight;
+        weight
+    }
+
+    /// The writer moved on: to task `next`, and `written` bytes of waiting batches are out.
+    fn advance(&self, next: usize, written: usize) {
+        let mut state = self.lock();
+        state.next = next;
+        state.held -= written.min(state.held);
+        self.moved.notify_all();
+    }
+
+    fn close(&self) {
+        self.lock().closed = true;
+        self.moved.notify_all();
+    }
+}
+
+/// Closes the gate when the writer's loop ends, however it ends.
+struct CloseOnDrop<'g>(&'g Gate);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
 
 /// What the pool runs. Shared by all threads.
 pub(super) trait Tasks: Sync {
@@ -35,6 +106,8 @@ pub(super) trait Tasks: Sync {
     type Output: Send;
 
     fn new_state(&self) -> Self::State;
+    /// Bytes a batch holds while it waits for the writer (see `MAX_HELD`).
+    fn weight(&self, batch: &Self::Batch) -> usize;
     /// Runs task `task`; what it gives `emit` is written in order before its output.
     fn run(&self, state: &mut Self::State, task: usize, emit: &mut dyn FnMut(Self::Batch)) -> Self::Output;
     /// The output of a task that panicked: a bug must cost one task, not the run. The state
@@ -51,7 +124,8 @@ pub(super) trait InOrder<B, O> {
 }
 
 enum Msg<B, O> {
-    Batch(usize, B),
+    /// Task, batch, and the weight it added to those waiting (`Gate::enter`).
+    Batch(usize, B, usize),
     Done(usize, O),
 }
 
@@ -66,8 +140,19 @@ pub(super) fn run_in_order<T: Tasks>(
     // Thread states not in use: a task takes one (or makes one) and puts it back when it
     // ends, so there are no more than threads, and scratch buffers and readers are reused.
     let idle: Mutex<Vec<T::State>> = Mutex::new(Vec::new());
+    let gate = Gate {
+        state: Mutex::new(GateState {
+            next: 0,
+            held: 0,
+            closed: false,
+        }),
+        moved: Condvar::new(),
+    };
     let mut write_error = None;
     pool.in_place_scope(|scope| {
+        // Before the channel: dropped after it while unwinding, it still releases waiting
+        // tasks, whose sends then fail.
+        let _close = CloseOnDrop(&gate);
         // Bounded: a task whose batches the writer cannot take yet (a slow findings reader)
         // waits for it instead of piling them up in memory. Made inside the scope: if the
         // writer panics, the receiver is dropped while unwinding, the tasks' sends fail and
@@ -76,14 +161,15 @@ pub(super) fn run_in_order<T: Tasks>(
         let lookahead = LOOKAHEAD.max(2 * pool.current_num_threads());
         let (tx, rx) = crossbeam_channel::bounded::<Msg<T::Batch, T::Output>>(lookahead * 2);
         let admit = |i: usize| {
-            let (tx, idle) = (tx.clone(), &idle);
+            let (tx, idle, gate) = (tx.clone(), &idle, &gate);
             scope.spawn(move |_| {
                 let ran = panic::catch_unwind(AssertUnwindSafe(|| {
                     let state = idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
                     let mut state = state.unwrap_or_else(|| tasks.new_state());
                     let output = tasks.run(&mut state, i, &mut |batch| {
+                        let held = gate.enter(i, tasks.weight(&batch));
                         // Fails only once the writer has gone, and then nobody wants it.
-                        let _ = tx.send(Msg::Batch(i, batch));
+                        let _ = tx.send(Msg::Batch(i, batch, held));
                     });
                     idle.lock().unwrap_or_else(|e| e.into_inner()).push(state);
                     output
@@ -98,7 +184,7 @@ pub(super) fn run_in_order<T: Tasks>(
         (0..admitted).for_each(&admit);
         // Messages of tasks ahead of `next` wait in `pending`; whatever `next` has is written
         // as soon as it arrives.
-        type Pending<B, O> = (Vec<B>, Option<O>);
+        type Pending<B, O> = (Vec<(B, usize)>, Option<O>);
         let mut pending: BTreeMap<usize, Pending<T::Batch, T::Output>> = BTreeMap::new();
         let mut next = 0;
         while next < admitted {
@@ -106,19 +192,25 @@ pub(super) fn run_in_order<T: Tasks>(
             // disconnection.
             let Ok(msg) = rx.recv() else { break };
             match msg {
-                Msg::Batch(i, b) => pending.entry(i).or_default().0.push(b),
+                Msg::Batch(i, b, held) => pending.entry(i).or_default().0.push((b, held)),
                 Msg::Done(i, d) => pending.entry(i).or_default().1 = Some(d),
             }
             while let Some((batches, done)) = pending.get_mut(&next) {
-                for batch in batches.drain(..) {
+                let mut written = 0;
+                for (batch, held) in batches.drain(..) {
                     if write_error.is_none() {
                         write_error = writer.write(next, batch).err();
                     }
+                    written += held;
+                }
+                if written > 0 {
+                    gate.advance(next, written);
                 }
                 let Some(output) = done.take() else { break };
                 pending.remove(&next);
                 writer.finish(next, output);
                 next += 1;
+                gate.advance(next, 0);
                 // After a write error nothing more is admitted; those running finish.
                 if admitted < count && write_error.is_none() {
                     admit(admitted);
@@ -217,6 +309,10 @@ mod tests {
             ProbeState { broken: false }
         }
 
+        fn weight(&self, batch: &(usize, u32)) -> usize {
+            batch.1 as usize
+        }
+
         fn run(
             &self,
             state: &mut ProbeState,
@@ -281,11 +377,18 @@ mod tests {
     fn a_panicking_writer_ends_the_run_instead_of_hanging_it() {
         // Tasks emit far more batches than the channel holds: with the receiver outliving
         // the writer's panic, they would block in `send` and the scope would wait forever.
+        // Heavy batches make tasks ahead wait at the gate instead, which must open too.
+        for scale in [1, (MAX_HELD / 64) as u32] {
+            panicking_writer_case(scale);
+        }
+    }
+
+    fn panicking_writer_case(scale: u32) {
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let probe = Probe {
-                body: |i: usize, _: &mut ProbeState, emit: &mut dyn FnMut((usize, u32))| {
-                    (0..200).for_each(|n| emit((i, n)));
+                body: move |i: usize, _: &mut ProbeState, emit: &mut dyn FnMut((usize, u32))| {
+                    (0..200).for_each(|n| emit((i, n * scale)));
                     i
                 },
                 finished: Arc::new(AtomicUsize::new(0)),
@@ -307,7 +410,7 @@ mod tests {
         let panicked = done_rx
             .recv_timeout(Duration::from_secs(30))
             .expect("the run hung after the writer panicked");
-        assert!(panicked, "the writer's panic was swallowed");
+        assert!(panicked, "the writer's panic was swallowed (scale {scale})");
     }
 
     fn in_order(count: usize) -> Vec<Event> {
@@ -363,6 +466,37 @@ mod tests {
         });
         result.unwrap();
         assert_eq!(probe.most_ahead.load(Ordering::SeqCst), 2 * 8 - 1);
+    }
+
+    #[test]
+    fn tasks_ahead_wait_once_their_batches_weigh_too_much() {
+        // Task 0 is slow; the others hand over ten heavy batches each. While task 0 runs,
+        // at most four of them may wait for the writer.
+        let heavy = (MAX_HELD / 4) as u32;
+        let handed_early = AtomicUsize::new(0);
+        let first_done = AtomicBool::new(false);
+        let (result, log, _) = run_probe(4, 12, None, |i, _, emit| {
+            if i == 0 {
+                std::thread::sleep(Duration::from_millis(300));
+                emit((i, heavy));
+                first_done.store(true, Ordering::SeqCst);
+                return i;
+            }
+            for _ in 0..10 {
+                emit((i, heavy));
+                if !first_done.load(Ordering::SeqCst) {
+                    handed_early.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+            i
+        });
+        result.unwrap();
+        assert_eq!(log.events.len(), 11 * 11 + 2, "every batch and output is written");
+        let handed = handed_early.load(Ordering::SeqCst);
+        assert!(
+            (1..=4).contains(&handed),
+            "{handed} heavy batches handed over behind task 0"
+        );
     }
 
     #[test]
