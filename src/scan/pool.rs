@@ -5,24 +5,20 @@
 //! order, so the result is the same for any thread count. The writer admits the tasks: it
 //! spawns the first `lookahead` (`LOOKAHEAD`, or twice the threads if that is more), and each
 //! time task `i` is written it spawns task `i + lookahead`. So no task runs further ahead of
-//! the writer than that, which bounds how many tasks' findings are held while an earlier one
-//! is still running (their batches wait in memory, however large: a bound in tasks, not
-//! bytes), at the cost of a little idling behind one slow task; and nothing sleeps, polls or
-//! waits to be admitted.
+//! the writer than that, at the cost of a little idling behind one slow task; and nothing
+//! sleeps, polls or waits to be admitted.
 //!
-//! The lookahead bounds tasks, not bytes: a task ahead of the writer also waits before
+//! That bounds tasks; the bytes held are bounded too: a task ahead of the writer waits before
 //! handing over a batch once the batches waiting for the writer weigh `MAX_HELD` (`Gate`).
 //! That cannot deadlock because the writer's task never waits and is always running: tasks
 //! start in the order they are admitted (rayon takes jobs injected from outside the pool
 //! first in, first out), so a task ahead started after it. Tasks must not use rayon inside
 //! (a join could run a task ahead, waiting at the gate, on the stack of the writer's task).
 //!
-//! Tasks are a sequence, not files. `scan` makes file `i` task `i`; to scan a big file as
-//! several chunks, a caller numbers the chunks of each file consecutively (a file of three
-//! parts after file 2 is tasks 3, 4 and 5; the walk's sizes fix that table before the run),
-//! and its `InOrder::finish` gathers the parts' outputs and finishes the file at its last
-//! part. The pool needs no change for that: batches are written part after part, in order,
-//! and the lookahead counts parts.
+//! Tasks are a sequence, not files: `parts::TaskTable` makes each file a task and the parts
+//! of a big delimited file consecutive tasks, whose outputs the writer (`InOrder::finish`)
+//! gathers to finish the file at its last part. The pool needs no change for that: batches
+//! are written part after part, in order, and the lookahead counts parts.
 
 use std::collections::BTreeMap;
 use std::io;
