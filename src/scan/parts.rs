@@ -16,7 +16,7 @@
 use super::columns::WINDOW_ROWS;
 use super::refresh::Reuse;
 use super::tally::Tally;
-use super::worker::{changed_while_read, internal_error, Worker};
+use super::worker::{changed_while_read, content_hash, internal_error, Worker};
 use super::ScanConfig;
 use crate::error::{ErrorKind, Problem};
 use crate::source::delimited::{self, Layout};
@@ -96,12 +96,7 @@ impl TaskTable {
 /// reports them.
 fn plan_file(file: &InputFile, config: &ScanConfig, reuse: &Reuse<'_>) -> Option<PartPlan> {
     let handle = source::open_regular(&file.path, config.walk.follow).ok()??;
-    let content_hash = if config.key.is_stable() {
-        let samples = source::read_samples(&handle, file.size).ok()?;
-        Some(config.key.content_hash(&[&file.size.to_le_bytes(), &samples]))
-    } else {
-        None
-    };
+    let content_hash = content_hash(&config.key, &handle, file.size);
     if reuse
         .candidate(file)
         .is_some_and(|(_, old)| content_hash.as_deref() == Some(old))
@@ -223,6 +218,27 @@ mod tests {
     use crate::walk::{self, Entry};
     use std::fmt::Write as _;
 
+    /// The files under the config's roots, as the walk lists them.
+    fn walked_files(config: &ScanConfig) -> Vec<InputFile> {
+        walk::walk(&config.roots, &config.walk)
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e {
+                Entry::File(f) => Some(f),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The task table of `files`, planned in a pool of `threads` threads.
+    fn task_table(threads: usize, files: &[InputFile], config: &ScanConfig) -> TaskTable {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| TaskTable::new(files, config, &Reuse::new(None)))
+    }
+
     #[test]
     fn a_big_csv_is_planned_into_parts_at_window_boundaries() {
         let dir = tempfile::tempdir().unwrap();
@@ -234,17 +250,8 @@ mod tests {
         std::fs::write(dir.path().join("small.csv"), "手机号\n13800000000\n").unwrap();
         let mut config = test_config(vec![dir.path().to_path_buf()]);
         config.split = 32 << 10;
-        let files: Vec<InputFile> = walk::walk(&config.roots, &config.walk)
-            .unwrap()
-            .into_iter()
-            .filter_map(|e| match e {
-                Entry::File(f) => Some(f),
-                _ => None,
-            })
-            .collect();
-        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        let table = two.install(|| TaskTable::new(&files, &config, &Reuse::new(None)));
+        let files = walked_files(&config);
+        let table = task_table(2, &files, &config);
         let big = files.iter().position(|f| f.display.ends_with("big.csv")).unwrap();
         let small = files
             .iter()
@@ -270,10 +277,10 @@ mod tests {
         let row_4097 = csv.find("13800004096").unwrap() as u64;
         assert_eq!((cuts[1].offset, cuts[1].line), (row_4097, 4098));
         // Read whole by one thread, and with splitting off.
-        let table = one.install(|| TaskTable::new(&files, &config, &Reuse::new(None)));
+        let table = task_table(1, &files, &config);
         assert!(table.tasks.iter().all(|t| matches!(t, Task::Whole(_))));
         config.split = 0;
-        let table = two.install(|| TaskTable::new(&files, &config, &Reuse::new(None)));
+        let table = task_table(2, &files, &config);
         assert!(table.tasks.iter().all(|t| matches!(t, Task::Whole(_))));
     }
 
@@ -288,16 +295,8 @@ mod tests {
         std::fs::write(&path, &csv).unwrap();
         let mut config = test_config(vec![dir.path().to_path_buf()]);
         config.split = 16 << 10;
-        let files: Vec<InputFile> = walk::walk(&config.roots, &config.walk)
-            .unwrap()
-            .into_iter()
-            .filter_map(|e| match e {
-                Entry::File(f) => Some(f),
-                _ => None,
-            })
-            .collect();
-        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let table = two.install(|| TaskTable::new(&files, &config, &Reuse::new(None)));
+        let files = walked_files(&config);
+        let table = task_table(2, &files, &config);
         let plan = table.plan(0);
         assert_eq!(plan.cuts.len(), 3, "cut at rows 4,096 and 8,192");
         let mut worker = Worker::new(&config.detectors, &config, None);

@@ -292,6 +292,19 @@ mod tests {
         broken_state_reused: AtomicBool,
     }
 
+    impl<F> Probe<F> {
+        fn new(body: F) -> Self {
+            Probe {
+                body,
+                finished: Arc::new(AtomicUsize::new(0)),
+                started: AtomicUsize::new(0),
+                most_ahead: AtomicUsize::new(0),
+                states: AtomicUsize::new(0),
+                broken_state_reused: AtomicBool::new(false),
+            }
+        }
+    }
+
     impl<F> Tasks for Probe<F>
     where
         F: Fn(usize, &mut ProbeState, &mut dyn FnMut((usize, u32))) -> usize + Sync,
@@ -338,18 +351,10 @@ mod tests {
     where
         F: Fn(usize, &mut ProbeState, &mut dyn FnMut((usize, u32))) -> usize + Sync,
     {
-        let finished = Arc::new(AtomicUsize::new(0));
-        let probe = Probe {
-            body,
-            finished: finished.clone(),
-            started: AtomicUsize::new(0),
-            most_ahead: AtomicUsize::new(0),
-            states: AtomicUsize::new(0),
-            broken_state_reused: AtomicBool::new(false),
-        };
+        let probe = Probe::new(body);
         let mut log = Log {
             events: Vec::new(),
-            finished,
+            finished: probe.finished.clone(),
             fail_at,
         };
         let result = run_in_order(&thread_pool(threads).unwrap(), &probe, count, &mut log);
@@ -382,17 +387,12 @@ mod tests {
     fn panicking_writer_case(scale: u32) {
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let probe = Probe {
-                body: move |i: usize, _: &mut ProbeState, emit: &mut dyn FnMut((usize, u32))| {
+            let probe = Probe::new(
+                move |i: usize, _: &mut ProbeState, emit: &mut dyn FnMut((usize, u32))| {
                     (0..200).for_each(|n| emit((i, n * scale)));
                     i
                 },
-                finished: Arc::new(AtomicUsize::new(0)),
-                started: AtomicUsize::new(0),
-                most_ahead: AtomicUsize::new(0),
-                states: AtomicUsize::new(0),
-                broken_state_reused: AtomicBool::new(false),
-            };
+            );
             let ran = panic::catch_unwind(AssertUnwindSafe(|| {
                 run_in_order(
                     &thread_pool(2).unwrap(),

@@ -166,6 +166,17 @@ pub(super) fn changed_while_read(file: &std::fs::File, listed: u64) -> Option<Pr
     ))
 }
 
+/// The keyed hash of a file of the walk's samples and size, which tells whether a baseline
+/// entry still holds; None when the key is not stable (the hash means something only across
+/// scans under one key) or the samples cannot be read.
+pub(super) fn content_hash(key: &Key, file: &std::fs::File, size: u64) -> Option<String> {
+    if !key.is_stable() {
+        return None;
+    }
+    let samples = source::read_samples(file, size).ok()?;
+    Some(key.content_hash(&[&size.to_le_bytes(), &samples]))
+}
+
 /// The problem of an input with bytes not valid in its encoding.
 pub(super) fn lossy_problem() -> Problem {
     Problem::new(
@@ -272,14 +283,7 @@ impl<'a> Worker<'a> {
                 return Outcome::Scanned(out);
             }
         };
-        // A content hash only means something across scans under a stable key.
-        let content_hash = if self.key.is_stable() {
-            source::read_samples(&handle, file.size)
-                .ok()
-                .map(|samples| self.key.content_hash(&[&file.size.to_le_bytes(), &samples]))
-        } else {
-            None
-        };
+        let content_hash = content_hash(&self.key, &handle, file.size);
         if let (Some((at, old)), Some(new)) = (reuse, content_hash.as_deref()) {
             if old == new {
                 return Outcome::Reused(at);
