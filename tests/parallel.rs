@@ -455,3 +455,116 @@ fn malformed_big_files_read_in_parts_say_what_one_reader_says() {
     let errors: Vec<&str> = whole.inventory.errors.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(errors, ["quotes.csv", "wide.csv"], "{:?}", whole.inventory.errors);
 }
+
+/// A dump of `orders` (extended INSERTs with strings holding `;`, `),(`, quotes and newlines,
+/// and a look-alike column like `big_csv`'s), comments with phones between statements, a
+/// second table, one-row INSERTs and a pg COPY block; and a phone placed in `orders`.
+fn big_dump(rng: &mut Lcg) -> (String, String) {
+    let mut sql = String::from("-- MySQL dump 10.13\n/*!40101 SET NAMES utf8mb4 */;\n");
+    sql += "CREATE TABLE `orders` (`id` bigint, `buyer` varchar(32), `mobile` varchar(20), `id_card` char(18), `spare` varchar(20), `note` text);\n";
+    let mut marked = String::new();
+    let mut row = 0;
+    for statement in 0..90 {
+        sql += "INSERT INTO `orders` VALUES ";
+        for k in 0..150 {
+            // Valid IDs in `spare` in rows 4,097-8,192 and in the last 1,288 rows of the
+            // third window (as in `big_csv`); elsewhere most are not valid.
+            let code = if (4096..8192).contains(&row) || (11_000..12_288).contains(&row) {
+                rng.id()
+            } else {
+                let id = rng.id();
+                format!("{}{}", &id[..17], rng.next() % 10)
+            };
+            let phone = rng.mobile();
+            if row == 9_000 {
+                marked = phone.clone();
+            }
+            let note = match row % 17 {
+                0 => format!("'多行\\n备注;),(\n 联系 {} O\\'Neil'", rng.mobile()),
+                3 => "NULL".to_string(),
+                _ => "''".to_string(),
+            };
+            if k > 0 {
+                sql.push(',');
+            }
+            write!(
+                sql,
+                "({row},'客户{row}','{phone}','{}','{code}',{note})",
+                rng.id()
+            )
+            .unwrap();
+            row += 1;
+        }
+        sql += ";\n";
+        // Rows of another table end a window of `orders` (rows 1,951 and 8,101 start
+        // new ones), in a whole read as in parts.
+        if statement % 40 == 13 {
+            writeln!(sql, "/* 备注 {}\n   第二行 {} */", rng.mobile(), rng.mobile()).unwrap();
+            writeln!(
+                sql,
+                "INSERT INTO `refunds` VALUES (1,'{}'),(2,'{}');",
+                rng.mobile(),
+                rng.card()
+            )
+            .unwrap();
+        }
+    }
+    for n in 0..3000 {
+        writeln!(sql, "INSERT INTO `members` VALUES ({n},'{}');", rng.mobile()).unwrap();
+    }
+    sql += "COPY public.addresses (id, mobile, id_card) FROM stdin;\n";
+    for n in 0..9000 {
+        writeln!(sql, "{n}\t{}\t{}", rng.mobile(), rng.id()).unwrap();
+    }
+    sql += "\\.\n\n-- 导出完成 13812345678\n";
+    (sql, marked)
+}
+
+/// Issue 11: a big SQL dump read in parts side by side says exactly what one reader from the
+/// start says (rows numbered across parts, passthrough text in the same pieces, the
+/// look-alike rule per window of a table's rows), whatever the part size and thread count.
+#[test]
+fn part_size_does_not_change_big_dump_output() {
+    let dir = Dir::new();
+    let (sql, marked) = big_dump(&mut Lcg(29));
+    dir.write("db/big.sql", &sql);
+    dir.write("db/small.sql", "INSERT INTO t VALUES (1,'13812345678');\n");
+    let whole = scan_tree(&dir, "whole", &["-j1", "--reveal", "--split-size", "0"]);
+    // A nominal cut inside the marked phone number: the cut moves to the next window.
+    let across = (sql.find(&marked).unwrap() + 4).to_string();
+    for (split, threads) in [
+        ("64K", "-j2"),
+        ("100001", "-j2"),
+        ("300K", "-j8"),
+        (across.as_str(), "-j2"),
+    ] {
+        let parts = scan_tree(&dir, "parts", &[threads, "--reveal", "--split-size", split]);
+        assert_same(
+            &whole,
+            &parts,
+            &format!("whole vs --split-size {split} {threads}"),
+        );
+    }
+    let marked: Vec<_> = whole
+        .findings
+        .iter()
+        .filter(|f| f.value.as_deref() == Some(marked.as_str()))
+        .map(|f| (f.loc_u64("row"), f.loc_str("column")))
+        .collect();
+    assert_eq!(
+        marked,
+        [(Some(9001), Some("mobile"))],
+        "the marked phone, once, where it is"
+    );
+    let file = whole.inventory.file("db/big.sql").expect("big.sql entry");
+    assert!(file.findings > 40_000, "{} findings", file.findings);
+    assert_eq!(file.encoding.as_deref(), Some("UTF-8"));
+    assert!(whole.inventory.errors.is_empty(), "{:?}", whole.inventory.errors);
+    let spare: Vec<u64> = file
+        .columns
+        .iter()
+        .filter(|c| c.name == "spare")
+        .map(|c| c.hits)
+        .collect();
+    assert_eq!(spare, [4096], "only the window of valid codes is reported");
+}

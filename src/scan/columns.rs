@@ -4,9 +4,11 @@
 //! values when most of its candidates fail validation.
 //!
 //! The rule weighs the candidates of a window: in a delimited file, the rows of each block of
-//! `WINDOW_ROWS` (numbered from the file's start); elsewhere, everything read so far. A
-//! window depends only on its own rows, so a big file read in parts cut at window boundaries
-//! (`source::split`) keeps and drops exactly the values one reader from the start does.
+//! `WINDOW_ROWS` (numbered from the file's start); in a dump or SQLite file, likewise the
+//! rows of each block of a table's rows, where a row of another table also ends the window;
+//! elsewhere, everything read so far. A window depends only on its own rows, so a big file
+//! read in parts cut at window boundaries (`source::split`, `source::sql::plan`) keeps and
+//! drops exactly the values one reader from the start does.
 
 use super::values::ratio;
 use crate::detect::context::Cue;
@@ -25,7 +27,7 @@ use std::sync::Arc;
 /// (most fail validation → the rest are coincidences) applies.
 pub(super) const COLUMN_EVIDENCE: u64 = 10;
 
-/// Rows of a delimited file weighed together by the look-alike rule (see above): enough
+/// Rows of a delimited file or a table weighed together by the look-alike rule (see above): enough
 /// candidates to tell a look-alike column, few enough findings to hold until the window ends.
 pub(crate) const WINDOW_ROWS: u64 = 4096;
 

@@ -25,7 +25,6 @@ use crate::fingerprint::Key;
 use crate::inventory::policy::Policy;
 use crate::inventory::{self, ErrorEntry, FileEntry, Inventory, SkippedEntry, ToolInfo, Totals};
 use crate::progress::Progress;
-use crate::source::Format;
 use crate::walk::{self, Entry, InputFile, WalkOptions};
 use parts::{PartOutcome, Task, TaskTable};
 use rustc_hash::FxHashMap;
@@ -389,8 +388,8 @@ impl<'a> InPathOrder<'a, '_> {
     /// Adds part `part` of file `i`; the last one finishes the file.
     fn add_part(&mut self, i: usize, part: usize, outcome: PartOutcome<'a>) {
         let (file, plan) = (&self.files[i], self.table.plan(i));
-        let end = plan.cuts.get(part + 1).map_or(file.size, |c| c.offset);
-        self.progress.advance(end - plan.cuts[part].offset);
+        self.progress
+            .advance(plan.start(part + 1, file.size) - plan.start(part, file.size));
         let merged = match self.open.take() {
             None => outcome,
             Some(mut open) => {
@@ -406,7 +405,7 @@ impl<'a> InPathOrder<'a, '_> {
                 open
             }
         };
-        if part + 1 < plan.cuts.len() {
+        if part + 1 < plan.parts() {
             self.open = Some(merged);
             return;
         }
@@ -414,8 +413,8 @@ impl<'a> InPathOrder<'a, '_> {
             path: file.display.as_str().into(),
             size: file.size,
             modified: file.modified,
-            format: Some(Format::Delimited.name()),
-            encoding: Some(plan.layout.encoding_name),
+            format: Some(plan.format().name()),
+            encoding: Some(plan.encoding()),
             content_hash: plan.content_hash.clone(),
             problems: merged.problems,
             ..FileSummary::default()

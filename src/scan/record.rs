@@ -41,14 +41,10 @@ impl Worker<'_> {
     /// Checks one record of the input: column counts, masked values, dates, then the
     /// detectors, piece by piece; findings are batched and handed to `send` encoded.
     pub(super) fn on_record(&mut self, record: Record<'_>, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
-        if let Origin::Cell { row, .. } = record.origin {
-            // The findings of a window are judged by its own candidates (`columns`).
-            let window = row.saturating_sub(1) / WINDOW_ROWS;
-            if window != self.window {
-                self.flush(path, send);
-                self.tally.columns.start_window();
-                self.window = window;
-            }
+        match record.origin {
+            Origin::Cell { row, .. } => self.enter_window(None, row, path, send),
+            Origin::Table { table, row, .. } => self.enter_window(Some(table), row, path, send),
+            _ => {}
         }
         let slot = match record.origin {
             Origin::Text { .. } => NO_COLUMN,
@@ -151,6 +147,24 @@ impl Worker<'_> {
                 break;
             }
             piece = keep_to;
+        }
+    }
+
+    /// The findings of a window are judged by its own candidates (`columns`): a row of
+    /// another window, or of another table, ends the window.
+    fn enter_window(
+        &mut self,
+        table: Option<&str>,
+        row: u64,
+        path: &Arc<str>,
+        send: &mut dyn FnMut(Vec<u8>),
+    ) {
+        let window = row.saturating_sub(1) / WINDOW_ROWS;
+        if window != self.window || table != self.window_table.as_deref() {
+            self.flush(path, send);
+            self.tally.columns.start_window();
+            self.window = window;
+            self.window_table = table.map(Box::from);
         }
     }
 

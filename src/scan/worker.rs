@@ -82,8 +82,10 @@ pub(super) struct Worker<'a> {
     pub(super) found_column: Vec<u32>,
     /// What the input adds up to.
     pub(super) tally: Tally<'a>,
-    /// The look-alike rule's window of delimited rows the last record was in.
+    /// The look-alike rule's window of rows the last record was in, and its table (None in
+    /// a delimited file).
     pub(super) window: u64,
+    pub(super) window_table: Option<Box<str>>,
     pub(super) key: Key,
     pub(super) keep_fingerprints: bool,
     /// The last pointer's parent, raw and as shown (see `shown_pointer`).
@@ -237,6 +239,7 @@ impl<'a> Worker<'a> {
             found_column: Vec::new(),
             tally: Tally::new(detectors),
             window: 0,
+            window_table: None,
             key: config.key.clone(),
             keep_fingerprints: config.fingerprints,
             segment_verdicts: FxHashMap::default(),
@@ -544,6 +547,7 @@ impl<'a> Worker<'a> {
         self.rejected.iter_mut().for_each(|n| *n = 0);
         self.tally.clear();
         self.window = 0;
+        self.window_table = None;
         self.segment_verdicts.clear();
         self.parent_pointer = (String::new(), String::new());
     }

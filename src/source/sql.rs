@@ -1,6 +1,12 @@
 //! Database dumps (mysqldump, pg_dump plain): every value is a record located by table,
 //! row and column, without restoring a database. SQL the walker does not model is scanned
 //! as plain text, so nothing is dropped.
+//!
+//! A big dump can be read in parts side by side (`plan`, `read_part`): the planner walks the
+//! dump once without detectors and keeps the walker's state where rows of a table start a
+//! new window of rows (the look-alike rule's unit, see `scan::columns`), and each part goes on
+//! from such a state. A part reads its text in the chunks a whole read gets, so passthrough
+//! text arrives in the same pieces and a part gives exactly the records of a whole read.
 
 use super::sql_walk::{SqlEvent, SqlWalker, MAX_TABLES};
 use super::text::{advance, count_chars, count_newlines};
@@ -10,35 +16,181 @@ use std::io::Read;
 
 /// Reads `reader` as a SQL dump.
 pub fn read<R: Read>(
-    mut reader: TextReader<R>,
+    reader: TextReader<R>,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<FileFacts, SourceError> {
-    let mut walker = SqlWalker::new();
-    let mut facts = FileFacts::default();
-    // Positions of passthrough text: counted lazily within a chunk, carried across chunks.
-    let mut start = (1, 1);
-    let mut end = 0;
-    while let Some(chunk) = reader.next_chunk()? {
-        let mut counter = Positions::new(chunk.text, chunk.offset, start);
-        walker.feed(chunk.text, &mut |event| forward(event, &mut counter, emit));
-        start = advance(chunk.text.as_bytes(), start.0, start.1);
-        end = chunk.offset + chunk.text.len() as u64;
-    }
-    let mut counter = Positions::new("", end, start);
-    if let Err(truncated) = walker.finish(&mut |event| forward(event, &mut counter, emit)) {
-        facts.warnings.push(Problem::of(&truncated));
-    }
-    if walker.forgotten_tables() > 0 {
-        facts.warnings.push(Problem::new(
-            ErrorKind::TooLarge,
-            format!(
-                "more than {MAX_TABLES} tables: the rest were read without being remembered (a table whose rows are not together restarts its row numbers and may lose its column names)"
-            ),
-        ));
-    }
-    facts.encoding = Some(reader.encoding());
-    facts.lossy = reader.lossy();
+    let mut walk = Walk::new(SqlWalker::new(), (1, 1), 0);
+    let encoding = reader.encoding();
+    let lossy = walk.read(reader, 0, emit)?;
+    let mut facts = walk.finish(emit);
+    facts.encoding = Some(encoding);
+    facts.lossy = lossy;
     Ok(facts)
+}
+
+/// Where a big dump may be cut: the start of a row whose table has a multiple of the
+/// window's rows before it, with the walker's state there.
+#[derive(Debug, Clone)]
+pub struct SqlCut {
+    pub offset: u64,
+    /// Where the chunk of a whole read that holds `offset` ends: a part reads on from there
+    /// in the chunks of a whole read.
+    pub chunk_end: u64,
+    line: u64,
+    column: u64,
+    walker: Box<SqlWalker>,
+}
+
+impl SqlCut {
+    /// The start of the dump.
+    fn start() -> Self {
+        SqlCut {
+            offset: 0,
+            chunk_end: 0,
+            line: 1,
+            column: 1,
+            walker: Box::new(SqlWalker::new()),
+        }
+    }
+}
+
+/// The cuts of a dump read whole by `reader` (built as `read` gets it): the first row start
+/// at or past every `target` bytes where a window of `window` rows of its table begins. None
+/// when the dump cannot be read in parts: only UTF-8 without a BOM and without invalid bytes
+/// is, because the parts' offsets are offsets in the file.
+pub fn plan<R: Read>(
+    mut reader: TextReader<R>,
+    target: u64,
+    window: u64,
+) -> Result<Option<Vec<SqlCut>>, SourceError> {
+    if reader.encoding() != "UTF-8" || target == 0 {
+        return Ok(None);
+    }
+    let mut walker = SqlWalker::new();
+    let mut cuts = vec![SqlCut::start()];
+    let mut next = target;
+    let mut position = (1, 1);
+    let ignore = &mut |_: SqlEvent<'_>| {};
+    while let Some(chunk) = reader.next_chunk()? {
+        let (text, offset) = (chunk.text, chunk.offset);
+        let chunk_end = offset + text.len() as u64;
+        let mut at = 0;
+        while at < text.len() {
+            if offset + (at as u64) < next {
+                // Up to the next target, or the chunk's end, the walk need not stop.
+                let to = usize::try_from(next - offset).map_or(text.len(), |t| super::floor_char(text, t));
+                if to > at {
+                    walker.feed(&text[at..to], ignore);
+                    position = advance(&text.as_bytes()[at..to], position.0, position.1);
+                    at = to;
+                    continue;
+                }
+            }
+            let used = walker.feed_to_window(&text[at..], window, ignore);
+            position = advance(&text.as_bytes()[at..at + used], position.0, position.1);
+            at += used;
+            if at < text.len() {
+                let cut = offset + at as u64;
+                cuts.push(SqlCut {
+                    offset: cut,
+                    chunk_end,
+                    line: position.0,
+                    column: position.1,
+                    walker: Box::new(walker.clone()),
+                });
+                next = cut.saturating_add(target);
+            }
+        }
+    }
+    Ok((!reader.lossy() && cuts.len() > 1).then_some(cuts))
+}
+
+/// What a part of a dump gave besides its records.
+#[derive(Debug)]
+pub struct SqlPartFacts {
+    pub facts: FileFacts,
+    /// The part ended where the next one starts, in the state the planner saw there (always
+    /// true for the last part). False means the file changed since it was planned.
+    pub met: bool,
+}
+
+/// Reads the part of a dump from `cut` to `next` (None: to the end), as planned by `plan`:
+/// `first` streams the file's bytes from `cut.offset` to `cut.chunk_end`, `rest` those from
+/// there to the part's end, both as `TextReader::resume` reads them. The records are those
+/// `read` emits for the part, in order.
+pub fn read_part<A: Read, B: Read>(
+    first: TextReader<A>,
+    rest: TextReader<B>,
+    cut: &SqlCut,
+    next: Option<&SqlCut>,
+    emit: &mut dyn FnMut(Record<'_>),
+) -> Result<SqlPartFacts, SourceError> {
+    let mut walk = Walk::new((*cut.walker).clone(), (cut.line, cut.column), cut.offset);
+    let mut lossy = walk.read(first, cut.offset, emit)?;
+    lossy |= walk.read(rest, cut.offset.max(cut.chunk_end), emit)?;
+    let (mut facts, met) = match next {
+        Some(next) => (FileFacts::default(), walk.walker.same_place(&next.walker)),
+        None => (walk.finish(emit), true),
+    };
+    facts.encoding = Some("UTF-8");
+    facts.lossy = lossy;
+    Ok(SqlPartFacts { facts, met })
+}
+
+/// A walk over a dump's text.
+struct Walk {
+    walker: SqlWalker,
+    /// Line and column where the next chunk starts.
+    start: (u64, u64),
+    /// Offset where the text fed so far ends.
+    end: u64,
+}
+
+impl Walk {
+    /// A walk that goes on from `walker`, at `end` of the dump and (line, column) `start`.
+    fn new(walker: SqlWalker, start: (u64, u64), end: u64) -> Self {
+        Walk { walker, start, end }
+    }
+
+    /// Feeds every chunk of `reader`, whose text starts at offset `base` of the dump;
+    /// returns whether bytes were not valid.
+    fn read<R: Read>(
+        &mut self,
+        mut reader: TextReader<R>,
+        base: u64,
+        emit: &mut dyn FnMut(Record<'_>),
+    ) -> Result<bool, SourceError> {
+        while let Some(chunk) = reader.next_chunk()? {
+            let offset = base + chunk.offset;
+            let mut counter = Positions::new(chunk.text, offset, self.start);
+            self.walker
+                .feed(chunk.text, &mut |event| forward(event, &mut counter, emit));
+            self.start = advance(chunk.text.as_bytes(), self.start.0, self.start.1);
+            self.end = offset + chunk.text.len() as u64;
+        }
+        Ok(reader.lossy())
+    }
+
+    /// The end of the dump: what the walker still holds, and what it says about the dump.
+    fn finish(&mut self, emit: &mut dyn FnMut(Record<'_>)) -> FileFacts {
+        let mut facts = FileFacts::default();
+        let mut counter = Positions::new("", self.end, self.start);
+        if let Err(truncated) = self
+            .walker
+            .finish(&mut |event| forward(event, &mut counter, emit))
+        {
+            facts.warnings.push(Problem::of(&truncated));
+        }
+        if self.walker.forgotten_tables() > 0 {
+            facts.warnings.push(Problem::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "more than {MAX_TABLES} tables: the rest were read without being remembered (a table whose rows are not together restarts its row numbers and may lose its column names)"
+                ),
+            ));
+        }
+        facts
+    }
 }
 
 fn forward(event: SqlEvent<'_>, positions: &mut Positions<'_>, emit: &mut dyn FnMut(Record<'_>)) {
@@ -105,5 +257,220 @@ impl<'a> Positions<'a> {
             // Its column on that earlier line is not known here.
             (line - newlines, 1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    /// A dump with what a planner must step around: comments and `SET` lines, extended and
+    /// one-row INSERTs, strings with `;`, `),(` and newlines, a pg COPY block, a second
+    /// table between rows of the first, and passthrough text after the data.
+    fn dump() -> String {
+        let mut d = String::from("-- MySQL dump 10.13\n/*!40101 SET NAMES utf8mb4 */;\n");
+        d += "CREATE TABLE `orders` (`id` int, `phone` varchar(20), `note` text);\n";
+        for stmt in 0..40 {
+            d += "INSERT INTO `orders` VALUES ";
+            let tuples: Vec<String> = (0..7)
+                .map(|k| {
+                    let n = stmt * 7 + k;
+                    format!("({n},'1380013{n:04}','a\\'b;),(\nc {n}')")
+                })
+                .collect();
+            d += &tuples.join(",");
+            d += ";\n";
+            if stmt % 6 == 2 {
+                // Passthrough text over several lines, and a line longer than small chunks.
+                d += "/* export note 13912345678\n  second line, 客户 13812345678, and more words\n  third line */\n";
+                d += &format!("SELECT '{}';\n", "长".repeat(40));
+            }
+            if stmt % 9 == 4 {
+                d += "-- 备注 contact 13912345678\nINSERT INTO `other` VALUES (1,'x'),(2,'y');\n";
+            }
+        }
+        for n in 0..60 {
+            d += &format!("INSERT INTO `single` VALUES ({n},'u{n}@example.com');\n");
+        }
+        d += "COPY public.members (id, mobile) FROM stdin;\n";
+        for n in 0..90 {
+            d += &format!("{n}\t1370000{n:04}\n");
+        }
+        d += "\\.\n\nSELECT 'trailing 13512345678';\n";
+        d
+    }
+
+    fn owned(record: Record<'_>) -> String {
+        format!("{:?}|{}", record.origin, record.text)
+    }
+
+    fn whole(text: &str, chunk: usize) -> (Vec<String>, FileFacts) {
+        let mut records = Vec::new();
+        let reader = TextReader::new(
+            Vec::new(),
+            Cursor::new(text.as_bytes().to_vec()),
+            chunk,
+            text.len() as u64,
+        );
+        let facts = read(reader, &mut |r| records.push(owned(r))).unwrap();
+        (records, facts)
+    }
+
+    fn bytes(text: &str, from: u64, to: u64) -> Cursor<Vec<u8>> {
+        Cursor::new(text.as_bytes()[from as usize..to as usize].to_vec())
+    }
+
+    fn in_parts(
+        text: &str,
+        chunk: usize,
+        target: u64,
+        window: u64,
+    ) -> (Vec<String>, Vec<SqlPartFacts>, usize) {
+        let size = text.len() as u64;
+        let reader = TextReader::new(Vec::new(), Cursor::new(text.as_bytes().to_vec()), chunk, size);
+        let cuts = plan(reader, target, window)
+            .unwrap()
+            .expect("the dump is planned into parts");
+        let mut records = Vec::new();
+        let mut facts = Vec::new();
+        for (k, cut) in cuts.iter().enumerate() {
+            let next = cuts.get(k + 1);
+            let end = next.map_or(size, |n| n.offset);
+            let turn = cut.chunk_end.clamp(cut.offset, end);
+            let first = TextReader::resume(
+                bytes(text, cut.offset, turn),
+                encoding_rs::UTF_8,
+                "UTF-8",
+                cut.offset == 0,
+                chunk,
+                turn - cut.offset,
+            );
+            let rest = TextReader::resume(
+                bytes(text, turn, end),
+                encoding_rs::UTF_8,
+                "UTF-8",
+                turn == 0,
+                chunk,
+                end - turn,
+            );
+            facts.push(read_part(first, rest, cut, next, &mut |r| records.push(owned(r))).unwrap());
+        }
+        (records, facts, cuts.len())
+    }
+
+    #[test]
+    fn parts_give_the_records_of_a_whole_read() {
+        let text = dump();
+        for chunk in [64, 300, 4096, 1 << 20] {
+            let (expected, whole_facts) = whole(&text, chunk);
+            assert!(
+                expected.iter().any(|r| r.contains("row: 280")),
+                "the dump's last extended row"
+            );
+            for (target, window) in [(1, 1), (200, 3), (700, 7), (2000, 100), (5000, 16)] {
+                let (records, facts, parts) = in_parts(&text, chunk, target, window);
+                assert_eq!(
+                    records, expected,
+                    "chunk {chunk}, target {target}, window {window}"
+                );
+                assert!(
+                    facts.iter().all(|f| f.met),
+                    "every part ends where the next starts"
+                );
+                let last = &facts.last().unwrap().facts;
+                assert_eq!(last.warnings.len(), whole_facts.warnings.len());
+                assert!(parts >= 3, "chunk {chunk}, target {target}: {parts} parts");
+            }
+        }
+        // No table has a window's rows past the start: nowhere to cut.
+        let reader = TextReader::new(
+            Vec::new(),
+            Cursor::new(text.as_bytes().to_vec()),
+            4096,
+            text.len() as u64,
+        );
+        assert!(plan(reader, 100, 4096).unwrap().is_none());
+    }
+
+    #[test]
+    fn cuts_fall_where_windows_of_rows_start() {
+        let text = dump();
+        let reader = TextReader::new(
+            Vec::new(),
+            Cursor::new(text.as_bytes().to_vec()),
+            4096,
+            text.len() as u64,
+        );
+        let cuts = plan(reader, 1, 7).unwrap().unwrap();
+        assert_eq!(cuts[0].offset, 0);
+        for cut in &cuts[1..] {
+            let at = &text[cut.offset as usize..];
+            // Just into a tuple of an INSERT, or at a line of the COPY block.
+            let before = &text[..cut.offset as usize];
+            assert!(before.ends_with('(') || before.ends_with('\n'), "{:?}", &at[..20]);
+            let (line, _) = advance(&text.as_bytes()[..cut.offset as usize], 1, 1);
+            assert_eq!(line, cut.line);
+        }
+        // 280 rows of `orders` in windows of 7: a cut before rows 8, 15, ... of it.
+        let orders = cuts
+            .iter()
+            .filter(|c| text[..c.offset as usize].ends_with('('))
+            .count();
+        assert!(orders >= 39, "{orders}");
+        let copy = cuts
+            .iter()
+            .filter(|c| text[..c.offset as usize].ends_with('\n'))
+            .count();
+        assert_eq!(copy, 12, "90 COPY rows in windows of 7");
+    }
+
+    #[test]
+    fn a_dump_that_changed_after_planning_does_not_meet_its_next_part() {
+        let text = dump();
+        let size = text.len() as u64;
+        let reader = TextReader::new(Vec::new(), Cursor::new(text.as_bytes().to_vec()), 4096, size);
+        let cuts = plan(reader, 3000, 16).unwrap().unwrap();
+        // Part 0 now sees a string opened where the file had a digit of its last tuple: it
+        // does not end in the state the planner saw at the next cut.
+        let end = cuts[1].offset;
+        let mut changed = text.as_bytes()[..end as usize].to_vec();
+        let digit = changed.iter().rposition(|&b| b.is_ascii_digit()).unwrap();
+        changed[digit] = b'\'';
+        let rest = TextReader::resume(Cursor::new(changed), encoding_rs::UTF_8, "UTF-8", true, 4096, end);
+        let first = TextReader::resume(
+            Cursor::new(Vec::new()),
+            encoding_rs::UTF_8,
+            "UTF-8",
+            true,
+            4096,
+            0,
+        );
+        let facts = read_part(first, rest, &cuts[0], Some(&cuts[1]), &mut |_| {}).unwrap();
+        assert!(!facts.met);
+    }
+
+    #[test]
+    fn only_plain_utf8_is_planned() {
+        let text = dump();
+        let chinese = text.replace("note", "备注");
+        let (gbk, _, _) = encoding_rs::GB18030.encode(&chinese);
+        let reader = TextReader::new(Vec::new(), Cursor::new(gbk.into_owned()), 4096, u64::MAX);
+        assert!(
+            plan(reader, 100, 7).unwrap().is_none(),
+            "GB18030 offsets are not the text's"
+        );
+        let mut invalid = text.into_bytes();
+        invalid.extend_from_slice(b"-- \xff\n");
+        let reader = TextReader::new(
+            invalid[..100].to_vec(),
+            Cursor::new(invalid[100..].to_vec()),
+            4096,
+            u64::MAX,
+        );
+        assert!(
+            plan(reader, 100, 7).unwrap().is_none(),
+            "an invalid byte shifts offsets"
+        );
     }
 }

@@ -134,7 +134,7 @@ impl crate::error::Classified for Truncated {
 }
 
 /// Streaming SQL dump walker; see the module docs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SqlWalker {
     /// Stream offset of the first byte of the chunk being fed.
     base: u64,
@@ -158,6 +158,11 @@ pub struct SqlWalker {
     depth: u32,
     prefix: Prefix,
     copy_raw: bool,
+    /// While `feed_to_window` runs: rows per window (else 0), and whether it is to stop.
+    stop_window: u64,
+    stopped: bool,
+    /// The COPY line `feed_to_window` last stopped before.
+    copy_stop: u64,
 }
 
 impl Default for SqlWalker {
@@ -186,12 +191,55 @@ impl SqlWalker {
             depth: 0,
             prefix: Prefix::None,
             copy_raw: false,
+            stop_window: 0,
+            stopped: false,
+            copy_stop: u64::MAX,
         }
     }
 
     /// Feeds the next chunk. Calls `emit` for every complete value and for
     /// passthrough text.
     pub fn feed(&mut self, chunk: &str, emit: &mut dyn FnMut(SqlEvent<'_>)) {
+        self.feed_some(chunk, emit);
+    }
+
+    /// Feeds `chunk` as `feed` does, but stops where a row begins whose table has a
+    /// multiple of `window` rows before it (just after an INSERT tuple's `(`, just before a
+    /// COPY data line), before any of its values: returns the bytes consumed, all of them
+    /// when no such row begins in `chunk`. Feeding
+    /// the rest afterwards goes on as if nothing had stopped, so a clone taken at the stop is
+    /// the walker's state at that offset: where a big dump can be cut and read on by a
+    /// second walker (`sql::plan`).
+    pub fn feed_to_window(&mut self, chunk: &str, window: u64, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
+        self.stop_window = window;
+        let used = self.feed_some(chunk, emit);
+        self.stop_window = 0;
+        used
+    }
+
+    /// Whether `other` is at the same place of the same input: same offset, state and row.
+    pub fn same_place(&self, other: &SqlWalker) -> bool {
+        self.base == other.base
+            && self.mode == other.mode
+            && self.data.cur == other.data.cur
+            && self.data.row == other.data.row
+            && self.data.tables.len() == other.data.tables.len()
+    }
+
+    /// Begins a row of the current table; `feed_to_window` stops right after when the row
+    /// starts a window.
+    fn begin_row(&mut self) {
+        self.stopped = self.window_starts();
+        self.data.begin_row();
+    }
+
+    /// Whether the next row of the current table starts a window of `feed_to_window`.
+    fn window_starts(&self) -> bool {
+        let rows = self.data.tables.get(self.data.cur).map_or(0, |t| t.1);
+        self.stop_window > 0 && rows > 0 && rows.is_multiple_of(self.stop_window)
+    }
+
+    fn feed_some(&mut self, chunk: &str, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
         let n = chunk.len();
         let mut i = 0;
         let mut stalls = 0u32;
@@ -209,6 +257,11 @@ impl SqlWalker {
                 Mode::CopyPreamble => self.run_copy_preamble(chunk, i, emit),
                 Mode::Copy(_) => self.run_copy(chunk, i, emit),
             };
+            if self.stopped {
+                self.stopped = false;
+                self.base += i as u64;
+                return i;
+            }
             // Every state consumes input or hands over to one that does; a
             // cycle would be a bug, and hanging on a customer's file is worse
             // than losing one char of structure, so resynchronise instead.
@@ -229,6 +282,7 @@ impl SqlWalker {
             }
         }
         self.base += n as u64;
+        n
     }
 
     /// End of input: flushes a pending value or text and reports whether the
@@ -619,7 +673,7 @@ impl SqlWalker {
                 self.data.begin_statement(&table, cols);
                 self.depth = 1;
                 self.prefix = Prefix::None;
-                self.data.begin_row();
+                self.begin_row();
                 self.head.clear();
                 self.mode = Mode::Tuples(Tup::In);
             }
@@ -681,11 +735,14 @@ impl SqlWalker {
                     }
                     match b[i] {
                         b'(' => {
-                            self.data.begin_row();
+                            self.begin_row();
                             self.depth = 1;
                             self.prefix = Prefix::None;
                             self.mode = Mode::Tuples(Tup::In);
                             i += 1;
+                            if self.stopped {
+                                return i;
+                            }
                         }
                         b';' => {
                             self.mode = Mode::Idle;
@@ -975,6 +1032,13 @@ impl SqlWalker {
                         self.mode = Mode::Copy(Cp::Bs(self.off(i)));
                         i += 1;
                         continue;
+                    }
+                    // Stops before the line, so that the walker there is the one a part
+                    // that ends there ends with; once, to go on from there.
+                    if self.window_starts() && self.off(i) != self.copy_stop {
+                        self.copy_stop = self.off(i);
+                        self.stopped = true;
+                        return i;
                     }
                     self.copy_row(self.off(i));
                 }
@@ -1359,7 +1423,7 @@ fn is_data_head(head: &str) -> bool {
 }
 
 /// Table bookkeeping and the cell the walker is in.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Data {
     tables: Vec<(String, u64)>,
     index: HashMap<String, usize>,
@@ -1489,7 +1553,7 @@ impl Data {
 }
 
 /// Decoded text of the value being read, for values that need copying.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Acc {
     buf: Vec<u8>,
     off: u64,
@@ -1614,7 +1678,7 @@ struct Dialect {
     backslash_single: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Lexer {
     st: Lx,
     /// `$` after an identifier char belongs to the identifier in pg.
