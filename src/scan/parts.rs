@@ -282,12 +282,13 @@ fn read_part(
         PartCuts::Sql(cuts) => {
             let (cut, next) = (&cuts[part], cuts.get(part + 1));
             let end = next.map_or(size, |c| c.offset);
-            // The rest of a whole read's chunk, then its chunks (the same size hint gives
-            // the same buffer): passthrough text arrives in the same pieces.
+            // The rest of a whole read's chunk (one chunk: the buffer for its length holds
+            // it), then its chunks (the same size hint gives the same buffer): passthrough
+            // text arrives in the same pieces.
             let turn = cut.chunk_end.clamp(cut.offset, end);
             let utf8 = encoding_rs::UTF_8;
             let first = Section::new(handle, cut.offset, turn);
-            let first = TextReader::resume(first, utf8, "UTF-8", cut.offset == 0, chunk, size);
+            let first = TextReader::resume(first, utf8, "UTF-8", cut.offset == 0, chunk, turn - cut.offset);
             let rest = Section::new(handle, turn, end);
             let rest = TextReader::resume(rest, utf8, "UTF-8", turn == 0, chunk, size);
             let read = sql::read_part(first, rest, cut, next, emit)?;

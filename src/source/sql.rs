@@ -115,9 +115,10 @@ pub struct SqlPartFacts {
 }
 
 /// Reads the part of a dump from `cut` to `next` (None: to the end), as planned by `plan`:
-/// `first` streams the file's bytes from `cut.offset` to `cut.chunk_end`, `rest` those from
-/// there to the part's end, both as `TextReader::resume` reads them. The records are those
-/// `read` emits for the part, in order.
+/// `first` streams the file's bytes from `cut.offset` to `cut.chunk_end` (or the part's end
+/// if sooner) as one chunk, `rest` those from there to the part's end in the chunks of a
+/// whole read (`TextReader::resume` with the file's size as size hint). The records are
+/// those `read` emits for the part, in order.
 pub fn read_part<A: Read, B: Read>(
     first: TextReader<A>,
     rest: TextReader<B>,
@@ -352,7 +353,7 @@ mod tests {
                 "UTF-8",
                 turn == 0,
                 chunk,
-                end - turn,
+                size,
             );
             facts.push(read_part(first, rest, cut, next, &mut |r| records.push(owned(r))).unwrap());
         }
