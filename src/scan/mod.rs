@@ -9,6 +9,7 @@
 //! `refresh::take_over` for files unchanged since a baseline) → the inventory, judged.
 
 mod columns;
+mod dump_plan;
 mod judge;
 mod parts;
 mod pool;

@@ -1,25 +1,24 @@
 //! Big files read in parts side by side.
 //!
-//! Before the pool starts, each big delimited file or SQL dump (two parts' worth or more;
-//! with more than one thread) is planned into parts that start where a window of the
-//! look-alike rule starts (`columns::WINDOW_ROWS`), so that every window is read by one part:
-//! - a delimited file: its layout (delimiter, encoding, header) and the record starts where
-//!   it can be cut (`source::split`), moved to window boundaries;
-//! - a dump: the rows where a window of their table starts, with the SQL walker's state there
-//!   (`source::sql::plan`).
+//! Each big delimited file or SQL dump (two parts' worth or more; with more than one thread)
+//! is read in parts that start where a window of the look-alike rule starts
+//! (`columns::WINDOW_ROWS`), so that every window is read by one part:
+//! - a delimited file is planned before the pool starts: its layout (delimiter, encoding,
+//!   header) and the record starts where it can be cut (`source::split`, one SIMD pass per
+//!   byte at several GB/s, in parallel over pieces), moved to window boundaries;
+//! - a dump gets a part per `--split-size` bytes, and a planner thread walks it (the SQL
+//!   walker, ~0.5 GB/s) while the parts are read, publishing the rows where a window of their
+//!   table starts, with the walker's state there (`dump_plan`, `source::sql::plan`).
 //!
 //! Each part is then a task of its own, read by `Worker::scan_part` into a tally of its own;
 //! the writer merges the parts' tallies in order and finishes the file at its last part. The
 //! result is what one reader from the start gives, for any part size and thread count. A file
 //! that cannot be cut (a quote the split cannot follow, UTF-16, a dump not in plain UTF-8, a
-//! baseline entry that may still hold) is one task, read whole.
-//!
-//! Planning reads the file once more: a delimited file at several GB/s (one SIMD pass per
-//! byte, in parallel over pieces), a dump at the walker's ~0.5 GB/s on one core (it must
-//! follow every string). Big files are planned side by side. It is I/O twice for a file
-//! larger than the page cache.
+//! baseline entry that may still hold) is one task, read whole. Planning reads a file once
+//! more: I/O twice for a file larger than the page cache.
 
 use super::columns::WINDOW_ROWS;
+use super::dump_plan::{DumpCuts, DumpJob, Planner};
 use super::refresh::Reuse;
 use super::tally::Tally;
 use super::worker::{changed_while_read, content_hash, internal_error, Worker};
@@ -27,7 +26,7 @@ use super::ScanConfig;
 use crate::error::{ErrorKind, Problem};
 use crate::source::delimited::{self, Layout};
 use crate::source::split::{Cut, Section};
-use crate::source::sql::{self, SqlCut};
+use crate::source::sql;
 use crate::source::{self, Claim, FileFacts, Format, Record, SourceError, TextReader};
 use crate::walk::InputFile;
 use rayon::prelude::*;
@@ -51,25 +50,30 @@ pub(super) struct PartPlan {
 /// Where each part starts; part `k` ends where part `k + 1` starts, the last at the file's
 /// size.
 pub(super) enum PartCuts {
-    Delimited { layout: Layout, cuts: Vec<Cut> },
-    Sql(Vec<SqlCut>),
+    Delimited {
+        layout: Layout,
+        cuts: Vec<Cut>,
+    },
+    /// Found while the parts are read (`dump_plan`).
+    Sql(Arc<DumpCuts>),
 }
 
 impl PartPlan {
     pub(super) fn parts(&self) -> usize {
         match &self.cuts {
             PartCuts::Delimited { cuts, .. } => cuts.len(),
-            PartCuts::Sql(cuts) => cuts.len(),
+            PartCuts::Sql(cuts) => cuts.parts(),
         }
     }
 
-    /// Where part `part` starts (the file's size past the last part).
+    /// Where part `part` starts: where the part before ends (the file's size past the last
+    /// part). For a dump, known once the part before has its bounds.
     pub(super) fn start(&self, part: usize, size: u64) -> u64 {
-        let cut = match &self.cuts {
-            PartCuts::Delimited { cuts, .. } => cuts.get(part).map(|c| c.offset),
-            PartCuts::Sql(cuts) => cuts.get(part).map(|c| c.offset),
-        };
-        cut.unwrap_or(size)
+        match &self.cuts {
+            PartCuts::Delimited { cuts, .. } => cuts.get(part).map_or(size, |c| c.offset),
+            PartCuts::Sql(_) if part == 0 => 0,
+            PartCuts::Sql(cuts) => cuts.bounds(part - 1).1.map_or(size, |c| c.offset),
+        }
     }
 
     pub(super) fn format(&self) -> Format {
@@ -101,6 +105,8 @@ pub(super) struct TaskTable {
     pub(super) tasks: Vec<Task>,
     /// By file index: the plan of a file read in parts.
     pub(super) plans: Vec<Option<PartPlan>>,
+    /// Finds the cuts of big dumps while their parts are read; stopped when the table goes.
+    _planner: Option<Planner>,
 }
 
 impl TaskTable {
@@ -125,13 +131,31 @@ impl TaskTable {
             })
             .collect();
         let mut tasks = Vec::with_capacity(files.len());
+        let mut dumps = Vec::new();
         for (i, plan) in plans.iter().enumerate() {
             match plan {
                 Some(plan) => tasks.extend((0..plan.parts()).map(|part| Task::Part { file: i, part })),
                 None => tasks.push(Task::Whole(i)),
             }
+            if let Some(PartPlan {
+                cuts: PartCuts::Sql(cuts),
+                ..
+            }) = plan
+            {
+                dumps.push(DumpJob {
+                    path: files[i].path.clone(),
+                    size: files[i].size,
+                    cuts: cuts.clone(),
+                });
+            }
         }
-        TaskTable { tasks, plans }
+        let planner = (!dumps.is_empty())
+            .then(|| Planner::start(dumps, config.chunk, config.split, config.walk.follow));
+        TaskTable {
+            tasks,
+            plans,
+            _planner: planner,
+        }
     }
 
     /// The plan of the file of a part task.
@@ -165,9 +189,12 @@ fn plan_file(file: &InputFile, config: &ScanConfig, reuse: &Reuse<'_>) -> Option
             PartCuts::Delimited { layout, cuts }
         }
         Claim::Read(Format::SqlDump) => {
-            // Read as a whole read reads it, so that the parts' chunks are its chunks.
-            let text = TextReader::new(head, reader, config.chunk, file.size);
-            PartCuts::Sql(sql::plan(text, config.split, WINDOW_ROWS).ok()??)
+            // Cuts are offsets in the file: only a dump in plain UTF-8 (no BOM) is split.
+            if TextReader::new(head, std::io::empty(), 4096, 0).encoding() != "UTF-8" {
+                return None;
+            }
+            let parts = usize::try_from(file.size.div_ceil(config.split)).ok()?;
+            PartCuts::Sql(Arc::new(DumpCuts::new(parts)))
         }
         _ => return None,
     };
@@ -280,7 +307,11 @@ fn read_part(
             Ok((read.facts, met))
         }
         PartCuts::Sql(cuts) => {
-            let (cut, next) = (&cuts[part], cuts.get(part + 1));
+            let (Some(cut), next) = cuts.bounds(part) else {
+                // Past the last cut found: the part before read to the end.
+                return Ok((FileFacts::default(), true));
+            };
+            let (cut, next) = (&*cut, next.as_deref());
             let end = next.map_or(size, |c| c.offset);
             // The rest of a whole read's chunk (one chunk: the buffer for its length holds
             // it), then its chunks (the same size hint gives the same buffer): passthrough

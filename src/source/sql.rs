@@ -43,7 +43,7 @@ pub struct SqlCut {
 
 impl SqlCut {
     /// The start of the dump.
-    fn start() -> Self {
+    pub fn start() -> Self {
         SqlCut {
             offset: 0,
             chunk_end: 0,
@@ -54,24 +54,29 @@ impl SqlCut {
     }
 }
 
-/// The cuts of a dump read whole by `reader` (built as `read` gets it): the first row start
-/// at or past every `target` bytes where a window of `window` rows of its table begins. None
-/// when the dump cannot be read in parts: only UTF-8 without a BOM and without invalid bytes
-/// is, because the parts' offsets are offsets in the file.
+/// Walks a dump read whole by `reader` (built as `read` gets it) and hands `found` its cuts
+/// in order: for k = 1, 2, ..., the first row start at or past k x `target` bytes (and past
+/// the previous cut) where a window of `window` rows of its table begins. Stops when `found`
+/// says so. Only plain UTF-8 is planned, because the cuts' offsets must be offsets in the
+/// file: nothing is found in a dump in another encoding or with a BOM, and nothing from the
+/// first chunk with an invalid byte on.
 pub fn plan<R: Read>(
     mut reader: TextReader<R>,
     target: u64,
     window: u64,
-) -> Result<Option<Vec<SqlCut>>, SourceError> {
+    found: &mut dyn FnMut(SqlCut) -> bool,
+) -> Result<(), SourceError> {
     if reader.encoding() != "UTF-8" || target == 0 {
-        return Ok(None);
+        return Ok(());
     }
     let mut walker = SqlWalker::new();
-    let mut cuts = vec![SqlCut::start()];
     let mut next = target;
     let mut position = (1, 1);
     let ignore = &mut |_: SqlEvent<'_>| {};
     while let Some(chunk) = reader.next_chunk()? {
+        if reader_lossy(&chunk) {
+            return Ok(());
+        }
         let (text, offset) = (chunk.text, chunk.offset);
         let chunk_end = offset + text.len() as u64;
         let mut at = 0;
@@ -90,19 +95,26 @@ pub fn plan<R: Read>(
             position = advance(&text.as_bytes()[at..at + used], position.0, position.1);
             at += used;
             if at < text.len() {
-                let cut = offset + at as u64;
-                cuts.push(SqlCut {
-                    offset: cut,
+                let cut = SqlCut {
+                    offset: offset + at as u64,
                     chunk_end,
                     line: position.0,
                     column: position.1,
                     walker: Box::new(walker.clone()),
-                });
-                next = cut.saturating_add(target);
+                };
+                next = next.saturating_add(target);
+                if !found(cut) {
+                    return Ok(());
+                }
             }
         }
     }
-    Ok((!reader.lossy() && cuts.len() > 1).then_some(cuts))
+    Ok(())
+}
+
+/// Whether a chunk's text is not the file's bytes (an invalid byte was replaced).
+fn reader_lossy(chunk: &super::decode::Chunk<'_>) -> bool {
+    chunk.text.contains('\u{FFFD}')
 }
 
 /// What a part of a dump gave besides its records.
@@ -302,6 +314,17 @@ mod tests {
         d
     }
 
+    /// The start and every cut `plan` finds.
+    fn planned<R: Read>(reader: TextReader<R>, target: u64, window: u64) -> Vec<SqlCut> {
+        let mut cuts = vec![SqlCut::start()];
+        plan(reader, target, window, &mut |cut| {
+            cuts.push(cut);
+            true
+        })
+        .unwrap();
+        cuts
+    }
+
     fn owned(record: Record<'_>) -> String {
         format!("{:?}|{}", record.origin, record.text)
     }
@@ -330,9 +353,7 @@ mod tests {
     ) -> (Vec<String>, Vec<SqlPartFacts>, usize) {
         let size = text.len() as u64;
         let reader = TextReader::new(Vec::new(), Cursor::new(text.as_bytes().to_vec()), chunk, size);
-        let cuts = plan(reader, target, window)
-            .unwrap()
-            .expect("the dump is planned into parts");
+        let cuts = planned(reader, target, window);
         let mut records = Vec::new();
         let mut facts = Vec::new();
         for (k, cut) in cuts.iter().enumerate() {
@@ -391,7 +412,7 @@ mod tests {
             4096,
             text.len() as u64,
         );
-        assert!(plan(reader, 100, 4096).unwrap().is_none());
+        assert_eq!(planned(reader, 100, 4096).len(), 1);
     }
 
     #[test]
@@ -403,7 +424,7 @@ mod tests {
             4096,
             text.len() as u64,
         );
-        let cuts = plan(reader, 1, 7).unwrap().unwrap();
+        let cuts = planned(reader, 1, 7);
         assert_eq!(cuts[0].offset, 0);
         for cut in &cuts[1..] {
             let at = &text[cut.offset as usize..];
@@ -431,7 +452,7 @@ mod tests {
         let text = dump();
         let size = text.len() as u64;
         let reader = TextReader::new(Vec::new(), Cursor::new(text.as_bytes().to_vec()), 4096, size);
-        let cuts = plan(reader, 3000, 16).unwrap().unwrap();
+        let cuts = planned(reader, 3000, 16);
         // Part 0 now sees a string opened where the file had a digit of its last tuple: it
         // does not end in the state the planner saw at the next cut.
         let end = cuts[1].offset;
@@ -458,20 +479,21 @@ mod tests {
         let (gbk, _, _) = encoding_rs::GB18030.encode(&chinese);
         let reader = TextReader::new(Vec::new(), Cursor::new(gbk.into_owned()), 4096, u64::MAX);
         assert!(
-            plan(reader, 100, 7).unwrap().is_none(),
+            planned(reader, 100, 7).len() == 1,
             "GB18030 offsets are not the text's"
         );
-        let mut invalid = text.into_bytes();
-        invalid.extend_from_slice(b"-- \xff\n");
-        let reader = TextReader::new(
-            invalid[..100].to_vec(),
-            Cursor::new(invalid[100..].to_vec()),
-            4096,
-            u64::MAX,
-        );
+        // Invalid bytes past the sniffed start: the cuts before their chunk are kept.
+        let mut invalid = text.repeat(5).into_bytes();
+        let bad = invalid.len() * 4 / 5;
+        let bad = bad + invalid[bad..].iter().position(|&b| b == b'\n').unwrap();
+        invalid.insert(bad, 0xFF);
+        let size = invalid.len() as u64;
+        let reader = TextReader::new(Vec::new(), Cursor::new(invalid), 4096, size);
+        let cuts = planned(reader, 100, 7);
+        assert!(cuts.len() > 10, "{} cuts", cuts.len());
         assert!(
-            plan(reader, 100, 7).unwrap().is_none(),
-            "an invalid byte shifts offsets"
+            cuts.iter().all(|c| c.chunk_end <= bad as u64),
+            "no cut in or past the invalid chunk"
         );
     }
 }
