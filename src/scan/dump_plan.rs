@@ -82,11 +82,30 @@ impl DumpCuts {
     }
 }
 
-/// A dump for the planner: where it is, and where its cuts go.
+/// Most parts a dump is read in: past this, parts are bigger than `--split-size` (a task
+/// per part must stay cheap next to reading it).
+const MAX_PARTS: u64 = 16_384;
+
+/// A dump for the planner: where it is, the size of its parts, and where its cuts go.
 pub(super) struct DumpJob {
     pub(super) path: PathBuf,
     pub(super) size: u64,
+    pub(super) split: u64,
     pub(super) cuts: Arc<DumpCuts>,
+}
+
+impl DumpJob {
+    /// The job of a dump of `size` bytes read in parts of about `split` bytes (`split` > 0).
+    pub(super) fn new(path: PathBuf, size: u64, split: u64) -> Self {
+        let split = split.max(size.div_ceil(MAX_PARTS)).max(1);
+        let parts = usize::try_from(size.div_ceil(split)).unwrap_or(usize::MAX);
+        DumpJob {
+            path,
+            size,
+            split,
+            cuts: Arc::new(DumpCuts::new(parts)),
+        }
+    }
 }
 
 /// Finishes a dump's cuts however its planning ends (a panic included), so that no part
@@ -107,9 +126,9 @@ pub(super) struct Planner {
 
 impl Planner {
     /// Plans `jobs` in order on a thread of its own, reading as a whole read would (`chunk`,
-    /// `follow`), with parts of `split` bytes. If no thread can be had, every dump is left
-    /// with its start only: its first part reads it whole.
-    pub(super) fn start(jobs: Vec<DumpJob>, chunk: usize, split: u64, follow: bool) -> Planner {
+    /// `follow`). If no thread can be had, every dump is left with its start only: its first
+    /// part reads it whole.
+    pub(super) fn start(jobs: Vec<DumpJob>, chunk: usize, follow: bool) -> Planner {
         let cancel = Arc::new(AtomicBool::new(false));
         let stop = cancel.clone();
         let cuts: Vec<Arc<DumpCuts>> = jobs.iter().map(|j| j.cuts.clone()).collect();
@@ -123,7 +142,7 @@ impl Planner {
                     }
                     // A planning bug costs the speed-up: the parts read on from what was found.
                     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        plan_dump(job, chunk, split, follow, &stop)
+                        plan_dump(job, chunk, follow, &stop)
                     }));
                 }
             })
@@ -145,7 +164,7 @@ impl Drop for Planner {
 }
 
 /// Walks one dump and publishes its cuts, as long as the run goes on and parts want them.
-fn plan_dump(job: &DumpJob, chunk: usize, split: u64, follow: bool, stop: &AtomicBool) {
+fn plan_dump(job: &DumpJob, chunk: usize, follow: bool, stop: &AtomicBool) {
     let Ok(Some(handle)) = source::open_regular(&job.path, follow) else {
         return;
     };
@@ -155,7 +174,7 @@ fn plan_dump(job: &DumpJob, chunk: usize, split: u64, follow: bool, stop: &Atomi
     };
     // Read as a whole read reads it, so that the parts' chunks are its chunks.
     let text = TextReader::new(head, rest, chunk, job.size);
-    let _ = sql::plan(text, split, WINDOW_ROWS, &mut |cut| {
+    let _ = sql::plan(text, job.split, WINDOW_ROWS, &mut |cut| {
         !stop.load(Ordering::Relaxed) && job.cuts.publish(cut)
     });
 }
@@ -193,6 +212,19 @@ mod tests {
     }
 
     #[test]
+    fn a_huge_dump_gets_bigger_parts_not_more_tasks() {
+        let job = DumpJob::new(PathBuf::from("x.sql"), 1 << 40, 1);
+        assert_eq!(job.cuts.parts() as u64, MAX_PARTS);
+        assert_eq!(job.split, (1 << 40) / MAX_PARTS);
+        assert_eq!(
+            DumpJob::new(PathBuf::from("x.sql"), 100 << 20, 8 << 20)
+                .cuts
+                .parts(),
+            13
+        );
+    }
+
+    #[test]
     fn the_planner_stops_at_the_parts_count() {
         let cuts = DumpCuts::new(2);
         assert!(!cuts.publish(SqlCut::start()), "2 parts: the start and one cut");
@@ -204,13 +236,10 @@ mod tests {
     #[test]
     fn a_dump_the_planner_cannot_read_is_read_whole_by_its_first_part() {
         let dir = tempfile::tempdir().unwrap();
-        let cuts = Arc::new(DumpCuts::new(3));
-        let job = DumpJob {
-            path: dir.path().join("gone.sql"),
-            size: 1 << 20,
-            cuts: cuts.clone(),
-        };
-        let planner = Planner::start(vec![job], 4096, 1 << 18, false);
+        let job = DumpJob::new(dir.path().join("gone.sql"), 1 << 20, 1 << 18);
+        let cuts = job.cuts.clone();
+        assert_eq!(cuts.parts(), 4);
+        let planner = Planner::start(vec![job], 4096, false);
         let (start, end) = cuts.bounds(0);
         assert_eq!(start.map(|c| c.offset), Some(0));
         assert!(end.is_none());
@@ -233,13 +262,9 @@ mod tests {
         std::fs::write(&path, &sql).unwrap();
         let size = sql.len() as u64;
         let split = 200_000;
-        let cuts = Arc::new(DumpCuts::new(size.div_ceil(split) as usize));
-        let job = DumpJob {
-            path,
-            size,
-            cuts: cuts.clone(),
-        };
-        let planner = Planner::start(vec![job], 1 << 20, split, false);
+        let job = DumpJob::new(path, size, split);
+        let cuts = job.cuts.clone();
+        let planner = Planner::start(vec![job], 1 << 20, false);
         let mut previous = 0;
         for part in 0..cuts.parts() {
             let (Some(start), end) = cuts.bounds(part) else {

@@ -45,6 +45,8 @@ pub(super) struct PartPlan {
     pub(super) cuts: PartCuts,
     /// The file's content hash, taken while planning (see `Worker::scan_file`).
     pub(super) content_hash: Option<String>,
+    /// A dump's job for the planner thread, until it starts.
+    dump: Option<DumpJob>,
 }
 
 /// Where each part starts; part `k` ends where part `k + 1` starts, the last at the file's
@@ -116,7 +118,7 @@ impl TaskTable {
     pub(super) fn new(files: &[InputFile], config: &ScanConfig, reuse: &Reuse<'_>) -> Self {
         let threads = rayon::current_num_threads();
         // Side by side: a dump is planned by one thread.
-        let plans: Vec<Option<PartPlan>> = files
+        let mut plans: Vec<Option<PartPlan>> = files
             .par_iter()
             .map(|file| {
                 let big = config.split > 0 && threads > 1 && file.size / 2 >= config.split;
@@ -132,25 +134,16 @@ impl TaskTable {
             .collect();
         let mut tasks = Vec::with_capacity(files.len());
         let mut dumps = Vec::new();
-        for (i, plan) in plans.iter().enumerate() {
+        for (i, plan) in plans.iter_mut().enumerate() {
             match plan {
-                Some(plan) => tasks.extend((0..plan.parts()).map(|part| Task::Part { file: i, part })),
+                Some(plan) => {
+                    tasks.extend((0..plan.parts()).map(|part| Task::Part { file: i, part }));
+                    dumps.extend(plan.dump.take());
+                }
                 None => tasks.push(Task::Whole(i)),
             }
-            if let Some(PartPlan {
-                cuts: PartCuts::Sql(cuts),
-                ..
-            }) = plan
-            {
-                dumps.push(DumpJob {
-                    path: files[i].path.clone(),
-                    size: files[i].size,
-                    cuts: cuts.clone(),
-                });
-            }
         }
-        let planner = (!dumps.is_empty())
-            .then(|| Planner::start(dumps, config.chunk, config.split, config.walk.follow));
+        let planner = (!dumps.is_empty()).then(|| Planner::start(dumps, config.chunk, config.walk.follow));
         TaskTable {
             tasks,
             plans,
@@ -179,6 +172,7 @@ fn plan_file(file: &InputFile, config: &ScanConfig, reuse: &Reuse<'_>) -> Option
     let mut reader = std::io::Read::take(&handle, file.size);
     let head = source::read_head(&mut reader).ok()?;
     let name = std::path::Path::new(&file.display);
+    let mut dump = None;
     let cuts = match source::claim(name, &head) {
         Claim::Read(Format::Delimited) => {
             let layout = delimited::layout(&head, reader, file.size, config.chunk).ok()??;
@@ -193,12 +187,18 @@ fn plan_file(file: &InputFile, config: &ScanConfig, reuse: &Reuse<'_>) -> Option
             if TextReader::new(head, std::io::empty(), 4096, 0).encoding() != "UTF-8" {
                 return None;
             }
-            let parts = usize::try_from(file.size.div_ceil(config.split)).ok()?;
-            PartCuts::Sql(Arc::new(DumpCuts::new(parts)))
+            let job = DumpJob::new(file.path.clone(), file.size, config.split);
+            let cuts = PartCuts::Sql(job.cuts.clone());
+            dump = Some(job);
+            cuts
         }
         _ => return None,
     };
-    let plan = PartPlan { cuts, content_hash };
+    let plan = PartPlan {
+        cuts,
+        content_hash,
+        dump,
+    };
     (plan.parts() > 1).then_some(plan)
 }
 

@@ -206,10 +206,10 @@ impl SqlWalker {
     /// Feeds `chunk` as `feed` does, but stops where a row begins whose table has a
     /// multiple of `window` rows before it (just after an INSERT tuple's `(`, just before a
     /// COPY data line), before any of its values: returns the bytes consumed, all of them
-    /// when no such row begins in `chunk`. Feeding
-    /// the rest afterwards goes on as if nothing had stopped, so a clone taken at the stop is
-    /// the walker's state at that offset: where a big dump can be cut and read on by a
-    /// second walker (`sql::plan`).
+    /// when no such row begins in `chunk`. Feeding the rest afterwards goes on as if nothing
+    /// had stopped, so a clone taken at the stop is the walker's state at that offset: where
+    /// a big dump can be cut and read on by a second walker (`sql::plan`). Rows are counted
+    /// as `begin_row` numbers them, so windows are those of the rows the walker reports.
     pub fn feed_to_window(&mut self, chunk: &str, window: u64, emit: &mut dyn FnMut(SqlEvent<'_>)) -> usize {
         self.stop_window = window;
         let used = self.feed_some(chunk, emit);
