@@ -59,6 +59,9 @@ impl Worker<'_> {
             Origin::Table { table, column, .. } => self.tally.columns.slot(Some(table), column, None),
             Origin::Sheet { sheet, column, .. } => self.tally.columns.slot(Some(sheet), column, Some(column)),
         };
+        if slot != NO_COLUMN {
+            self.tally.columns.touch(slot);
+        }
         if record.text.bytes().all(|b| b.is_ascii_whitespace()) {
             return;
         }
@@ -140,7 +143,9 @@ impl Worker<'_> {
                 }
             }
             self.take_hits(&record, slot, &mut cursor, &mut shown_pointer);
-            if self.found.len() >= BATCH {
+            // Judged when the window's own findings fill a batch, as at its end: the same
+            // places in a whole read and in parts.
+            if self.found.len() - self.judged >= BATCH {
                 self.flush(path, send);
             }
             if keep_to >= text.len() {
@@ -161,7 +166,12 @@ impl Worker<'_> {
     ) {
         let window = row.saturating_sub(1) / WINDOW_ROWS;
         if window != self.window || table != self.window_table.as_deref() {
-            self.flush(path, send);
+            // Judged now, handed over once a batch is full: windows can be one row long
+            // (a dump of one-row tables).
+            self.judge();
+            if self.found.len() >= BATCH {
+                self.flush(path, send);
+            }
             self.tally.columns.start_window();
             self.window = window;
             self.window_table = table.map(Box::from);
@@ -265,23 +275,22 @@ impl Worker<'_> {
         })
     }
 
-    /// Applies the column rule and hands the batch over.
-    pub(super) fn flush(&mut self, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
-        if self.found.is_empty() {
-            return;
-        }
-        if self.found.len() != self.found_column.len() {
-            // Only after the encoder panicked in the previous flush, whose findings were
-            // counted already: counting them again would be wrong, writing them is not safe.
-            self.found.clear();
+    /// Applies the column rule to the findings not judged yet (those of the current window):
+    /// drops look-alikes, counts and fingerprints the rest; they stay in the batch.
+    pub(super) fn judge(&mut self) {
+        let pending = self.found.len() - self.judged;
+        if pending != self.found_column.len() {
+            // Only after a panic halfway through a record: its findings are not counted.
+            self.found.truncate(self.judged);
             self.found_column.clear();
             return;
         }
-        // Filtered in place: findings are large, and moving each into a new batch showed
-        // as memmove in profiles.
+        // Filtered in place, keeping order: findings are large, and moving each into a new
+        // batch showed as memmove in profiles.
         let Worker {
             found,
             found_column,
+            judged,
             tally:
                 Tally {
                     columns,
@@ -296,13 +305,13 @@ impl Worker<'_> {
             minor_cutoff,
             ..
         } = self;
-        let mut slots = found_column.iter();
-        found.retain(|f| {
-            let slot = *slots.next().expect("a column per finding");
+        let mut kept = *judged;
+        for (i, &slot) in (*judged..found.len()).zip(found_column.iter()) {
+            let f = &found[i];
             if slot != NO_COLUMN {
                 let col = &mut columns[slot];
                 if look_alike_column(col, f.detector) {
-                    return false;
+                    continue;
                 }
                 col.reported[f.detector] += 1;
             }
@@ -317,15 +326,28 @@ impl Worker<'_> {
             if det.category == Category::NationalId && born_after(&f.value, *minor_cutoff) {
                 *minors += 1;
             }
-            true
-        });
+            found.swap(kept, i);
+            kept += 1;
+        }
+        found.truncate(kept);
         found_column.clear();
+        *judged = kept;
+    }
+
+    /// Judges what is pending and hands the batch over, encoded.
+    pub(super) fn flush(&mut self, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
+        self.judge();
+        // Taken out while encoding: if the encoder panics, these findings (counted already)
+        // are neither counted nor written again.
+        let mut found = std::mem::take(&mut self.found);
+        self.judged = 0;
         if let (false, Some(encoder)) = (found.is_empty(), self.encoder.as_mut()) {
             let mut bytes = Vec::with_capacity(found.len() * 160);
-            encoder.encode(path, detectors, found, &mut bytes);
+            encoder.encode(path, self.detectors, &found, &mut bytes);
             send(bytes);
         }
-        self.found.clear();
+        found.clear();
+        self.found = found;
     }
 }
 

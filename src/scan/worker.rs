@@ -80,6 +80,9 @@ pub(super) struct Worker<'a> {
     // Per-file state.
     pub(super) found: Vec<Found>,
     pub(super) found_column: Vec<u32>,
+    /// Findings at the start of `found` already judged by the column rule (`judge`);
+    /// `found_column` holds the columns of the rest.
+    pub(super) judged: usize,
     /// What the input adds up to.
     pub(super) tally: Tally<'a>,
     /// The look-alike rule's window of rows the last record was in, and its table (None in
@@ -237,6 +240,7 @@ impl<'a> Worker<'a> {
             rejected: vec![0; n],
             found: Vec::new(),
             found_column: Vec::new(),
+            judged: 0,
             tally: Tally::new(detectors),
             window: 0,
             window_table: None,
@@ -543,6 +547,7 @@ impl<'a> Worker<'a> {
     pub(super) fn reset(&mut self) {
         self.found.clear();
         self.found_column.clear();
+        self.judged = 0;
         // Left zeroed after each use, unless a detector panicked halfway through.
         self.rejected.iter_mut().for_each(|n| *n = 0);
         self.tally.clear();
