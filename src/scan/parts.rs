@@ -117,7 +117,7 @@ impl TaskTable {
     /// the planning read: it reads every file whole, with the same output.
     pub(super) fn new(files: &[InputFile], config: &ScanConfig, reuse: &Reuse<'_>) -> Self {
         let threads = rayon::current_num_threads();
-        // Side by side: a dump is planned by one thread.
+        // Side by side: a CSV's planning, and a dump's set-up for the planner thread.
         let mut plans: Vec<Option<PartPlan>> = files
             .par_iter()
             .map(|file| {

@@ -326,7 +326,9 @@ impl Worker<'_> {
             if det.category == Category::NationalId && born_after(&f.value, *minor_cutoff) {
                 *minors += 1;
             }
-            found.swap(kept, i);
+            if kept != i {
+                found.swap(kept, i);
+            }
             kept += 1;
         }
         found.truncate(kept);
