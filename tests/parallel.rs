@@ -312,6 +312,58 @@ fn chunk_size_does_not_change_sql_output() {
 /// A big export: more rows than three of the look-alike rule's windows (4,096 rows), with
 /// multi-line quoted notes, a column of look-alike codes, and a value that can be placed
 /// across a nominal cut.
+/// The code of 0-based row `row` in a column of ID-shaped codes, most with a wrong check
+/// digit (a look-alike column whose few valid ones are coincidences), except rows
+/// 4,097-8,192, where all are valid, and the last 1,288 rows of the third window: too few to
+/// outweigh the rest of that window, enough to outweigh it in a part that starts among them,
+/// which is why parts start at window boundaries.
+fn look_alike_code(rng: &mut Lcg, row: usize) -> String {
+    let id = rng.id();
+    if (4096..8192).contains(&row) || (11_000..12_288).contains(&row) {
+        id
+    } else {
+        format!("{}{}", &id[..17], rng.next() % 10)
+    }
+}
+
+/// Scans `dir` in parts of several sizes (and of `across` bytes, which puts a nominal cut
+/// inside a value) at -j2 and -j8, each expected to say exactly what `whole` says.
+fn assert_parts_say_what_one_reader_says(dir: &Dir, whole: &Scan, across: &str, what: &str) {
+    for (split, threads) in [
+        ("64K", "-j2"),
+        ("100001", "-j2"),
+        ("300K", "-j8"),
+        (across, "-j2"),
+    ] {
+        let parts = scan_tree(dir, "parts", &[threads, "--reveal", "--split-size", split]);
+        assert_same(
+            whole,
+            &parts,
+            &format!("{what}: whole vs --split-size {split} {threads}"),
+        );
+    }
+}
+
+/// Where findings of `value` are: (row, column) of each.
+fn locations_of<'a>(scan: &'a Scan, value: &str) -> Vec<(Option<u64>, Option<&'a str>)> {
+    scan.findings
+        .iter()
+        .filter(|f| f.value.as_deref() == Some(value))
+        .map(|f| (f.loc_u64("row"), f.loc_str("column")))
+        .collect()
+}
+
+/// Reported values of each column named `name` in `file`'s entry.
+fn column_hits(scan: &Scan, file: &str, name: &str) -> Vec<u64> {
+    let entry = scan.inventory.file(file).expect("the file's entry");
+    entry
+        .columns
+        .iter()
+        .filter(|c| c.name == name)
+        .map(|c| c.hits)
+        .collect()
+}
+
 fn big_csv(rng: &mut Lcg, crlf: bool) -> (String, String) {
     let eol = if crlf { "\r\n" } else { "\n" };
     let mut csv = format!("订单号,收货人,手机号,身份证号,银行卡号,备用,备注{eol}");
@@ -322,17 +374,7 @@ fn big_csv(rng: &mut Lcg, crlf: bool) -> (String, String) {
             5 => format!("\"联系 {} 或 {}\"", rng.mobile(), rng.mobile()),
             _ => String::new(),
         };
-        // A column of ID-shaped codes, most with a wrong check digit (a look-alike column
-        // whose few valid ones are coincidences), except rows 4,097-8,192, where all are
-        // valid, and the last 1,288 rows of the third window: too few to outweigh the rest of
-        // that window, enough to outweigh it in a part that starts among them, which is why
-        // parts start at window boundaries.
-        let code = if (4096..8192).contains(&i) || (11_000..12_288).contains(&i) {
-            rng.id()
-        } else {
-            let id = rng.id();
-            format!("{}{}", &id[..17], rng.next() % 10)
-        };
+        let code = look_alike_code(rng, i);
         let phone = rng.mobile();
         if i == 9_000 {
             marked = phone.clone();
@@ -374,27 +416,10 @@ fn part_size_does_not_change_big_file_output() {
             .position(|w| w == marked.as_bytes())
             .unwrap();
         let across = (at + 5 - header).to_string();
-        for (split, threads) in [
-            ("64K", "-j2"),
-            ("100001", "-j2"),
-            ("300K", "-j8"),
-            (across.as_str(), "-j2"),
-        ] {
-            let parts = scan_tree(&dir, "parts", &[threads, "--reveal", "--split-size", split]);
-            assert_same(
-                &whole,
-                &parts,
-                &format!("crlf {crlf}, gb18030 {gb18030}: whole vs --split-size {split} {threads}"),
-            );
-        }
-        let marked: Vec<_> = whole
-            .findings
-            .iter()
-            .filter(|f| f.value.as_deref() == Some(marked.as_str()))
-            .map(|f| (f.loc_u64("row"), f.loc_str("column")))
-            .collect();
+        let what = format!("crlf {crlf}, gb18030 {gb18030}");
+        assert_parts_say_what_one_reader_says(&dir, &whole, &across, &what);
         assert_eq!(
-            marked,
+            locations_of(&whole, &marked),
             [(Some(9001), Some("手机号"))],
             "the marked phone, once, where it is"
         );
@@ -405,13 +430,11 @@ fn part_size_does_not_change_big_file_output() {
             Some(if gb18030 { "GB18030" } else { "UTF-8" })
         );
         assert!(whole.inventory.errors.is_empty(), "{:?}", whole.inventory.errors);
-        let codes: Vec<u64> = file
-            .columns
-            .iter()
-            .filter(|c| c.name == "备用")
-            .map(|c| c.hits)
-            .collect();
-        assert_eq!(codes, [4096], "only the window of valid codes is reported");
+        assert_eq!(
+            column_hits(&whole, "exports/big.csv", "备用"),
+            [4096],
+            "only the window of valid codes is reported"
+        );
     }
 }
 
@@ -467,14 +490,7 @@ fn big_dump(rng: &mut Lcg) -> (String, String) {
     for statement in 0..90 {
         sql += "INSERT INTO `orders` VALUES ";
         for k in 0..150 {
-            // Valid IDs in `spare` in rows 4,097-8,192 and in the last 1,288 rows of the
-            // third window (as in `big_csv`); elsewhere most are not valid.
-            let code = if (4096..8192).contains(&row) || (11_000..12_288).contains(&row) {
-                rng.id()
-            } else {
-                let id = rng.id();
-                format!("{}{}", &id[..17], rng.next() % 10)
-            };
+            let code = look_alike_code(rng, row);
             let phone = rng.mobile();
             if row == 9_000 {
                 marked = phone.clone();
@@ -532,27 +548,9 @@ fn part_size_does_not_change_big_dump_output() {
     let whole = scan_tree(&dir, "whole", &["-j1", "--reveal", "--split-size", "0"]);
     // A nominal cut inside the marked phone number: the cut moves to the next window.
     let across = (sql.find(&marked).unwrap() + 4).to_string();
-    for (split, threads) in [
-        ("64K", "-j2"),
-        ("100001", "-j2"),
-        ("300K", "-j8"),
-        (across.as_str(), "-j2"),
-    ] {
-        let parts = scan_tree(&dir, "parts", &[threads, "--reveal", "--split-size", split]);
-        assert_same(
-            &whole,
-            &parts,
-            &format!("whole vs --split-size {split} {threads}"),
-        );
-    }
-    let marked: Vec<_> = whole
-        .findings
-        .iter()
-        .filter(|f| f.value.as_deref() == Some(marked.as_str()))
-        .map(|f| (f.loc_u64("row"), f.loc_str("column")))
-        .collect();
+    assert_parts_say_what_one_reader_says(&dir, &whole, &across, "dump");
     assert_eq!(
-        marked,
+        locations_of(&whole, &marked),
         [(Some(9001), Some("mobile"))],
         "the marked phone, once, where it is"
     );
@@ -560,11 +558,9 @@ fn part_size_does_not_change_big_dump_output() {
     assert!(file.findings > 40_000, "{} findings", file.findings);
     assert_eq!(file.encoding.as_deref(), Some("UTF-8"));
     assert!(whole.inventory.errors.is_empty(), "{:?}", whole.inventory.errors);
-    let spare: Vec<u64> = file
-        .columns
-        .iter()
-        .filter(|c| c.name == "spare")
-        .map(|c| c.hits)
-        .collect();
-    assert_eq!(spare, [4096], "only the window of valid codes is reported");
+    assert_eq!(
+        column_hits(&whole, "db/big.sql", "spare"),
+        [4096],
+        "only the window of valid codes is reported"
+    );
 }

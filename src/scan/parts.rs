@@ -311,18 +311,7 @@ fn read_part(
                 // Past the last cut found: the part before read to the end.
                 return Ok((FileFacts::default(), true));
             };
-            let (cut, next) = (&*cut, next.as_deref());
-            let end = next.map_or(size, |c| c.offset);
-            // The rest of a whole read's chunk (one chunk: the buffer for its length holds
-            // it), then its chunks (the same size hint gives the same buffer): passthrough
-            // text arrives in the same pieces.
-            let turn = cut.chunk_end.clamp(cut.offset, end);
-            let utf8 = encoding_rs::UTF_8;
-            let first = Section::new(handle, cut.offset, turn);
-            let first = TextReader::resume(first, utf8, "UTF-8", cut.offset == 0, chunk, turn - cut.offset);
-            let rest = Section::new(handle, turn, end);
-            let rest = TextReader::resume(rest, utf8, "UTF-8", turn == 0, chunk, size);
-            let read = sql::read_part(first, rest, cut, next, emit)?;
+            let read = sql::read_part(handle, size, &cut, next.as_deref(), chunk, emit)?;
             Ok((read.facts, read.met))
         }
     }

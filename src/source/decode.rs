@@ -43,6 +43,8 @@ pub struct Chunk<'a> {
     pub text: &'a str,
     /// Byte offset of `text` in the decoded file.
     pub offset: u64,
+    /// Bytes not valid in the encoding were replaced, in this chunk or before it.
+    pub lossy: bool,
 }
 
 /// Picks the encoding from the first bytes.
@@ -271,7 +273,11 @@ impl<R: Read> TextReader<R> {
                 &self.repaired
             }
         };
-        Ok(Some(Chunk { text, offset }))
+        Ok(Some(Chunk {
+            text,
+            offset,
+            lossy: self.lossy,
+        }))
     }
 }
 

@@ -8,10 +8,12 @@
 //! from such a state. A part reads its text in the chunks a whole read gets, so passthrough
 //! text arrives in the same pieces and a part gives exactly the records of a whole read.
 
+use super::split::{ReadAt, Section};
 use super::sql_walk::{SqlEvent, SqlWalker, MAX_TABLES};
 use super::text::{advance, count_chars, count_newlines};
 use super::{FileFacts, Origin, Record, SourceError, TextReader};
 use crate::error::{ErrorKind, Problem};
+use encoding_rs::UTF_8;
 use std::io::Read;
 
 /// Reads `reader` as a SQL dump.
@@ -74,7 +76,7 @@ pub fn plan<R: Read>(
     let mut position = (1, 1);
     let ignore = &mut |_: SqlEvent<'_>| {};
     while let Some(chunk) = reader.next_chunk()? {
-        if reader_lossy(&chunk) {
+        if chunk.lossy {
             return Ok(());
         }
         let (text, offset) = (chunk.text, chunk.offset);
@@ -112,11 +114,6 @@ pub fn plan<R: Read>(
     Ok(())
 }
 
-/// Whether a chunk's text is not the file's bytes (an invalid byte was replaced).
-fn reader_lossy(chunk: &super::decode::Chunk<'_>) -> bool {
-    chunk.text.contains('\u{FFFD}')
-}
-
 /// What a part of a dump gave besides its records.
 #[derive(Debug)]
 pub struct SqlPartFacts {
@@ -126,21 +123,35 @@ pub struct SqlPartFacts {
     pub met: bool,
 }
 
-/// Reads the part of a dump from `cut` to `next` (None: to the end), as planned by `plan`:
-/// `first` streams the file's bytes from `cut.offset` to `cut.chunk_end` (or the part's end
-/// if sooner) as one chunk, `rest` those from there to the part's end in the chunks of a
-/// whole read (`TextReader::resume` with the file's size as size hint). The records are
-/// those `read` emits for the part, in order.
-pub fn read_part<A: Read, B: Read>(
-    first: TextReader<A>,
-    rest: TextReader<B>,
+/// Reads the part from `cut` to `next` (None: to the end) of a dump of `size` bytes stored
+/// in `source`, as `plan` planned it with chunks of `chunk` bytes. The records are those
+/// `read` emits for the part, in order.
+pub fn read_part<S: ReadAt + ?Sized>(
+    source: &S,
+    size: u64,
     cut: &SqlCut,
     next: Option<&SqlCut>,
+    chunk: usize,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<SqlPartFacts, SourceError> {
+    let end = next.map_or(size, |n| n.offset);
+    // The rest of the whole read's chunk that holds the cut, as one chunk (a buffer for its
+    // length holds it), then the whole read's chunks (the same size hint gives the same
+    // buffer): passthrough text arrives in the same pieces.
+    let turn = cut.chunk_end.clamp(cut.offset, end);
+    let section = Section::new(source, cut.offset, turn);
+    let first = TextReader::resume(section, UTF_8, "UTF-8", cut.offset == 0, chunk, turn - cut.offset);
+    let rest = TextReader::resume(
+        Section::new(source, turn, end),
+        UTF_8,
+        "UTF-8",
+        turn == 0,
+        chunk,
+        size,
+    );
     let mut walk = Walk::new((*cut.walker).clone(), (cut.line, cut.column), cut.offset);
     let mut lossy = walk.read(first, cut.offset, emit)?;
-    lossy |= walk.read(rest, cut.offset.max(cut.chunk_end), emit)?;
+    lossy |= walk.read(rest, turn, emit)?;
     let (mut facts, met) = match next {
         Some(next) => (FileFacts::default(), walk.walker.same_place(&next.walker)),
         None => (walk.finish(emit), true),
@@ -341,10 +352,6 @@ mod tests {
         (records, facts)
     }
 
-    fn bytes(text: &str, from: u64, to: u64) -> Cursor<Vec<u8>> {
-        Cursor::new(text.as_bytes()[from as usize..to as usize].to_vec())
-    }
-
     fn in_parts(
         text: &str,
         chunk: usize,
@@ -357,26 +364,8 @@ mod tests {
         let mut records = Vec::new();
         let mut facts = Vec::new();
         for (k, cut) in cuts.iter().enumerate() {
-            let next = cuts.get(k + 1);
-            let end = next.map_or(size, |n| n.offset);
-            let turn = cut.chunk_end.clamp(cut.offset, end);
-            let first = TextReader::resume(
-                bytes(text, cut.offset, turn),
-                encoding_rs::UTF_8,
-                "UTF-8",
-                cut.offset == 0,
-                chunk,
-                turn - cut.offset,
-            );
-            let rest = TextReader::resume(
-                bytes(text, turn, end),
-                encoding_rs::UTF_8,
-                "UTF-8",
-                turn == 0,
-                chunk,
-                size,
-            );
-            facts.push(read_part(first, rest, cut, next, &mut |r| records.push(owned(r))).unwrap());
+            let emit = &mut |r: Record<'_>| records.push(owned(r));
+            facts.push(read_part(text.as_bytes(), size, cut, cuts.get(k + 1), chunk, emit).unwrap());
         }
         (records, facts, cuts.len())
     }
@@ -459,16 +448,7 @@ mod tests {
         let mut changed = text.as_bytes()[..end as usize].to_vec();
         let digit = changed.iter().rposition(|&b| b.is_ascii_digit()).unwrap();
         changed[digit] = b'\'';
-        let rest = TextReader::resume(Cursor::new(changed), encoding_rs::UTF_8, "UTF-8", true, 4096, end);
-        let first = TextReader::resume(
-            Cursor::new(Vec::new()),
-            encoding_rs::UTF_8,
-            "UTF-8",
-            true,
-            4096,
-            0,
-        );
-        let facts = read_part(first, rest, &cuts[0], Some(&cuts[1]), &mut |_| {}).unwrap();
+        let facts = read_part(&changed[..], end, &cuts[0], Some(&cuts[1]), 4096, &mut |_| {}).unwrap();
         assert!(!facts.met);
     }
 
