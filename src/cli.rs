@@ -54,6 +54,48 @@ pub enum Command {
     /// from an inventory made with --fingerprints, without rescanning.
     #[command(after_help = LOCATE_EXAMPLES)]
     Locate(LocateArgs),
+    /// Join the parts of one scan (`scan --shard K/N`, `--files-from`) into the inventory a
+    /// single scan would have written.
+    #[command(after_help = MERGE_EXAMPLES)]
+    Merge(MergeArgs),
+}
+
+const MERGE_EXAMPLES: &str = "\
+Examples:
+  export PIMAP_KEY=...   # the same stable key on every machine
+  pimap scan /mnt/share --shard 1/3 -o part-1.json   # on three machines, K = 1, 2, 3
+  pimap merge part-1.json part-2.json part-3.json -o inventory.json
+  pimap scan /mnt/share --shard 2/3 --baseline part-2.json -o part-2.json   # next week
+  pimap merge part-*.json --baseline inventory.json -o inventory.json
+
+Exit status: 0 merged, 1 merged but some inputs could not be read (see \"errors\"),
+2 the parts cannot be merged (nothing written).";
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The part inventories (`pimap scan --shard K/N -o FILE` or `--files-from`).
+    #[arg(value_name = "PART", required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Write the merged inventory to FILE (created with mode 0600; `-` for stdout).
+    #[arg(short = 'o', long = "inventory", value_name = "FILE", required = true)]
+    pub inventory: PathBuf,
+    /// The policy the parts were scanned with (`scan --policy FILE`); it judges the whole.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// The extra detector definitions the parts were scanned with (`scan --detectors DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub detectors: Option<PathBuf>,
+    /// The previous merged inventory: record what changed since (`changes`), as
+    /// `scan --baseline` does.
+    #[arg(long, value_name = "INVENTORY")]
+    pub baseline: Option<PathBuf>,
+    /// Write even if, against the baseline, more than half of the files or every file of a
+    /// root are gone.
+    #[arg(long, requires = "baseline")]
+    pub allow_shrink: bool,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 const REPORT_EXAMPLES: &str = "\
@@ -214,6 +256,16 @@ pub struct ScanArgs {
     /// the same for any size. 0: read every file whole.
     #[arg(long, value_name = "SIZE", default_value_t = crate::scan::DEFAULT_PART, value_parser = parse_size)]
     pub split_size: u64,
+    /// Read only the paths listed in FILE (`-`: standard input), one per line or separated
+    /// by NUL bytes, relative to the one folder scanned; a listed folder is read whole. The
+    /// inventory is marked as a part, for `pimap merge`.
+    #[arg(long, value_name = "FILE|-")]
+    pub files_from: Option<PathBuf>,
+    /// Read only shard K of N: the files whose path hashes to K (an archive's members go
+    /// with it). Run K = 1..N (on as many machines) and join the parts with `pimap merge`;
+    /// needs a stable key (PIMAP_KEY or --key-file).
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::shard::Shard>,
     /// Size of the text chunks read at a time (bytes or K/M/G); mainly for testing.
     #[arg(long, value_name = "SIZE", default_value_t = CHUNK as u64, value_parser = parse_size, hide = true)]
     pub chunk_size: u64,
@@ -245,6 +297,15 @@ pub enum ConfigError {
     NoThreads,
     #[error(transparent)]
     Detectors(#[from] DetectorsError),
+    #[error(
+        "--shard needs a stable key: set {} or pass --key-file (parts made with random keys cannot be merged)",
+        crate::fingerprint::KEY_VAR
+    )]
+    ShardNeedsKey,
+    #[error("--files-from needs exactly one folder to scan, the one the listed paths are relative to")]
+    ListNeedsOneFolder,
+    #[error("cannot read the --files-from list {path}: {source}")]
+    List { path: String, source: std::io::Error },
 }
 
 /// Detector definitions that do not pass the lint: every problem, one per line.
@@ -304,11 +365,27 @@ impl ScanArgs {
             Some(path) => Policy::load(path)?,
             None => Policy::builtin(),
         };
+        if self.shard.is_some() && !key.is_stable() {
+            return Err(ConfigError::ShardNeedsKey);
+        }
+        let listed = match &self.files_from {
+            Some(_) if roots.len() != 1 || !roots[0].is_dir() => return Err(ConfigError::ListNeedsOneFolder),
+            Some(list) => Some(read_list(list)?),
+            None => None,
+        };
         let baseline = match &self.baseline {
-            Some(path) => Some(Baseline {
-                file: path.clone(),
-                inventory: crate::read_inventory(path)?,
-            }),
+            Some(path) => {
+                let mut inventory = crate::read_inventory(path)?;
+                if let Some(shard) = self.shard {
+                    // The previous run's same part, or a whole (merged) inventory: either way
+                    // only this shard's entries are this part's baseline.
+                    inventory.keep_only(|path| shard.owns(path));
+                }
+                Some(Baseline {
+                    file: path.clone(),
+                    inventory,
+                })
+            }
             None => None,
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -350,9 +427,58 @@ impl ScanArgs {
             memory: std::sync::Arc::new(crate::budget::MemoryBudget::new(self.max_memory)),
             isolate_with: std::env::current_exe().ok(),
             split: self.split_size,
+            selection: crate::scan::Selection {
+                listed,
+                shard: self.shard,
+            },
         };
         Ok((config, notes))
     }
+}
+
+/// The paths of a `--files-from` list: NUL-separated if it holds a NUL byte (`find -print0`),
+/// else one per line (a trailing CR is dropped); empty entries are ignored.
+fn read_list(list: &std::path::Path) -> Result<Vec<PathBuf>, ConfigError> {
+    let failed = |source| ConfigError::List {
+        path: crate::walk::display_name(list),
+        source,
+    };
+    let bytes = if list.as_os_str() == "-" {
+        let cap = crate::settings_file::LIST_CAP;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(std::io::stdin().lock(), cap + 1),
+            &mut bytes,
+        )
+        .map_err(failed)?;
+        if bytes.len() as u64 > cap {
+            return Err(failed(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("is larger than {cap} bytes"),
+            )));
+        }
+        bytes
+    } else {
+        crate::settings_file::read(list, crate::settings_file::LIST_CAP).map_err(failed)?
+    };
+    let separator = if bytes.contains(&0) { b'\0' } else { b'\n' };
+    Ok(bytes
+        .split(|&b| b == separator)
+        .map(|p| p.strip_suffix(b"\r").unwrap_or(p))
+        .filter(|p| !p.is_empty())
+        .map(path_of_bytes)
+        .collect())
+}
+
+#[cfg(unix)]
+fn path_of_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_of_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
 #[cfg(test)]

@@ -20,15 +20,17 @@ pub mod finding;
 pub mod fingerprint;
 pub mod inventory;
 pub mod locate;
+pub mod merge;
 pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod settings_file;
+pub mod shard;
 pub mod source;
 pub mod terminal;
 pub mod walk;
 
-use cli::{Command, DiffArgs, ScanArgs};
+use cli::{Command, DiffArgs, MergeArgs, ScanArgs};
 use report::output::{self, Output};
 use report::FindingsWriter;
 use std::io::Write;
@@ -65,6 +67,10 @@ pub enum CommandError {
     Report(#[from] report::document::ReportError),
     #[error(transparent)]
     Locate(#[from] locate::LocateError),
+    #[error(transparent)]
+    Merge(#[from] merge::MergeError),
+    #[error(transparent)]
+    Policy(#[from] inventory::policy::PolicyError),
     #[error("--findings and -o cannot both go to standard output")]
     BothToStdout,
     #[error("{}: a file of the scanned tree that pimap did not write; it is not replaced (choose another output)", terminal::printable(.0))]
@@ -104,6 +110,7 @@ pub fn run(args: cli::Args) -> Exit {
         Command::Report(report) => report::document::run(&report).map_err(CommandError::from),
         Command::Diff(diff) => run_diff(&diff),
         Command::Locate(locate) => locate::run(&locate).map_err(CommandError::from),
+        Command::Merge(merge) => run_merge(&merge),
     };
     result.unwrap_or_else(|e| {
         eprintln!("pimap: {e}");
@@ -151,7 +158,12 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, CommandError> {
             });
         }
     }
-    for root in inventory::shrink::empty_roots(&inventory) {
+    // A shard may well hold nothing of a small root.
+    let whole_roots = config.selection.shard.is_none();
+    for root in inventory::shrink::empty_roots(&inventory)
+        .into_iter()
+        .filter(|_| whole_roots)
+    {
         eprintln!(
             "pimap: warning: {} holds no files (is the share mounted?)",
             terminal::printable(root)
@@ -171,7 +183,12 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, CommandError> {
     if !args.quiet {
         eprintln!("{}", report::summary(&inventory, written.as_deref()));
     }
-    Ok(if inventory.totals.files == 0 && !inventory.errors.is_empty() {
+    Ok(exit_of(&inventory))
+}
+
+/// The exit status of a scan (or of the merge of its parts) that wrote `inventory`.
+fn exit_of(inventory: &inventory::Inventory) -> Exit {
+    if inventory.totals.files == 0 && !inventory.errors.is_empty() {
         // Nothing could be scanned: say why even with -q.
         for e in &inventory.errors {
             eprintln!(
@@ -185,7 +202,55 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, CommandError> {
         Exit::Ok
     } else {
         Exit::Partial
-    })
+    }
+}
+
+/// `pimap merge`: every part is read and checked before the output is written.
+fn run_merge(args: &MergeArgs) -> Result<Exit, CommandError> {
+    let named = |path: &Path| -> Result<merge::Named, CommandError> {
+        Ok(merge::Named {
+            shown: walk::display_name(path),
+            inventory: read_inventory(path)?,
+        })
+    };
+    let parts = args
+        .parts
+        .iter()
+        .map(|p| named(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let baseline = args.baseline.as_deref().map(named).transpose()?;
+    let policy = match &args.policy {
+        Some(path) => inventory::policy::Policy::load(path)?,
+        None => inventory::policy::Policy::builtin(),
+    };
+    let detectors = cli::load_detectors(args.detectors.as_ref())?;
+    let out = Output::open(&args.inventory)?;
+    for part in &args.parts {
+        out.must_differ(part)?;
+    }
+    let settings = merge::MergeSettings {
+        policy: &policy,
+        detectors: &detectors,
+        baseline: baseline.as_ref(),
+    };
+    let merged = merge::merge(&parts, &settings)?;
+    if let (Some(b), false) = (&baseline, args.allow_shrink) {
+        if let Some(why) = inventory::shrink::refusal(&b.inventory, &merged) {
+            return Err(CommandError::Shrink {
+                why,
+                baseline: b.shown.clone(),
+            });
+        }
+    }
+    if baseline.is_none() && parts.iter().any(|p| p.inventory.changes.is_some()) && !args.quiet {
+        eprintln!("pimap: note: the parts were refreshes against baselines; give the previous merged inventory with --baseline to record what changed");
+    }
+    let shown = out.shown().to_string();
+    report::write_inventory(out, &merged)?;
+    if !args.quiet {
+        eprintln!("{}", report::summary(&merged, Some(&shown)));
+    }
+    Ok(exit_of(&merged))
 }
 
 /// Refuses an output that would replace a file of the scanned tree that pimap did not write

@@ -12,6 +12,8 @@ use std::path::Path;
 pub const KEY_CAP: u64 = 64 << 10;
 /// A policy or a detector definition: a page of TOML.
 pub const DEFINITION_CAP: u64 = 1 << 20;
+/// A list of paths (`--files-from`): ten million paths of 100 bytes.
+pub const LIST_CAP: u64 = 1 << 30;
 /// An inventory: with `--fingerprints` about 2% of the data it describes (22 MB for 1 GiB).
 pub const INVENTORY_CAP: u64 = 2 << 30;
 

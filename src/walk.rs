@@ -247,6 +247,83 @@ fn walk_root(
     opts: &WalkOptions,
     out: &mut Vec<Entry>,
 ) -> Result<(), WalkError> {
+    let overrides = excludes(root, opts)?;
+    walk_from(root, root, prefix_root, opts, &overrides, out);
+    Ok(())
+}
+
+/// The `--exclude` globs, relative to `root`.
+fn excludes(root: &Path, opts: &WalkOptions) -> Result<ignore::overrides::Override, WalkError> {
+    let mut overrides = OverrideBuilder::new(root);
+    for glob in &opts.excludes {
+        overrides
+            .add(&format!("!{glob}"))
+            .map_err(|e| WalkError::Exclude {
+                glob: glob.clone(),
+                reason: e.to_string(),
+            })?;
+    }
+    overrides.build().map_err(|e| WalkError::Exclude {
+        glob: opts.excludes.join(" "),
+        reason: e.to_string(),
+    })
+}
+
+/// Walks the paths of a list (`--files-from`), each relative to the folder `root` (or
+/// absolute, inside it), as the walk of `root` would list them: a listed folder is walked
+/// whole, a path listed twice (or inside a listed folder) is listed once, `--exclude` globs
+/// apply, and a path that is not there is an error (`not_found`).
+pub fn walk_listed(root: &Path, listed: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, WalkError> {
+    let overrides = excludes(root, opts)?;
+    let mut entries = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for rel in listed {
+        let inside = rel.strip_prefix(root).unwrap_or(rel);
+        let mut clean = PathBuf::new();
+        let mut escapes = inside.is_absolute();
+        for part in inside.components() {
+            match part {
+                std::path::Component::Normal(p) => clean.push(p),
+                std::path::Component::CurDir => {}
+                _ => escapes = true,
+            }
+        }
+        if escapes {
+            entries.push(Entry::Error {
+                display: display_name(rel),
+                message: "listed in --files-from but not inside the scanned folder: not read".into(),
+                kind: ErrorKind::NotFound,
+            });
+            continue;
+        }
+        let path = root.join(&clean);
+        // The walk never yields its own start as excluded: check the path and its folders.
+        let excluded = clean.ancestors().filter(|a| !a.as_os_str().is_empty()).any(|a| {
+            overrides
+                .matched(root.join(a), a != clean.as_path() || path.is_dir())
+                .is_ignore()
+        });
+        if clean.as_os_str().is_empty() || excluded || !seen.insert(clean) {
+            continue;
+        }
+        walk_from(root, &path, false, opts, &overrides, &mut entries);
+    }
+    entries.sort_by(|a, b| a.display().cmp(b.display()));
+    // A file listed and also inside a listed folder.
+    entries.dedup_by(|a, b| a.display() == b.display());
+    Ok(entries)
+}
+
+/// Walks `start` (the root, or a path under it from a list), showing paths relative to
+/// `root`.
+fn walk_from(
+    root: &Path,
+    start: &Path,
+    prefix_root: bool,
+    opts: &WalkOptions,
+    overrides: &ignore::overrides::Override,
+    out: &mut Vec<Entry>,
+) {
     // Checked before the scan (`check_roots`), but it may have vanished since.
     let meta = match std::fs::symlink_metadata(root) {
         Ok(m) => m,
@@ -256,7 +333,7 @@ fn walk_root(
                 message: format!("cannot read: {e}"),
                 kind: ErrorKind::of_io(&e),
             });
-            return Ok(());
+            return;
         }
     };
     let display_of = |path: &Path| -> String {
@@ -270,20 +347,17 @@ fn walk_root(
             rel
         }
     };
-    let mut overrides = OverrideBuilder::new(root);
-    for glob in &opts.excludes {
-        overrides
-            .add(&format!("!{glob}"))
-            .map_err(|e| WalkError::Exclude {
-                glob: glob.clone(),
-                reason: e.to_string(),
-            })?;
+    if start != root {
+        if let Err(e) = std::fs::symlink_metadata(start) {
+            out.push(Entry::Error {
+                display: display_of(start),
+                message: format!("listed in --files-from but cannot be read: {e}"),
+                kind: ErrorKind::of_io(&e),
+            });
+            return;
+        }
     }
-    let overrides = overrides.build().map_err(|e| WalkError::Exclude {
-        glob: opts.excludes.join(" "),
-        reason: e.to_string(),
-    })?;
-    let walker = WalkBuilder::new(root)
+    let walker = WalkBuilder::new(start)
         .hidden(false)
         .ignore(opts.respect_ignore)
         .git_ignore(opts.respect_ignore)
@@ -292,7 +366,7 @@ fn walk_root(
         .parents(opts.respect_ignore)
         .require_git(false)
         .follow_links(opts.follow)
-        .overrides(overrides)
+        .overrides(overrides.clone())
         .threads(opts.threads.max(1))
         .build_parallel();
     let found = Mutex::new(Vec::new());
@@ -322,7 +396,6 @@ fn walk_root(
         })
     });
     out.extend(found.into_inner().expect("walk results lock"));
-    Ok(())
 }
 
 /// The kind of kernel pseudo-filesystem `path` is on (proc, sysfs...), if it is on one.

@@ -17,10 +17,11 @@
 //! - `archives`: zip/gzip/tar members as their own formats, nesting, bombs, encryption;
 //! - `fingerprints`: keyed fingerprints, distinct counts, `pimap locate`;
 //! - `refresh`: `scan --baseline` reuse and its `changes`;
+//! - `merge`: `scan --shard`/`--files-from` parts joined by `pimap merge` equal one scan;
 //! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
 //! - `minimize`: masked values, minors, dates, risk, policy actions;
 //! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON;
-//! - `report`: `pimap report` to HTML, CSV and Markdown, and the HTML in headless Chromium.
+//! - `report`: `pimap report` to HTML, CSV and Markdown, and the HTML in headless Chromium;
 
 mod util;
 
@@ -36,6 +37,7 @@ mod fuzz_regressions;
 mod hostile;
 mod hostile_archives;
 mod hostile_sheets;
+mod merge;
 mod minimize;
 mod outputs;
 mod parallel;

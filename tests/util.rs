@@ -36,6 +36,7 @@ pub struct Cmd {
     timeout: Duration,
     env: Vec<(OsString, OsString)>,
     address_space: Option<u64>,
+    stdin: Option<PathBuf>,
 }
 
 /// Starts a `pimap` command line.
@@ -46,6 +47,7 @@ pub fn pimap() -> Cmd {
         timeout: TIMEOUT,
         env: Vec::new(),
         address_space: None,
+        stdin: None,
     }
 }
 
@@ -83,6 +85,12 @@ impl Cmd {
 
     /// Caps the process's address space (RLIMIT_AS, inherited by its children): a run that
     /// tries to allocate past it aborts, so a test can require bounded memory.
+    /// Feeds the file at `path` to standard input (default: none).
+    pub fn stdin_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.stdin = Some(path.as_ref().to_path_buf());
+        self
+    }
+
     pub fn address_space(mut self, bytes: u64) -> Self {
         self.address_space = Some(bytes);
         self
@@ -94,8 +102,12 @@ impl Cmd {
         // A key in the developer's environment must not change what tests see.
         cmd.env_remove("PIMAP_KEY");
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        let stdin = match &self.stdin {
+            Some(path) => Stdio::from(std::fs::File::open(path).expect("stdin file")),
+            None => Stdio::null(),
+        };
         cmd.args(&self.args)
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         if let Some(dir) = &self.dir {

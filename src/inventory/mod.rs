@@ -47,6 +47,24 @@ pub struct Inventory {
     /// Differences from the baseline inventory (`scan --baseline`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub changes: Option<Changes>,
+    /// Present when this inventory is one part of a larger scan (`scan --shard`,
+    /// `--files-from`), for `pimap merge`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub part: Option<PartInfo>,
+}
+
+/// How a part was chosen: what `pimap merge` checks before joining parts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PartInfo {
+    /// `--shard K/N`: `{"index": K, "count": N}`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub shard: Option<crate::shard::Shard>,
+    /// `--files-from`: how many paths the list named.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub listed: Option<u64>,
+    /// Names are shown unmasked (`--reveal`): parts must agree, or one file could be listed
+    /// under two names.
+    pub reveal: bool,
 }
 
 /// How values were fingerprinted. A fingerprint is the first 8 bytes of
@@ -510,6 +528,28 @@ pub struct ErrorEntry {
         deserialize_with = "crate::error::lenient_kind"
     )]
     pub kind: Option<crate::error::ErrorKind>,
+}
+
+impl Inventory {
+    /// Keeps only the entries whose path `owns` (a shard's share of a baseline), with the
+    /// contract's totals counted again over them.
+    pub fn keep_only(&mut self, owns: impl Fn(&str) -> bool) {
+        self.files.retain(|f| owns(&f.path));
+        self.skipped.retain(|s| owns(&s.path));
+        self.errors.retain(|e| owns(&e.path));
+        self.actions.retain(|a| owns(&a.path));
+        self.duplicates.retain(|g| g.files.iter().all(|m| owns(&m.path)));
+        let mut totals = Totals {
+            by_category: empty_by_category(),
+            ..Totals::default()
+        };
+        for f in &self.files {
+            totals.add_file(f);
+        }
+        totals.skipped += self.skipped.len() as u64;
+        totals.errors = self.errors.len() as u64;
+        self.totals = totals;
+    }
 }
 
 impl Totals {

@@ -790,6 +790,7 @@ pub(crate) mod tests {
                 actions: [("duplicate_copy".into(), 1)].into(),
                 policy_changed: false,
             }),
+            part: None,
         }
     }
 

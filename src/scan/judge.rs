@@ -4,22 +4,71 @@
 
 use super::worker::FileSummary;
 use super::ScanConfig;
-use crate::detect::date;
+use crate::detect::{date, DetectorSet};
 use crate::finding::Sensitivity;
 use crate::fingerprint;
-use crate::inventory::{self, duplicates, ErrorEntry, FileEntry, Inventory, SkippedEntry};
+use crate::inventory::policy::Policy;
+use crate::inventory::{self, duplicates, ErrorEntry, FileEntry, Inventory, SkippedEntry, Totals};
 use crate::walk::InputFile;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+/// What judges an inventory: the same for a scan and for the merge of its parts.
+pub(crate) struct Judges<'a> {
+    pub policy: &'a Policy,
+    pub detectors: &'a DetectorSet,
+    /// The scan's "today" (ages of files).
+    pub now: SystemTime,
+}
+
+impl<'a> Judges<'a> {
+    pub(super) fn of(config: &'a ScanConfig) -> Self {
+        Judges {
+            policy: &config.policy,
+            detectors: &config.detectors,
+            now: config.now,
+        }
+    }
+}
+
+/// The totals of the files, skipped files and errors listed (what `judge` adds comes later):
+/// `reused` files were taken over from a baseline.
+pub(crate) fn count_totals(
+    files: &[FileEntry],
+    skipped: usize,
+    errors: usize,
+    reused: u64,
+    detectors: &DetectorSet,
+) -> Totals {
+    let mut totals = Totals {
+        by_category: inventory::empty_by_category(),
+        ..Totals::default()
+    };
+    for f in files {
+        totals.add_file(f);
+        for (d, n) in &f.by_detector {
+            if let Some(det) = detectors.detectors().iter().find(|x| &x.id == d) {
+                let key = det.sensitivity.as_str();
+                *totals.by_sensitivity.entry(key.to_string()).or_default() += n;
+            }
+        }
+    }
+    // Skipped members counted on their archive (`add_file`) are added to the listed ones.
+    totals.skipped += skipped as u64;
+    totals.errors = errors as u64;
+    totals.reused = reused;
+    totals
+}
 
 /// Whole-inventory judgements: copies, risk per file, the policy's actions, their totals.
-pub(super) fn judge(
+pub(crate) fn judge(
     inventory: &mut Inventory,
-    config: &ScanConfig,
+    judges: &Judges<'_>,
     sketches: &FxHashMap<String, (u64, Vec<u64>)>,
     baseline: Option<&Inventory>,
 ) {
-    let (min_overlap, min_values) = config.policy.duplicate_settings();
+    let (min_overlap, min_values) = judges.policy.duplicate_settings();
     let candidates: Vec<duplicates::Candidate<'_>> = inventory
         .files
         .iter()
@@ -53,7 +102,7 @@ pub(super) fn judge(
     }
     let totals = &mut inventory.totals;
     for f in &mut inventory.files {
-        f.risk = inventory::risk::assess(f, config.now);
+        f.risk = inventory::risk::assess(f, judges.now);
         if let Some(risk) = &f.risk {
             *totals
                 .files_by_risk
@@ -68,7 +117,7 @@ pub(super) fn judge(
         }
         totals.minors += f.minors;
         for (d, n) in &f.masked {
-            if let Some(det) = config.detectors.detectors().iter().find(|x| &x.id == d) {
+            if let Some(det) = judges.detectors.detectors().iter().find(|x| &x.id == d) {
                 *totals
                     .masked_by_category
                     .entry(det.category.as_str().to_string())
@@ -76,7 +125,7 @@ pub(super) fn judge(
             }
         }
     }
-    inventory.actions = config.policy.evaluate(inventory, config.now);
+    inventory.actions = judges.policy.evaluate(inventory, judges.now);
     let totals = &mut inventory.totals;
     totals.actions = inventory::ActionKind::ALL
         .iter()
@@ -139,12 +188,13 @@ pub(super) fn finish(
             }
         }
         // Only files that can take part in duplicate detection keep their sketch (in memory
-        // for this scan; with --fingerprints also in the inventory, 4 KiB of hex at most, for
-        // a refresh to find copies of files it does not read).
+        // for this scan; with --fingerprints, or in a part, also in the inventory, 4 KiB of
+        // hex at most, for a refresh or a merge to find copies of files it does not read).
         let distinct_total: u64 = distinct.values().sum();
         let (_, min_values) = config.policy.duplicate_settings();
         let can_be_a_copy = distinct_total > 0 && distinct_total >= min_values;
-        let sketch = (config.fingerprints && can_be_a_copy).then(|| fingerprint::encode_prints(&s.sketch));
+        let sketch =
+            (config.keeps_sketches() && can_be_a_copy).then(|| fingerprint::encode_prints(&s.sketch));
         if can_be_a_copy {
             sketches.insert(path.clone(), (distinct_total, s.sketch));
         }
@@ -275,7 +325,7 @@ mod tests {
     fn judging_counts_every_action_kind_and_risky_files() {
         let config = test_config(Vec::new());
         let mut inventory = Inventory::default();
-        judge(&mut inventory, &config, &FxHashMap::default(), None);
+        judge(&mut inventory, &Judges::of(&config), &FxHashMap::default(), None);
         assert!(inventory.duplicates.is_empty());
         assert_eq!(inventory.totals.actions.len(), inventory::ActionKind::ALL.len());
         assert!(inventory.totals.actions.values().all(|&n| n == 0));

@@ -10,11 +10,11 @@
 
 mod columns;
 mod dump_plan;
-mod judge;
+pub(crate) mod judge;
 mod parts;
 mod pool;
 mod record;
-mod refresh;
+pub(crate) mod refresh;
 mod tally;
 mod values;
 mod worker;
@@ -24,8 +24,9 @@ use crate::detect::DetectorSet;
 use crate::finding::{FindingEncoder, FindingSink};
 use crate::fingerprint::Key;
 use crate::inventory::policy::Policy;
-use crate::inventory::{self, ErrorEntry, FileEntry, Inventory, SkippedEntry, ToolInfo, Totals};
+use crate::inventory::{self, ErrorEntry, FileEntry, Inventory, SkippedEntry, ToolInfo};
 use crate::progress::Progress;
+use crate::shard::Shard;
 use crate::walk::{self, Entry, InputFile, WalkOptions};
 use parts::{PartOutcome, Task, TaskTable};
 use rustc_hash::FxHashMap;
@@ -64,6 +65,35 @@ pub struct ScanConfig {
     /// Big delimited files are read in parts of about this many bytes side by side (`parts`);
     /// 0 reads every file whole. The output is the same either way.
     pub split: u64,
+    /// Which files of the roots are read: all of them, or a part (`--files-from`, `--shard`).
+    pub selection: Selection,
+}
+
+/// The files a scan reads, when it is one part of a larger scan (`pimap merge` joins the
+/// parts). Default: every file under the roots.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// `--files-from`: only these paths (relative to the one root; a listed folder is read
+    /// whole).
+    pub listed: Option<Vec<PathBuf>>,
+    /// `--shard K/N`: only the files of the walk whose path hashes to shard K.
+    pub shard: Option<Shard>,
+}
+
+impl Selection {
+    /// The inventory will be one part of a merged one.
+    pub fn is_part(&self) -> bool {
+        self.listed.is_some() || self.shard.is_some()
+    }
+}
+
+impl ScanConfig {
+    /// Whether file entries carry their sketch (the bottom fingerprints that find copies):
+    /// with `--fingerprints`, and in a part made with a stable key, so that `pimap merge`
+    /// finds copies across parts as one scan finds them.
+    pub fn keeps_sketches(&self) -> bool {
+        self.fingerprints || (self.selection.is_part() && self.key.is_stable())
+    }
 }
 
 pub use parts::DEFAULT_PART;
@@ -109,10 +139,19 @@ pub struct Baseline {
 pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Inventory, ScanError> {
     let started = Instant::now();
     let scanned_at = inventory::rfc3339(SystemTime::now()).unwrap_or_default();
-    let mut entries = walk::walk(&config.roots, &config.walk).map_err(ScanError::Walk)?;
+    let mut entries = match &config.selection.listed {
+        Some(listed) => walk::walk_listed(&config.roots[0], listed, &config.walk),
+        None => walk::walk(&config.roots, &config.walk),
+    }
+    .map_err(ScanError::Walk)?;
     let mut redactor = Redactor::new(&config.detectors);
     if !config.reveal {
         mask_names(&mut entries, &mut redactor);
+    }
+    // After masking: every part masks the whole walk's names alike, and a shard is chosen by
+    // the name the inventory shows, so `merge` can check which part holds which file.
+    if let Some(shard) = config.selection.shard {
+        entries.retain(|e| shard.owns(e.display()));
     }
     let mut files = Vec::new();
     let mut skipped = Vec::new();
@@ -194,25 +233,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
     errors.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     file_entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut totals = Totals {
-        by_category: inventory::empty_by_category(),
-        ..Totals::default()
-    };
-    for f in &file_entries {
-        totals.add_file(f);
-    }
-    for f in &file_entries {
-        for (d, n) in &f.by_detector {
-            if let Some(det) = detectors.detectors().iter().find(|x| &x.id == d) {
-                let key = det.sensitivity.as_str();
-                *totals.by_sensitivity.entry(key.to_string()).or_default() += n;
-            }
-        }
-    }
-    // Skipped members counted on their archive (`add_file`) are added to the listed ones.
-    totals.skipped += skipped.len() as u64;
-    totals.errors = errors.len() as u64;
-    totals.reused = reused;
+    let totals = judge::count_totals(&file_entries, skipped.len(), errors.len(), reused, detectors);
     let mut inventory = Inventory {
         schema: inventory::SCHEMA.to_string(),
         scanned_at,
@@ -240,9 +261,14 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         errors,
         key: config.key.info(config.fingerprints),
         policy: config.policy.info(),
+        part: config.selection.is_part().then(|| inventory::PartInfo {
+            shard: config.selection.shard,
+            listed: config.selection.listed.as_ref().map(|l| l.len() as u64),
+            reveal: config.reveal,
+        }),
         ..Inventory::default()
     };
-    judge::judge(&mut inventory, config, &sketches, reusable);
+    judge::judge(&mut inventory, &judge::Judges::of(config), &sketches, reusable);
     if let Some(baseline) = &config.baseline {
         let mut changes = inventory::changes::compare(&baseline.inventory, &inventory);
         changes.baseline_file = Some(baseline.file.display().to_string());
@@ -456,7 +482,10 @@ impl<'a> pool::InOrder<Vec<u8>, TaskOutput<'a>> for InPathOrder<'a, '_> {
                     &mut self.skipped,
                     &mut self.errors,
                     &mut self.sketches,
-                    self.config.fingerprints,
+                    refresh::Kept {
+                        fingerprints: self.config.fingerprints,
+                        sketches: self.config.keeps_sketches(),
+                    },
                 );
             }
         }
@@ -506,6 +535,7 @@ pub(super) fn test_config(roots: Vec<PathBuf>) -> ScanConfig {
         memory: std::sync::Arc::new(crate::budget::MemoryBudget::new(crate::budget::DEFAULT_LIMIT)),
         isolate_with: None,
         split: DEFAULT_PART,
+        selection: Selection::default(),
     }
 }
 

@@ -54,13 +54,19 @@ impl<'b> Reuse<'b> {
 /// What decides whether results can be reused: the scanner build, its version, the detector
 /// definitions and the confidence threshold.
 pub(super) fn tool_digest(config: &ScanConfig) -> String {
+    digest_of(&config.detectors, config.min_confidence)
+}
+
+/// `tool_digest` of this build with these detectors and this threshold (what `merge` checks
+/// its parts against).
+pub(crate) fn digest_of(detectors: &crate::detect::DetectorSet, min_confidence: f32) -> String {
     use sha2::Digest;
     let text = format!(
         "{}\0{}\0{}\0{}",
         env!("CARGO_PKG_VERSION"),
         env!("PIMAP_BUILD_DIGEST"),
-        config.detectors.digest(),
-        config.min_confidence
+        detectors.digest(),
+        min_confidence
     );
     sha2::Sha256::digest(text.as_bytes())[..8]
         .iter()
@@ -113,6 +119,14 @@ pub(super) fn must_read_again(baseline: &Inventory) -> FxHashSet<&str> {
     errored.chain(minors).flat_map(tops).collect()
 }
 
+/// What a taken-over entry keeps of its baseline's fingerprints (`ScanConfig::fingerprints`,
+/// `ScanConfig::keeps_sketches`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Kept {
+    pub fingerprints: bool,
+    pub sketches: bool,
+}
+
 /// Takes a file's entries (its own and its archive members'), errors and skipped members
 /// over from the baseline. Only the permissions are read again: `chmod` does not change the
 /// modification time.
@@ -123,7 +137,7 @@ pub(super) fn take_over(
     skipped: &mut Vec<SkippedEntry>,
     errors: &mut Vec<ErrorEntry>,
     sketches: &mut FxHashMap<String, (u64, Vec<u64>)>,
-    keep_fingerprints: bool,
+    kept: Kept,
 ) {
     let top = &baseline.files[at].path;
     // Only an archive has members (a file may have a `!` in its name).
@@ -144,8 +158,10 @@ pub(super) fn take_over(
     for entry in own.chain(members) {
         let mut entry = entry.clone();
         entry.reused = true;
-        if !keep_fingerprints {
+        if !kept.fingerprints {
             entry.fingerprints.clear();
+        }
+        if !kept.sketches {
             entry.sketch = None;
         }
         entry.mode = file.mode.map(|m| format!("{m:04o}"));
@@ -286,7 +302,10 @@ mod tests {
             &mut skipped,
             &mut errors,
             &mut sketches,
-            false,
+            Kept {
+                fingerprints: false,
+                sketches: false,
+            },
         );
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["a.zip", "a.zip!m.txt"]);
@@ -305,7 +324,10 @@ mod tests {
             &mut skipped,
             &mut errors,
             &mut sketches,
-            true,
+            Kept {
+                fingerprints: true,
+                sketches: true,
+            },
         );
         assert_eq!(sketches.get("a.zip"), Some(&(1, vec![42])));
     }
