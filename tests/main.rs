@@ -22,6 +22,7 @@
 //! - `minimize`: masked values, minors, dates, risk, policy actions;
 //! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON;
 //! - `report`: `pimap report` to HTML, CSV and Markdown, and the HTML in headless Chromium;
+//! - `spark`: the Spark job (`deploy/spark`) in local mode, merged parts against one scan.
 
 mod util;
 
@@ -45,3 +46,4 @@ mod parallel_memory;
 mod privacy;
 mod refresh;
 mod report;
+mod spark;
