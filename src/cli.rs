@@ -190,9 +190,13 @@ pub struct LocateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Files or folders to scan.
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files or folders to scan (default: the current folder).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Scan the folder ROOT as the store NAME (repeatable, instead of PATHs): paths stay
+    /// relative to their store, every entry names its store, totals are also given per store.
+    #[arg(long, value_name = "NAME=ROOT")]
+    pub store: Vec<String>,
     /// Write the data inventory (JSON) to FILE.
     #[arg(short = 'o', long = "inventory", value_name = "FILE")]
     pub inventory: Option<PathBuf>,
@@ -304,6 +308,14 @@ pub enum ConfigError {
     ShardNeedsKey,
     #[error("--files-from needs exactly one folder to scan, the one the listed paths are relative to")]
     ListNeedsOneFolder,
+    #[error(transparent)]
+    StoreName(#[from] crate::inventory::stores::StoreNameError),
+    #[error("--store and PATH arguments cannot be mixed: give every folder as --store NAME=ROOT")]
+    StoresAndPaths,
+    #[error("--store {0:?}: a store is a folder")]
+    StoreNotAFolder(String),
+    #[error("stores overlap ({0}): each file must belong to one store")]
+    StoresOverlap(String),
     #[error("cannot read the --files-from list {path}: {source}")]
     List { path: String, source: std::io::Error },
 }
@@ -353,7 +365,12 @@ impl ScanArgs {
     /// Checks the arguments and builds the scan configuration; the notes say what was
     /// adjusted (a root named twice).
     pub fn config(&self) -> Result<(ScanConfig, Vec<String>), ConfigError> {
-        let (roots, notes) = crate::walk::check_roots(&self.paths)?;
+        let (stores, asked) = self.stores()?;
+        let (roots, notes) = crate::walk::check_roots(&asked)?;
+        if !stores.is_empty() && roots.len() != asked.len() {
+            // Two stores over the same files would list them twice under two names.
+            return Err(ConfigError::StoresOverlap(notes.join("; ")));
+        }
         if !(0.0..=1.0).contains(&self.min_confidence) {
             return Err(ConfigError::MinConfidence(self.min_confidence));
         }
@@ -431,8 +448,45 @@ impl ScanArgs {
                 listed,
                 shard: self.shard,
             },
+            stores,
         };
         Ok((config, notes))
+    }
+}
+
+impl ScanArgs {
+    /// The stores' names (none without `--store`) and the roots to scan.
+    fn stores(&self) -> Result<(Vec<String>, Vec<PathBuf>), ConfigError> {
+        use crate::inventory::stores::{check_name, StoreNameError};
+        if self.store.is_empty() {
+            let paths = match self.paths.is_empty() {
+                true => vec![PathBuf::from(".")],
+                false => self.paths.clone(),
+            };
+            return Ok((Vec::new(), paths));
+        }
+        if !self.paths.is_empty() {
+            return Err(ConfigError::StoresAndPaths);
+        }
+        let mut names = Vec::new();
+        let mut roots = Vec::new();
+        for spec in &self.store {
+            let (name, root) = spec
+                .split_once('=')
+                .filter(|(_, root)| !root.is_empty())
+                .ok_or_else(|| StoreNameError::Syntax(spec.clone()))?;
+            check_name(name)?;
+            if names.iter().any(|n| n == name) {
+                return Err(StoreNameError::Twice(name.to_string()).into());
+            }
+            let root = PathBuf::from(root);
+            if !root.is_dir() && root.exists() {
+                return Err(ConfigError::StoreNotAFolder(spec.clone()));
+            }
+            names.push(name.to_string());
+            roots.push(root);
+        }
+        Ok((names, roots))
     }
 }
 

@@ -139,7 +139,8 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, CommandError> {
     }
     // Without an inventory to write, a findings reader that goes away (`| head`) ends the scan.
     let mut writer = FindingsWriter::new(outputs.findings, outputs.inventory.is_none());
-    let mut sink = report::sink::JsonLines::new(&mut writer, config.reveal);
+    let mut sink =
+        report::sink::JsonLines::new(&mut writer, config.reveal).with_stores(!config.stores.is_empty());
     let inventory = match scan::run(&config, &mut sink) {
         Ok(inv) => inv,
         Err(e) if e.is_broken_pipe() => return Ok(Exit::Ok),
@@ -233,7 +234,14 @@ fn run_merge(args: &MergeArgs) -> Result<Exit, CommandError> {
         detectors: &detectors,
         baseline: baseline.as_ref(),
     };
-    let merged = merge::merge(&parts, &settings)?;
+    let notes = merge::notes(&parts);
+    let had_changes = parts.iter().any(|p| p.inventory.changes.is_some());
+    let merged = merge::merge(parts, &settings)?;
+    if !args.quiet {
+        for note in notes {
+            eprintln!("pimap: note: {}", terminal::printable(&note));
+        }
+    }
     if let (Some(b), false) = (&baseline, args.allow_shrink) {
         if let Some(why) = inventory::shrink::refusal(&b.inventory, &merged) {
             return Err(CommandError::Shrink {
@@ -242,7 +250,7 @@ fn run_merge(args: &MergeArgs) -> Result<Exit, CommandError> {
             });
         }
     }
-    if baseline.is_none() && parts.iter().any(|p| p.inventory.changes.is_some()) && !args.quiet {
+    if baseline.is_none() && had_changes && !args.quiet {
         eprintln!("pimap: note: the parts were refreshes against baselines; give the previous merged inventory with --baseline to record what changed");
     }
     let shown = out.shown().to_string();
@@ -371,6 +379,8 @@ pub fn parse_inventory(
             schema: inventory.schema,
         });
     }
+    let mut inventory = inventory;
+    inventory.join_paths();
     Ok(inventory)
 }
 
@@ -379,6 +389,9 @@ fn run_diff(args: &DiffArgs) -> Result<Exit, CommandError> {
     let new = read_inventory(&args.new)?;
     let mut changes = inventory::changes::compare(&old, &new);
     changes.baseline_file = Some(args.old.display().to_string());
+    if args.json && !new.stores.is_empty() {
+        inventory::stores::split_change_paths(&mut changes);
+    }
     let text = if args.json {
         serde_json::to_string_pretty(&changes)? + "\n"
     } else {

@@ -31,6 +31,9 @@ pub struct Query {
 /// A file (and column) holding a value.
 #[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Place {
+    /// With stores (`scan --store`): the store, `path` being relative to its folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<String>,
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<String>,
@@ -47,10 +50,44 @@ struct LocateReport<'a> {
     /// Files whose fingerprint sets are incomplete (too many values): they may hold a value
     /// without it being found.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    incomplete: Vec<String>,
+    incomplete: Vec<FileName>,
     /// Files the scan could not read (wholly or in part) or skipped: an answer to a subject
     /// request must say they were not searched.
     not_searched: usize,
+}
+
+/// A file named in the answer: its path, or with stores `{"store": ..., "path": ...}`.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+enum FileName {
+    Path(String),
+    InStore { store: String, path: String },
+}
+
+impl FileName {
+    fn of(inventory: &Inventory, path: &str) -> FileName {
+        match in_store(inventory, path) {
+            (Some(store), path) => FileName::InStore { store, path },
+            (None, path) => FileName::Path(path),
+        }
+    }
+
+    /// `store: path`, or the path, printable.
+    fn shown(&self) -> String {
+        match self {
+            FileName::Path(path) => printable(path).into_owned(),
+            FileName::InStore { store, path } => format!("{}: {}", printable(store), printable(path)),
+        }
+    }
+}
+
+/// The store and store-relative path of an entry's path (in memory `NAME/path`) when the
+/// inventory has stores; else no store and the path.
+fn in_store(inventory: &Inventory, path: &str) -> (Option<String>, String) {
+    match (inventory.stores.is_empty(), crate::inventory::stores::split(path)) {
+        (false, Some((store, rest))) => (Some(store.to_string()), rest.to_string()),
+        _ => (None, path.to_string()),
+    }
 }
 
 /// Why a lookup cannot be made.
@@ -94,11 +131,11 @@ pub fn run(args: &LocateArgs) -> Result<Exit, LocateError> {
         .iter()
         .map(|v| locate(&inventory, &detectors, &key, v))
         .collect();
-    let mut incomplete: Vec<String> = inventory
+    let mut incomplete: Vec<FileName> = inventory
         .files
         .iter()
         .filter(|f| f.fingerprints.iter().any(|s| !s.complete))
-        .map(|f| f.path.clone())
+        .map(|f| FileName::of(&inventory, &f.path))
         .collect();
     incomplete.dedup();
     let any_found = queries.iter().any(|q| !q.found.is_empty());
@@ -184,8 +221,10 @@ pub fn locate(inventory: &Inventory, detectors: &DetectorSet, key: &Key, value: 
                 .iter()
                 .any(|(id, print)| *id == set.detector && set.contains(print));
             if hit {
+                let (store, path) = in_store(inventory, &file.path);
                 found.push(Place {
-                    path: file.path.clone(),
+                    store,
+                    path,
                     table: set.table.clone(),
                     column: set.column.clone(),
                     detector: set.detector.clone(),
@@ -262,7 +301,7 @@ fn render_text(report: &LocateReport<'_>) -> String {
                 let files = q
                     .found
                     .iter()
-                    .map(|p| &p.path)
+                    .map(|p| (&p.store, &p.path))
                     .collect::<std::collections::BTreeSet<_>>();
                 out.push_str(&format!(
                     "{value} ({}): {} place(s) in {} file(s)\n",
@@ -271,7 +310,11 @@ fn render_text(report: &LocateReport<'_>) -> String {
                     files.len()
                 ));
                 for p in &q.found {
-                    let path = printable(&p.path);
+                    // With stores: `tmall: exports/orders.csv`.
+                    let path = match &p.store {
+                        Some(store) => format!("{}: {}", printable(store), printable(&p.path)),
+                        None => printable(&p.path).into_owned(),
+                    };
                     let place = match (&p.table, &p.column) {
                         (Some(t), Some(c)) => {
                             format!("  {path}  table/sheet {}, column {}", printable(t), printable(c))
@@ -292,7 +335,7 @@ fn render_text(report: &LocateReport<'_>) -> String {
         ));
     }
     if !report.incomplete.is_empty() {
-        let names: Vec<_> = report.incomplete.iter().map(|p| printable(p)).collect();
+        let names: Vec<String> = report.incomplete.iter().map(FileName::shown).collect();
         out.push_str(&format!(
             "note: {} file(s) had too many values to keep every fingerprint and may hold these values too: {}\n",
             report.incomplete.len(),
@@ -325,7 +368,7 @@ mod tests {
         assert_eq!(id("hello"), None);
     }
 
-    fn report_with(queries: Vec<Query>, incomplete: Vec<String>) -> LocateReport<'static> {
+    fn report_with(queries: Vec<Query>, incomplete: Vec<FileName>) -> LocateReport<'static> {
         LocateReport {
             inventory: "inv.json".into(),
             scanned_at: "2026-12-01T00:00:00Z",
@@ -341,6 +384,7 @@ mod tests {
             value: "138****5678".into(),
             detector: Some("cn_mobile".into()),
             found: vec![Place {
+                store: None,
                 path: "evil\u{1b}]0;owned\u{7}\nname.csv".into(),
                 table: Some("t\r".into()),
                 column: Some("手机\u{202e}号".into()),
@@ -352,7 +396,10 @@ mod tests {
             detector: None,
             found: Vec::new(),
         };
-        let text = render_text(&report_with(vec![found, odd], vec!["big\n.csv".into()]));
+        let text = render_text(&report_with(
+            vec![found, odd],
+            vec![FileName::Path("big\n.csv".into())],
+        ));
         assert!(
             !text
                 .chars()
@@ -369,6 +416,66 @@ mod tests {
         assert!(text.contains("may hold these values too: big\\n.csv\n"), "{text}");
         // One line per place, value and note: no name adds a line.
         assert_eq!(text.lines().count(), 4, "{text}");
+    }
+
+    #[test]
+    fn with_stores_each_place_names_its_store() {
+        let place = |store: Option<&str>, path: &str| Place {
+            store: store.map(String::from),
+            path: path.into(),
+            table: None,
+            column: Some("手机号".into()),
+            detector: "cn_mobile".into(),
+        };
+        let found = Query {
+            value: "138****5678".into(),
+            detector: Some("cn_mobile".into()),
+            found: vec![
+                place(Some("taobao"), "exports/orders.csv"),
+                place(Some("tmall"), "exports/orders.csv"),
+            ],
+        };
+        let incomplete = vec![FileName::InStore {
+            store: "tmall".into(),
+            path: "big.csv".into(),
+        }];
+        let report = report_with(vec![found], incomplete);
+        let text = render_text(&report);
+        assert!(
+            text.contains("2 place(s) in 2 file(s)"),
+            "the same path in two stores\n{text}"
+        );
+        assert!(
+            text.contains("\n  taobao: exports/orders.csv  column 手机号\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  tmall: exports/orders.csv  column 手机号\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("may hold these values too: tmall: big.csv\n"),
+            "{text}"
+        );
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["queries"][0]["found"][1]["store"], "tmall");
+        assert_eq!(json["queries"][0]["found"][1]["path"], "exports/orders.csv");
+        assert_eq!(
+            json["incomplete"],
+            serde_json::json!([{"store": "tmall", "path": "big.csv"}])
+        );
+        // Without stores: no store field, incomplete files are paths.
+        let plain = report_with(
+            vec![Query {
+                value: "x".into(),
+                detector: Some("cn_mobile".into()),
+                found: vec![place(None, "a.csv")],
+            }],
+            vec![FileName::Path("big.csv".into())],
+        );
+        let json = serde_json::to_value(&plain).unwrap();
+        assert!(json["queries"][0]["found"][0].get("store").is_none());
+        assert_eq!(json["incomplete"], serde_json::json!(["big.csv"]));
     }
 
     /// A writer whose reader went away.

@@ -52,6 +52,14 @@ pub enum MergeError {
     Build { parts: String, here: String },
     #[error("the parts were judged by another policy (digest {parts}) than this merge's ({here}): give the same --policy file as the scans")]
     Policy { parts: String, here: String },
+    #[error("{part} scanned other folders than the other inputs, and not as stores: only scans of different stores (--store NAME=ROOT) can be merged")]
+    NotStores { part: String },
+    #[error("the store {store} is in {part} and in {other}: each store must come from one scan")]
+    StoreTwice {
+        store: String,
+        part: String,
+        other: String,
+    },
     #[error(
         "{part} mixes --shard parts with parts of no shard: merge the shards of one scan, or lists, not both"
     )]
@@ -86,11 +94,15 @@ pub enum MergeError {
     },
 }
 
-/// Merges `parts` into one inventory, judged as one scan judges its files.
-pub fn merge(parts: &[Named], settings: &MergeSettings<'_>) -> Result<Inventory, MergeError> {
-    let first = parts.first().ok_or(MergeError::NoParts)?;
-    check_parts(parts)?;
-    let head = &first.inventory;
+/// Merges `parts` into one inventory, judged as one scan judges its files. The parts are
+/// taken apart as their entries move into the merged inventory, so a merge holds each
+/// entry once.
+pub fn merge(mut parts: Vec<Named>, settings: &MergeSettings<'_>) -> Result<Inventory, MergeError> {
+    if parts.is_empty() {
+        return Err(MergeError::NoParts);
+    }
+    check_parts(&parts)?;
+    let head = &parts[0].inventory;
     let here = refresh::digest_of(settings.detectors, head.tool.min_confidence);
     if head.tool.detector_digest != here {
         return Err(MergeError::Build {
@@ -105,18 +117,33 @@ pub fn merge(parts: &[Named], settings: &MergeSettings<'_>) -> Result<Inventory,
             here: policy_here,
         });
     }
+    let (tool, key, policy) = (head.tool.clone(), head.key.clone(), head.policy.clone());
+    let (scanned_at, started) = earliest_start(&parts);
+    let elapsed_seconds = elapsed(&parts, started);
+    let reuse_note = parts
+        .iter()
+        .find_map(|p| p.inventory.changes.as_ref()?.reuse_note.clone());
+    // The stores (and roots) of every scan, in the order given.
+    let mut roots = Vec::new();
+    let mut stores = Vec::new();
+    for group in scans_of(&parts) {
+        let inv = &parts[group[0]].inventory;
+        roots.extend(inv.roots.iter().cloned());
+        stores.extend(inv.stores.iter().cloned());
+    }
 
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     let mut errors = Vec::new();
     let mut reused = 0;
-    for part in parts {
-        let inv = &part.inventory;
-        files.extend(inv.files.iter().cloned());
-        skipped.extend(inv.skipped.iter().cloned());
-        errors.extend(inv.errors.iter().cloned());
+    for part in &mut parts {
+        let inv = std::mem::take(&mut part.inventory);
+        files.extend(inv.files);
+        skipped.extend(inv.skipped);
+        errors.extend(inv.errors);
         reused += inv.totals.reused;
     }
+    drop(parts);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     errors.sort_by(|a, b| a.path.cmp(&b.path));
@@ -130,33 +157,33 @@ pub fn merge(parts: &[Named], settings: &MergeSettings<'_>) -> Result<Inventory,
             Some((f.path.clone(), (f.distinct.values().sum(), prints)))
         })
         .collect();
-    if !head.key.fingerprints {
+    if !key.fingerprints {
         // One scan keeps sketches in the inventory only with --fingerprints.
         for f in &mut files {
             f.sketch = None;
         }
     }
-    let (scanned_at, started) = earliest_start(parts);
     let mut merged = Inventory {
         schema: inventory::SCHEMA.to_string(),
         scanned_at,
-        roots: head.roots.clone(),
-        tool: head.tool.clone(),
+        roots,
+        stores,
         totals: judge::count_totals(&files, skipped.len(), errors.len(), reused, settings.detectors),
         files,
         skipped,
         errors,
-        key: head.key.clone(),
-        policy: head.policy.clone(),
+        tool,
+        key,
+        policy,
         ..Inventory::default()
     };
     let baseline = settings.baseline.map(|b| &b.inventory);
     // As a scan, copies among files taken over without a sketch are carried from a baseline
     // whose results could be reused.
     let reusable = baseline.filter(|b| {
-        b.key.key_id == head.key.key_id
-            && b.tool.detector_digest == head.tool.detector_digest
-            && (b.key.fingerprints || !head.key.fingerprints)
+        b.key.key_id == merged.key.key_id
+            && b.tool.detector_digest == merged.tool.detector_digest
+            && (b.key.fingerprints || !merged.key.fingerprints)
     });
     let judges = Judges {
         policy: settings.policy,
@@ -167,24 +194,38 @@ pub fn merge(parts: &[Named], settings: &MergeSettings<'_>) -> Result<Inventory,
     if let Some(b) = settings.baseline {
         let mut changes = changes::compare(&b.inventory, &merged);
         changes.baseline_file = Some(b.shown.clone());
-        changes.reuse_note = parts
-            .iter()
-            .find_map(|p| p.inventory.changes.as_ref()?.reuse_note.clone());
+        changes.reuse_note = reuse_note;
         merged.changes = Some(changes);
     }
-    merged.totals.elapsed_seconds = elapsed(parts, started);
+    merged.totals.elapsed_seconds = elapsed_seconds;
     Ok(merged)
 }
 
-/// Whether the inventories can be the parts of one scan.
+/// What the user should know about a merge that was made: inputs that are whole inventories
+/// (not parts) bring no sketches, so copies between their files and other stores' are not
+/// found unless they were made with `--fingerprints`.
+pub fn notes(parts: &[Named]) -> Vec<String> {
+    parts
+        .iter()
+        .filter(|p| p.inventory.part.is_none() && !p.inventory.key.fingerprints)
+        .map(|p| {
+            format!(
+                "{} is a whole inventory, not a part: copies between its files and other stores' are not found (scan it with --shard 1/1, or with --fingerprints)",
+                p.shown
+            )
+        })
+        .collect()
+}
+
+/// Whether the inventories can be the parts of one scan: the same build, detectors, key and
+/// policy throughout; inputs of the same roots are the parts of one scan of them (shards or
+/// lists); inputs of other roots are scans of other stores (`--store`), each store in one
+/// input's set only.
 fn check_parts(parts: &[Named]) -> Result<(), MergeError> {
     let first = &parts[0];
     let head = &first.inventory;
     for part in parts {
         let inv = &part.inventory;
-        let Some(info) = &inv.part else {
-            return Err(MergeError::NotAPart(part.shown.clone()));
-        };
         if inv.key.kind != KeyKind::Stable || inv.key.key_id.is_none() {
             return Err(MergeError::NoStableKey(part.shown.clone()));
         }
@@ -195,7 +236,6 @@ fn check_parts(parts: &[Named]) -> Result<(), MergeError> {
                 what,
             })
         };
-        let head_info = head.part.as_ref().expect("checked first");
         if inv.schema != head.schema {
             return differ("schema");
         }
@@ -214,11 +254,79 @@ fn check_parts(parts: &[Named]) -> Result<(), MergeError> {
         if inv.policy != head.policy {
             return differ("policy");
         }
-        if inv.roots != head.roots {
-            return differ("scanned roots");
+    }
+    let groups = scans_of(parts);
+    if groups.len() > 1 {
+        for group in &groups {
+            let part = &parts[group[0]];
+            if part.inventory.stores.is_empty() {
+                return Err(MergeError::NotStores {
+                    part: part.shown.clone(),
+                });
+            }
         }
+        let mut owner: FxHashMap<&str, usize> = FxHashMap::default();
+        for (g, group) in groups.iter().enumerate() {
+            for store in &parts[group[0]].inventory.stores {
+                if let Some(&other) = owner.get(store.name.as_str()) {
+                    return Err(MergeError::StoreTwice {
+                        store: store.name.clone(),
+                        part: parts[group[0]].shown.clone(),
+                        other: parts[groups[other][0]].shown.clone(),
+                    });
+                }
+                owner.insert(&store.name, g);
+            }
+        }
+    }
+    for group in &groups {
+        let members: Vec<&Named> = group.iter().map(|&i| &parts[i]).collect();
+        check_scan(&members, groups.len())?;
+    }
+    check_overlap(parts)
+}
+
+/// The inputs grouped by the scan they come from (the same roots and stores), in the order
+/// given.
+fn scans_of(parts: &[Named]) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let same = |g: &Vec<usize>| {
+            let other = &parts[g[0]].inventory;
+            other.roots == part.inventory.roots
+                && other
+                    .stores
+                    .iter()
+                    .map(|s| &s.name)
+                    .eq(part.inventory.stores.iter().map(|s| &s.name))
+        };
+        match groups.iter_mut().find(|g| same(g)) {
+            Some(g) => g.push(i),
+            None => groups.push(vec![i]),
+        }
+    }
+    groups
+}
+
+/// The inputs of one scan: its parts, or (merged with other stores) the whole inventory.
+fn check_scan(members: &[&Named], scans: usize) -> Result<(), MergeError> {
+    let first = members[0];
+    if members.len() == 1 && first.inventory.part.is_none() && scans > 1 {
+        return Ok(());
+    }
+    let Some(head_info) = &first.inventory.part else {
+        return Err(MergeError::NotAPart(first.shown.clone()));
+    };
+    for part in members {
+        let Some(info) = &part.inventory.part else {
+            return Err(MergeError::NotAPart(part.shown.clone()));
+        };
         if info.reveal != head_info.reveal {
-            return differ("--reveal (names shown masked in one, unmasked in the other)");
+            return Err(MergeError::Differ {
+                part: part.shown.clone(),
+                first: first.shown.clone(),
+                what: "--reveal (names shown masked in one, unmasked in the other)",
+            });
         }
         if info.shard.is_some() != head_info.shard.is_some() {
             return Err(MergeError::MixedShards {
@@ -226,14 +334,13 @@ fn check_parts(parts: &[Named]) -> Result<(), MergeError> {
             });
         }
     }
-    check_shards(parts)?;
-    check_overlap(parts)
+    check_shards(members)
 }
 
 /// Shards must all be of one count, each once, none missing, each holding only its own files.
-fn check_shards(parts: &[Named]) -> Result<(), MergeError> {
+fn check_shards(parts: &[&Named]) -> Result<(), MergeError> {
     let shard_of = |p: &Named| p.inventory.part.as_ref().and_then(|i| i.shard);
-    let Some(head) = shard_of(&parts[0]) else {
+    let Some(head) = shard_of(parts[0]) else {
         return Ok(());
     };
     let mut seen: FxHashMap<u32, &str> = FxHashMap::default();
@@ -247,7 +354,7 @@ fn check_shards(parts: &[Named]) -> Result<(), MergeError> {
                 count: head.count,
             });
         }
-        if let Some(other) = seen.insert(shard.index, &part.shown) {
+        if let Some(other) = seen.insert(shard.index, part.shown.as_str()) {
             return Err(MergeError::SameShard {
                 part: part.shown.clone(),
                 other: other.to_string(),

@@ -231,11 +231,17 @@ pub struct WalkOptions {
 }
 
 /// Walks `roots` (checked by `check_roots`) and returns every entry, sorted by display path.
-pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, WalkError> {
+/// Paths are relative to their root, prefixed by the root's label (`stores`: a store's name)
+/// or, with several roots and no labels, by the root itself.
+pub fn walk(roots: &[PathBuf], stores: &[String], opts: &WalkOptions) -> Result<Vec<Entry>, WalkError> {
     let mut entries = Vec::new();
-    let prefix_roots = roots.len() > 1;
-    for root in roots {
-        walk_root(root, prefix_roots, opts, &mut entries)?;
+    for (i, root) in roots.iter().enumerate() {
+        let prefix = match stores.get(i) {
+            Some(name) => Some(name.clone()),
+            None if roots.len() > 1 => Some(display_name(root).trim_end_matches('/').to_string()),
+            None => None,
+        };
+        walk_root(root, prefix.as_deref(), opts, &mut entries)?;
     }
     entries.sort_by(|a, b| a.display().cmp(b.display()));
     Ok(entries)
@@ -243,12 +249,12 @@ pub fn walk(roots: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, WalkErr
 
 fn walk_root(
     root: &Path,
-    prefix_root: bool,
+    prefix: Option<&str>,
     opts: &WalkOptions,
     out: &mut Vec<Entry>,
 ) -> Result<(), WalkError> {
     let overrides = excludes(root, opts)?;
-    walk_from(root, root, prefix_root, opts, &overrides, out);
+    walk_from(root, root, prefix, opts, &overrides, out);
     Ok(())
 }
 
@@ -273,7 +279,13 @@ fn excludes(root: &Path, opts: &WalkOptions) -> Result<ignore::overrides::Overri
 /// absolute, inside it), as the walk of `root` would list them: a listed folder is walked
 /// whole, a path listed twice (or inside a listed folder) is listed once, `--exclude` globs
 /// apply, and a path that is not there is an error (`not_found`).
-pub fn walk_listed(root: &Path, listed: &[PathBuf], opts: &WalkOptions) -> Result<Vec<Entry>, WalkError> {
+/// `prefix`: the store's name, with `--store`.
+pub fn walk_listed(
+    root: &Path,
+    prefix: Option<&str>,
+    listed: &[PathBuf],
+    opts: &WalkOptions,
+) -> Result<Vec<Entry>, WalkError> {
     let overrides = excludes(root, opts)?;
     let mut entries = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -289,8 +301,9 @@ pub fn walk_listed(root: &Path, listed: &[PathBuf], opts: &WalkOptions) -> Resul
             }
         }
         if escapes {
+            let shown = display_name(rel);
             entries.push(Entry::Error {
-                display: display_name(rel),
+                display: prefix.map_or_else(|| shown.clone(), |p| format!("{p}/{shown}")),
                 message: "listed in --files-from but not inside the scanned folder: not read".into(),
                 kind: ErrorKind::NotFound,
             });
@@ -306,7 +319,7 @@ pub fn walk_listed(root: &Path, listed: &[PathBuf], opts: &WalkOptions) -> Resul
         if clean.as_os_str().is_empty() || excluded || !seen.insert(clean) {
             continue;
         }
-        walk_from(root, &path, false, opts, &overrides, &mut entries);
+        walk_from(root, &path, prefix, opts, &overrides, &mut entries);
     }
     entries.sort_by(|a, b| a.display().cmp(b.display()));
     // A file listed and also inside a listed folder.
@@ -315,11 +328,11 @@ pub fn walk_listed(root: &Path, listed: &[PathBuf], opts: &WalkOptions) -> Resul
 }
 
 /// Walks `start` (the root, or a path under it from a list), showing paths relative to
-/// `root`.
+/// `root`, after `prefix/` if given.
 fn walk_from(
     root: &Path,
     start: &Path,
-    prefix_root: bool,
+    prefix: Option<&str>,
     opts: &WalkOptions,
     overrides: &ignore::overrides::Override,
     out: &mut Vec<Entry>,
@@ -341,8 +354,8 @@ fn walk_from(
         let rel = display_name(rel);
         if meta.is_file() || (meta.file_type().is_symlink() && rel.is_empty()) {
             display_name(path)
-        } else if prefix_root {
-            format!("{}/{}", display_name(root).trim_end_matches('/'), rel)
+        } else if let Some(prefix) = prefix {
+            format!("{prefix}/{rel}")
         } else {
             rel
         }

@@ -497,3 +497,88 @@ fn locate_into_a_closed_pipe_ends_without_a_panic() {
     );
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn locate_in_stores_names_the_store_of_each_place() {
+    let dir = Dir::new();
+    let p = person();
+    // The same export name in both stores; the person is in both, and in a chat of one.
+    let orders = |other: &str| {
+        format!(
+            "订单号,手机号,身份证号\nT1,{other},{}\nT2,{},{}\n",
+            with_id_check("44030519900101001"),
+            p.phone,
+            p.id
+        )
+    };
+    dir.write("tmall/exports/orders.csv", orders("13800000001"));
+    dir.write("taobao/exports/orders.csv", orders("13800000002"));
+    dir.write("taobao/chat/2024-05.txt", format!("买家电话 {}\n", p.phone));
+    dir.write("tmall/readme.txt", "no personal data\n");
+    let run = pimap()
+        .arg("scan")
+        .arg("--store")
+        .arg(format!("tmall={}", dir.path("tmall").display()))
+        .arg("--store")
+        .arg(format!("taobao={}", dir.path("taobao").display()))
+        .args(["-q", "--fingerprints", "-o"])
+        .arg(dir.out("stores.json"))
+        .env("PIMAP_KEY", KEY)
+        .run();
+    run.expect_code(0);
+
+    let (out, json) = locate(&dir, "stores.json", KEY, &[p.phone, &p.id, "13800000002"]);
+    out.expect_code(0);
+    let found = |q: usize| -> Vec<(String, String, Option<String>)> {
+        json["queries"][q]["found"]
+            .as_array()
+            .expect("found")
+            .iter()
+            .map(|place| {
+                (
+                    place["store"].as_str().expect("a store").to_string(),
+                    place["path"].as_str().unwrap().to_string(),
+                    place["column"].as_str().map(str::to_string),
+                )
+            })
+            .collect()
+    };
+    let place = |store: &str, path: &str, column: Option<&str>| {
+        (store.to_string(), path.to_string(), column.map(str::to_string))
+    };
+    assert_eq!(
+        found(0),
+        [
+            place("taobao", "chat/2024-05.txt", None),
+            place("taobao", "exports/orders.csv", Some("手机号")),
+            place("tmall", "exports/orders.csv", Some("手机号")),
+        ]
+    );
+    assert_eq!(
+        found(1),
+        [
+            place("taobao", "exports/orders.csv", Some("身份证号")),
+            place("tmall", "exports/orders.csv", Some("身份证号")),
+        ]
+    );
+    assert_eq!(found(2), [place("taobao", "exports/orders.csv", Some("手机号"))]);
+
+    // The text answer puts the store before each path.
+    let text = pimap()
+        .args(["locate", "--inventory"])
+        .arg(dir.out("stores.json"))
+        .arg(p.phone)
+        .env("PIMAP_KEY", KEY)
+        .run();
+    text.expect_code(0);
+    let stdout = text.stdout_str();
+    assert!(stdout.contains("): 3 place(s) in 3 file(s)\n"), "{stdout}");
+    for line in [
+        "  taobao: chat/2024-05.txt  (text)\n",
+        "  taobao: exports/orders.csv  column 手机号\n",
+        "  tmall: exports/orders.csv  column 手机号\n",
+    ] {
+        assert!(stdout.contains(line), "missing {line:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains(p.phone), "raw value in locate's output");
+}

@@ -18,6 +18,7 @@
 //! - `fingerprints`: keyed fingerprints, distinct counts, `pimap locate`;
 //! - `refresh`: `scan --baseline` reuse and its `changes`;
 //! - `merge`: `scan --shard`/`--files-from` parts joined by `pimap merge` equal one scan;
+//! - `stores`: `scan --store NAME=ROOT`: per-store paths, totals, copies; merging stores;
 //! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
 //! - `minimize`: masked values, minors, dates, risk, policy actions;
 //! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON;
@@ -47,3 +48,4 @@ mod privacy;
 mod refresh;
 mod report;
 mod spark;
+mod stores;

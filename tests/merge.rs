@@ -156,6 +156,16 @@ fn shards_of_the_dev_store_merge_into_the_one_process_inventory() {
         assert!(merged.get("part").is_none(), "a merged inventory is not a part");
         assert_same_inventory(&one, &merged, &format!("{n} shards"));
     }
+    // With every fingerprint kept (what `locate` reads).
+    let one = scan_whole(&dev_store(), &dir.out("one-fp.json"), &["--fingerprints"]);
+    let parts = scan_shards(&dev_store(), &dir, "dev-fp", 3, &["--fingerprints"]);
+    let merged = merge(&parts, &dir.out("merged-fp.json"), &[]);
+    assert!(merged["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["fingerprints"].is_array()));
+    assert_same_inventory(&one, &merged, "3 shards with --fingerprints");
 }
 
 /// Synthetic customers: (resident ID, mobile).

@@ -483,6 +483,241 @@ fn judged_inventory_json() -> Value {
 }
 
 // ------------------------------------------------------------------------------------------
+// Several stores (`scan --store NAME=ROOT`).
+
+/// Two shops' shares scanned as stores: `tmall` with the full orders export (IDs, phones,
+/// cards, e-mails) and a clean file, `taobao` with an export of the same name holding phones
+/// only, and a chat log. Returns the inventory file and the inventory as written.
+fn scanned_stores() -> (Dir, PathBuf, Value) {
+    let dir = Dir::new();
+    let shop = shop_tree();
+    let orders = std::fs::read(shop.path("exports/orders_2023.csv")).unwrap();
+    dir.write("tmall/exports/orders_2023.csv", orders);
+    dir.write("tmall/readme.txt", "no personal data here\n");
+    let mut phones = String::from("收货人手机\n");
+    for i in 0..12 {
+        phones.push_str(&format!("139{:08}\n", 22_220_000 + i));
+    }
+    dir.write("taobao/exports/orders_2023.csv", phones);
+    dir.write(
+        "taobao/客服/chat-2024.txt",
+        "客户电话 13912345678，邮箱 service.desk@example.com\n",
+    );
+    let inventory = dir.out("stores.inventory.json");
+    let run = pimap()
+        .arg("scan")
+        .arg("--store")
+        .arg(format!("tmall={}", dir.path("tmall").display()))
+        .arg("--store")
+        .arg(format!("taobao={}", dir.path("taobao").display()))
+        .args(["-q", "-o"])
+        .arg(&inventory)
+        .run();
+    run.expect_code(0);
+    let value: Value = serde_json::from_slice(&std::fs::read(&inventory).unwrap()).unwrap();
+    let names: Vec<&str> = value["stores"]
+        .as_array()
+        .expect("stores in the inventory")
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["tmall", "taobao"]);
+    (dir, inventory, value)
+}
+
+/// A store's totals in the written inventory.
+fn store_totals<'v>(inventory: &'v Value, name: &str) -> &'v Value {
+    &inventory["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no store {name}"))["totals"]
+}
+
+fn n(value: &Value) -> u64 {
+    value.as_u64().expect("a count")
+}
+
+/// A store's actions, all kinds.
+fn store_actions(totals: &Value) -> u64 {
+    totals["actions"].as_object().unwrap().values().map(n).sum()
+}
+
+/// A store's categories with findings.
+fn store_categories(totals: &Value) -> Vec<(&str, u64)> {
+    totals["by_category"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(c, v)| (c.as_str(), n(v)))
+        .filter(|&(_, v)| v > 0)
+        .collect()
+}
+
+#[test]
+fn reports_of_stores_have_a_row_per_store_and_name_the_store_of_each_file() {
+    let (dir, inventory_path, inventory) = scanned_stores();
+    let (tmall, taobao) = (
+        store_totals(&inventory, "tmall"),
+        store_totals(&inventory, "taobao"),
+    );
+    assert!(
+        n(&tmall["by_category"]["bank_card"]) >= ORDERS && n(&taobao["by_category"]["bank_card"]) == 0,
+        "the generated stores did not scan as planned: {tmall} {taobao}"
+    );
+    let root = |name: &str| {
+        inventory["stores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()["root"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    // Markdown: a row per store, with its figures; files named with their store.
+    let md = report(&inventory_path, "md", "en", &dir.out("stores.md"));
+    let section = md
+        .split("## Stores\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_else(|| panic!("no stores section in:\n{md}"));
+    for (name, totals) in [("tmall", tmall), ("taobao", taobao)] {
+        let start = format!(
+            "| {name} | `{}` | {} | {} | {} | ",
+            root(name),
+            grouped(n(&totals["files"])),
+            grouped(n(&totals["files_with_findings"])),
+            grouped(n(&totals["findings"])),
+        );
+        let row = section
+            .lines()
+            .find(|l| l.starts_with(&start))
+            .unwrap_or_else(|| panic!("no row {start} in:\n{section}"));
+        let end = format!(
+            " | {} | {} | {} |",
+            // A level no file has may be left out.
+            grouped(totals["files_by_risk"]["high"].as_u64().unwrap_or(0)),
+            grouped(store_actions(totals)),
+            grouped(n(&totals["errors"])),
+        );
+        assert!(row.ends_with(&end), "{row} does not end with {end}");
+        assert_eq!(
+            row.contains(&format!(
+                "Bank card {}",
+                grouped(n(&totals["by_category"]["bank_card"]))
+            )),
+            name == "tmall",
+            "{row}"
+        );
+        assert!(
+            row.contains(&format!("Phone {}", grouped(n(&totals["by_category"]["phone"])))),
+            "{row}"
+        );
+    }
+    let riskiest = md
+        .split("## Riskiest files")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    for listed in [
+        "tmall: `exports/orders_2023.csv`",
+        "taobao: `exports/orders_2023.csv`",
+    ] {
+        assert!(riskiest.contains(listed), "{listed} not in:\n{riskiest}");
+    }
+    assert!(!md.contains("`tmall/"), "a store shown as a folder:\n{md}");
+    let zh = report(&inventory_path, "md", "zh", &dir.out("stores-zh.md"));
+    assert!(
+        zh.contains("## 各店铺概况\n") && zh.contains("| 店铺 | 扫描目录 |"),
+        "{zh}"
+    );
+
+    // CSV: a store column on every row, the path relative to the store; per store, the
+    // file rows add up to the store's findings.
+    let csv = report(&inventory_path, "csv", "en", &dir.out("stores.csv"));
+    let mut reader = csv::Reader::from_reader(csv.strip_prefix('\u{feff}').unwrap().as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    assert_eq!(&header[..3], ["record", "store", "path"]);
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let written: std::collections::BTreeSet<(String, String)> = inventory["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["store"].as_str().unwrap().into(),
+                f["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let listed: std::collections::BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r[at("store")].to_string(), r[at("path")].to_string()))
+        .collect();
+    assert_eq!(
+        listed, written,
+        "every row is a file of the inventory, every file has rows"
+    );
+    assert!(listed.contains(&("taobao".into(), "exports/orders_2023.csv".into())));
+    for (name, totals) in [("tmall", tmall), ("taobao", taobao)] {
+        let findings: u64 = rows
+            .iter()
+            .filter(|r| &r[0] == "file" && &r[at("store")] == name)
+            .map(|r| r[at("findings")].parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(findings, n(&totals["findings"]), "{name}");
+    }
+    let zh = report(&inventory_path, "csv", "zh", &dir.out("stores-zh.csv"));
+    assert!(zh.starts_with("\u{feff}记录类型,店铺,路径,"), "{}", &zh[..80]);
+
+    // HTML: the table, one stacked bar per store with a segment per category, and files
+    // in their store.
+    let html = report(&inventory_path, "html", "en", &dir.out("stores.html"));
+    let section = html
+        .split("<section id=\"stores\">")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("a stores section");
+    for (name, totals) in [("tmall", tmall), ("taobao", taobao)] {
+        let row = format!(
+            "<span class=\"store\">{name}</span></td><td><span class=\"path\">{}</span></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            root(name).replace('/', "/<wbr>"),
+            grouped(n(&totals["files"])),
+            grouped(n(&totals["files_with_findings"])),
+            grouped(n(&totals["findings"])),
+        );
+        assert!(section.contains(&row), "no row {row} in:\n{section}");
+        let bar = section
+            .split("<g class=\"store\">")
+            .find(|g| g.contains(&format!(">{name}</text>")))
+            .unwrap_or_else(|| panic!("no bar for {name}"));
+        let bar = bar.split("</g>").next().unwrap();
+        assert_eq!(
+            bar.matches("<rect").count(),
+            store_categories(totals).len(),
+            "{bar}"
+        );
+        assert!(
+            bar.contains(&format!(">{}</text>", grouped(n(&totals["findings"])))),
+            "{bar}"
+        );
+    }
+    assert_eq!(section.matches("<svg class=\"chart stores\"").count(), 1);
+    assert!(html.contains(
+        "<span class=\"store\">taobao</span> <span class=\"path\">exports/<wbr>orders_2023.csv</span>"
+    ));
+    let zh = report(&inventory_path, "html", "zh", &dir.out("stores-zh.html"));
+    assert!(zh.contains("<h2>各店铺概况</h2>") && zh.contains("各店铺按类别的发现数"));
+}
+
+// ------------------------------------------------------------------------------------------
 // Headless Chromium.
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -642,6 +877,68 @@ fn html_report_loads_in_chromium_and_shows_the_totals() {
         let kept = work.keep();
         panic!(
             "{}\n(pages, DOM profiles and screenshots kept in {})",
+            failures.join("\n"),
+            kept.display()
+        );
+    }
+}
+
+#[test]
+fn html_report_of_stores_loads_in_chromium_with_its_chart() {
+    if !Path::new(CHROMIUM).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{CHROMIUM} is missing: CI installs it (.ci/run) and must run this test"
+        );
+        eprintln!("skipped: chromium not installed ({CHROMIUM}); apt-get install chromium");
+        return;
+    }
+    let (_dir, inventory_path, inventory) = scanned_stores();
+    let work = tempfile::Builder::new()
+        .prefix("pimap-chromium-")
+        .tempdir()
+        .unwrap();
+    let page = work.path().join("stores.html");
+    report(&inventory_path, "html", "zh", &page);
+    let failures: Vec<String> = match load_in_chromium(work.path(), "stores", &page) {
+        Err(e) => vec![e],
+        Ok(dom) => {
+            let mut failures = Vec::new();
+            let chart = dom
+                .split("<svg class=\"chart stores\"")
+                .nth(1)
+                .and_then(|s| s.split("</svg>").next())
+                .unwrap_or_default();
+            let bars: Vec<&str> = chart.split("<g class=\"store\">").skip(1).collect();
+            if bars.len() != 2 {
+                failures.push(format!(
+                    "stores: {} bars in the chart, not 2:\n{chart}",
+                    bars.len()
+                ));
+            }
+            for name in ["tmall", "taobao"] {
+                let segments = store_categories(store_totals(&inventory, name)).len();
+                match bars.iter().find(|b| b.contains(&format!(">{name}</text>"))) {
+                    None => failures.push(format!("stores: no bar for {name}")),
+                    Some(bar) if bar.matches("<rect class=\"bar ").count() != segments => {
+                        failures.push(format!("stores: {name} has not {segments} segments: {bar}"))
+                    }
+                    Some(_) => {}
+                }
+                if !dom.contains(&format!("<span class=\"store\">{name}</span>")) {
+                    failures.push(format!("stores: the DOM lacks {name}'s chip"));
+                }
+            }
+            if !dom.contains("各店铺概况") {
+                failures.push("stores: no stores section".into());
+            }
+            failures
+        }
+    };
+    if !failures.is_empty() {
+        let kept = work.keep();
+        panic!(
+            "{}\n(page, DOM profiles and screenshots kept in {})",
             failures.join("\n"),
             kept.display()
         );

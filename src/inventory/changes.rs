@@ -173,6 +173,7 @@ fn counts_by_path(inventory: &Inventory) -> BTreeMap<&str, FileCounts> {
 
 fn file_change(path: &str, before: &FileCounts, after: &FileCounts) -> FileChange {
     FileChange {
+        store: None,
         path: path.to_string(),
         before: before.findings,
         after: after.findings,
@@ -517,6 +518,7 @@ mod tests {
 
     fn action(kind: ActionKind) -> Action {
         Action {
+            store: None,
             kind,
             severity: Severity::Low,
             path: "x.csv".to_string(),
@@ -610,6 +612,7 @@ mod tests {
         let old = inventory(vec![rewritten, file("locked.csv", &[("phone", 2)])], &[]);
         let mut new = inventory(vec![again], &[]);
         new.errors.push(crate::inventory::ErrorEntry {
+            store: None,
             path: "locked.csv".into(),
             error: "cannot open: permission denied".into(),
             kind: Some(crate::error::ErrorKind::Permission),

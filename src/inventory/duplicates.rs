@@ -202,6 +202,7 @@ fn describe_group(files: &[Candidate<'_>], group: Vec<usize>) -> DuplicateGroup 
         .map(|&i| {
             let overlap = compare(&files[primary], &files[i]);
             DuplicateMember {
+                store: None,
                 path: files[i].path.to_string(),
                 distinct: files[i].distinct,
                 shared: overlap.shared,
@@ -211,6 +212,7 @@ fn describe_group(files: &[Candidate<'_>], group: Vec<usize>) -> DuplicateGroup 
         .collect();
     copies.sort_by(|a, b| b.overlap.total_cmp(&a.overlap).then_with(|| a.path.cmp(&b.path)));
     let first = DuplicateMember {
+        store: None,
         path: files[primary].path.to_string(),
         distinct: files[primary].distinct,
         shared: files[primary].distinct,
@@ -493,6 +495,7 @@ mod tests {
         let found = groups(&files, 0.9, 10);
         assert_eq!(paths(&found), [["a.csv", "b.csv"]]);
         let expected = DuplicateMember {
+            store: None,
             path: "b.csv".into(),
             distinct: 100,
             shared: 100,
@@ -527,6 +530,7 @@ mod tests {
         assert_eq!(
             found[0].files[1],
             DuplicateMember {
+                store: None,
                 path: "orders_part.csv".into(),
                 distinct: 150,
                 shared: 150,

@@ -13,6 +13,7 @@ pub mod duplicates;
 pub mod policy;
 pub mod risk;
 pub mod shrink;
+pub mod stores;
 
 use crate::finding::{Category, Sensitivity};
 use serde::{Deserialize, Serialize};
@@ -47,10 +48,38 @@ pub struct Inventory {
     /// Differences from the baseline inventory (`scan --baseline`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub changes: Option<Changes>,
+    /// `scan --store NAME=ROOT`: the stores scanned, each with its totals. In memory an
+    /// entry of a store is known by `NAME/path` (see `stores`).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub stores: Vec<StoreEntry>,
     /// Present when this inventory is one part of a larger scan (`scan --shard`,
     /// `--files-from`), for `pimap merge`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub part: Option<PartInfo>,
+}
+
+/// One store of a scan of several (`scan --store NAME=ROOT`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StoreEntry {
+    pub name: String,
+    /// The folder scanned, as given (masked like names unless `--reveal`).
+    pub root: String,
+    pub totals: StoreTotals,
+}
+
+/// A store's share of `totals`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct StoreTotals {
+    pub files: u64,
+    pub bytes: u64,
+    pub files_with_findings: u64,
+    pub findings: u64,
+    pub by_category: BTreeMap<String, u64>,
+    pub files_by_risk: BTreeMap<String, u64>,
+    pub skipped: u64,
+    pub errors: u64,
+    /// Actions per kind (every kind present).
+    pub actions: BTreeMap<String, u64>,
 }
 
 /// How a part was chosen: what `pimap merge` checks before joining parts.
@@ -110,6 +139,9 @@ pub struct PolicyInfo {
 /// One thing to do about the data, with the evidence that calls for it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Action {
+    /// With `scan --store NAME=ROOT`: the store, `path` being relative to its root.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub store: Option<String>,
     pub kind: ActionKind,
     /// `high` (sensitive data or large volume), `medium`, `low`.
     pub severity: Severity,
@@ -226,6 +258,9 @@ pub struct DuplicateGroup {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DuplicateMember {
+    /// With `scan --store NAME=ROOT`: the store, `path` being relative to its root.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub store: Option<String>,
     pub path: String,
     /// Distinct values in the file (all detectors).
     pub distinct: u64,
@@ -339,6 +374,9 @@ pub struct Changes {
 /// One file in `changes`: findings before and after, and the delta per category.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FileChange {
+    /// With `scan --store NAME=ROOT`: the store, `path` being relative to its root.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub store: Option<String>,
     pub path: String,
     pub before: u64,
     pub after: u64,
@@ -408,6 +446,9 @@ pub struct UnlistedMembers {
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FileEntry {
+    /// With `scan --store NAME=ROOT`: the store, `path` being relative to its root.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub store: Option<String>,
     pub path: String,
     pub size: u64,
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -511,6 +552,9 @@ pub struct ColumnEntry {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SkippedEntry {
+    /// With `scan --store NAME=ROOT`: the store, `path` being relative to its root.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub store: Option<String>,
     pub path: String,
     pub size: u64,
     pub reason: String,
@@ -518,6 +562,9 @@ pub struct SkippedEntry {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ErrorEntry {
+    /// With `scan --store NAME=ROOT`: the store, `path` being relative to its root.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub store: Option<String>,
     pub path: String,
     pub error: String,
     /// What kind of problem, for grouping. Absent in inventories written before kinds

@@ -244,8 +244,10 @@ impl Policy {
         let mut actions = Vec::new();
         for file in inventory.files.iter().filter(|f| !f.archive) {
             let findings = category_findings(file);
-            for rule in self.rules.iter().filter(|r| r.applies_to(&file.path)) {
-                rule.judge(file, &findings, now, &mut actions);
+            // Globs match a path as its store sees it.
+            let path = inventory.store_relative(&file.path);
+            for rule in self.rules.iter().filter(|r| r.applies_to(path)) {
+                rule.judge(file, path, &findings, now, &mut actions);
             }
         }
         actions.extend(duplicate_actions(inventory));
@@ -278,6 +280,7 @@ impl Rule {
     fn judge(
         &self,
         file: &FileEntry,
+        path: &str,
         findings: &BTreeMap<Category, u64>,
         now: SystemTime,
         actions: &mut Vec<Action>,
@@ -285,7 +288,7 @@ impl Rule {
         let concerned = Concerned::of(self, findings);
         if concerned.count > 0 {
             actions.extend(self.retention(file, &concerned, now));
-            actions.extend(self.location(file, &concerned));
+            actions.extend(self.location(file, path, &concerned));
         }
         if let Some(max_unmasked) = self.max_unmasked {
             actions.extend(self.unmasked_columns(file, max_unmasked));
@@ -311,12 +314,12 @@ impl Rule {
         ))
     }
 
-    fn location(&self, file: &FileEntry, concerned: &Concerned) -> Option<Action> {
+    fn location(&self, file: &FileEntry, path: &str, concerned: &Concerned) -> Option<Action> {
         let outside_allowed = self
             .allowed_in
             .as_ref()
-            .filter(|allowed| allowed.first_match(&file.path).is_none());
-        let forbidding = self.forbidden_in.as_ref().and_then(|f| f.first_match(&file.path));
+            .filter(|allowed| allowed.first_match(path).is_none());
+        let forbidding = self.forbidden_in.as_ref().and_then(|f| f.first_match(path));
         if outside_allowed.is_none() && forbidding.is_none() {
             return None;
         }
@@ -366,6 +369,7 @@ impl Rule {
 
     fn action(&self, kind: ActionKind, severity: Severity, file: &FileEntry, evidence: Evidence) -> Action {
         Action {
+            store: None,
             kind,
             severity,
             path: file.path.clone(),
@@ -439,6 +443,7 @@ fn duplicate_actions(inventory: &Inventory) -> Vec<Action> {
         for copy in copies {
             let sensitive = files.get(copy.path.as_str()).is_some_and(|f| holds_sensitive(f));
             actions.push(Action {
+                store: None,
                 kind: ActionKind::DuplicateCopy,
                 severity: if sensitive { Severity::High } else { Severity::Low },
                 path: copy.path.clone(),
@@ -1073,6 +1078,7 @@ mod tests {
 
     fn member(path: &str, shared: u64, overlap: f64) -> DuplicateMember {
         DuplicateMember {
+            store: None,
             path: path.into(),
             distinct: 100,
             shared,

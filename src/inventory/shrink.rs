@@ -23,9 +23,12 @@ pub fn refusal(baseline: &Inventory, new: &Inventory) -> Option<String> {
             old_paths.len()
         ));
     }
-    let several = baseline.roots.len() > 1;
-    for root in baseline.roots.iter().filter(|r| new.roots.contains(r)) {
-        let under = |paths: &FxHashSet<&str>| paths.iter().filter(|p| under_root(p, root, several)).count();
+    for (root, prefix) in root_prefixes(baseline)
+        .into_iter()
+        .filter(|(r, _)| new.roots.iter().any(|x| x == r))
+    {
+        let under =
+            |paths: &FxHashSet<&str>| paths.iter().filter(|p| under_root(p, prefix.as_deref())).count();
         let before = under(&old_paths);
         if before > 0 && under(&new_paths) == 0 {
             return Some(format!("all {before} files under {root} are not there any more"));
@@ -36,24 +39,38 @@ pub fn refusal(baseline: &Inventory, new: &Inventory) -> Option<String> {
 
 /// The roots of `inventory` under which it lists nothing at all.
 pub fn empty_roots(inventory: &Inventory) -> Vec<&str> {
-    let several = inventory.roots.len() > 1;
     let paths = top_level_paths(inventory);
-    inventory
-        .roots
-        .iter()
-        .filter(|root| !paths.iter().any(|p| under_root(p, root, several)))
-        .map(String::as_str)
+    root_prefixes(inventory)
+        .into_iter()
+        .filter(|(_, prefix)| !paths.iter().any(|p| under_root(p, prefix.as_deref())))
+        .map(|(root, _)| root)
         .collect()
 }
 
-/// With several roots, paths are prefixed by their root; with one, they are relative to it
-/// (or, for a file root, the root itself).
-fn under_root(path: &str, root: &str, several: bool) -> bool {
-    if !several {
-        return true;
+/// Each root with the prefix of its paths: a store's name, or with several roots the root
+/// itself; with one root, paths are relative to it (or, for a file root, the root itself).
+fn root_prefixes(inventory: &Inventory) -> Vec<(&str, Option<String>)> {
+    if !inventory.stores.is_empty() {
+        return inventory
+            .stores
+            .iter()
+            .map(|s| (s.root.as_str(), Some(s.name.clone())))
+            .collect();
     }
-    let root = root.trim_end_matches('/');
-    path == root || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
+    let several = inventory.roots.len() > 1;
+    inventory
+        .roots
+        .iter()
+        .map(|r| (r.as_str(), several.then(|| r.trim_end_matches('/').to_string())))
+        .collect()
+}
+
+fn under_root(path: &str, prefix: Option<&str>) -> bool {
+    let Some(prefix) = prefix else { return true };
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Paths of what the walk found (files read, skipped or failed), without archive members.
@@ -133,6 +150,6 @@ mod tests {
         assert!(refusal(&old, &new).unwrap().contains("under /b"));
         assert_eq!(empty_roots(&new), vec!["/b"]);
         // /ab is not under /a.
-        assert!(!under_root("/ab/x.csv", "/a", true));
+        assert!(!under_root("/ab/x.csv", Some("/a")));
     }
 }

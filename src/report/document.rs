@@ -10,7 +10,7 @@ use super::{html, i18n, markdown, table};
 use crate::cli::{Lang, ReportArgs, ReportFormat};
 use crate::detect::DetectorSet;
 use crate::finding::Sensitivity;
-use crate::inventory::{ActionKind, ColumnEntry, FileEntry, Inventory, Risk, Severity};
+use crate::inventory::{Action, ActionKind, ColumnEntry, FileEntry, Inventory, Risk, Severity, StoreTotals};
 use crate::Exit;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
@@ -490,6 +490,55 @@ impl<'a> Facts<'a> {
         categories
     }
 
+    /// With stores (`scan --store`), the store and the store-relative path of an entry
+    /// known by `NAME/path`; None for an inventory without stores.
+    pub fn in_store<'p>(&self, path: &'p str) -> Option<(&'p str, &'p str)> {
+        if self.inventory.stores.is_empty() {
+            return None;
+        }
+        crate::inventory::stores::split(path)
+    }
+
+    /// Why an action is listed, in a sentence; with stores, the file it copies is named
+    /// `store: path` like the files the report lists.
+    pub fn evidence(&self, lang: Lang, action: &Action) -> String {
+        if let Some((store, path)) = action.evidence.copy_of.as_deref().and_then(|c| self.in_store(c)) {
+            let mut shown = action.clone();
+            shown.evidence.copy_of = Some(format!("{store}: {path}"));
+            return i18n::evidence(lang, &self.zone, &shown);
+        }
+        i18n::evidence(lang, &self.zone, action)
+    }
+
+    /// A store's categories with findings, in contract order.
+    pub fn store_categories(totals: &StoreTotals) -> Vec<(&str, u64)> {
+        let mut categories: Vec<(&str, u64)> = totals
+            .by_category
+            .iter()
+            .filter(|(_, &n)| n > 0)
+            .map(|(c, &n)| (c.as_str(), n))
+            .collect();
+        categories.sort_by_key(|&(c, _)| (contract_rank(c), c));
+        categories
+    }
+
+    /// A store's files of high risk.
+    pub fn store_high_risk(totals: &StoreTotals) -> u64 {
+        totals
+            .files_by_risk
+            .get(Severity::High.as_str())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// A store's actions, all kinds.
+    pub fn store_actions(totals: &StoreTotals) -> u64 {
+        totals
+            .actions
+            .values()
+            .fold(0u64, |sum, &n| sum.saturating_add(n))
+    }
+
     fn files_with_findings(&self) -> impl Iterator<Item = &'a FileEntry> + 'a {
         self.inventory.files.iter().filter(|f| f.findings > 0)
     }
@@ -649,6 +698,7 @@ pub(crate) mod tests {
             .collect();
         let actions = vec![
             Action {
+                store: None,
                 kind: ActionKind::RetentionOverdue,
                 severity: Severity::High,
                 path: "exports/orders_2021.csv".into(),
@@ -666,6 +716,7 @@ pub(crate) mod tests {
                 },
             },
             Action {
+                store: None,
                 kind: ActionKind::ForbiddenLocation,
                 severity: Severity::High,
                 path: "finance/cards.zip!2020/cards.csv".into(),
@@ -681,6 +732,7 @@ pub(crate) mod tests {
                 },
             },
             Action {
+                store: None,
                 kind: ActionKind::MaskColumn,
                 severity: Severity::Medium,
                 path: "exports/orders_2021.csv".into(),
@@ -696,6 +748,7 @@ pub(crate) mod tests {
                 },
             },
             Action {
+                store: None,
                 kind: ActionKind::DuplicateCopy,
                 severity: Severity::Low,
                 path: "exports/backup/orders_copy.csv".into(),
@@ -725,11 +778,13 @@ pub(crate) mod tests {
             totals,
             files,
             skipped: vec![SkippedEntry {
+                store: None,
                 path: "scans/contract.pdf".into(),
                 size: 300_000,
                 reason: "PDF: not read".into(),
             }],
             errors: vec![ErrorEntry {
+                store: None,
                 path: "api/broken.json".into(),
                 error: "invalid JSON at byte 1234".into(),
                 kind: Some(crate::error::ErrorKind::Corrupt),
@@ -749,12 +804,14 @@ pub(crate) mod tests {
             duplicates: vec![DuplicateGroup {
                 files: vec![
                     DuplicateMember {
+                        store: None,
                         path: "exports/orders_2021.csv".into(),
                         distinct: 900,
                         shared: 900,
                         overlap: 1.0,
                     },
                     DuplicateMember {
+                        store: None,
                         path: "exports/backup/orders_copy.csv".into(),
                         distinct: 875,
                         shared: 873,
@@ -769,6 +826,7 @@ pub(crate) mod tests {
                 rescanned: 4,
                 reuse_note: None,
                 new: vec![FileChange {
+                    store: None,
                     path: "exports/backup/orders_copy.csv".into(),
                     before: 0,
                     after: 1750,
@@ -776,6 +834,7 @@ pub(crate) mod tests {
                     content_changed: false,
                 }],
                 removed: vec![FileChange {
+                    store: None,
                     path: "old/leads.csv".into(),
                     before: 40,
                     after: 0,
@@ -791,7 +850,47 @@ pub(crate) mod tests {
                 policy_changed: false,
             }),
             part: None,
+            stores: Vec::new(),
         }
+    }
+
+    /// `sample_inventory` as a scan of two stores, as `read_inventory` gives it (paths
+    /// `NAME/path`): `tmall` holds the exports, `taobao` the rest.
+    pub(crate) fn stores_inventory() -> Inventory {
+        let mut inv = sample_inventory();
+        let in_store = |path: &mut String| {
+            let store = if path.starts_with("exports/") {
+                "tmall"
+            } else {
+                "taobao"
+            };
+            *path = crate::inventory::stores::join(store, path);
+        };
+        inv.files.iter_mut().for_each(|f| in_store(&mut f.path));
+        inv.skipped.iter_mut().for_each(|f| in_store(&mut f.path));
+        inv.errors.iter_mut().for_each(|f| in_store(&mut f.path));
+        for action in &mut inv.actions {
+            in_store(&mut action.path);
+            action.evidence.copy_of.as_mut().map(in_store);
+        }
+        for group in &mut inv.duplicates {
+            group.files.iter_mut().for_each(|f| in_store(&mut f.path));
+        }
+        if let Some(changes) = &mut inv.changes {
+            changes.new.iter_mut().for_each(|f| in_store(&mut f.path));
+            changes.removed.iter_mut().for_each(|f| in_store(&mut f.path));
+        }
+        inv.roots = vec!["/mnt/tmall".into(), "/mnt/taobao".into()];
+        inv.stores = [("tmall", "/mnt/tmall"), ("taobao", "/mnt/taobao")]
+            .into_iter()
+            .map(|(name, root)| crate::inventory::StoreEntry {
+                name: name.into(),
+                root: root.into(),
+                ..Default::default()
+            })
+            .collect();
+        inv.count_store_totals();
+        inv
     }
 
     /// What an inventory of schema 1 holds: no key, policy, risk, actions, duplicates,
@@ -936,6 +1035,52 @@ pub(crate) mod tests {
                 for lang in [Lang::Zh, Lang::En] {
                     let bytes = render(&inventory, format, lang);
                     assert!(std::str::from_utf8(&bytes).is_ok_and(|text| text.len() > 100));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stores_have_their_totals_and_their_paths() {
+        let inv = stores_inventory();
+        let facts = Facts::new(&inv);
+        let tmall = &inv.stores[0].totals;
+        assert_eq!(
+            (tmall.files, tmall.findings, tmall.errors),
+            (2, 3850, 0),
+            "the export and its copy"
+        );
+        assert_eq!(
+            Facts::store_categories(tmall),
+            [("national_id", 300), ("phone", 3550)]
+        );
+        assert_eq!(Facts::store_high_risk(tmall), 1);
+        assert_eq!(Facts::store_actions(tmall), 3);
+        let taobao = &inv.stores[1].totals;
+        assert_eq!((taobao.findings, taobao.errors), (120, 1));
+        assert_eq!(Facts::store_categories(taobao), [("bank_card", 120)]);
+        assert_eq!(
+            facts.in_store("tmall/exports/orders_2021.csv"),
+            Some(("tmall", "exports/orders_2021.csv"))
+        );
+        let plain = sample_inventory();
+        assert_eq!(Facts::new(&plain).in_store("exports/orders_2021.csv"), None);
+    }
+
+    #[test]
+    fn without_stores_no_format_mentions_them() {
+        for format in [ReportFormat::Html, ReportFormat::Csv, ReportFormat::Md] {
+            for lang in [Lang::Zh, Lang::En] {
+                let text = String::from_utf8(render(&sample_inventory(), format, lang)).unwrap();
+                for store_word in [
+                    "id=\"stores\"",
+                    "class=\"store\"",
+                    "## Stores",
+                    "## 各店铺概况",
+                    ",store,",
+                    "店铺",
+                ] {
+                    assert!(!text.contains(store_word), "{format:?} {lang:?}: {store_word}");
                 }
             }
         }

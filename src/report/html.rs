@@ -31,10 +31,11 @@ fn escape(text: &str) -> String {
 
 pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
     let page = Page { facts, lang };
-    let mut sections: Vec<(&str, Label, String)> = vec![
-        ("summary", Label::SectionSummary, page.summary()),
-        ("categories", Label::SectionCategories, page.categories()),
-    ];
+    let mut sections: Vec<(&str, Label, String)> = vec![("summary", Label::SectionSummary, page.summary())];
+    if !facts.inventory.stores.is_empty() {
+        sections.push(("stores", Label::SectionStores, page.stores()));
+    }
+    sections.push(("categories", Label::SectionCategories, page.categories()));
     let charts = page.charts();
     if !charts.is_empty() {
         sections.push(("charts", Label::SectionCharts, charts));
@@ -103,10 +104,11 @@ impl Page<'_, '_> {
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <meta name=\"referrer\" content=\"no-referrer\">\n\
              <meta name=\"generator\" content=\"pimap {}\">\n\
-             <title>{} · {}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+             <title>{} · {}</title>\n<style>{STYLE}{}</style>\n</head>\n<body>\n",
             escape(&inv.tool.version),
             self.t(Label::Title),
             escape(&self.facts.time(self.lang, &inv.scanned_at)),
+            if inv.stores.is_empty() { "" } else { STORES_STYLE },
         );
         let _ = write!(
             out,
@@ -345,6 +347,143 @@ impl Page<'_, '_> {
         out
     }
 
+    /// Each store's share (`scan --store`): a table in the order the stores were given, and
+    /// a chart of their findings by category.
+    fn stores(&self) -> String {
+        let stores = &self.facts.inventory.stores;
+        let mut out = format!("<p class=\"note\">{}</p>\n", self.t(Label::IntroStores));
+        let rows: Vec<Vec<String>> = stores
+            .iter()
+            .take(HTML_ROWS)
+            .map(|store| {
+                let t = &store.totals;
+                let categories: Vec<String> = Facts::store_categories(t)
+                    .iter()
+                    .map(|&(c, n)| format!("{} {}", self.category_chip(c), i18n::count(n)))
+                    .collect();
+                vec![
+                    store_chip(&store.name),
+                    path_cell(&store.root),
+                    i18n::count(t.files),
+                    i18n::count(t.files_with_findings),
+                    i18n::count(t.findings),
+                    if categories.is_empty() {
+                        "—".into()
+                    } else {
+                        categories.join(" ")
+                    },
+                    i18n::count(Facts::store_high_risk(t)),
+                    i18n::count(Facts::store_actions(t)),
+                    i18n::count(t.errors),
+                ]
+            })
+            .collect();
+        self.table(
+            &mut out,
+            &[
+                Col::Short(Label::Store),
+                Col::Text(Label::StoreRoot),
+                Col::Num(Label::Files),
+                Col::Num(Label::FilesWithFindings),
+                Col::Num(Label::Findings),
+                Col::Text(Label::ByCategory),
+                Col::Num(Label::HighRiskFiles),
+                Col::Num(Label::ActionsTotal),
+                Col::Num(Label::ErrorsTotal),
+            ],
+            rows,
+            stores.len(),
+        );
+        out.push_str(&self.store_chart());
+        out
+    }
+
+    /// One stacked bar per store (most findings first): its findings by category.
+    fn store_chart(&self) -> String {
+        const WIDTH: u32 = 760;
+        const LABEL_END: u32 = 150;
+        const BAR_START: u32 = 158;
+        const BAR_MAX: f64 = 500.0;
+        const ROW: u32 = 28;
+        let facts = self.facts;
+        // (name, findings by category, their sum)
+        type Bar<'s> = (&'s str, Vec<(&'s str, u64)>, u64);
+        let mut stores: Vec<Bar<'_>> = facts
+            .inventory
+            .stores
+            .iter()
+            .map(|s| {
+                let categories = Facts::store_categories(&s.totals);
+                let sum = categories.iter().fold(0u64, |sum, &(_, n)| sum.saturating_add(n));
+                (s.name.as_str(), categories, sum)
+            })
+            .collect();
+        // Stable: stores with as many findings keep the order they were given in.
+        stores.sort_by_key(|s| std::cmp::Reverse(s.2));
+        let total = stores.len();
+        stores.truncate(STORE_BARS);
+        let max = stores.iter().map(|s| s.2).max().unwrap_or(1).max(1);
+        let title = Label::StoreChart.text(self.lang);
+        let height = stores.len() as u32 * ROW + 8;
+        let mut svg = format!(
+            "<svg class=\"chart stores\" viewBox=\"0 0 {WIDTH} {height}\" width=\"100%\" role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"xMinYMin meet\">\n",
+            escape(title)
+        );
+        for (i, (name, categories, sum)) in stores.iter().enumerate() {
+            let y = 4 + i as u32 * ROW;
+            let _ = write!(
+                svg,
+                "<g class=\"store\"><title>{}: {}</title><text x=\"{LABEL_END}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+                escape(name),
+                i18n::count(*sum),
+                y + 18,
+                escape(&shorten(name, 22)),
+            );
+            let mut x = f64::from(BAR_START);
+            for &(category, n) in categories {
+                let width = ((n as f64 / max as f64) * BAR_MAX).max(1.0);
+                let _ = write!(
+                    svg,
+                    "<rect class=\"bar {}\" x=\"{x:.1}\" y=\"{}\" width=\"{width:.1}\" height=\"18\"><title>{} · {}: {}</title></rect>",
+                    category_class(category),
+                    y + 5,
+                    escape(name),
+                    escape(&i18n::category(self.lang, category)),
+                    i18n::count(n),
+                );
+                x += width;
+            }
+            let _ = writeln!(
+                svg,
+                "<text class=\"val\" x=\"{:.1}\" y=\"{}\">{}</text></g>",
+                x + 6.0,
+                y + 18,
+                i18n::count(*sum),
+            );
+        }
+        svg.push_str("</svg>\n");
+        let legend: Vec<String> = facts
+            .categories()
+            .iter()
+            .filter(|c| c.findings > 0)
+            .map(|c| self.category_chip(c.category))
+            .collect();
+        let mut out = format!(
+            "<figure class=\"stores\">\n<figcaption>{}</figcaption>\n{svg}<p class=\"legend\">{}</p>\n",
+            escape(title),
+            legend.join(" ")
+        );
+        if stores.len() < total {
+            let _ = writeln!(
+                out,
+                "<p class=\"note cap\">{}</p>",
+                escape(&i18n::rows_left_out(self.lang, stores.len(), total))
+            );
+        }
+        out.push_str("</figure>\n");
+        out
+    }
+
     /// One bar chart per category with findings: the folders holding most of it.
     fn charts(&self) -> String {
         let charts: Vec<String> = self
@@ -397,7 +536,7 @@ impl Page<'_, '_> {
         for (i, &(folder, n)) in rows.iter().enumerate() {
             let y = 4 + i as u32 * ROW;
             let width = ((n as f64 / max as f64) * BAR_MAX).max(2.0);
-            let name = self.folder_name(folder);
+            let name = self.folder_label(folder);
             let _ = writeln!(
                 svg,
                 "<g><title>{}: {}</title><text x=\"{LABEL_END}\" y=\"{}\" text-anchor=\"end\">{}</text>\
@@ -425,7 +564,7 @@ impl Page<'_, '_> {
             .take(HTML_ROWS)
             .map(|f| {
                 vec![
-                    path_cell(&self.folder_name(f.folder)),
+                    self.folder_cell(f.folder),
                     i18n::count(f.findings),
                     i18n::count(f.files_with_findings),
                     i18n::count(f.sensitive_files),
@@ -468,14 +607,14 @@ impl Page<'_, '_> {
                 vec![
                     self.level_badge(a.severity),
                     escape(i18n::action_kind(self.lang, a.kind)),
-                    path_cell(&a.path),
+                    self.file_cell(&a.path),
                     if place.is_empty() {
                         "—".into()
                     } else {
                         escape(&place.join(" · "))
                     },
                     escape(&i18n::rule(self.lang, &a.rule)),
-                    escape(&i18n::evidence(self.lang, &self.facts.zone, a)),
+                    escape(&self.facts.evidence(self.lang, a)),
                 ]
             })
             .collect();
@@ -511,7 +650,7 @@ impl Page<'_, '_> {
             .take(HTML_ROWS)
             .map(|f| {
                 vec![
-                    path_cell(&f.path),
+                    self.file_cell(&f.path),
                     i18n::count(f.minors),
                     i18n::count(f.findings),
                     f.risk.as_ref().map_or_else(|| "—".into(), |r| self.risk_cell(r)),
@@ -542,7 +681,7 @@ impl Page<'_, '_> {
             .take(HTML_ROWS)
             .map(|&(file, c)| {
                 vec![
-                    path_cell(&file.path),
+                    self.file_cell(&file.path),
                     c.table.as_deref().map_or_else(|| "—".into(), escape),
                     escape(&c.name),
                     escape(&i18n::detector(self.lang, &c.detector)),
@@ -580,7 +719,7 @@ impl Page<'_, '_> {
             .filter_map(|f| {
                 let risk = f.risk.as_ref()?;
                 Some(vec![
-                    path_cell(&f.path),
+                    self.file_cell(&f.path),
                     self.risk_cell(risk),
                     escape(&self.factors(risk)),
                     escape(&self.file_categories(f)),
@@ -611,7 +750,7 @@ impl Page<'_, '_> {
             .take(TOP_FILES)
             .map(|d| {
                 vec![
-                    path_cell(&d.file.path),
+                    self.file_cell(&d.file.path),
                     escape(&d.date),
                     self.t(if d.from_content {
                         Label::NewestDateInside
@@ -650,7 +789,7 @@ impl Page<'_, '_> {
             .take(HTML_ROWS)
             .map(|&(file, c)| {
                 vec![
-                    path_cell(&file.path),
+                    self.file_cell(&file.path),
                     c.table.as_deref().map_or_else(|| "—".into(), escape),
                     escape(&c.name),
                     escape(&i18n::detector(self.lang, &c.detector)),
@@ -708,7 +847,7 @@ impl Page<'_, '_> {
                 .map(|(j, m)| {
                     vec![
                         self.t(if j == 0 { Label::Kept } else { Label::CopyRole }),
-                        path_cell(&m.path),
+                        self.file_cell(&m.path),
                         i18n::count(m.distinct),
                         i18n::count(m.shared),
                         i18n::percent(m.overlap),
@@ -841,7 +980,7 @@ impl Page<'_, '_> {
             .map(|(category, &n)| format!("{} {}", i18n::category(self.lang, category), i18n::signed(n)))
             .collect();
         vec![
-            path_cell(&change.path),
+            self.file_cell(&change.path),
             i18n::count(change.before),
             i18n::count(change.after),
             escape(&deltas.join(if self.lang == Lang::Zh { "，" } else { ", " })),
@@ -859,7 +998,7 @@ impl Page<'_, '_> {
             .errors
             .iter()
             .take(HTML_ROWS)
-            .map(|e| vec![path_cell(&e.path), escape(&e.error)])
+            .map(|e| vec![self.file_cell(&e.path), escape(&e.error)])
             .collect();
         self.table(
             &mut out,
@@ -884,7 +1023,7 @@ impl Page<'_, '_> {
             .take(HTML_ROWS)
             .map(|s| {
                 vec![
-                    path_cell(&s.path),
+                    self.file_cell(&s.path),
                     i18n::bytes(s.size),
                     escape(&i18n::skip_reason(self.lang, &s.reason)),
                 ]
@@ -963,6 +1102,41 @@ impl Page<'_, '_> {
         }
     }
 
+    /// A folder as text (a chart's label): with stores, `tmall: exports`.
+    fn folder_label(&self, folder: &str) -> String {
+        match self.store_folder(folder) {
+            Some((store, rest)) => format!("{store}: {}", self.folder_name(rest)),
+            None => self.folder_name(folder),
+        }
+    }
+
+    /// A folder in a table: with stores, its store's chip and the folder in it.
+    fn folder_cell(&self, folder: &str) -> String {
+        match self.store_folder(folder) {
+            Some((store, "")) => {
+                format!("{} {}", store_chip(store), self.t(Label::RootFolder))
+            }
+            Some((store, rest)) => format!("{} {}", store_chip(store), path_cell(rest)),
+            None => path_cell(&self.folder_name(folder)),
+        }
+    }
+
+    /// With stores, a folder's store and the folder in it ("" for the store's root).
+    fn store_folder<'p>(&self, folder: &'p str) -> Option<(&'p str, &'p str)> {
+        if self.facts.inventory.stores.is_empty() || folder.is_empty() {
+            return None;
+        }
+        Some(self.facts.in_store(folder).unwrap_or((folder, "")))
+    }
+
+    /// A file's path: with stores, its store's chip and the path in the store.
+    fn file_cell(&self, path: &str) -> String {
+        match self.facts.in_store(path) {
+            Some((store, rest)) => format!("{} {}", store_chip(store), path_cell(rest)),
+            None => path_cell(path),
+        }
+    }
+
     fn category_chip(&self, category: &str) -> String {
         format!(
             "<span class=\"chip {}\">{}</span>",
@@ -1028,6 +1202,11 @@ impl Page<'_, '_> {
     }
 }
 
+/// A store's name, as a chip before the paths of its files.
+fn store_chip(store: &str) -> String {
+    format!("<span class=\"store\">{}</span>", escape(store))
+}
+
 /// A path that wraps at its slashes (a name longer than its column still breaks anywhere).
 fn path_cell(path: &str) -> String {
     format!(
@@ -1084,6 +1263,16 @@ fn shorten(text: &str, width: usize) -> String {
     }
     std::iter::once('…').chain(kept.into_iter().rev()).collect()
 }
+
+/// Stores in the per-store chart (the table lists them all).
+const STORE_BARS: usize = 40;
+
+/// What a report of stores adds to `STYLE` (a report without stores is as before).
+const STORES_STYLE: &str = r#".store{display:inline-block;padding:0 6px;margin-right:2px;border-radius:4px;background:#e3ebf5;color:var(--accent);font-size:12px;font-weight:600;white-space:nowrap}
+figure.stores{margin-top:14px}
+figure.stores svg.chart{max-width:900px}
+.legend{margin:6px 0 0;display:flex;flex-wrap:wrap;gap:6px}
+"#;
 
 const STYLE: &str = r#"
 :root{--ink:#1d2733;--muted:#5b6776;--line:#dde3ea;--bg:#f4f6f9;--card:#fff;--accent:#1f4e79;--high:#b03a2e;--medium:#9a6300;--low:#1e6b41}
@@ -1176,7 +1365,7 @@ footer{max-width:1200px;margin:0 auto;padding:0 24px 32px;color:var(--muted);fon
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::document::tests::{sample_inventory, v1_inventory};
+    use crate::report::document::tests::{sample_inventory, stores_inventory, v1_inventory};
     use crate::report::document::Facts;
 
     fn html(inv: &crate::inventory::Inventory, lang: Lang) -> String {
@@ -1458,6 +1647,75 @@ mod tests {
         assert!(page.contains("<div class=\"n\">0</div><div class=\"l\">Findings</div>"));
         assert!(!page.contains("<section id=\"charts\">"));
         assert!(page.ends_with("</html>\n"));
+    }
+
+    #[test]
+    fn stores_have_a_table_a_chart_and_name_the_store_of_each_file() {
+        let inv = stores_inventory();
+        let page = html(&inv, Lang::En);
+        let section = page
+            .split("<section id=\"stores\">")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .expect("a stores section");
+        assert!(page.contains("<a href=\"#stores\">Stores</a>"));
+        // The table: tmall holds the export and its copy, taobao the cards and the error.
+        assert!(
+            section.contains(
+                "<tr><td class=\"short\"><span class=\"store\">tmall</span></td><td><span class=\"path\">/<wbr>mnt/<wbr>tmall</span></td>\
+                 <td class=\"num\">2</td><td class=\"num\">2</td><td class=\"num\">3,850</td>"
+            ),
+            "{section}"
+        );
+        assert!(
+            section.contains("<td class=\"num\">1</td><td class=\"num\">3</td><td class=\"num\">0</td></tr>"),
+            "tmall: 1 high-risk file, 3 actions, no error\n{section}"
+        );
+        assert!(section.contains("<span class=\"chip c-bank_card\">Bank card</span> 120"));
+        // The chart: one stacked bar per store, a segment per category, most findings first.
+        let chart = section
+            .split("<svg class=\"chart stores\"")
+            .nth(1)
+            .and_then(|s| s.split("</svg>").next())
+            .expect("a stores chart");
+        let bars: Vec<&str> = chart.split("<g class=\"store\">").skip(1).collect();
+        assert_eq!(bars.len(), 2);
+        assert!(bars[0].contains(">tmall</text>") && bars[1].contains(">taobao</text>"));
+        assert_eq!(bars[0].matches("<rect").count(), 2, "IDs and phones");
+        // The store with most findings fills the bar: 158 + 500, its total after.
+        assert!(bars[0].contains("<text class=\"val\" x=\"664.0\""), "{}", bars[0]);
+        assert!(bars[0].contains("<title>tmall · Phone: 3,550</title>"));
+        assert_eq!(bars[1].matches("class=\"bar c-bank_card\"").count(), 1);
+        // Per-category charts are as before.
+        assert_eq!(page.matches("<svg class=\"chart\"").count(), 3);
+        // Files are shown in their store, by the path inside it.
+        for listed in [
+            "<span class=\"store\">tmall</span> <span class=\"path\">exports/<wbr>orders_2021.csv</span>",
+            "<span class=\"store\">taobao</span> <span class=\"path\">api/<wbr>broken.json</span>",
+            "<span class=\"store\">taobao</span> <span class=\"path\">scans/<wbr>contract.pdf</span>",
+            "<span class=\"store\">tmall</span> <span class=\"path\">exports/<wbr>backup/<wbr>orders_copy.csv</span>",
+            // A folder of a store, and a store's root.
+            "<td><span class=\"store\">taobao</span> <span class=\"path\">finance</span></td>",
+            ">taobao: finance</text>",
+        ] {
+            assert!(page.contains(listed), "missing {listed}");
+        }
+        assert!(page.contains("copy of tmall: exports/orders_2021.csv; 97% of values shared"));
+        assert!(!page.contains("tmall/<wbr>exports"), "a store shown as a folder");
+        assert!(!page.contains("tmall/exports"), "a store shown as a folder");
+        let zh = html(&inv, Lang::Zh);
+        assert!(zh.contains("<h2>各店铺概况</h2>") && zh.contains("<th>店铺</th>"));
+        assert!(zh.contains("各店铺按类别的发现数"));
+    }
+
+    #[test]
+    fn store_names_are_text_too() {
+        let mut inv = stores_inventory();
+        inv.stores[0].name = "<b>x</b>".into();
+        inv.files[0].path = "<b>x</b>/exports/a.csv".into();
+        let page = html(&inv, Lang::En);
+        assert!(!page.contains("<b>x"));
+        assert!(page.contains("<span class=\"store\">&lt;b&gt;x&lt;/b&gt;</span>"));
     }
 
     #[test]

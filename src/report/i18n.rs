@@ -68,6 +68,7 @@ labels! {
     SectionErrorsAndSkipped => "读取错误与未扫描的文件", "Errors and skipped files";
     SectionScanFacts => "扫描概况", "Scan facts";
     SectionTopActions => "最紧急的整改事项", "Most urgent actions";
+    SectionStores => "各店铺概况", "Stores";
 
     IntroSensitive => "敏感个人信息指《个人信息保护法》第二十八条所列信息，如身份证件号码、银行账户等金融账户信息；一经泄露易导致人格尊严受到侵害或人身、财产安全受到危害，处理时须取得单独同意并开展个人信息保护影响评估。",
         "Sensitive personal information is what PIPL Art. 28 lists, such as identity document numbers and financial accounts: once leaked it can harm a person's dignity, safety or property. Processing it needs separate consent and a personal information protection impact assessment.";
@@ -75,6 +76,7 @@ labels! {
     IntroActions => "按合规策略判定需要处理的文件和数据列，最紧急的在前。", "Files and columns the policy asks you to deal with, most urgent first.";
     IntroOldest => "含敏感个人信息的文件，按文件内最新日期（无则按修改时间）从旧到新排列：超过保存期限的数据应删除或归档。", "Files holding sensitive personal information, oldest first by the newest date inside (else the modification time): data past its retention period should be deleted or archived.";
     IntroRiskiest => "风险评分（0–100）综合考虑信息类型、数量、保存时长和访问范围。", "The risk score (0-100) adds up what the data is, how much of it, how old it is and who can read the file.";
+    IntroStores => "本次扫描包含多个店铺（--store 名称=目录），每个店铺的路径相对于其扫描目录；下表和图表分别列出各店铺的文件、发现数与整改事项。", "This scan covers several stores (--store NAME=FOLDER); each store's paths are relative to its own folder. The table and chart below give each store's files, findings and actions.";
     IntroDuplicates => "以下文件含有大量相同的个人信息，通常是同一份导出的副本；保留第一个，删除其余副本可减少泄露面。", "These files share most of their personal data, usually copies of one export: keep the first, delete the copies to shrink what can leak.";
 
     Files => "扫描文件数", "Files scanned";
@@ -152,6 +154,9 @@ labels! {
     Error => "错误", "Error";
     Reason => "原因", "Reason";
     Size => "大小", "Size";
+    Store => "店铺", "Store";
+    StoreRoot => "扫描目录", "Scanned folder";
+    StoreChart => "各店铺按类别的发现数", "Findings by category in each store";
     Item => "项目", "Item";
     Value => "内容", "Value";
     NoneFound => "无", "None";
@@ -830,6 +835,7 @@ mod tests {
 
     fn action(kind: ActionKind, evidence: Evidence) -> Action {
         Action {
+            store: None,
             kind,
             severity: Severity::High,
             path: "a.csv".into(),

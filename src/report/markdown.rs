@@ -20,6 +20,9 @@ pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
     let mut out = String::with_capacity(16 << 10);
     let _ = writeln!(out, "# {}\n", doc.t(Label::Title));
     doc.scan_facts(&mut out);
+    if !facts.inventory.stores.is_empty() {
+        doc.stores(&mut out);
+    }
     doc.categories(&mut out);
     doc.actions(&mut out);
     doc.attention(&mut out);
@@ -81,6 +84,14 @@ impl Doc<'_, '_> {
         match self.lang {
             Lang::Zh => cell(&i18n::detector(self.lang, id)),
             Lang::En => code(id),
+        }
+    }
+
+    /// A file's path as a code span; with stores, its store first (`tmall: `exports/a.csv``).
+    fn path(&self, path: &str) -> String {
+        match self.facts.in_store(path) {
+            Some((store, rest)) => format!("{}: {}", cell(store), code(rest)),
+            None => code(path),
         }
     }
 
@@ -166,6 +177,55 @@ impl Doc<'_, '_> {
             &[Col::Text(Label::Item), Col::Text(Label::Value)],
             &rows,
             rows.len(),
+        );
+    }
+
+    /// Each store's share (`scan --store`), in the order the stores were given.
+    fn stores(&self, out: &mut String) {
+        let stores = &self.facts.inventory.stores;
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionStores));
+        let _ = writeln!(out, "{}\n", self.t(Label::IntroStores));
+        let rows: Vec<Vec<String>> = stores
+            .iter()
+            .take(MARKDOWN_ROWS)
+            .map(|store| {
+                let t = &store.totals;
+                let categories: Vec<String> = Facts::store_categories(t)
+                    .iter()
+                    .map(|&(c, n)| format!("{} {}", i18n::category(self.lang, c), i18n::count(n)))
+                    .collect();
+                vec![
+                    cell(&store.name),
+                    code(&store.root),
+                    i18n::count(t.files),
+                    i18n::count(t.files_with_findings),
+                    i18n::count(t.findings),
+                    if categories.is_empty() {
+                        "—".into()
+                    } else {
+                        cell(&categories.join(if self.lang == Lang::Zh { "，" } else { ", " }))
+                    },
+                    i18n::count(Facts::store_high_risk(t)),
+                    i18n::count(Facts::store_actions(t)),
+                    i18n::count(t.errors),
+                ]
+            })
+            .collect();
+        self.table(
+            out,
+            &[
+                Col::Text(Label::Store),
+                Col::Text(Label::StoreRoot),
+                Col::Num(Label::Files),
+                Col::Num(Label::FilesWithFindings),
+                Col::Num(Label::Findings),
+                Col::Text(Label::ByCategory),
+                Col::Num(Label::HighRiskFiles),
+                Col::Num(Label::ActionsTotal),
+                Col::Num(Label::ErrorsTotal),
+            ],
+            &rows,
+            stores.len(),
         );
     }
 
@@ -269,13 +329,13 @@ impl Doc<'_, '_> {
                 vec![
                     cell(i18n::level(self.lang, a.severity)),
                     cell(i18n::action_kind(self.lang, a.kind)),
-                    code(&a.path),
+                    self.path(&a.path),
                     if place.is_empty() {
                         "—".into()
                     } else {
                         place.join(" · ")
                     },
-                    cell(&i18n::evidence(self.lang, &self.facts.zone, a)),
+                    cell(&self.facts.evidence(self.lang, a)),
                 ]
             })
             .collect();
@@ -303,7 +363,7 @@ impl Doc<'_, '_> {
         let rows: Vec<Vec<String>> = minors
             .iter()
             .take(MARKDOWN_ROWS)
-            .map(|f| vec![code(&f.path), i18n::count(f.minors), i18n::count(f.findings)])
+            .map(|f| vec![self.path(&f.path), i18n::count(f.minors), i18n::count(f.findings)])
             .collect();
         self.table(
             out,
@@ -323,7 +383,7 @@ impl Doc<'_, '_> {
             .take(MARKDOWN_ROWS)
             .map(|&(file, c)| {
                 vec![
-                    code(&file.path),
+                    self.path(&file.path),
                     c.table.as_deref().map_or_else(|| "—".into(), code),
                     code(&c.name),
                     self.detector(&c.detector),
@@ -370,7 +430,7 @@ impl Doc<'_, '_> {
                 .collect::<Vec<_>>()
                 .join(" · ");
                 Some(vec![
-                    code(&f.path),
+                    self.path(&f.path),
                     risk.score.to_string(),
                     cell(i18n::level(self.lang, risk.level)),
                     cell(&factors),
@@ -407,7 +467,7 @@ impl Doc<'_, '_> {
             .take(MARKDOWN_ROWS)
             .map(|&(file, c)| {
                 vec![
-                    code(&file.path),
+                    self.path(&file.path),
                     c.table.as_deref().map_or_else(|| "—".into(), code),
                     code(&c.name),
                     facts
@@ -459,7 +519,7 @@ impl Doc<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::document::tests::{sample_inventory, v1_inventory};
+    use crate::report::document::tests::{sample_inventory, stores_inventory, v1_inventory};
 
     fn markdown(inv: &crate::inventory::Inventory, lang: Lang) -> String {
         render(&Facts::new(inv), lang)
@@ -635,6 +695,47 @@ mod tests {
             riskiest.lines().filter(|l| l.starts_with("| `")).count(),
             TOP_FILES
         );
+    }
+
+    #[test]
+    fn stores_have_their_table_and_files_their_store() {
+        let inv = stores_inventory();
+        let md = markdown(&inv, Lang::En);
+        let section = md
+            .split("## Stores\n")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .expect("a stores section");
+        for row in [
+            "| Store | Scanned folder | Files scanned | Files with personal data | Findings | By category | High-risk files | Actions | Errors |",
+            "| tmall | `/mnt/tmall` | 2 | 2 | 3,850 | Resident ID 300, Phone 3,550 | 1 | 3 | 0 |",
+            "| taobao | `/mnt/taobao` | 3 | 1 | 120 | Bank card 120 | 1 | 1 | 1 |",
+        ] {
+            assert!(section.contains(row), "missing {row}\n{section}");
+        }
+        assert!(
+            md.find("## Stores") < md.find("## By category"),
+            "after the scan facts"
+        );
+        for path in [
+            "| High | Retention overdue | tmall: `exports/orders_2021.csv` |",
+            "| taobao: `finance/cards.zip!2020/cards.csv` | — | `卡号` |",
+            "| Low | Duplicate copy | tmall: `exports/backup/orders_copy.csv` | — | copy of tmall: exports/orders\\_2021.csv;",
+        ] {
+            assert!(md.contains(path), "missing {path}\n{md}");
+        }
+        let zh = markdown(&inv, Lang::Zh);
+        assert!(zh.contains("## 各店铺概况"));
+        assert!(
+            zh.contains(
+                "| tmall | `/mnt/tmall` | 2 | 2 | 3,850 | 身份证号 300，手机号/电话 3,550 | 1 | 3 | 0 |"
+            ),
+            "{zh}"
+        );
+        // Names that are Markdown stay literal.
+        let mut odd = stores_inventory();
+        odd.stores[0].name = "t|*m*".into();
+        assert!(markdown(&odd, Lang::En).contains("| t\\|\\*m\\* |"));
     }
 
     #[test]

@@ -26,6 +26,8 @@ use std::io::{self, BufWriter, Write};
 pub struct FindingsFormatter {
     reveal: bool,
     masked: String,
+    /// Paths are `STORE/path` (`scan --store`): written as `"path"` and `"store"`.
+    stores: bool,
 }
 
 impl FindingsFormatter {
@@ -33,13 +35,31 @@ impl FindingsFormatter {
         FindingsFormatter {
             reveal,
             masked: String::new(),
+            stores: false,
         }
+    }
+
+    /// Findings of a scan of stores name their store.
+    pub fn with_stores(mut self, stores: bool) -> Self {
+        self.stores = stores;
+        self
     }
 
     /// Appends one line per finding of the file at `path` to `out`.
     pub fn format(&mut self, path: &str, detectors: &DetectorSet, batch: &[Found], out: &mut Vec<u8>) {
         let mut path_json = Vec::with_capacity(path.len() + 2);
-        write_json_str(&mut path_json, path);
+        match self
+            .stores
+            .then(|| crate::inventory::stores::split(path))
+            .flatten()
+        {
+            Some((store, rest)) => {
+                write_json_str(&mut path_json, rest);
+                path_json.extend_from_slice(b",\"store\":");
+                write_json_str(&mut path_json, store);
+            }
+            None => write_json_str(&mut path_json, path),
+        }
         for f in batch {
             let det = &detectors.detectors()[f.detector];
             out.extend_from_slice(b"{\"path\":");
@@ -258,6 +278,16 @@ fn write_location(out: &mut Vec<u8>, location: &Location) {
 /// Writes the inventory as pretty JSON and commits the output (`Output::commit`: a failed
 /// write leaves what was there before).
 pub fn write_inventory(out: Output, inventory: &Inventory) -> Result<(), OutputError> {
+    // Entries of stores are written with their store and a store-relative path.
+    let split;
+    let inventory = if inventory.stores.is_empty() {
+        inventory
+    } else {
+        let mut copy = inventory.clone();
+        copy.split_paths();
+        split = copy;
+        &split
+    };
     write_document(out, |w| {
         serde_json::to_writer_pretty(&mut *w, inventory)?;
         w.write_all(b"\n")

@@ -11,11 +11,22 @@ use std::io;
 pub struct JsonLines<'w> {
     writer: &'w mut FindingsWriter,
     reveal: bool,
+    stores: bool,
 }
 
 impl<'w> JsonLines<'w> {
     pub fn new(writer: &'w mut FindingsWriter, reveal: bool) -> Self {
-        JsonLines { writer, reveal }
+        JsonLines {
+            writer,
+            reveal,
+            stores: false,
+        }
+    }
+
+    /// Paths are `STORE/path` (`scan --store`): each finding names its store.
+    pub fn with_stores(mut self, stores: bool) -> Self {
+        self.stores = stores;
+        self
     }
 }
 
@@ -23,7 +34,8 @@ impl FindingSink for JsonLines<'_> {
     fn encoder(&self) -> Option<Box<dyn FindingEncoder>> {
         // Nobody reads the findings (only an inventory is wanted, or the reader went away):
         // the workers need not format them.
-        let encoder: Box<dyn FindingEncoder> = Box::new(FindingsFormatter::new(self.reveal));
+        let encoder: Box<dyn FindingEncoder> =
+            Box::new(FindingsFormatter::new(self.reveal).with_stores(self.stores));
         self.writer.wanted().then_some(encoder)
     }
 
@@ -42,7 +54,7 @@ impl FindingEncoder for FindingsFormatter {
     }
 
     fn fresh(&self) -> Box<dyn FindingEncoder> {
-        Box::new(FindingsFormatter::new(self.reveal))
+        Box::new(FindingsFormatter::new(self.reveal).with_stores(self.stores))
     }
 }
 

@@ -10,7 +10,8 @@
 //! machine's time zone (`2021-03-01T18:00:00+08:00`). `sensitivity` is the class of the
 //! row's own data (the detector's, or the column's); a file row without findings has it empty.
 //! `minors` (on a file's resident ID row) and `precision_lost` (on a column row) come with a
-//! `note` saying why they matter.
+//! `note` saying why they matter. An inventory of several stores (`scan --store`) adds a
+//! `store` column after `record`, and `path` is relative to that store's folder.
 //!
 //! For Excel: the file starts with a UTF-8 BOM (without it Chinese Excel reads GBK and
 //! garbles every path), and text that Excel would take for a formula (`=`, `+`, `-`, `@`,
@@ -79,6 +80,13 @@ const HEADER_ZH: [&str; WIDTH] = [
     "备注",
 ];
 
+/// A row with `store` inserted after `record`.
+fn with_store(row: Row, store: String) -> Vec<String> {
+    let mut row = Vec::from(row);
+    row.insert(1, store);
+    row
+}
+
 const BOM: &str = "\u{feff}";
 
 type Row = [String; WIDTH];
@@ -92,17 +100,34 @@ pub(crate) fn render(facts: &Facts<'_>, lang: Lang, to_terminal: bool) -> Vec<u8
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    // Writing into a Vec cannot fail.
-    let _ = out.write_record(match lang {
+    let header = match lang {
         Lang::En => HEADER,
         Lang::Zh => HEADER_ZH,
-    });
+    };
+    // Writing into a Vec cannot fail.
+    if facts.inventory.stores.is_empty() {
+        let _ = out.write_record(header);
+    } else {
+        let store = match lang {
+            Lang::En => "store",
+            Lang::Zh => "店铺",
+        };
+        let _ = out.write_record(with_store(header.map(String::from), store.into()));
+    }
     for file in &facts.inventory.files {
-        for row in table.file_rows(file) {
-            let _ = out.write_record(row);
-        }
-        for column in &file.columns {
-            let _ = out.write_record(table.column_row(file, column));
+        let rows = table.file_rows(file).into_iter();
+        let rows = rows.chain(file.columns.iter().map(|column| table.column_row(file, column)));
+        if facts.inventory.stores.is_empty() {
+            for row in rows {
+                let _ = out.write_record(row);
+            }
+        } else {
+            // The store in its own column, the path relative to it.
+            let (store, path) = facts.in_store(&file.path).unwrap_or(("", &file.path));
+            for mut row in rows {
+                row[1] = table.name(path);
+                let _ = out.write_record(with_store(row, table.name(store)));
+            }
         }
     }
     let mut bytes = BOM.as_bytes().to_vec();
@@ -270,7 +295,7 @@ impl Table<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::document::tests::{sample_inventory, v1_inventory};
+    use crate::report::document::tests::{sample_inventory, stores_inventory, v1_inventory};
     use crate::report::i18n::Zone;
 
     fn records(bytes: &[u8]) -> Vec<Vec<String>> {
@@ -492,6 +517,34 @@ mod tests {
         assert!(rows
             .iter()
             .any(|r| cell(r, "path") == "evil\u{1b}]0;x\u{7}\nname.csv"));
+    }
+
+    #[test]
+    fn stores_have_a_column_and_paths_relative_to_them() {
+        let inv = stores_inventory();
+        let rows = records(&render(&Facts::new(&inv), Lang::En, false));
+        assert_eq!(rows[0][..3], ["record", "store", "path"]);
+        assert_eq!(rows[0][3..], HEADER[2..]);
+        assert!(rows.iter().all(|r| r.len() == WIDTH + 1));
+        let stored: std::collections::BTreeSet<(&str, &str)> =
+            rows[1..].iter().map(|r| (r[1].as_str(), r[2].as_str())).collect();
+        assert_eq!(
+            stored.into_iter().collect::<Vec<_>>(),
+            [
+                ("taobao", "finance/cards.zip"),
+                ("taobao", "finance/cards.zip!2020/cards.csv"),
+                ("taobao", "readme.txt"),
+                ("tmall", "exports/backup/orders_copy.csv"),
+                ("tmall", "exports/orders_2021.csv"),
+            ]
+        );
+        let zh = records(&render(&Facts::new(&inv), Lang::Zh, false));
+        assert_eq!(zh[0][..3], ["记录类型", "店铺", "路径"]);
+        // A store's name is inert for spreadsheets like any name.
+        let mut odd = stores_inventory();
+        odd.files[0].path = "=cmd/exports/x.csv".into();
+        let rows = records(&render(&Facts::new(&odd), Lang::En, false));
+        assert!(rows.iter().any(|r| r[1] == "'=cmd" && r[2] == "exports/x.csv"));
     }
 
     #[test]

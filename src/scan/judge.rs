@@ -134,6 +134,7 @@ pub(crate) fn judge(
     for a in &inventory.actions {
         *totals.actions.entry(a.kind.as_str().to_string()).or_default() += 1;
     }
+    inventory.count_store_totals();
 }
 
 /// Turns a worker's summaries of one input file (several for an archive) into inventory
@@ -152,6 +153,7 @@ pub(super) fn finish(
         let path = s.path.to_string();
         if let Some(reason) = s.skipped {
             skipped.push(SkippedEntry {
+                store: None,
                 path,
                 size: s.size,
                 reason,
@@ -161,6 +163,7 @@ pub(super) fn finish(
         if let Some(first) = s.problems.first() {
             let reasons: Vec<&str> = s.problems.iter().map(|p| p.message.as_str()).collect();
             errors.push(ErrorEntry {
+                store: None,
                 path: path.clone(),
                 error: reasons.join("; "),
                 kind: Some(first.kind),
@@ -199,6 +202,7 @@ pub(super) fn finish(
             sketches.insert(path.clone(), (distinct_total, s.sketch));
         }
         files.push(FileEntry {
+            store: None,
             path,
             size: s.size,
             modified: s.modified.and_then(inventory::rfc3339),

@@ -67,6 +67,8 @@ pub struct ScanConfig {
     pub split: u64,
     /// Which files of the roots are read: all of them, or a part (`--files-from`, `--shard`).
     pub selection: Selection,
+    /// `--store NAME=ROOT`: the name of each root (empty: plain roots).
+    pub stores: Vec<String>,
 }
 
 /// The files a scan reads, when it is one part of a larger scan (`pimap merge` joins the
@@ -140,13 +142,18 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
     let started = Instant::now();
     let scanned_at = inventory::rfc3339(SystemTime::now()).unwrap_or_default();
     let mut entries = match &config.selection.listed {
-        Some(listed) => walk::walk_listed(&config.roots[0], listed, &config.walk),
-        None => walk::walk(&config.roots, &config.walk),
+        Some(listed) => walk::walk_listed(
+            &config.roots[0],
+            config.stores.first().map(String::as_str),
+            listed,
+            &config.walk,
+        ),
+        None => walk::walk(&config.roots, &config.stores, &config.walk),
     }
     .map_err(ScanError::Walk)?;
     let mut redactor = Redactor::new(&config.detectors);
     if !config.reveal {
-        mask_names(&mut entries, &mut redactor);
+        mask_names(&mut entries, &mut redactor, !config.stores.is_empty());
     }
     // After masking: every part masks the whole walk's names alike, and a shard is chosen by
     // the name the inventory shows, so `merge` can check which part holds which file.
@@ -160,6 +167,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         match entry {
             Entry::File(f) => files.push(f),
             Entry::Skipped { file, reason } => skipped.push(SkippedEntry {
+                store: None,
                 path: file.display,
                 size: file.size,
                 reason,
@@ -169,6 +177,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
                 message,
                 kind,
             } => errors.push(ErrorEntry {
+                store: None,
                 path: display,
                 error: message,
                 kind: Some(kind),
@@ -261,6 +270,19 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         errors,
         key: config.key.info(config.fingerprints),
         policy: config.policy.info(),
+        stores: config
+            .stores
+            .iter()
+            .zip(&config.roots)
+            .map(|(name, root)| inventory::StoreEntry {
+                name: name.clone(),
+                root: match config.reveal {
+                    true => walk::display_name(root),
+                    false => redactor.redact(&walk::display_name(root)).into_owned(),
+                },
+                ..inventory::StoreEntry::default()
+            })
+            .collect(),
         part: config.selection.is_part().then(|| inventory::PartInfo {
             shard: config.selection.shard,
             listed: config.selection.listed.as_ref().map(|l| l.len() as u64),
@@ -282,13 +304,22 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
 /// Without `--reveal`, names are masked like values (`detect::redact`). Names that mask
 /// alike (`138****5678.txt` from two phone numbers) get `~2`, `~3`... in the order of their
 /// real names, so that each stays an entry of its own.
-fn mask_names(entries: &mut [Entry], redactor: &mut Redactor) {
+fn mask_names(entries: &mut [Entry], redactor: &mut Redactor, stores: bool) {
     let mut changed = false;
     for entry in entries.iter_mut() {
-        if let Cow::Owned(masked) = redactor.redact(entry.display()) {
-            *entry.display_mut() = masked;
-            changed = true;
-        }
+        // A store's name is the user's label, not a name found on the share.
+        let display = entry.display();
+        let (store, name) = match stores.then(|| inventory::stores::split(display)).flatten() {
+            Some((store, name)) => (Some(store), name),
+            None => (None, display),
+        };
+        let shown = match (redactor.redact(name), store) {
+            (Cow::Borrowed(_), _) => continue,
+            (Cow::Owned(masked), Some(store)) => inventory::stores::join(store, &masked),
+            (Cow::Owned(masked), None) => masked,
+        };
+        *entry.display_mut() = shown;
+        changed = true;
     }
     if !changed {
         return;
@@ -496,7 +527,7 @@ impl<'a> pool::InOrder<Vec<u8>, TaskOutput<'a>> for InPathOrder<'a, '_> {
 /// on its path between the walk and the read.
 #[cfg(test)]
 fn scan_only_file(config: &ScanConfig, before_read: impl FnOnce(&std::path::Path)) -> Vec<FileSummary> {
-    let entries = walk::walk(&config.roots, &config.walk).unwrap();
+    let entries = walk::walk(&config.roots, &config.stores, &config.walk).unwrap();
     let [Entry::File(file)] = &entries[..] else {
         panic!("{entries:?}")
     };
@@ -536,6 +567,7 @@ pub(super) fn test_config(roots: Vec<PathBuf>) -> ScanConfig {
         isolate_with: None,
         split: DEFAULT_PART,
         selection: Selection::default(),
+        stores: Vec::new(),
     }
 }
 

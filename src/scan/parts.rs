@@ -326,7 +326,7 @@ mod tests {
 
     /// The files under the config's roots, as the walk lists them.
     fn walked_files(config: &ScanConfig) -> Vec<InputFile> {
-        walk::walk(&config.roots, &config.walk)
+        walk::walk(&config.roots, &config.stores, &config.walk)
             .unwrap()
             .into_iter()
             .filter_map(|e| match e {

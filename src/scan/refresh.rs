@@ -197,6 +197,7 @@ mod tests {
 
     fn error(path: &str) -> ErrorEntry {
         ErrorEntry {
+            store: None,
             path: path.into(),
             error: "cannot read".into(),
             kind: None,
@@ -279,6 +280,7 @@ mod tests {
                 entry("b.txt", false),
             ],
             skipped: vec![SkippedEntry {
+                store: None,
                 path: "a.zip!big.bin".into(),
                 size: 1,
                 reason: "binary".into(),
