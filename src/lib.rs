@@ -210,7 +210,8 @@ fn exit_of(inventory: &inventory::Inventory) -> Exit {
 fn run_merge(args: &MergeArgs) -> Result<Exit, CommandError> {
     let named = |path: &Path| -> Result<merge::Named, CommandError> {
         Ok(merge::Named {
-            shown: walk::display_name(path),
+            // Shown in messages: a name cannot drive the terminal.
+            shown: terminal::printable(&walk::display_name(path)).into_owned(),
             inventory: read_inventory(path)?,
         })
     };
@@ -219,7 +220,14 @@ fn run_merge(args: &MergeArgs) -> Result<Exit, CommandError> {
         .iter()
         .map(|p| named(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let baseline = args.baseline.as_deref().map(named).transpose()?;
+    // Recorded as `changes.baseline_file`, as a refresh records its baseline.
+    let baseline = match args.baseline.as_deref() {
+        Some(path) => Some(merge::Named {
+            shown: path.display().to_string(),
+            inventory: read_inventory(path)?,
+        }),
+        None => None,
+    };
     let policy = match &args.policy {
         Some(path) => inventory::policy::Policy::load(path)?,
         None => inventory::policy::Policy::builtin(),
@@ -246,7 +254,7 @@ fn run_merge(args: &MergeArgs) -> Result<Exit, CommandError> {
         if let Some(why) = inventory::shrink::refusal(&b.inventory, &merged) {
             return Err(CommandError::Shrink {
                 why,
-                baseline: b.shown.clone(),
+                baseline: walk::display_name(Path::new(&b.shown)),
             });
         }
     }

@@ -16,6 +16,7 @@ use crate::inventory::{self, changes, Inventory, KeyKind};
 use crate::scan::judge::{self, Judges};
 use crate::scan::refresh;
 use crate::shard::Shard;
+use crate::terminal::printable;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::time::SystemTime;
 
@@ -270,7 +271,7 @@ fn check_parts(parts: &[Named]) -> Result<(), MergeError> {
             for store in &parts[group[0]].inventory.stores {
                 if let Some(&other) = owner.get(store.name.as_str()) {
                     return Err(MergeError::StoreTwice {
-                        store: store.name.clone(),
+                        store: printable(&store.name).into_owned(),
                         part: parts[group[0]].shown.clone(),
                         other: parts[groups[other][0]].shown.clone(),
                     });
@@ -364,7 +365,7 @@ fn check_shards(parts: &[&Named]) -> Result<(), MergeError> {
         if let Some(path) = paths_of(&part.inventory).find(|p| !shard.owns(p)) {
             return Err(MergeError::WrongShard {
                 part: part.shown.clone(),
-                path: path.to_string(),
+                path: printable(path).into_owned(),
                 owner: crate::shard::shard_of(path, shard.count),
                 shard,
             });
@@ -390,7 +391,7 @@ fn check_overlap(parts: &[Named]) -> Result<(), MergeError> {
                 return Err(MergeError::Overlap {
                     part: part.shown.clone(),
                     other: parts[j].shown.clone(),
-                    path: path.to_string(),
+                    path: printable(path).into_owned(),
                 });
             }
             owner.insert(path, i);
