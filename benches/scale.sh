@@ -390,17 +390,6 @@ fi
 if [ -z "$spark_status" ]; then
   SW=$SCALE_DIR/spark
   mkdir -p "$SW/local" "$SW/tmp" "$RAW/spark"
-  cat >"$SW/log4j2.properties" <<'EOF'
-rootLogger.level = warn
-rootLogger.appenderRef.stderr.ref = console
-appender.console.type = Console
-appender.console.name = console
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
-logger.nativeloader.name = org.apache.hadoop.util.NativeCodeLoader
-logger.nativeloader.level = error
-EOF
   echo "pyspark: $("$SPARK_VENV/bin/python" -c 'import pyspark; print(pyspark.__version__)' 2>&1)" >>"$RAW/env.txt"
   # spark LABEL PHASE EXECUTORS SHARDS REP OUT ROOT...
   spark() {
@@ -411,7 +400,7 @@ EOF
       env SPARK_LOCAL_IP=127.0.0.1 SPARK_LOCAL_DIRS="$SW/local" TMPDIR="$SW/tmp" \
       PYSPARK_PYTHON="$SPARK_VENV/bin/python" PYSPARK_DRIVER_PYTHON="$SPARK_VENV/bin/python" \
       "$SPARK_VENV/bin/spark-submit" --master "local[$ex]" \
-      --driver-java-options "-Dlog4j2.configurationFile=file:$SW/log4j2.properties -Djava.io.tmpdir=$SW/tmp -XX:-UsePerfData" \
+      --driver-java-options "-Dlog4j2.configurationFile=file:$REPO/deploy/spark/log4j2-quiet.properties -Djava.io.tmpdir=$SW/tmp -XX:-UsePerfData" \
       --conf spark.driver.host=127.0.0.1 --conf spark.driver.bindAddress=127.0.0.1 \
       --conf spark.ui.enabled=false \
       "$SPARK_JOB" --pimap "$PIMAP" --shards "$n" --out "$out" --timings "$timings" -- "$@" \

@@ -182,9 +182,8 @@ pub fn merge(mut parts: Vec<Named>, settings: &MergeSettings<'_>) -> Result<Inve
     // As a scan, copies among files taken over without a sketch are carried from a baseline
     // whose results could be reused.
     let reusable = baseline.filter(|b| {
-        b.key.key_id == merged.key.key_id
-            && b.tool.detector_digest == merged.tool.detector_digest
-            && (b.key.fingerprints || !merged.key.fingerprints)
+        let key_id = merged.key.key_id.as_deref();
+        refresh::why_not_reusable(b, key_id, &merged.tool.detector_digest, merged.key.fingerprints).is_none()
     });
     let judges = Judges {
         policy: settings.policy,

@@ -5,7 +5,6 @@
 use crate::util::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 const KEY: &str = "test-key-for-fleet-merge-00000001";
 const OTHER_KEY: &str = "another-key-for-fleet-merge-0002";
@@ -182,16 +181,6 @@ fn customers(n: usize, seed: u32) -> Vec<(String, String)> {
             (id, format!("137{:08}", 20_000_000 + i))
         })
         .collect()
-}
-
-fn set_age(path: &Path, days: u64) {
-    let t = SystemTime::now() - Duration::from_secs(days * 86_400);
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(t)
-        .unwrap();
 }
 
 const POLICY: &str = r#"

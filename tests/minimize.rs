@@ -26,16 +26,6 @@ fn column<'a>(inv: &'a Value, path: &str, name: &str, detector: &str) -> &'a Val
         .unwrap_or_else(|| panic!("column {name}/{detector} not in {path}"))
 }
 
-fn set_age(path: &std::path::Path, days: u64) {
-    let t = SystemTime::now() - Duration::from_secs(days * DAY);
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(t)
-        .unwrap();
-}
-
 fn actions<'a>(inv: &'a Value, kind: &str) -> Vec<&'a Value> {
     inv["actions"]
         .as_array()

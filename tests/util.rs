@@ -540,6 +540,17 @@ pub fn scan_json(dir: &Dir, tag: &str, key: Option<&str>, extra: &[&str]) -> (Ou
     (run, inventory)
 }
 
+/// Sets the file's modification time to `days` days ago.
+pub fn set_age(path: &Path, days: u64) {
+    let t = std::time::SystemTime::now() - Duration::from_secs(days * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
 /// A file's entry in an inventory read as JSON; panics if it is not there.
 #[track_caller]
 pub fn file_json<'a>(inv: &'a Value, path: &str) -> &'a Value {

@@ -81,19 +81,6 @@ mkdir -p "$SPARK_LOCAL_DIRS" "$TMPDIR"
 rm -rf "$workdir/parts" "$workdir/parts-refresh"
 rm -f "$workdir"/merged*.json "$workdir"/one*.json "$workdir"/timings*.json
 
-# Spark's default log4j2 profile logs at INFO before the job can lower it.
-cat >"$workdir/log4j2.properties" <<'EOF'
-rootLogger.level = warn
-rootLogger.appenderRef.stderr.ref = console
-appender.console.type = Console
-appender.console.name = console
-appender.console.target = SYSTEM_ERR
-appender.console.layout.type = PatternLayout
-appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
-logger.nativeloader.name = org.apache.hadoop.util.NativeCodeLoader
-logger.nativeloader.level = error
-EOF
-
 cd "$workdir"
 
 # spark_job TIMINGS_FILE JOB_OPTION...: the job in local[2] on the corpus, 3 shards.
@@ -102,7 +89,7 @@ spark_job() {
   shift
   "$venv/bin/spark-submit" \
     --master 'local[2]' \
-    --driver-java-options "-Dlog4j2.configurationFile=file:$workdir/log4j2.properties -Djava.io.tmpdir=$TMPDIR -XX:-UsePerfData" \
+    --driver-java-options "-Dlog4j2.configurationFile=file:$here/log4j2-quiet.properties -Djava.io.tmpdir=$TMPDIR -XX:-UsePerfData" \
     --conf spark.driver.host=127.0.0.1 \
     --conf spark.driver.bindAddress=127.0.0.1 \
     --conf spark.ui.enabled=false \

@@ -54,68 +54,42 @@ impl Inventory {
 
     /// From the in-memory form (`NAME/path`) to the written one (`store`, relative `path`).
     pub fn split_paths(&mut self) {
-        if self.stores.is_empty() {
-            return;
-        }
-        fn to_store(store: &mut Option<String>, path: &mut String) {
-            if store.is_some() {
-                return;
-            }
-            if let Some((name, rest)) = split(path) {
-                let (name, rest) = (name.to_string(), rest.to_string());
-                *store = Some(name);
-                *path = rest;
-            }
-        }
-        for f in &mut self.files {
-            to_store(&mut f.store, &mut f.path);
-        }
-        for s in &mut self.skipped {
-            to_store(&mut s.store, &mut s.path);
-        }
-        for e in &mut self.errors {
-            to_store(&mut e.store, &mut e.path);
-        }
-        for a in &mut self.actions {
-            to_store(&mut a.store, &mut a.path);
-        }
-        for g in &mut self.duplicates {
-            for m in &mut g.files {
-                to_store(&mut m.store, &mut m.path);
-            }
-        }
-        if let Some(changes) = &mut self.changes {
-            split_change_paths(changes);
+        if !self.stores.is_empty() {
+            self.for_each_entry(to_store);
         }
     }
 
     /// From the written form to the in-memory one (see the module's comment).
     pub fn join_paths(&mut self) {
-        fn to_path(store: &mut Option<String>, path: &mut String) {
+        self.for_each_entry(|store, path| {
             if let Some(name) = store.take() {
                 *path = join(&name, path);
             }
-        }
+        });
+    }
+
+    /// Calls `visit` with the store and path of every entry that has them.
+    fn for_each_entry(&mut self, mut visit: impl FnMut(&mut Option<String>, &mut String)) {
         for f in &mut self.files {
-            to_path(&mut f.store, &mut f.path);
+            visit(&mut f.store, &mut f.path);
         }
         for s in &mut self.skipped {
-            to_path(&mut s.store, &mut s.path);
+            visit(&mut s.store, &mut s.path);
         }
         for e in &mut self.errors {
-            to_path(&mut e.store, &mut e.path);
+            visit(&mut e.store, &mut e.path);
         }
         for a in &mut self.actions {
-            to_path(&mut a.store, &mut a.path);
+            visit(&mut a.store, &mut a.path);
         }
         for g in &mut self.duplicates {
             for m in &mut g.files {
-                to_path(&mut m.store, &mut m.path);
+                visit(&mut m.store, &mut m.path);
             }
         }
         if let Some(changes) = &mut self.changes {
             for c in changes_mut(changes) {
-                to_path(&mut c.store, &mut c.path);
+                visit(&mut c.store, &mut c.path);
             }
         }
     }
@@ -188,13 +162,19 @@ impl Inventory {
 /// `split_paths` for a `changes` section (also `pimap diff --json`).
 pub fn split_change_paths(changes: &mut Changes) {
     for c in changes_mut(changes) {
-        if c.store.is_none() {
-            if let Some((name, rest)) = split(&c.path) {
-                let (name, rest) = (name.to_string(), rest.to_string());
-                c.store = Some(name);
-                c.path = rest;
-            }
-        }
+        to_store(&mut c.store, &mut c.path);
+    }
+}
+
+/// An entry known by `NAME/path` as its store and store-relative path.
+fn to_store(store: &mut Option<String>, path: &mut String) {
+    if store.is_some() {
+        return;
+    }
+    if let Some((name, rest)) = split(path) {
+        let (name, rest) = (name.to_string(), rest.to_string());
+        *store = Some(name);
+        *path = rest;
     }
 }
 

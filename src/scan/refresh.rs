@@ -83,20 +83,31 @@ pub(super) fn reusable_baseline<'a>(
         return (None, None);
     };
     let old = &baseline.inventory;
-    let why_not = if !config.key.is_stable() {
+    let key_id = config.key.is_stable().then(|| config.key.id());
+    match why_not_reusable(old, key_id.as_deref(), digest, config.fingerprints) {
+        Some(note) => (None, Some(note.to_string())),
+        None => (Some(old), None),
+    }
+}
+
+/// Why the results of `old` cannot be reused by a scan (or a merge) with this stable key id
+/// (None: no stable key), tool digest and `--fingerprints`; None when they can.
+pub(crate) fn why_not_reusable(
+    old: &Inventory,
+    key_id: Option<&str>,
+    digest: &str,
+    fingerprints: bool,
+) -> Option<&'static str> {
+    if key_id.is_none() {
         Some("no stable key (PIMAP_KEY or --key-file): content hashes cannot be compared, every file was read again")
-    } else if old.key.key_id.as_deref() != Some(config.key.id().as_str()) {
+    } else if old.key.key_id.as_deref() != key_id {
         Some("the baseline was made with another fingerprint key (or none): every file was read again")
     } else if old.tool.detector_digest != digest {
         Some("the baseline was made by another pimap build, other detectors or another --min-confidence: every file was read again")
-    } else if config.fingerprints && !old.key.fingerprints {
+    } else if fingerprints && !old.key.fingerprints {
         Some("the baseline has no fingerprints and --fingerprints asks for them: every file was read again")
     } else {
         None
-    };
-    match why_not {
-        Some(note) => (None, Some(note.to_string())),
-        None => (Some(old), None),
     }
 }
 
