@@ -174,7 +174,8 @@ pub struct LocateArgs {
     /// The inventory, made with `scan --fingerprints` and a stable key.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
-    /// Values to look for: resident ID, phone, bank card, e-mail (any usual spelling).
+    /// Values to look for: resident ID, phone, bank card, e-mail (any usual spelling), name
+    /// (shown only in files that also hold another value given; else how many files hold it).
     #[arg(value_name = "VALUE", required = true)]
     pub values: Vec<String>,
     /// Read the fingerprint key from FILE (default: the PIMAP_KEY environment variable).

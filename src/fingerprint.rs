@@ -183,6 +183,18 @@ pub fn normal_form(category: Category, value: &str) -> Cow<'_, str> {
         Category::Address if value.contains(char::is_whitespace) => {
             Cow::Owned(value.chars().filter(|c| !c.is_whitespace()).collect())
         }
+        // 王 芳 and 王芳, Zhang Wei and ZHANG WEI are one name.
+        Category::Name
+            if value.contains(char::is_whitespace) || value.bytes().any(|b| b.is_ascii_uppercase()) =>
+        {
+            Cow::Owned(
+                value
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .flat_map(char::to_lowercase)
+                    .collect(),
+            )
+        }
         _ => Cow::Borrowed(value),
     }
 }

@@ -118,11 +118,26 @@ pub fn run(args: cli::Args) -> Exit {
     })
 }
 
+/// A policy rule naming a category no detector reports can never fire: say so, once per
+/// rule and category, before the scan (the scan still runs: the rule may be meant for
+/// detectors added later).
+fn warn_of_rules_matching_nothing(policy: &inventory::policy::Policy, detectors: &detect::DetectorSet) {
+    let reported: Vec<finding::Category> = detectors.detectors().iter().map(|d| d.category).collect();
+    for (rule, category) in policy.categories_not_reported(&reported) {
+        eprintln!(
+            "pimap: warning: policy rule {:?} names category {} but no detector reports it: the rule matches nothing for it",
+            terminal::printable(rule),
+            category.as_str()
+        );
+    }
+}
+
 fn run_scan(args: &ScanArgs) -> Result<Exit, CommandError> {
     let (mut config, notes) = args.config()?;
     for note in &notes {
         eprintln!("pimap: note: {}", terminal::printable(note));
     }
+    warn_of_rules_matching_nothing(&config.policy, &config.detectors);
     let outputs = ScanOutputs::open(args, &config.roots)?;
     // Our own outputs are never inputs: excluded by identity, so no name or glob pattern can
     // make the scan read its own growing findings file, or hide another root's file.
@@ -233,6 +248,7 @@ fn run_merge(args: &MergeArgs) -> Result<Exit, CommandError> {
         None => inventory::policy::Policy::builtin(),
     };
     let detectors = cli::load_detectors(args.detectors.as_ref())?;
+    warn_of_rules_matching_nothing(&policy, &detectors);
     let out = Output::open(&args.inventory)?;
     for part in &args.parts {
         out.must_differ(part)?;

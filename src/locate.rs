@@ -26,6 +26,11 @@ pub struct Query {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detector: Option<String>,
     pub found: Vec<Place>,
+    /// Names only: how many files hold the name. A name alone does not single out a person,
+    /// so `found` lists only the files that also hold another value asked for in the same
+    /// command (the inventory keeps files and columns, not records).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files_holding_name: Option<usize>,
 }
 
 /// A file (and column) holding a value.
@@ -126,11 +131,12 @@ pub fn run(args: &LocateArgs) -> Result<Exit, LocateError> {
         Key::stable(args.key_file.as_deref())?.ok_or_else(|| LocateError::NoKey(args.inventory.clone()))?;
     check_key(&inventory, &key)?;
     let detectors = crate::cli::load_detectors(args.detectors.as_ref())?;
-    let queries: Vec<Query> = args
+    let mut queries: Vec<Query> = args
         .values
         .iter()
         .map(|v| locate(&inventory, &detectors, &key, v))
         .collect();
+    names_only_with_other_values(&mut queries, &detectors);
     let mut incomplete: Vec<FileName> = inventory
         .files
         .iter()
@@ -201,6 +207,7 @@ pub fn locate(inventory: &Inventory, detectors: &DetectorSet, key: &Key, value: 
             ),
             detector: None,
             found: Vec::new(),
+            files_holding_name: None,
         };
     };
     let det = &detectors.detectors()[d];
@@ -238,6 +245,32 @@ pub fn locate(inventory: &Inventory, detectors: &DetectorSet, key: &Key, value: 
         value: masked,
         detector: Some(det.id.clone()),
         found,
+        files_holding_name: None,
+    }
+}
+
+/// A name is shown where it is only in files that also hold another value of the same
+/// command (`locate 王芳 13812345678`); otherwise only how many files hold it.
+fn names_only_with_other_values(queries: &mut [Query], detectors: &DetectorSet) {
+    let is_name = |q: &Query| {
+        q.detector.as_ref().is_some_and(|id| {
+            detectors
+                .detectors()
+                .iter()
+                .any(|d| d.id == *id && d.category == crate::finding::Category::Name)
+        })
+    };
+    let others: std::collections::BTreeSet<(Option<String>, String)> = queries
+        .iter()
+        .filter(|q| !is_name(q))
+        .flat_map(|q| q.found.iter().map(|p| (p.store.clone(), p.path.clone())))
+        .collect();
+    for q in queries.iter_mut().filter(|q| is_name(q)) {
+        let files: std::collections::BTreeSet<(&Option<String>, &String)> =
+            q.found.iter().map(|p| (&p.store, &p.path)).collect();
+        q.files_holding_name = Some(files.len());
+        q.found
+            .retain(|p| others.contains(&(p.store.clone(), p.path.clone())));
     }
 }
 
@@ -249,6 +282,20 @@ fn recognize(detectors: &DetectorSet, value: &str) -> Vec<(usize, String)> {
     let mut hits = Vec::new();
     let mut rejected = vec![0; detectors.detectors().len()];
     detectors.scan(value.trim(), None, &mut scratch, &mut hits, &mut rejected);
+    if hits.is_empty() {
+        // A name typed alone has no label: read it as a cell of a name column.
+        let names = detectors
+            .detectors()
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.category == crate::finding::Category::Name)
+            .fold(0u64, |bits, (i, _)| bits | 1 << i);
+        if names != 0 {
+            let cue = Some(crate::detect::context::Cue::Names(names));
+            detectors.scan(value.trim(), cue, &mut scratch, &mut hits, &mut rejected);
+            hits.retain(|h| names & (1 << h.detector) != 0);
+        }
+    }
     // The reading that covers most of what was typed.
     hits.sort_by_key(|h| std::cmp::Reverse(h.end - h.start));
     let mut out: Vec<(usize, String)> = hits.into_iter().take(1).map(|h| (h.detector, h.value)).collect();
@@ -296,6 +343,13 @@ fn render_text(report: &LocateReport<'_>) -> String {
             (None, _) => out.push_str(&format!(
                 "{value}: not recognized as a resident ID, phone, bank card, e-mail or address\n"
             )),
+            (Some(d), _) if q.files_holding_name.is_some_and(|n| n > 0) && q.found.is_empty() => {
+                out.push_str(&format!(
+                    "{value} ({}): held by {} file(s); a name alone does not single out a person: give it with the person's phone, ID or e-mail to see the files that hold both\n",
+                    printable(d),
+                    q.files_holding_name.unwrap_or_default()
+                ))
+            }
             (Some(d), true) => out.push_str(&format!("{value} ({}): not found\n", printable(d))),
             (Some(d), false) => {
                 let files = q
@@ -309,6 +363,11 @@ fn render_text(report: &LocateReport<'_>) -> String {
                     q.found.len(),
                     files.len()
                 ));
+                if let Some(n) = q.files_holding_name {
+                    out.push_str(&format!(
+                        "  (only the files that also hold another value asked for; the name is in {n} file(s))\n"
+                    ));
+                }
                 for p in &q.found {
                     // With stores: `tmall: exports/orders.csv`.
                     let path = match &p.store {
@@ -390,11 +449,13 @@ mod tests {
                 column: Some("手机\u{202e}号".into()),
                 detector: "cn_mobile".into(),
             }],
+            files_holding_name: None,
         };
         let odd = Query {
             value: "ab\u{1b}[2Jcd".into(),
             detector: None,
             found: Vec::new(),
+            files_holding_name: None,
         };
         let text = render_text(&report_with(
             vec![found, odd],
@@ -434,6 +495,7 @@ mod tests {
                 place(Some("taobao"), "exports/orders.csv"),
                 place(Some("tmall"), "exports/orders.csv"),
             ],
+            files_holding_name: None,
         };
         let incomplete = vec![FileName::InStore {
             store: "tmall".into(),
@@ -470,6 +532,7 @@ mod tests {
                 value: "x".into(),
                 detector: Some("cn_mobile".into()),
                 found: vec![place(None, "a.csv")],
+                files_holding_name: None,
             }],
             vec![FileName::Path("big.csv".into())],
         );

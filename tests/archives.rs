@@ -57,7 +57,10 @@ fn members_are_scanned_as_their_own_formats() {
     );
     let scan = scan_tree(&dir, "members", &[]);
     let csv_findings = scan.findings_for("backup.zip!2024/orders.csv");
-    assert_eq!(csv_findings.len(), 2, "{}", scan.describe());
+    assert_eq!(csv_findings.len(), 3, "{}", scan.describe());
+    assert!(csv_findings
+        .iter()
+        .any(|f| f.detector == "cn_name" && f.masked == "张*"));
     assert!(csv_findings
         .iter()
         .any(|f| f.detector == "cn_mobile" && f.loc_str("column") == Some("手机号")));

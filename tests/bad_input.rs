@@ -155,8 +155,10 @@ fn gb18030_csv_with_chinese_headers() {
     assert_eq!(
         got,
         [
+            (1, "姓名".to_string(), "张*".to_string()),
             (1, "手机号".to_string(), "138****5678".to_string()),
             (1, "身份证号".to_string(), "110105********002X".to_string()),
+            (2, "姓名".to_string(), "李*".to_string()),
             (2, "手机号".to_string(), "139****5678".to_string()),
             (2, "备注".to_string(), "137****5678".to_string()),
         ],
@@ -222,6 +224,7 @@ fn utf16le_tab_separated_excel_unicode_text() {
     assert_eq!(
         got,
         [
+            (Some(1), Some("姓名"), "张*"),
             (Some(1), Some("手机号"), "138****5678"),
             (Some(1), Some("身份证号"), "110105********002X"),
         ],

@@ -298,13 +298,19 @@ fn reveal_adds_normalized_value() {
 #[test]
 fn text_location_shape() {
     let text = "第一行\n客户 张伟 手机 13812345678\n";
-    for f in findings_of_single_file("notes.txt", text) {
+    let findings = findings_of_single_file("notes.txt", text);
+    assert_eq!(findings.len(), 2, "the name after 客户 and the phone");
+    for (f, (column, at)) in findings.iter().zip([(4, "张伟"), (10, "138")]) {
         match f.location {
-            Location::Text { line, column, offset } => {
-                assert_eq!((line, column), (2, 10), "1-based line, 1-based character column");
-                assert_eq!(offset as usize, text.find("138").unwrap(), "0-based byte offset");
+            Location::Text {
+                line,
+                column: c,
+                offset,
+            } => {
+                assert_eq!((line, c), (2, column), "1-based line, 1-based character column");
+                assert_eq!(offset as usize, text.find(at).unwrap(), "0-based byte offset");
             }
-            other => panic!("text file, location {other:?}"),
+            ref other => panic!("text file, location {other:?}"),
         }
     }
 }
@@ -319,7 +325,15 @@ fn csv_location_shape() {
         [
             &Location::Row {
                 row: 1,
+                column: "姓名".into()
+            },
+            &Location::Row {
+                row: 1,
                 column: "手机号".into()
+            },
+            &Location::Row {
+                row: 2,
+                column: "姓名".into()
             },
             &Location::Row {
                 row: 2,

@@ -28,7 +28,13 @@ fn xlsx_cells_are_located_and_columns_classified() {
     dir.write("exports/订单.xlsx", bytes);
     let scan = scan_tree(&dir, "xlsx", &[]);
     let found = scan.findings_for("exports/订单.xlsx");
-    assert_eq!(found.len(), 4, "{}", scan.describe());
+    assert_eq!(found.len(), 6, "{}", scan.describe());
+    let names: Vec<&str> = found
+        .iter()
+        .filter(|f| f.category == "name")
+        .map(|f| f.masked.as_str())
+        .collect();
+    assert_eq!(names, ["张*", "李*"], "{}", scan.describe());
     let phone = found.iter().find(|f| f.masked == "138****5678").expect("phone");
     assert_eq!(phone.loc_str("sheet"), Some("订单"));
     assert_eq!(phone.loc_str("cell"), Some("B2"));

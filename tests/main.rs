@@ -21,6 +21,7 @@
 //! - `stores`: `scan --store NAME=ROOT`: per-store paths, totals, copies; merging stores;
 //! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
 //! - `minimize`: masked values, minors, dates, risk, policy actions;
+//! - `names`: person names and nicknames: columns, labels, masking, `locate` of a name;
 //! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON;
 //! - `report`: `pimap report` to HTML, CSV and Markdown, and the HTML in headless Chromium;
 //! - `spark`: the Spark job (`deploy/spark`) in local mode, merged parts against one scan.
@@ -41,6 +42,7 @@ mod hostile_archives;
 mod hostile_sheets;
 mod merge;
 mod minimize;
+mod names;
 mod outputs;
 mod parallel;
 mod parallel_memory;

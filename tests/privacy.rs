@@ -49,6 +49,10 @@ fn planted() -> (Vec<String>, String) {
 /// full-width digits.
 fn forms(value: &str) -> Vec<String> {
     let mut out = vec![value.to_string(), value.to_lowercase()];
+    if !value.is_ascii() {
+        // Names and addresses are written as they are.
+        return out;
+    }
     if value.contains('@') {
         out.push(value.split('@').next().unwrap().to_string());
         return out;

@@ -27,6 +27,12 @@ pub fn mask_into(value: &str, rule: &MaskSpec, out: &mut String) {
         },
         // Without resolved parts (see `mask_address`), show nothing of it.
         MaskSpec::Address => out.push_str("****"),
+        MaskSpec::Name => {
+            let visible = super::name::visible_part(value);
+            out.push_str(visible);
+            let hidden = value[visible.len()..].chars().count().max(1);
+            out.extend(std::iter::repeat_n('*', hidden));
+        }
     }
 }
 
@@ -93,6 +99,9 @@ mod tests {
         };
         assert_eq!(mask("13812345678", &mobile), "138****5678");
         assert_eq!(mask("zhang@qq.com", &MaskSpec::Email), "z***@qq.com");
+        assert_eq!(mask("王芳", &MaskSpec::Name), "王*");
+        assert_eq!(mask("欧阳娜娜", &MaskSpec::Name), "欧阳**");
+        assert_eq!(mask("李建国", &MaskSpec::Name), "李**");
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod context;
 pub mod date;
 pub mod mask;
 pub mod masked;
+pub mod name;
+pub mod online_id;
 pub mod redact;
 pub mod region;
 pub mod spec;
@@ -56,6 +58,9 @@ pub struct Detector {
     pub negative_examples: Vec<String>,
     /// Whether any pattern has a validator (the lint then demands a checksum negative).
     pub validated: bool,
+    /// Whether its values are whole cells of columns headed for it (names, nicknames): such
+    /// a column is still judged by how many of its cells pass (a product `name` column).
+    pub cell_valued: bool,
     /// Where the definition came from (file name), for messages.
     pub origin: String,
     context_boost: f32,
@@ -103,6 +108,8 @@ pub struct Scratch {
     captures: Vec<regex::CaptureLocations>,
     anchors: Vec<(usize, usize)>,
     addresses: Vec<address::AddressHit>,
+    names: Vec<name::NameHit>,
+    identifiers: Vec<(usize, usize)>,
 }
 
 /// Where scoring writes: capture slots (scratch), hits, rejection counts.
@@ -128,9 +135,20 @@ pub struct DetectorSet {
     /// Address patterns and the matcher they share (built only when one exists).
     address_patterns: Vec<usize>,
     addresses: Option<address::AddressMatcher>,
+    /// Person-name patterns, each with a matcher that knows its detector's labels.
+    name_patterns: Vec<(usize, name::NameMatcher)>,
+    nickname_patterns: Vec<(usize, name::Labels)>,
+    /// Every character a name or nickname label starts with, and 收: text without any (and
+    /// without a key or an identifier) holds no name in text.
+    name_cues: name::CharSet,
     /// Shortest digits token any pattern accepts; shorter ones are not looked at.
     min_digits: usize,
+    /// Words looked for near a value in text. Names' and nicknames' words are not among
+    /// them: in text those are labels their own matcher reads, and they would only stand
+    /// between another value and its cue (`手机 收货人 138…`).
     context: ContextWords,
+    /// Every detector's words, for column headers and JSON keys.
+    headers: ContextWords,
     /// Hash of every definition compiled in (names and texts): part of what decides whether
     /// an earlier scan's results are still valid.
     digest: String,
@@ -227,6 +245,9 @@ impl DetectorSet {
         let mut detectors = Vec::new();
         let mut patterns = Vec::new();
         let mut words: Vec<(String, Cue)> = business.into_iter().map(|w| (w, Cue::Business)).collect();
+        let mut header_words = words.clone();
+        // Each detector's context words, by detector: name labels come from them.
+        let mut labels: Vec<Vec<String>> = Vec::new();
         for (d, (origin, spec)) in specs.into_iter().enumerate().take(MAX_DETECTORS) {
             let mut complain = |message: String| {
                 problems.push(Problem {
@@ -258,9 +279,18 @@ impl DetectorSet {
                     Err(e) => complain(format!("pattern {:?}: {e}", p.name)),
                 }
             }
-            words.extend(spec.context.iter().map(|w| (w.clone(), Cue::Names(1 << d))));
+            let cell_valued = spec
+                .patterns
+                .iter()
+                .any(|p| matches!(p.token, TokenKind::PersonName | TokenKind::Nickname));
+            header_words.extend(spec.context.iter().map(|w| (w.clone(), Cue::Names(1 << d))));
+            if !cell_valued {
+                words.extend(spec.context.iter().map(|w| (w.clone(), Cue::Names(1 << d))));
+            }
+            labels.push(spec.context.clone());
             detectors.push(Detector {
                 validated: spec.patterns.iter().any(|p| p.validator.is_some()),
+                cell_valued,
                 id: spec.id,
                 category: spec.category,
                 description: spec.description,
@@ -280,6 +310,8 @@ impl DetectorSet {
         let mut email_patterns = Vec::new();
         let mut regex_patterns = Vec::new();
         let mut address_patterns = Vec::new();
+        let mut name_patterns = Vec::new();
+        let mut nickname_patterns = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             match p.token {
                 TokenKind::Digits => {
@@ -292,12 +324,27 @@ impl DetectorSet {
                 TokenKind::Email => email_patterns.push(i),
                 TokenKind::Regex => regex_patterns.push(i),
                 TokenKind::Address => address_patterns.push(i),
+                TokenKind::PersonName => name_patterns.push((i, name::NameMatcher::new(&labels[p.detector]))),
+                TokenKind::Nickname => nickname_patterns.push((i, name::Labels::new(&labels[p.detector]))),
             }
         }
         let min_digits = by_length.iter().position(|p| !p.is_empty()).unwrap_or(usize::MAX);
         Ok(DetectorSet {
             addresses: (!address_patterns.is_empty()).then(address::AddressMatcher::new),
             address_patterns,
+            name_cues: {
+                let mut cues = name::CharSet::new(['收']);
+                for labels in name_patterns
+                    .iter()
+                    .map(|(_, m)| m.labels())
+                    .chain(nickname_patterns.iter().map(|(_, l)| l))
+                {
+                    cues.union(&labels.han_starts);
+                }
+                cues
+            },
+            name_patterns,
+            nickname_patterns,
             min_digits,
             detectors,
             patterns,
@@ -305,6 +352,7 @@ impl DetectorSet {
             email_patterns,
             regex_patterns,
             context: ContextWords::new(&words),
+            headers: ContextWords::new(&header_words),
             digest: sha2::Digest::finalize(digest)[..8]
                 .iter()
                 .map(|b| format!("{b:02x}"))
@@ -325,7 +373,7 @@ impl DetectorSet {
     /// What a column header says: `Some(Cue::Names(..))` for 手机号 or `receiver_mobile`,
     /// `Some(Cue::Business)` for 订单编号, `None` for 备注.
     pub fn header_cue(&self, header: &str) -> Option<Cue> {
-        self.context.last_cue(header)
+        self.headers.last_cue(header)
     }
 
     /// Finds every value in `text`. `header` is the column's cue (tables, JSON keys). Hits
@@ -377,8 +425,125 @@ impl DetectorSet {
             matcher.find(text, &mut scratch.anchors, &mut scratch.addresses);
             self.score_addresses(&scratch.addresses, text, header, &mut out);
         }
+        if !self.name_patterns.is_empty() || !self.nickname_patterns.is_empty() {
+            self.score_names(
+                text,
+                header,
+                first_hit,
+                (&mut scratch.identifiers, &mut scratch.names),
+                &mut out,
+            );
+        }
         if hits.len() - first_hit > 1 {
             hits[first_hit..].sort_by_key(|h| (h.start, h.detector));
+        }
+    }
+
+    /// Names and nicknames: a cell of a column headed for them is judged whole (and counted
+    /// against the column when it fails); text is searched for labelled names and names
+    /// beside the identifiers already found in it (`hits[first_hit..]`).
+    fn score_names(
+        &self,
+        text: &str,
+        header: Option<Cue>,
+        first_hit: usize,
+        (identifiers, names): (&mut Vec<(usize, usize)>, &mut Vec<name::NameHit>),
+        out: &mut Out<'_>,
+    ) {
+        let headed = |d: usize| header.is_some_and(|c| c.names(d));
+        // Text mode needs a key, or Han characters with a label, a 收 or an identifier.
+        let text_mode = memchr::memchr2(b':', b'=', text.as_bytes()).is_some()
+            || (name::has_han(text) && (out.hits.len() > first_hit || self.name_cues.any_in(text)));
+        for (pi, labels) in &self.nickname_patterns {
+            let p = &self.patterns[*pi];
+            if headed(p.detector) {
+                self.take_cell(online_id::cell(text), text, *pi, header, out);
+                continue;
+            }
+            if !text_mode {
+                continue;
+            }
+            identifiers.clear();
+            online_id::find(labels, text, identifiers);
+            for &(start, end) in identifiers.iter() {
+                out.hits.push(Hit {
+                    detector: p.detector,
+                    start,
+                    end,
+                    value: text[start..end].to_string(),
+                    confidence: self.with_context(
+                        p.detector,
+                        name::Evidence::Label.score() * p.score,
+                        Some(Cue::Names(1 << p.detector)),
+                    ),
+                    parts: None,
+                });
+            }
+        }
+        for (pi, matcher) in &self.name_patterns {
+            let p = &self.patterns[*pi];
+            if headed(p.detector) {
+                let verdict = matcher.cell(text);
+                let named = matches!(verdict, name::CellVerdict::Name(..));
+                self.take_cell(verdict, text, *pi, header, out);
+                if named {
+                    continue;
+                }
+            }
+            if !text_mode {
+                continue;
+            }
+            identifiers.clear();
+            identifiers.extend(
+                out.hits[first_hit..]
+                    .iter()
+                    .filter(|h| {
+                        matches!(
+                            self.detectors[h.detector].category,
+                            Category::NationalId | Category::BankCard | Category::Phone | Category::Passport
+                        )
+                    })
+                    .map(|h| (h.start, h.end)),
+            );
+            names.clear();
+            matcher.find(text, identifiers, names);
+            for hit in names.iter() {
+                // A label is this detector's own word (`收货人：`): it boosts as a header does.
+                let cue =
+                    matches!(hit.evidence, name::Evidence::Label).then_some(Cue::Names(1 << p.detector));
+                out.hits.push(Hit {
+                    detector: p.detector,
+                    start: hit.start,
+                    end: hit.end,
+                    value: text[hit.start..hit.end].to_string(),
+                    confidence: self.with_context(p.detector, hit.evidence.score() * p.score, cue),
+                    parts: None,
+                });
+            }
+        }
+    }
+
+    /// A cell judged whole: its value, or a rejection counted for the column.
+    fn take_cell(
+        &self,
+        verdict: name::CellVerdict,
+        text: &str,
+        pi: usize,
+        header: Option<Cue>,
+        out: &mut Out<'_>,
+    ) {
+        let p = &self.patterns[pi];
+        match verdict {
+            name::CellVerdict::Name(start, end) => out.hits.push(Hit {
+                detector: p.detector,
+                start,
+                end,
+                value: text[start..end].to_string(),
+                confidence: self.with_context(p.detector, name::Evidence::Column.score() * p.score, header),
+                parts: None,
+            }),
+            name::CellVerdict::NotAName => out.rejected[p.detector] += 1,
+            name::CellVerdict::Blank => {}
         }
     }
 
@@ -661,7 +826,7 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternE
     let regex = match (&p.regex, p.token) {
         (Some(r), TokenKind::Regex) => Some(r.clone()),
         (Some(r), _) => Some(format!("^(?:{r})$")),
-        (None, TokenKind::Digits | TokenKind::Address) => None,
+        (None, TokenKind::Digits | TokenKind::Address | TokenKind::PersonName | TokenKind::Nickname) => None,
         (None, _) => return Err(PatternError::NeedsRegex),
     };
     let regex = regex.map(|r| Regex::new(&r)).transpose()?;

@@ -114,6 +114,11 @@ pub enum TokenKind {
     Regex,
     /// Chinese postal addresses (`address.rs`: gazetteer and household structure).
     Address,
+    /// Person names (`name.rs`): the whole cell of a column headed as names, or a name
+    /// after one of the detector's context words, before 收, or beside an ID, card or phone.
+    PersonName,
+    /// Online ids (`online_id.rs`): the whole cell of a column headed as nicknames.
+    Nickname,
 }
 
 /// How much of a value stays visible.
@@ -126,6 +131,8 @@ pub enum MaskSpec {
     Email,
     /// Province, city and district, then `****` (the detail hidden).
     Address,
+    /// The surname, then a star per other character (`王*`, `欧阳**`; `Z*******`).
+    Name,
 }
 
 /// `detectors/business_context.toml`: words that mark a number as a business identifier.

@@ -126,6 +126,22 @@ struct Globs {
 }
 
 impl Policy {
+    /// The categories rules name that none of `reported` is: such a rule matches nothing
+    /// (a `name` rule before names were detected, `passport` without a passport detector),
+    /// which the user should hear about rather than trust. (rule name, category) pairs.
+    pub fn categories_not_reported(&self, reported: &[Category]) -> Vec<(&str, Category)> {
+        self.rules
+            .iter()
+            .flat_map(|r| {
+                r.categories
+                    .iter()
+                    .flatten()
+                    .filter(|c| !reported.contains(c))
+                    .map(|c| (r.name.as_str(), *c))
+            })
+            .collect()
+    }
+
     /// The policy used without `--policy`.
     pub fn builtin() -> Policy {
         Policy::parse(BUILTIN_POLICY).expect("the built-in policy is valid")
@@ -1272,6 +1288,22 @@ mod tests {
             parse_error("[[rules]]\nname = \"x\"\n"),
             "policy: unknown key \"rules\" (use [duplicates] and [[rule]])"
         );
+    }
+
+    #[test]
+    fn categories_no_detector_reports_are_named() {
+        let policy = Policy::parse(
+            "[[rule]]\nname = \"passports\"\ncategories = [\"passport\", \"phone\"]\nmax_age_days = 30\n\
+             [[rule]]\nname = \"all\"\nmax_age_days = 30\n",
+        )
+        .unwrap();
+        assert_eq!(
+            policy.categories_not_reported(&[Category::Phone]),
+            [("passports", Category::Passport)]
+        );
+        assert!(policy
+            .categories_not_reported(&[Category::Phone, Category::Passport])
+            .is_empty());
     }
 
     #[test]

@@ -446,9 +446,11 @@ pub(super) fn same_text(a: &str, b: &str) -> bool {
 
 /// A column whose header does not name the detector and where most candidates of the
 /// detector's shape fail validation holds look-alikes (serials, codes): its few valid
-/// values are coincidences.
-pub(super) fn look_alike_column(col: &ColumnState, d: usize) -> bool {
-    if col.cue.is_some_and(|c| c.names(d)) {
+/// values are coincidences. For a detector whose values are whole cells (names), the header
+/// is what makes cells candidates, so it excuses nothing: a `name` column where most cells
+/// are not names holds products or shops.
+pub(super) fn look_alike_column(col: &ColumnState, d: usize, cell_valued: bool) -> bool {
+    if col.cue.is_some_and(|c| c.names(d)) && !cell_valued {
         return false;
     }
     let valid = col.valid[d] - col.window_valid[d];
@@ -573,7 +575,7 @@ mod tests {
         let mut verdict = |slot: u32, valid: u64, rejected: u64| {
             let col = &mut columns[slot];
             (col.valid[d], col.rejected[d]) = (valid, rejected);
-            look_alike_column(col, d)
+            look_alike_column(col, d, false)
         };
         // Most candidates fail validation: the valid few are coincidences.
         assert!(verdict(serial, 4, 6));
@@ -583,15 +585,26 @@ mod tests {
         assert!(!verdict(serial, 1, 8));
         // A header that names the detector keeps its values however many fail.
         assert!(!verdict(mobile, 1, 100));
+        // Unless the detector's values are whole cells: a `name` column of product names.
+        let col = &mut columns[mobile];
+        (col.valid[d], col.rejected[d]) = (1, 100);
+        assert!(look_alike_column(col, d, true));
+        (col.valid[d], col.rejected[d]) = (90, 10);
+        assert!(!look_alike_column(col, d, true));
+        let mut verdict = |slot: u32, valid: u64, rejected: u64| {
+            let col = &mut columns[slot];
+            (col.valid[d], col.rejected[d]) = (valid, rejected);
+            look_alike_column(col, d, false)
+        };
         // A new window weighs only the candidates counted after its start.
         verdict(serial, 4, 6);
         columns.start_window();
         columns.touch(serial);
         let col = &mut columns[serial];
         (col.valid[d], col.rejected[d]) = (4 + 9, 6 + 1);
-        assert!(!look_alike_column(col, d), "9 of 10 valid in this window");
+        assert!(!look_alike_column(col, d, false), "9 of 10 valid in this window");
         (col.valid[d], col.rejected[d]) = (4 + 2, 6 + 8);
-        assert!(look_alike_column(col, d), "2 of 10 valid in this window");
+        assert!(look_alike_column(col, d, false), "2 of 10 valid in this window");
         // A window's start costs nothing per column: a column takes its counts when first
         // touched in the window, as they were at its start.
         columns.start_window();

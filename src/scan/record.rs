@@ -310,7 +310,7 @@ impl Worker<'_> {
             let f = &found[i];
             if slot != NO_COLUMN {
                 let col = &mut columns[slot];
-                if look_alike_column(col, f.detector) {
+                if look_alike_column(col, f.detector, detectors.detectors()[f.detector].cell_valued) {
                     continue;
                 }
                 col.reported[f.detector] += 1;
