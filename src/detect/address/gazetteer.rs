@@ -1,7 +1,7 @@
 //! The gazetteer of admin names (province, prefecture, county) and resolving a span's
 //! names to `Parts`.
 
-use super::Parts;
+use super::{Parts, ROADS};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use std::sync::OnceLock;
 
@@ -95,7 +95,7 @@ pub(super) fn gazetteer() -> &'static Gazetteer {
 
 /// Province, city, district from the admin names in order: of the places a name may denote,
 /// the first consistent with what came before.
-pub(super) fn resolve(admin: &[(usize, usize, &[Place])]) -> Parts {
+pub(super) fn resolve(admin: &[Admin]) -> Parts {
     let mut parts = Parts::default();
     let (mut province, mut prefecture) = (0u32, 0u32);
     for (_, _, candidates) in admin {
@@ -128,4 +128,23 @@ pub(super) fn resolve(admin: &[(usize, usize, &[Place])]) -> Parts {
         parts.city = parts.province;
     }
     parts
+}
+
+/// An admin name in a span: its byte range and every place it may denote.
+pub(super) type Admin = (usize, usize, &'static [Place]);
+
+/// The admin names in `span`, in order.
+pub(super) fn admin_names(span: &str) -> Vec<Admin> {
+    let g = gazetteer();
+    let mut admin = Vec::new();
+    for m in g.names.find_iter(span) {
+        // 北京路 in 广州, 东莞街: a place name that names a road is not the address's admin
+        // chain.
+        let rest = &span[m.end()..];
+        if ROADS.iter().any(|r| rest.starts_with(r)) {
+            continue;
+        }
+        admin.push((m.start(), m.end(), g.places[m.pattern().as_usize()].as_slice()));
+    }
+    admin
 }

@@ -1,8 +1,7 @@
 //! Free text: spans anchored on a household word, judged by their structure.
 
-use super::gazetteer::{gazetteer, resolve, Level, Place};
+use super::gazetteer::{admin_names, resolve, Level};
 use super::*;
-use aho_corasick::{AhoCorasickBuilder, MatchKind};
 
 /// Below this many bytes, anchors are found by a char loop instead of Aho-Corasick.
 const SHORT_TEXT: usize = 256;
@@ -13,116 +12,75 @@ const ANCHOR_CHARS: [char; 18] = [
     '门',
 ];
 
-/// `ANCHOR_CHARS` as a bitmap over the Basic Multilingual Plane (8 KiB): this test runs on
-/// every Chinese character of every cell, so it is one load and a bit test.
-static ANCHOR_BITMAP: [u64; 1024] = {
-    let mut map = [0u64; 1024];
+/// `ANCHOR_CHARS` and `labelled::CUE_CHARS` as two bitmaps over the Basic Multilingual Plane
+/// (8 KiB each): this test runs on every Chinese character of every cell, so it is a load
+/// and a bit test.
+static CHAR_BITMAPS: [[u64; 1024]; 2] = {
+    let mut maps = [[0u64; 1024]; 2];
     let mut i = 0;
     while i < ANCHOR_CHARS.len() {
         let c = ANCHOR_CHARS[i] as usize;
-        map[c >> 6] |= 1 << (c & 63);
+        maps[0][c >> 6] |= 1 << (c & 63);
         i += 1;
     }
-    map
+    let mut i = 0;
+    while i < labelled::CUE_CHARS.len() {
+        let c = labelled::CUE_CHARS[i] as usize;
+        maps[1][c >> 6] |= 1 << (c & 63);
+        i += 1;
+    }
+    maps
 };
 
-/// Is this the UTF-8 of a first character of an anchor word? `utf8` starts with the lead
-/// byte of a three-byte character (every anchor character is one).
+/// Is this the UTF-8 of a first character of an anchor word, and of a character in a cue?
+/// `utf8` starts with the lead byte of a three-byte character (every such character is one).
 #[inline]
-fn is_anchor_char(utf8: &[u8]) -> bool {
+fn char_class(utf8: &[u8]) -> (bool, bool) {
     let c = (usize::from(utf8[0] & 0x0F) << 12)
         | (usize::from(utf8[1] & 0x3F) << 6)
         | usize::from(utf8[2] & 0x3F);
-    ANCHOR_BITMAP[c >> 6] & (1 << (c & 63)) != 0
+    let bit = 1 << (c & 63);
+    (
+        CHAR_BITMAPS[0][c >> 6] & bit != 0,
+        CHAR_BITMAPS[1][c >> 6] & bit != 0,
+    )
+}
+
+#[cfg(test)]
+fn is_anchor_char(utf8: &[u8]) -> bool {
+    char_class(utf8).0
 }
 
 /// Longest span looked at around a household word (characters).
 const MAX_SPAN: usize = 80;
 
-fn is_delimiter(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\t'
-            | ','
-            | ';'
-            | '|'
-            | '"'
-            | '\''
-            | ':'
-            | '!'
-            | '?'
-            | '，'
-            | '。'
-            | '；'
-            | '、'
-            | '：'
-            | '！'
-            | '？'
-            | '“'
-            | '”'
-            | '‘'
-            | '’'
-            | '（'
-            | '）'
-            | '('
-            | ')'
-            | '【'
-            | '】'
-            | '['
-            | ']'
-            | '{'
-            | '}'
-            | '<'
-            | '>'
-            | '《'
-            | '》'
-            | '='
-            | '~'
-            | '～'
-            | '/'
-            | '\\'
-    )
-}
-
 impl AddressMatcher {
-    pub fn new() -> Self {
-        let build = |words: &[&str]| {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(words)
-                .expect("address words compile")
-        };
-        // Build the gazetteer now rather than on the first text.
-        let _ = gazetteer();
-        AddressMatcher {
-            units: build(HOUSEHOLD_UNITS),
-            pickups: build(PICKUP_POINTS),
-            anchor_words: build(&[HOUSEHOLD_UNITS, PICKUP_POINTS].concat()),
-            roads: build(ROADS),
-            estates: build(ESTATES),
-            labels: build(LABELS),
-        }
-    }
-
-    /// Appends the addresses in `text` to `out`, with a confidence from structure alone
-    /// (labels and headers are applied by the caller, like every detector's context).
-    /// `anchors` is scratch space kept by the caller.
-    pub fn find(&self, text: &str, anchors: &mut Vec<(usize, usize)>, out: &mut Vec<AddressHit>) {
+    /// Appends the household-anchored spans in `text` to `out`. Says whether the text holds
+    /// a character of a label (`labelled::CUES`), for the caller to look for labelled clauses.
+    pub(super) fn find_strict(
+        &self,
+        text: &str,
+        anchors: &mut Vec<(usize, usize)>,
+        out: &mut Vec<AddressHit>,
+    ) -> bool {
         let mut covered = 0;
         anchors.clear();
+        let cue_seen;
         if text.len() < SHORT_TEXT {
             // Short texts (table cells): a char loop beats the multi-pattern searchers'
             // setup cost, and text without a Chinese character costs one pass over its bytes.
             let bytes = text.as_bytes();
+            let mut cue = false;
             let mut i = 0;
             while i + 2 < bytes.len() {
-                // Every anchor character is three bytes of UTF-8 starting with E4..E9.
+                // Every anchor and cue character is three bytes of UTF-8 starting with E4..E9.
                 if !(0xE4..=0xE9).contains(&bytes[i]) {
                     i += 1;
                     continue;
                 }
-                if is_anchor_char(&bytes[i..i + 3]) {
+                let (anchor, is_cue) = char_class(&bytes[i..i + 3]);
+                cue |= is_cue;
+                if anchor {
                     let rest = &text[i..];
                     let word = HOUSEHOLD_UNITS
                         .iter()
@@ -135,14 +93,16 @@ impl AddressMatcher {
                 }
                 i += 3;
             }
+            cue_seen = cue;
             if anchors.is_empty() {
-                return;
+                return cue_seen;
             }
         } else {
             // Every anchor is a Chinese word: text without any is not searched.
             if !text.bytes().any(|b| b >= 0xE0) {
-                return;
+                return false;
             }
+            cue_seen = true;
             anchors.extend(self.anchor_words.find_iter(text).map(|m| (m.start(), m.end())));
         }
         for &(unit_start, unit_end) in anchors.iter() {
@@ -154,7 +114,7 @@ impl AddressMatcher {
             let numbered = text[..unit_start]
                 .chars()
                 .next_back()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || "一二三四五六七八九十".contains(c));
+                .is_some_and(|c| c.is_ascii_alphanumeric() || is_cn_digit(c));
             if !numbered && !PICKUP_POINTS.iter().any(|p| text[unit_start..].starts_with(p)) {
                 continue;
             }
@@ -167,6 +127,7 @@ impl AddressMatcher {
                 out.push(hit);
             }
         }
+        cue_seen
     }
 
     /// The run of non-delimiter text around a household word, cut at field labels.
@@ -202,38 +163,31 @@ impl AddressMatcher {
     /// Decides whether `text[s..e]` is an address and how sure that is.
     fn judge(&self, text: &str, s: usize, e: usize) -> Option<AddressHit> {
         let span = &text[s..e];
-        let g = gazetteer();
-        let mut admin: Vec<(usize, usize, &[Place])> = Vec::new();
-        for m in g.names.find_iter(span) {
-            // 北京路 in 广州, 东莞街: a place name that names a road is not the address's
-            // admin chain.
-            let rest = &span[m.end()..];
-            if ROADS.iter().any(|r| rest.starts_with(r)) {
-                continue;
-            }
-            admin.push((m.start(), m.end(), &g.places[m.pattern().as_usize()]));
-        }
+        let admin = admin_names(span);
         let bytes = span.as_bytes();
-        // Household: a unit word right after a digit or letter, or a 4-3-804 triple, or a
-        // village group.
+        // Household: a numbered unit that says so (`unit_strength`), a named pickup point or a
+        // 4-3-804 triple. Weak units (floors, a bare 3号) only say where the address ends.
         let mut last_detail = 0;
         let mut household = false;
         let mut numbered_units = 0;
         for u in self.units.find_iter(span) {
-            let before = span[..u.start()].chars().next_back();
-            let numbered =
-                before.is_some_and(|c| c.is_ascii_alphanumeric() || "一二三四五六七八九十".contains(c));
-            if numbered {
-                household = true;
-                numbered_units += 1;
-                last_detail = last_detail.max(u.end());
+            match unit_strength(span, u.start(), u.end()) {
+                Strength::Strong => {
+                    household = true;
+                    numbered_units += 1;
+                    last_detail = last_detail.max(u.end());
+                }
+                Strength::Weak => last_detail = last_detail.max(u.end()),
+                Strength::No => {}
             }
         }
         let mut pickup = false;
         for p in self.pickups.find_iter(span) {
-            household = true;
-            pickup = true;
-            last_detail = last_detail.max(p.end());
+            if named(&span[..p.start()]) {
+                household = true;
+                pickup = true;
+                last_detail = last_detail.max(p.end());
+            }
         }
         if let Some(end) = dash_triple(bytes) {
             household = true;
@@ -242,27 +196,12 @@ impl AddressMatcher {
         if !household {
             return None;
         }
-        let road = self.roads.find_iter(span).any(|r| {
-            span[r.end()..].starts_with(|c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
-        });
-        let estate = pickup || self.estates.find(span).is_some();
-        // Trailing digits and letters belong to the last unit (`…1单元1305`).
-        let mut end = last_detail;
-        while end < bytes.len()
-            && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'-' || bytes[end] == b'#')
-        {
-            end += 1;
-        }
-        for extra in ["室", "号", "房"] {
-            if span[end..].starts_with(extra) {
-                end += extra.len();
-            }
-        }
-        // A landmark after the number belongs to the address (`…962号对面超市代收`); other
-        // trailing text (`谢谢`) does not.
-        if self.estates.find(&span[end..]).is_some() || self.pickups.find(&span[end..]).is_some() {
-            end = span.trim_end().len();
-        }
+        let road = self
+            .roads
+            .find_iter(span)
+            .any(|r| span[r.end()..].starts_with(|c: char| c.is_ascii_digit() || is_cn_digit(c)));
+        let estate = pickup || self.estates.find_iter(span).any(|m| named(&span[..m.start()]));
+        let end = self.address_end(span, last_detail);
         let levels = {
             let mut l: Vec<Level> = admin
                 .iter()
@@ -274,20 +213,24 @@ impl AddressMatcher {
             l.len()
         };
         // Unknown names with admin suffixes (invented or newer counties) count a little.
-        let suffixed = ["省", "市", "区", "县", "旗", "州", "镇", "乡", "街道"]
-            .iter()
-            .filter(|suffix| span[..end].contains(*suffix))
-            .count();
+        let suffixed = || {
+            ["省", "市", "区", "县", "旗", "州", "镇", "乡", "街道"]
+                .iter()
+                .filter(|suffix| span[..end].contains(*suffix))
+                .count()
+        };
+        // One admin name and a numbered unit is a building of a hotel in a review (厦门宾馆的
+        // 5号楼) as often as an address: a road or an estate has to say so too.
         let confidence = match (levels, road, estate) {
             (2.., _, _) => 0.9,
             (1, true, _) | (1, _, true) => 0.85,
-            (1, false, false) => 0.6,
+            (1, false, false) => 0.45,
             (0, true, true) => 0.6,
             (0, true, false) | (0, false, true) => 0.45,
             (0, false, false) => 0.3,
         };
         let confidence: f32 = confidence
-            + if levels == 0 && suffixed >= 2 { 0.15 } else { 0.0 }
+            + if levels == 0 && suffixed() >= 2 { 0.15 } else { 0.0 }
             // 249号…34幢2301: several numbered units are a household, not a product code.
             + if numbered_units >= 2 { 0.15 } else { 0.0 };
         // Where the address starts: the first province or official admin name (cutting a
@@ -307,8 +250,173 @@ impl AddressMatcher {
             end: s + end,
             confidence: confidence.min(0.99),
             parts: resolve(&admin),
+            labelled: false,
         })
     }
+
+    /// Where the address whose last unit ends at `last_detail` ends in `span`: the room
+    /// number, 之三, a position (门口, 对面) and a landmark after it belong to it; the next
+    /// clause (谢谢, 到了打电话) does not.
+    fn address_end(&self, span: &str, last_detail: usize) -> usize {
+        let bytes = span.as_bytes();
+        let room = |mut end: usize| {
+            // Trailing digits and letters belong to the last unit (`…1单元1305`).
+            while end < bytes.len()
+                && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'-' || bytes[end] == b'#')
+            {
+                end += 1;
+            }
+            for extra in ["室", "号", "房"] {
+                if span[end..].starts_with(extra) {
+                    end += extra.len();
+                }
+            }
+            end
+        };
+        let mut end = room(last_detail);
+        // 188号之三702: a sub-number, then its room.
+        if let Some(rest) = span[end..].strip_prefix('之') {
+            let numeral = rest.len() - rest.trim_start_matches(is_cn_digit).len();
+            if numeral > 0 {
+                end = room(end + '之'.len_utf8() + numeral);
+            }
+        }
+        if let Some(p) = POSITIONS.iter().find(|p| span[end..].starts_with(**p)) {
+            end += p.len();
+        }
+        // A landmark after the number belongs to the address (`…962号对面超市代收`), up to
+        // where a sentence or an instruction starts.
+        let rest = &span[end..];
+        let landmark = self
+            .estates
+            .find_iter(rest)
+            .any(|m| named(&span[..end + m.start()]))
+            || self.pickups.find(rest).is_some();
+        if landmark {
+            let stop = self
+                .words
+                .find_iter(rest)
+                .find(|m| {
+                    matches!(
+                        labelled::WORDS[m.pattern().as_usize()].1,
+                        labelled::Word::Trailer | labelled::Word::Chat | labelled::Word::StrongChat
+                    )
+                })
+                .map_or(rest.len(), |m| m.start());
+            end += rest[..stop].trim_end().len();
+        }
+        end
+    }
+}
+
+/// Words of position after a house number that belong to the address (…号后门).
+const POSITIONS: &[&str] = &[
+    "门口", "附近", "对面", "旁边", "隔壁", "楼下", "后门", "边上", "东侧", "西侧", "南侧", "北侧", "东门",
+    "西门", "南门", "北门", "正门", "大门", "路口",
+];
+
+/// What a numbered unit word says about a household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strength {
+    /// Not a household: a date (8月16号), an ordinal (第一楼), a count (一栋大楼), a metro
+    /// line or a numbered object (2号线, 3号窗口, 1号桌), a floor plan (3室2厅).
+    No,
+    /// Where it is inside something, not which household: a floor (6楼, 3层) or a bare
+    /// number (21号) with no road, village or estate before it.
+    Weak,
+    /// A household: 栋, 单元, 室 …, a number after a road or estate (文三路477号, 大厦15楼).
+    Strong,
+}
+
+/// Characters before a number that make it a house number: the end of a road, lane,
+/// village, town or estate word.
+const PLACE_ENDS: &str =
+    "路街道巷弄里段条桥村组区镇乡县市苑园城厦场院庄屯湾坊社队楼栋幢座期邸府庭墅馆学校司厂心寓舍";
+/// Estate words before a floor number (大厦15楼, 中心8楼).
+const ESTATE_ENDS: &str = "厦场心楼座栋幢苑园城寓区邸府庭馆";
+/// Characters before a number that make it something else: an ordinal, a month (a date), a
+/// weekday, a count.
+const NOT_HOUSE: &str = "第月周每几这那哪约共近";
+/// Characters after 号 that make it a numbered object: a metro line, a store room, a window,
+/// a table, a seat, a bed, a shop of a chain, a size.
+const OBJECTS: &str = "线库窗桌台机位床车厅店码球";
+
+fn is_numeral(c: char) -> bool {
+    is_cn_digit(c) || matches!(c, '百' | '零' | '〇' | '两')
+}
+
+/// 一 to 十.
+pub(super) fn is_cn_digit(c: char) -> bool {
+    matches!(
+        c,
+        '一' | '二' | '三' | '四' | '五' | '六' | '七' | '八' | '九' | '十'
+    )
+}
+
+pub(super) fn is_place_end(c: char) -> bool {
+    PLACE_ENDS.contains(c)
+}
+
+/// How strongly the unit word at `start..end` in `span` marks a household.
+fn unit_strength(span: &str, start: usize, end: usize) -> Strength {
+    let word = &span[start..end];
+    let before = &span[..start];
+    // The number: letters and digits (B座, 12, A22), else Chinese numerals (三号楼).
+    let ascii = before.len()
+        - before
+            .trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '-')
+            .len();
+    let (number, cjk) = if ascii > 0 {
+        (&before[before.len() - ascii..], false)
+    } else {
+        let n = before.len() - before.trim_end_matches(is_numeral).len();
+        (&before[before.len() - n..], true)
+    };
+    if number.is_empty() {
+        return Strength::No;
+    }
+    let ahead = before[..before.len() - number.len()].chars().next_back();
+    let after = span[end..].chars().next();
+    if ahead.is_some_and(|c| NOT_HOUSE.contains(c)) {
+        return Strength::No;
+    }
+    let place_before = ahead.is_some_and(is_place_end);
+    // 一栋大楼, 三号黄金库: Chinese numerals count things unless a place names them.
+    if cjk && !place_before {
+        return Strength::No;
+    }
+    match word {
+        "号" if after.is_some_and(|c| OBJECTS.contains(c)) => Strength::No,
+        "号" if place_before || number.contains('-') => Strength::Strong,
+        // 26号宿舍楼: the number of a building.
+        "号" if ["宿舍", "公寓", "厂房"]
+            .iter()
+            .any(|b| span[end..].starts_with(b)) =>
+        {
+            Strength::Strong
+        }
+        "号" => Strength::Weak,
+        "楼" | "层" if after.is_some_and(|c| "梯道".contains(c)) => Strength::No,
+        "楼" | "层" if ahead.is_some_and(|c| ESTATE_ENDS.contains(c)) => Strength::Strong,
+        "楼" | "层" => Strength::Weak,
+        "室" if after == Some('厅') => Strength::No,
+        "座" if after.is_some_and(|c| "车位椅".contains(c)) => Strength::No,
+        "组" | "户" if !place_before => Strength::Weak,
+        _ => Strength::Strong,
+    }
+}
+
+/// Whether a name comes right before a word (`…小区`, `菜鸟驿站`), not a sentence (大连之行
+/// 的驿站, 把餐给了门卫) or nothing.
+fn named(before: &str) -> bool {
+    before
+        .chars()
+        .next_back()
+        .is_some_and(|c| (is_name_char(c)) && !"的了给在把被到去找放交让是和跟向对从往之".contains(c))
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || ('\u{4E00}'..='\u{9FFF}').contains(&c)
 }
 
 /// `4-3-804` (building-unit-room) in a span; the end of the first one.
