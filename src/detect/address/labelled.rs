@@ -71,6 +71,8 @@ pub(super) enum Word {
     /// An instruction or courtesy after the address (谢谢, 到了打电话, 电联): the candidate
     /// ends before it.
     Trailer,
+    /// A field label (电话, 收货人): with its value after it, the next field starts.
+    Field,
 }
 
 pub(super) const WORDS: &[(&str, Word)] = &[
@@ -251,6 +253,33 @@ pub(super) const WORDS: &[(&str, Word)] = &[
     ("这个地址", Word::Trailer),
     ("别寄", Word::Trailer),
     ("别发", Word::Trailer),
+    ("电话", Word::Field),
+    ("手机", Word::Field),
+    ("收货人", Word::Field),
+    ("收件人", Word::Field),
+    ("联系人", Word::Field),
+    ("联系方式", Word::Field),
+    ("姓名", Word::Field),
+    ("邮编", Word::Field),
+    ("备注", Word::Field),
+    ("身份证", Word::Field),
+    ("邮箱", Word::Field),
+    ("运单", Word::Field),
+    ("订单", Word::Field),
+];
+
+/// Labels a cell may repeat before its value.
+const CELL_LABELS: &[&str] = &[
+    "收货地址",
+    "收件地址",
+    "收件人地址",
+    "详细地址",
+    "家庭住址",
+    "通讯地址",
+    "联系地址",
+    "邮寄地址",
+    "住址",
+    "地址",
 ];
 
 /// Which bar a candidate is judged by.
@@ -278,24 +307,6 @@ const MAX_CLAUSE: usize = 60;
 /// A digit run this long is a phone, an ID or an order number, not part of an address.
 const LONG_DIGITS: usize = 7;
 
-/// Field labels that end a clause when a value follows them (电话：, 手机 138…); 手机店 is
-/// a shop, not a field.
-pub(super) const FIELDS: &[&str] = &[
-    "电话",
-    "手机",
-    "收货人",
-    "收件人",
-    "联系人",
-    "联系方式",
-    "姓名",
-    "邮编",
-    "备注",
-    "身份证",
-    "邮箱",
-    "运单",
-    "订单",
-];
-
 fn is_cjk(c: char) -> bool {
     ('\u{4E00}'..='\u{9FFF}').contains(&c) || ('\u{3400}'..='\u{4DBF}').contains(&c)
 }
@@ -313,22 +324,17 @@ impl AddressMatcher {
             || !text.bytes().any(|b| b >= 0xE0)
             || text.contains('\n')
             || text.chars().count() > MAX_CELL
+            || long_digits(text)
         {
             return false;
         }
         let (mut s, e) = trim(text, 0, text.len());
         // A label repeated in the cell (收货地址：…) is not part of the value.
-        if let Some(m) = self.labels.find(&text[s..e]) {
-            if m.start() == 0 {
-                s = skip_separators(text, s + m.end());
-            }
+        if let Some(label) = CELL_LABELS.iter().find(|l| text[s..e].starts_with(**l)) {
+            s = skip_separators(text, s + label.len());
         }
         let e = strip_postcode(text, s, e);
-        if self.holds_other_fields(&text[s..e]) {
-            return false;
-        }
-        let (s, e) = self.tidy(text, s, e);
-        match self.weigh(text, s, e, Bar::Cell) {
+        match self.weigh(text, s, e, None) {
             Some(hit) => {
                 out.push(hit);
                 true
@@ -348,18 +354,16 @@ impl AddressMatcher {
             let hit = match CUES[m.pattern().as_usize()].1 {
                 Cue::Lead => {
                     let s = skip_separators(text, m.end());
-                    let e = self.clause_end(text, s);
-                    let (s2, e2) = self.tidy(text, s, e);
-                    self.weigh(text, s2, e2, clause_bar(out, first, s2, e2))
+                    let e = clause_end(text, s);
+                    self.weigh(text, s, e, Some((out, first)))
                         .or_else(|| self.follow_on(text, s, e, out, first))
                 }
                 Cue::Trail => {
                     let e = m.start();
                     let s = clause_start(text, e).max(taken);
-                    let (s, e) = self.tidy(text, s, e);
-                    let e = strip_suffixes(text, s, e, &["这个地址", "这个", "这里", "这"]);
                     let (s, e) = trim(text, s, e);
-                    self.weigh(text, s, e, clause_bar(out, first, s, e))
+                    let e = strip_suffixes(text, s, e, &["这个地址", "这个", "这里", "这"]);
+                    self.weigh(text, s, e, Some((out, first)))
                 }
             };
             if let Some(hit) = hit {
@@ -389,94 +393,82 @@ impl AddressMatcher {
         let s = skip_spaces(text, e + next.len_utf8());
         let word = FOLLOW_ONS.iter().find(|w| text[s..].starts_with(**w))?;
         let s = skip_separators(text, s + word.len());
-        let e = self.clause_end(text, s);
-        let (s, e) = self.tidy(text, s, e);
-        self.weigh(text, s, e, clause_bar(out, first, s, e))
+        let e = clause_end(text, s);
+        self.weigh(text, s, e, Some((out, first)))
     }
 
-    /// The end of the clause starting at `s`: a delimiter, a field label with its value, a
-    /// long digit run, or `MAX_CLAUSE` characters.
-    fn clause_end(&self, text: &str, s: usize) -> usize {
-        let mut e = s;
-        let mut digits = 0;
-        for (n, (i, c)) in text[s..].char_indices().enumerate() {
-            if ends_clause(text, s + i, c) || n >= MAX_CLAUSE {
-                break;
-            }
-            if c.is_ascii_digit() {
-                digits += 1;
-                if digits == LONG_DIGITS {
-                    // Back to where the run started.
-                    e = s + i + 1 - LONG_DIGITS;
-                    return e;
+    /// Judges the candidate `text[s..e]`: a cell (`clause` None) or a clause of free text
+    /// (with the household-anchored hits found in it, from `first` in `out`). The candidate
+    /// ends before a courtesy or instruction (谢谢, 到了打电话) and, in a clause, before a
+    /// field label with its value (电话：…); a cell holding one is several fields.
+    fn weigh(
+        &self,
+        text: &str,
+        s: usize,
+        e: usize,
+        clause: Option<(&[AddressHit], usize)>,
+    ) -> Option<AddressHit> {
+        let (s, e) = trim(text, s, e);
+        let whole = text.get(s..e)?;
+        if !whole.bytes().any(|b| b >= 0xE0) {
+            return None;
+        }
+        let admin = admin_names(whole);
+        // A town is a sign of its own: the chain above it is what a region is made of (浙江省
+        // 杭州市 is a region, …余杭区良渚街道 a place in it).
+        let in_chain = |i: usize| {
+            admin
+                .iter()
+                .any(|a| a.0 <= i && i < a.1 && a.2[0].level != Level::Town)
+        };
+        let (mut signs, mut named_words, mut not_place, mut chat) = (0, 0, false, false);
+        let mut cut = whole.len();
+        for m in self.words.find_iter(whole) {
+            let word = WORDS[m.pattern().as_usize()].1;
+            match word {
+                Word::Trailer => {
+                    cut = m.start();
+                    break;
                 }
-            } else {
-                digits = 0;
+                Word::Field if value_follows(&whole[m.end()..]) => {
+                    // A cell holding another field is not one address field.
+                    clause?;
+                    cut = m.start();
+                    break;
+                }
+                _ => {}
             }
-            e = s + i + c.len_utf8();
-        }
-        if let Some(at) = self.field_label(&text[s..e]) {
-            e = s + at;
-        }
-        e
-    }
-
-    /// Where a field label followed by its value starts in `clause`.
-    fn field_label(&self, clause: &str) -> Option<usize> {
-        self.fields
-            .find_iter(clause)
-            .find(|m| {
-                clause[m.end()..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_digit() || c == ':' || c == '：' || is_space(c))
-            })
-            .map(|m| m.start())
-    }
-
-    /// Whether a cell holds more than an address: a field label with a value, or a long
-    /// digit run (a phone or ID next to the address).
-    fn holds_other_fields(&self, cell: &str) -> bool {
-        let mut digits = 0;
-        for b in cell.bytes() {
-            digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
-            if digits >= LONG_DIGITS {
-                return true;
+            if in_chain(m.start()) {
+                continue;
+            }
+            let (sign, min_name) = match word {
+                Word::StrongChat => return None,
+                Word::Chat => {
+                    chat = true;
+                    continue;
+                }
+                Word::NotPlace => {
+                    not_place = true;
+                    continue;
+                }
+                Word::Town(n) => (TOWN, n),
+                Word::Road(n) => (ROAD, n),
+                Word::Place(n) => (PLACE, n),
+                Word::Trailer | Word::Field => continue,
+            };
+            if name_length(&whole[..m.start()], min_name) >= usize::from(min_name) {
+                signs |= sign;
+                // Two roads (…道和…道) are a street corner, not yet an address.
+                named_words += usize::from(sign != ROAD);
             }
         }
-        self.field_label(cell).is_some()
-    }
-
-    /// Cuts a candidate before an instruction or courtesy (谢谢, 到了打电话) and trims what
-    /// is around it.
-    fn tidy(&self, text: &str, s: usize, e: usize) -> (usize, usize) {
-        let mut e = e;
-        if let Some(m) = self
-            .words
-            .find_iter(&text[s..e])
-            .find(|m| WORDS[m.pattern().as_usize()].1 == Word::Trailer)
-        {
-            e = s + m.start();
-        }
-        let (s, mut e) = trim(text, s, e);
-        // Particles closing a chat line (…号 谢谢亲, …8层吧).
-        while let Some(c) = text[s..e].chars().next_back() {
-            let before = text[s..e - c.len_utf8()].chars().next_back();
-            let particle = matches!(c, '亲' | '哦' | '哈' | '啦' | '呀' | '啊' | '嘛')
-                || (c == '吧'
-                    && before.is_some_and(|b| b.is_ascii_alphanumeric() || "楼层室号栋".contains(b)));
-            if !particle {
-                break;
-            }
-            e -= c.len_utf8();
-            e = trim(text, s, e).1;
-        }
-        (s, e)
-    }
-
-    /// Judges `text[s..e]` by `bar`.
-    fn weigh(&self, text: &str, s: usize, e: usize, bar: Bar) -> Option<AddressHit> {
-        let span = text.get(s..e)?;
+        let e = end_particles(text, s, s + cut);
+        let span = &text[s..e];
+        let bar = match clause {
+            None => Bar::Cell,
+            Some((out, first)) if out[first..].iter().any(|h| h.start < e && s < h.end) => Bar::Vouched,
+            Some(_) => Bar::Clause,
+        };
         let (mut chars, mut cjk) = (0, 0);
         for c in span.chars() {
             chars += usize::from(!is_space(c));
@@ -486,39 +478,29 @@ impl AddressMatcher {
             Bar::Cell => (4, MAX_CELL),
             Bar::Clause | Bar::Vouched => (5, MAX_CLAUSE),
         };
-        if cjk < 2 || chars < min || chars > max || product_quantity(span) {
+        if cjk < 2 || chars < min || chars > max || (chat && bar == Bar::Clause) {
             return None;
         }
-        let admin = admin_names(span);
-        let in_admin = |i: usize| admin.iter().any(|a| a.0 <= i && i < a.1);
-        let mut signs = if admin.is_empty() { 0 } else { ADMIN };
-        let (mut named_words, mut not_place) = (0, false);
-        for m in self.words.find_iter(span) {
-            if in_admin(m.start()) {
-                continue;
-            }
-            let (sign, min_name) = match WORDS[m.pattern().as_usize()].1 {
-                Word::StrongChat => return None,
-                Word::Chat if bar == Bar::Clause => return None,
-                Word::NotPlace => {
-                    not_place = true;
-                    continue;
-                }
-                Word::Town(n) => (TOWN, n),
-                Word::Road(n) => (ROAD, n),
-                Word::Place(n) => (PLACE, n),
-                Word::Chat | Word::Trailer => continue,
-            };
-            if name_length(&span[..m.start()], min_name) >= usize::from(min_name) {
-                signs |= sign;
-                // Two roads (…道和…道) are a street corner, not yet an address.
-                named_words += usize::from(sign != ROAD);
-            }
+        let admin: Vec<Admin> = admin.into_iter().filter(|a| a.1 <= span.len()).collect();
+        let chain: Vec<Admin> = admin
+            .iter()
+            .filter(|a| a.2[0].level != Level::Town)
+            .copied()
+            .collect();
+        if !chain.is_empty() {
+            signs |= ADMIN;
         }
-        if has_number(span) {
+        if chain.len() < admin.len() {
+            signs |= TOWN;
+        }
+        let numbers = numbers(span);
+        if numbers.product {
+            return None;
+        }
+        if numbers.any {
             signs |= NUMBER;
         }
-        if numbered_part(span) {
+        if numbers.part {
             signs |= PLACE;
             named_words += 1;
         }
@@ -528,12 +510,12 @@ impl AddressMatcher {
         }
         // Two named places (…开发区…城, …镇…村) say more than one.
         let count = signs.count_ones() + u32::from(named_words >= 2);
-        let after = after_chain(span, &admin);
+        let after = after_chain(span, &chain);
         let taken = match bar {
             Bar::Cell => signs & !ADMIN != 0 || after,
             // The household word is the number: something else has to name a place.
             Bar::Vouched => signs & !(ADMIN | NUMBER) != 0 || after,
-            Bar::Clause => count >= 2 || (admin.len() >= 2 && after),
+            Bar::Clause => count >= 2 || (chain.len() >= 2 && after),
         };
         if !taken {
             return None;
@@ -552,6 +534,60 @@ impl AddressMatcher {
             labelled: true,
         })
     }
+}
+
+/// Where a candidate ends without the particles closing a chat line (…号 谢谢亲, …8层吧).
+fn end_particles(text: &str, s: usize, e: usize) -> usize {
+    let mut e = trim(text, s, e).1;
+    while let Some(c) = text[s..e].chars().next_back() {
+        let before = text[s..e - c.len_utf8()].chars().next_back();
+        let particle = matches!(c, '亲' | '哦' | '哈' | '啦' | '呀' | '啊' | '嘛')
+            || (c == '吧' && before.is_some_and(|b| b.is_ascii_alphanumeric() || "楼层室号栋".contains(b)));
+        if !particle {
+            break;
+        }
+        e = trim(text, s, e - c.len_utf8()).1;
+    }
+    e
+}
+
+/// Whether a field label is followed by its value (电话：, 手机 138…), not a word (手机店).
+fn value_follows(rest: &str) -> bool {
+    rest.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || c == ':' || c == '：' || is_space(c))
+}
+
+/// A digit run of `LONG_DIGITS` or more: a phone, an ID or an order number.
+fn long_digits(text: &str) -> bool {
+    let mut digits = 0;
+    text.bytes().any(|b| {
+        digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
+        digits >= LONG_DIGITS
+    })
+}
+
+/// The end of the clause starting at `s`: a delimiter, a long digit run, or `MAX_CLAUSE`
+/// characters.
+fn clause_end(text: &str, s: usize) -> usize {
+    let mut e = s;
+    let mut digits = 0;
+    for (n, (i, c)) in text[s..].char_indices().enumerate() {
+        if ends_clause(text, s + i, c) || n >= MAX_CLAUSE {
+            break;
+        }
+        if c.is_ascii_digit() {
+            digits += 1;
+            if digits == LONG_DIGITS {
+                // Back to where the run started.
+                return s + i + 1 - LONG_DIGITS;
+            }
+        } else {
+            digits = 0;
+        }
+        e = s + i + c.len_utf8();
+    }
+    e
 }
 
 /// Whether a name follows the admin chain (浙江省杭州市 阳山畈, 上海市 MDNS): a region
@@ -579,16 +615,6 @@ fn after_chain(span: &str, admin: &[Admin]) -> bool {
         }
     }
     name >= 2 && outside >= 1
-}
-
-/// The bar of a clause: lower when a household-anchored hit (from `first` in `out`) lies in
-/// it.
-fn clause_bar(out: &[AddressHit], first: usize, s: usize, e: usize) -> Bar {
-    if out[first..].iter().any(|h| h.start < e && s < h.end) {
-        Bar::Vouched
-    } else {
-        Bar::Clause
-    }
 }
 
 /// Puts a labelled hit into `out` (text order from `first`), replacing the hits it overlaps
@@ -628,91 +654,78 @@ fn name_length(before: &str, enough: u8) -> usize {
         .count()
 }
 
-/// A digit, or a Chinese numeral before a household word after a place (…村十组, …苑三号楼;
-/// not 对面三栋别墅, a count).
-fn has_number(span: &str) -> bool {
-    let mut prev: Option<char> = None;
-    let mut after_place = false;
-    for c in span.chars() {
-        if c.is_ascii_digit() || ('０'..='９').contains(&c) {
-            return true;
-        }
-        let prev_numeral = prev.is_some_and(strict::is_cn_digit);
-        if strict::is_cn_digit(c) {
-            if !prev_numeral {
-                after_place = prev.is_some_and(strict::is_place_end);
-            }
-        } else if prev_numeral
-            && after_place
-            && matches!(
-                c,
-                '号' | '栋' | '幢' | '楼' | '层' | '单' | '室' | '组' | '弄' | '座'
-            )
-        {
-            return true;
-        }
-        prev = Some(c);
-    }
-    false
+/// What the numbers of a candidate say.
+#[derive(Debug, Default)]
+struct Numbers {
+    /// A digit, or a Chinese numeral before a household word after a place (…村十组,
+    /// …苑三号楼; not 对面三栋别墅, a count).
+    any: bool,
+    /// A numbered part of an estate or a building number after a name: 2期, 三区,
+    /// 71-11-1105, 117-1460 (not a date).
+    part: bool,
+    /// A quantity of goods (250g, 5斤, 6袋): a product title, not an address.
+    product: bool,
 }
 
-/// A numbered part of an estate or a building number: 2期, 三区, 71-11-1105, 117-1460 (after
-/// a name, not a date).
-fn numbered_part(span: &str) -> bool {
+fn numbers(span: &str) -> Numbers {
+    const GOODS: &[&str] = &["g", "kg", "ml", "斤", "克", "袋", "盒", "瓶", "箱", "罐", "件套"];
+    let mut found = Numbers::default();
     let mut prev: Option<char> = None;
-    for (i, c) in span.char_indices() {
-        let numeral = c.is_ascii_digit() || strict::is_cn_digit(c);
-        if numeral && prev.is_some_and(is_cjk) {
-            // The number and what follows it.
-            let rest = &span[i..];
-            let digits = rest.len()
+    let mut rest = span;
+    while let Some(c) = rest.chars().next() {
+        let ascii = c.is_ascii_digit();
+        let chinese = strict::is_cn_digit(c);
+        if !(ascii || chinese || ('０'..='９').contains(&c)) {
+            prev = Some(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        let run_len = if ascii {
+            rest.len()
                 - rest
-                    .trim_start_matches(|d: char| d.is_ascii_digit() || strict::is_cn_digit(d))
-                    .len();
-            let after = &rest[digits..];
-            if after.starts_with('期') || after.starts_with('区') {
-                return true;
-            }
-            let groups: Vec<&str> = rest
-                .split(|d: char| !d.is_ascii_digit() && d != '-')
-                .next()
-                .unwrap_or("")
-                .split('-')
-                .collect();
-            if c.is_ascii_digit() && groups.len() >= 2 && groups.iter().all(|g| (1..=4).contains(&g.len())) {
-                return true;
-            }
+                    .trim_start_matches(|d: char| d.is_ascii_digit() || d == '-' || d == '.')
+                    .len()
+        } else if chinese {
+            rest.len() - rest.trim_start_matches(strict::is_cn_digit).len()
+        } else {
+            c.len_utf8()
+        };
+        let (run, after) = rest.split_at(run_len);
+        let next = after.chars().next();
+        let named = prev.is_some_and(is_cjk);
+        found.any |= !chinese
+            || (prev.is_some_and(strict::is_place_end)
+                && next.is_some_and(|n| {
+                    matches!(
+                        n,
+                        '号' | '栋' | '幢' | '楼' | '层' | '单' | '室' | '组' | '弄' | '座'
+                    )
+                }));
+        if named && matches!(next, Some('期' | '区')) {
+            found.part = true;
         }
-        prev = Some(c);
-    }
-    false
-}
-
-/// A quantity of goods (250g, 5斤, 6袋): a product title, not an address.
-fn product_quantity(span: &str) -> bool {
-    const UNITS: &[&str] = &["g", "kg", "ml", "斤", "克", "袋", "盒", "瓶", "箱", "罐", "件套"];
-    let b = span.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i].is_ascii_digit() {
-            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
-                i += 1;
+        if ascii && named {
+            let groups = run.trim_end_matches(['-', '.']).split('-');
+            let (mut count, mut short) = (0, true);
+            for g in groups {
+                count += 1;
+                short &= (1..=4).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit());
             }
-            let rest = &span[i..];
-            if UNITS.iter().any(|u| {
-                rest.starts_with(u)
-                    && !rest[u.len()..]
+            found.part |= count >= 2 && short;
+        }
+        if ascii {
+            found.product |= GOODS.iter().any(|u| {
+                after.starts_with(u)
+                    && !after[u.len()..]
                         .chars()
                         .next()
-                        .is_some_and(|c| c.is_ascii_alphanumeric())
-            }) {
-                return true;
-            }
-        } else {
-            i += 1;
+                        .is_some_and(|n| n.is_ascii_alphanumeric())
+            });
         }
+        prev = run.chars().next_back();
+        rest = after;
     }
-    false
+    found
 }
 
 /// `text[s..e]` without surrounding spaces and filler (`_`, `-`).

@@ -24,12 +24,15 @@ mod strict;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 pub use gazetteer::Level;
 
-/// Province, city and district an address resolves to (any may be unknown).
+/// Province, city, district and town an address resolves to (any may be unknown).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parts {
     pub province: Option<&'static str>,
     pub city: Option<&'static str>,
     pub district: Option<&'static str>,
+    /// The township (镇, 乡, 街道 …) when its name resolves to one place. Not part of the
+    /// masked form: it says more about where someone lives than a finding should show.
+    pub town: Option<&'static str>,
 }
 
 /// One address found in a text.
@@ -115,8 +118,6 @@ pub struct AddressMatcher {
     cues: AhoCorasick,
     /// Words that say what a labelled candidate is (`labelled::WORDS`).
     words: AhoCorasick,
-    /// Field labels that end a labelled candidate (`labelled::FIELDS`).
-    fields: AhoCorasick,
 }
 
 impl std::fmt::Debug for AddressMatcher {
@@ -150,7 +151,6 @@ impl AddressMatcher {
             labels: build(LABELS),
             cues: build(&labelled::CUES.iter().map(|c| c.0).collect::<Vec<_>>()),
             words: build(&labelled::WORDS.iter().map(|w| w.0).collect::<Vec<_>>()),
-            fields: build(labelled::FIELDS),
         }
     }
 

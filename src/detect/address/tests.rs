@@ -380,3 +380,30 @@ fn numbers_that_are_no_house_numbers() {
         ["浙江省宁波市海曙区中山西路19号6楼"]
     );
 }
+
+#[test]
+fn towns_resolve_the_levels_not_written() {
+    // 良渚街道 is one town in the country: its district, city and province follow.
+    let hits = find("收货地址：良渚街道玉鸟路8号2幢301室", false);
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    let parts = &hits[0].2;
+    assert_eq!(parts.town, Some("良渚街道"));
+    assert_eq!(parts.district, Some("余杭区"));
+    assert_eq!(parts.city, Some("杭州市"));
+    assert_eq!(parts.province, Some("浙江省"));
+    // 城关镇 is in many counties: only the written names count.
+    let hits = find("送到河南省城关镇人民路5号", false);
+    assert_eq!(hits[0].2.province, Some("河南省"));
+    assert_eq!(hits[0].2.town, None);
+    // A town of another county than the one written is not taken.
+    let hits = find("寄到西湖区良渚街道玉鸟路8号", false);
+    assert_eq!(hits[0].2.district, Some("西湖区"));
+    assert_eq!(hits[0].2.town, None);
+    // A municipality's town.
+    let hits = find("地址：北京市朝阳区三里屯街道工体北路8号1单元", false);
+    assert_eq!(hits[0].2.town, Some("三里屯街道"));
+    assert_eq!(hits[0].2.city, Some("北京市"));
+    // A town counts as an admin level in free text.
+    let hits = find("良渚街道玉鸟路8号2幢301室", false);
+    assert!(hits[0].1 >= 0.5, "{hits:?}");
+}
