@@ -422,7 +422,12 @@ impl DetectorSet {
         }
         if let Some(matcher) = &self.addresses {
             scratch.addresses.clear();
-            matcher.find(text, &mut scratch.anchors, &mut scratch.addresses);
+            // A column named by an address word: each cell is one address field.
+            let labelled = self
+                .address_patterns
+                .first()
+                .is_some_and(|&pi| header.is_some_and(|c| c.names(self.patterns[pi].detector)));
+            matcher.find(text, labelled, &mut scratch.anchors, &mut scratch.addresses);
             self.score_addresses(&scratch.addresses, text, header, &mut out);
         }
         if !self.name_patterns.is_empty() || !self.nickname_patterns.is_empty() {
@@ -675,7 +680,8 @@ impl DetectorSet {
             let cue = self
                 .context
                 .near(text.as_bytes(), hit.start, hit.end, 0)
-                .or(header);
+                .or(header)
+                .or(hit.labelled.then_some(Cue::Names(1 << p.detector)));
             // The matcher's confidence is scaled by the pattern's score (1.0 keeps it).
             out.hits.push(Hit {
                 detector: p.detector,

@@ -82,6 +82,7 @@ impl FindingsFormatter {
                     ("province", parts.province),
                     ("city", parts.city),
                     ("district", parts.district),
+                    ("town", parts.town),
                 ];
                 let mut first = true;
                 for (key, value) in fields {
