@@ -58,6 +58,9 @@ impl DetectorSet {
                     if grouped && !p.layouts.iter().any(|l| layout_is(l, &groups[i..=j])) {
                         continue;
                     }
+                    if p.extension && !(grouped && matches!(groups[j].sep, Sep::Hyphen | Sep::Extension)) {
+                        continue;
+                    }
                     let Some(captured) = p.capture(window, &mut out.captures[pi]) else {
                         continue;
                     };
@@ -108,7 +111,7 @@ pub(super) fn layout_is(layout: &[usize], groups: &[Group]) -> bool {
 }
 
 /// Whether groups `i..=j` all have one width and a neighbouring group of the chain has it
-/// too.
+/// too (an extension, `转1234`, is not part of a run).
 fn slice_of_run(tok: &DigitToken, i: usize, j: usize) -> bool {
     let groups = &tok.groups;
     let width = groups[i].len;
@@ -120,7 +123,11 @@ fn slice_of_run(tok: &DigitToken, i: usize, j: usize) -> bool {
     } else {
         tok.width_before
     };
-    let after = groups.get(j + 1).map_or(tok.width_after, |g| g.len);
+    let after = match groups.get(j + 1) {
+        Some(g) if g.sep == Sep::Extension => 0,
+        Some(g) => g.len,
+        None => tok.width_after,
+    };
     before == width || after == width
 }
 
@@ -284,6 +291,28 @@ mod tests {
             found(&set, "+86 (138) 1234 5678"),
             one("cn_mobile", "13812345678")
         );
+    }
+
+    #[test]
+    fn privacy_numbers_are_not_the_buyers_mobile() {
+        let set = DetectorSet::builtin();
+        for text in [
+            "17012345678-1234",
+            "收货人手机 17012345678转1234",
+            "17012345678分机1234",
+            "17012345678,1234",
+            "17012345678#1234",
+        ] {
+            assert_eq!(
+                found(&set, text),
+                one("cn_privacy_number", "170123456781234"),
+                "{text}"
+            );
+        }
+        // Not virtual numbers: a phone and another number.
+        assert_eq!(found(&set, "17012345678 1234"), one("cn_mobile", "17012345678"));
+        assert_eq!(found(&set, "17012345678-12345"), one("cn_mobile", "17012345678"));
+        assert_eq!(found(&set, "170123456781234"), []);
     }
 
     /// `prefix` completed to `len` digits (pseudo-random fill) with a Luhn check digit, or

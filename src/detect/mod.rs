@@ -78,6 +78,7 @@ struct Pattern {
     score: f32,
     score_weak: Option<f32>,
     layout_boost: f32,
+    extension: bool,
 }
 
 /// One validated value in a piece of text.
@@ -644,6 +645,7 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternE
         score: p.score,
         score_weak: p.score_weak,
         layout_boost: p.layout_boost,
+        extension: p.extension,
     })
 }
 

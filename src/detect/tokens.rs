@@ -3,9 +3,10 @@
 //! Instead of running one regex per detector over the text, the engine finds the few places
 //! that can hold a value (digit runs, `@`) and hands those to the detectors. A digit token
 //! is a run of ASCII or full-width digits, possibly split into groups by one space, hyphen
-//! or dot (`138 1234 5678`, `6222-0212-…`), possibly ending in a check `X`. A token touching an
-//! ASCII letter or another digit is not a value (order numbers, hashes, SKU codes): that is
-//! the digit-boundary rule, enforced here once for every detector.
+//! or dot (`138 1234 5678`, `6222-0212-…`), possibly ending in a check `X` or an extension
+//! (`17012345678转1234`). A token touching an ASCII letter or another digit is not a value
+//! (order numbers, hashes, SKU codes): that is the digit-boundary rule, enforced here once
+//! for every detector.
 
 /// Most groups a token keeps; longer chains (version strings, OIDs) are cut here.
 pub const MAX_GROUPS: usize = 12;
@@ -22,6 +23,8 @@ pub enum Sep {
     Dot,
     /// The group follows a bracketed area code: `(0755)37097734`.
     Bracket,
+    /// An extension marker (`转`, `分机`, `,`, `#`) before the last group: `17012345678转1234`.
+    Extension,
 }
 
 /// One group of a digit token.
@@ -263,6 +266,14 @@ fn read_token(text: &[u8], start: usize, tok: &mut DigitToken) -> usize {
             // The chain goes on as the next token: the groups either side of the cut stay
             // neighbours for the run rule.
             tok.width_after = digits_from(text, i + width);
+        } else if tok.groups.len() < MAX_GROUPS && tok.groups[tok.groups.len() - 1].len >= 7 {
+            // `17012345678转1234`: a phone number's extension (platform virtual numbers).
+            if let Some((ext_start, ext_end)) = extension_at(text, i) {
+                let digit_start = tok.digits.len();
+                i = read_digits(text, ext_start, tok);
+                debug_assert_eq!(i, ext_end);
+                push_group(tok, digit_start, ext_start, i, Sep::Extension);
+            }
         }
         // Digits before an `@` may be an e-mail's local part (`13812345678@139.com` is one
         // finding, not two); the engine decides once it knows whether a real e-mail follows.
@@ -360,6 +371,45 @@ fn chain_width_before(text: &[u8], start: usize) -> usize {
         }
         count += 1;
     }
+}
+
+/// Extension markers after a phone number, longest first.
+const EXTENSION_MARKERS: [&[u8]; 5] = [
+    "转分机".as_bytes(),
+    "转".as_bytes(),
+    "分机".as_bytes(),
+    b",",
+    b"#",
+];
+
+/// Most digits an extension has.
+const MAX_EXTENSION: usize = 6;
+
+/// An extension right after a phone number ending at `i`: a marker (`转`, `分机`, `转分机`,
+/// optionally between single spaces, or `,` or `#`), then 1 to 6 ASCII digits not followed
+/// by another digit. Returns the digits' span. `-1234` is an ordinary group of the token.
+pub fn extension_at(text: &[u8], i: usize) -> Option<(usize, usize)> {
+    let rest = text.get(i..)?;
+    let (space_before, rest) = match rest.strip_prefix(b" ") {
+        Some(r) => (1, r),
+        None => (0, rest),
+    };
+    let marker = EXTENSION_MARKERS.iter().find(|m| rest.starts_with(m))?;
+    let ascii = marker.len() == 1;
+    if ascii && space_before == 1 {
+        return None;
+    }
+    let mut start = i + space_before + marker.len();
+    if !ascii && text.get(start) == Some(&b' ') {
+        start += 1;
+    }
+    let mut end = start;
+    while end < text.len() && text[end].is_ascii_digit() && end - start <= MAX_EXTENSION {
+        end += 1;
+    }
+    let len = end - start;
+    ((1..=MAX_EXTENSION).contains(&len) && !(end < text.len() && digit_at(text, end).0 > 0))
+        .then_some((start, end))
 }
 
 /// A bracketed area code before a token.
@@ -630,6 +680,31 @@ mod tests {
             layouts("+86 (010) 8765 4321").last().map(|x| x.0.clone()),
             Some(vec![3, 4, 4])
         );
+    }
+
+    #[test]
+    fn extensions_join_a_phone_number() {
+        use Sep::*;
+        for text in [
+            "17012345678转1234",
+            "17012345678分机1234",
+            "17012345678转分机 1234",
+            "17012345678 转 1234",
+            "17012345678,1234",
+            "17012345678#1234",
+            "17012345678-1234",
+        ] {
+            let t = layouts(text);
+            assert_eq!(t.len(), 1, "{text}");
+            assert_eq!(t[0].0, [11, 4], "{text}");
+            let sep = if text.contains('-') { Hyphen } else { Extension };
+            assert_eq!(t[0].1, [None, sep], "{text}");
+        }
+        // Not extensions: too long, after a short number, a comma-separated list.
+        assert_eq!(layouts("17012345678转1234567")[0].0, [11]);
+        assert_eq!(layouts("第2024转1234")[0].0, [4]);
+        assert_eq!(layouts("13812345678,13912345678")[0].0, [11]);
+        assert_eq!(layouts("17012345678 ,1234")[0].0, [11]);
     }
 
     #[test]
