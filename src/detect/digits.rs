@@ -195,6 +195,11 @@ mod tests {
             found(&set, "邮箱 li.13912345678@qq.com"),
             one("email", "li.13912345678@qq.com")
         );
+        // A role mailbox is no e-mail finding; its digits are not a phone either way.
+        assert_eq!(
+            found(&set, "noreply@example.com 13812345678"),
+            one("cn_mobile", "13812345678")
+        );
     }
 
     #[test]
@@ -313,6 +318,29 @@ mod tests {
         assert_eq!(found(&set, "17012345678 1234"), one("cn_mobile", "17012345678"));
         assert_eq!(found(&set, "17012345678-12345"), one("cn_mobile", "17012345678"));
         assert_eq!(found(&set, "170123456781234"), []);
+    }
+
+    #[test]
+    fn role_mailboxes_are_not_reported_nor_rejected() {
+        let set = DetectorSet::builtin();
+        for text in [
+            "noreply@example.com",
+            "No-Reply@example.com",
+            "bounces+1234@mail.example.com",
+            "mailer-daemon@example.com",
+            "notifications@example.com",
+            "dependabot@example.com",
+            "ci@example.com",
+        ] {
+            assert_eq!(scan(&set, text, Some("from")), (vec![], vec![]), "{text}");
+        }
+        for text in [
+            "ci.wang@example.com",
+            "noreplyzhang@example.com",
+            "abuser@example.com",
+        ] {
+            assert_eq!(found(&set, text).len(), 1, "{text}");
+        }
     }
 
     /// `prefix` completed to `len` digits (pseudo-random fill) with a Luhn check digit, or

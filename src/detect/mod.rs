@@ -79,6 +79,7 @@ struct Pattern {
     score_weak: Option<f32>,
     layout_boost: f32,
     extension: bool,
+    skip_local_parts: Vec<String>,
 }
 
 /// One validated value in a piece of text.
@@ -398,6 +399,9 @@ impl DetectorSet {
             let Some(v) = p.capture(&value, &mut out.captures[pi]) else {
                 continue;
             };
+            if p.skips_local_part(v) {
+                return false;
+            }
             let Some(base) = p.base_score(v, &mut out.rejected[p.detector]) else {
                 continue;
             };
@@ -555,6 +559,20 @@ impl Pattern {
         value.get(start..end)
     }
 
+    /// Whether an e-mail's local part (`+tag` ignored) is one of `skip_local_parts`: a role
+    /// or machine mailbox (`noreply`, `bounce*`), not a person.
+    fn skips_local_part(&self, email: &str) -> bool {
+        if self.skip_local_parts.is_empty() {
+            return false;
+        }
+        let local = email.rsplit_once('@').map_or(email, |(l, _)| l);
+        let local = local.split('+').next().unwrap_or(local);
+        self.skip_local_parts.iter().any(|s| match s.strip_suffix('*') {
+            Some(prefix) => local.starts_with(prefix),
+            None => local == s,
+        })
+    }
+
     /// The starting confidence, or None when the validator rejects (counted in `rejected`).
     fn base_score(&self, value: &str, rejected: &mut u32) -> Option<f32> {
         match self.validator.map_or(Validity::Valid, |v| v(value)) {
@@ -646,6 +664,11 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternE
         score_weak: p.score_weak,
         layout_boost: p.layout_boost,
         extension: p.extension,
+        skip_local_parts: p
+            .skip_local_parts
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect(),
     })
 }
 

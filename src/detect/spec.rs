@@ -94,6 +94,11 @@ pub struct PatternSpec {
     /// or a last group after a space or dot, is not accepted.
     #[serde(default)]
     pub extension: bool,
+    /// E-mail tokens: local parts of role and machine mailboxes (`noreply`; a trailing `*`
+    /// matches any rest, `bounce*`). Such an address is not personal data: it is neither
+    /// reported nor counted as failing the validator.
+    #[serde(default)]
+    pub skip_local_parts: Vec<String>,
 }
 
 fn default_priority() -> u32 {
