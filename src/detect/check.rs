@@ -23,6 +23,7 @@ pub const VALIDATORS: &[(&str, Validator)] = &[
     ("gb11643_legacy15", resident_id_15),
     ("cn_mobile", cn_mobile),
     ("cn_landline", cn_landline),
+    ("cn_privacy_number", cn_privacy_number),
     ("bank_card", bank_card),
     ("email_domain", email_domain),
     ("luhn", |v| {
@@ -164,6 +165,16 @@ pub fn cn_mobile(v: &str) -> Validity {
     } else {
         Validity::Invalid
     }
+}
+
+/// Platform virtual number: an 11-digit host number in an allocated mobile segment followed
+/// by its 4-digit extension (`17012345678` + `1234`), as Taobao, Pinduoduo and WeChat shops
+/// issue them (detectors.md §2.1).
+pub fn cn_privacy_number(v: &str) -> Validity {
+    if v.len() != 15 || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Validity::Invalid;
+    }
+    cn_mobile(&v[..11])
 }
 
 /// Mainland landline with its trunk 0: 3-digit area codes 010, 020-025, 027-029 take 8-digit
@@ -355,6 +366,16 @@ mod tests {
         assert_eq!(cn_mobile("12812345678"), Validity::Invalid);
         assert_eq!(cn_mobile("17412345678"), Validity::Invalid);
         assert_eq!(cn_mobile("17400345678"), Validity::Valid);
+    }
+
+    #[test]
+    fn privacy_numbers() {
+        assert_eq!(cn_privacy_number("170123456781234"), Validity::Valid);
+        assert_eq!(cn_privacy_number("130123456789876"), Validity::Valid);
+        // The host number must be an allocated mobile segment.
+        assert_eq!(cn_privacy_number("140123456781234"), Validity::Invalid);
+        assert_eq!(cn_privacy_number("17012345678123"), Validity::Invalid);
+        assert_eq!(cn_privacy_number("1701234567812a4"), Validity::Invalid);
     }
 
     #[test]

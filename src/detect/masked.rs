@@ -17,7 +17,13 @@ pub enum MaskedKind {
     BankCard,
     Email,
     Address,
+    /// A platform virtual number's host number with its extension (`170****5678-1234`): it
+    /// counts for the detector that reports the unmasked ones, not as a masked mobile.
+    PrivacyNumber,
 }
+
+/// How many kinds there are (`MaskedKind as usize` indexes tables of this size).
+pub const KINDS: usize = 7;
 
 /// Hints from the column the text is in: the header settles lengths both IDs and cards have.
 #[derive(Debug, Clone, Copy, Default)]
@@ -42,8 +48,10 @@ pub fn find_masked(text: &str, hint: ColumnHint, mut found: impl FnMut(MaskedKin
         let (start, end) = token_bounds(bytes, at);
         resume = end;
         let (start, end) = narrow(bytes, start, end, at);
-        if let Some(kind) = classify(bytes, start, end, hint) {
-            found(kind);
+        match classify(bytes, start, end, hint) {
+            Some(MaskedKind::Mobile) if extension_after(bytes, end) => found(MaskedKind::PrivacyNumber),
+            Some(kind) => found(kind),
+            None => {}
         }
     }
 }
@@ -201,6 +209,18 @@ fn classify(b: &[u8], start: usize, end: usize, hint: ColumnHint) -> Option<Mask
     }
 }
 
+/// A 4-digit extension right after a masked mobile ending at `end`: `-1234`, `转1234`,
+/// `分机1234`, `,1234`, `#1234` (the shapes `tokens::extension_at` reads for unmasked ones).
+fn extension_after(b: &[u8], end: usize) -> bool {
+    let span = if b.get(end) == Some(&b'-') {
+        let digits = b[end + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        Some((end + 1, end + 1 + digits))
+    } else {
+        super::tokens::extension_at(b, end)
+    };
+    span.is_some_and(|(s, e)| e - s == 4 && !b.get(e).is_some_and(|c| c.is_ascii_digit() || *c == b'*'))
+}
+
 /// `z***@example.com`: stars in the local part, a dotted domain after the `@`.
 fn masked_email(token: &[u8], at_sign: usize) -> bool {
     let (local, domain) = (&token[..at_sign], &token[at_sign + 1..]);
@@ -254,7 +274,7 @@ mod tests {
     fn masked_values_of_each_kind() {
         let none = ColumnHint::default();
         use MaskedKind::*;
-        let cases: [(&str, &[MaskedKind]); 20] = [
+        let cases: [(&str, &[MaskedKind]); 26] = [
             ("138****5678", &[Mobile]),
             ("手机 138-****-5678 已发货", &[Mobile]),
             ("110105********002X", &[ResidentId]),
@@ -275,6 +295,17 @@ mod tests {
             ("0755-****-5678", &[Landline]),
             ("qty 12 z***@example.com", &[Email]),
             ("密码 ******", &[]),
+            // Platform virtual numbers: host number and extension.
+            ("170****5678-1234", &[PrivacyNumber]),
+            ("收货人 130****5678转1234", &[PrivacyNumber]),
+            ("171****4321分机0042", &[PrivacyNumber]),
+            (
+                "170****5678,1234 170****5678#1234",
+                &[PrivacyNumber, PrivacyNumber],
+            ),
+            // A different extension length or a space: a masked mobile and a number.
+            ("170****5678-12345", &[Mobile]),
+            ("170****5678 1234", &[Mobile]),
         ];
         for (text, want) in cases {
             assert_eq!(kinds(text, none), want, "{text}");

@@ -10,6 +10,7 @@ pub mod address;
 pub mod check;
 pub mod context;
 pub mod date;
+mod digits;
 pub mod mask;
 pub mod masked;
 pub mod name;
@@ -82,6 +83,8 @@ struct Pattern {
     score: f32,
     score_weak: Option<f32>,
     layout_boost: f32,
+    extension: bool,
+    skip_local_parts: Vec<String>,
 }
 
 /// One validated value in a piece of text.
@@ -104,6 +107,8 @@ pub struct Hit {
 pub struct Scratch {
     token: DigitToken,
     emails: Vec<EmailSpan>,
+    /// The `@` of each e-mail a detector reported: digits before it are its local part.
+    email_ats: Vec<usize>,
     /// Capture slots per pattern (regex captures without an allocation per candidate).
     captures: Vec<regex::CaptureLocations>,
     anchors: Vec<(usize, usize)>,
@@ -404,17 +409,21 @@ impl DetectorSet {
             hits,
             rejected,
         };
+        scratch.email_ats.clear();
         if !self.email_patterns.is_empty() && memchr::memchr(b'@', bytes).is_some() {
             scratch.emails.clear();
             tokens::for_each_email(bytes, |e| scratch.emails.push(e));
             for e in &scratch.emails {
-                self.score_email(text, *e, header, &mut out);
+                if self.score_email(text, *e, header, &mut out) {
+                    scratch.email_ats.push(e.at);
+                }
             }
         }
         let mut floor = 0;
         let mut token = std::mem::take(&mut scratch.token);
+        let email_ats = &scratch.email_ats;
         tokens::for_each_digit_token(bytes, self.min_digits, &mut token, |tok| {
-            self.score_digits(bytes, tok, header, &mut floor, &mut out);
+            self.score_digits(bytes, tok, header, email_ats, &mut floor, &mut out);
         });
         scratch.token = token;
         for &pi in &self.regex_patterns {
@@ -552,78 +561,17 @@ impl DetectorSet {
         }
     }
 
-    fn score_digits(
-        &self,
-        text: &[u8],
-        tok: &DigitToken,
-        header: Option<Cue>,
-        floor: &mut usize,
-        out: &mut Out<'_>,
-    ) {
-        let groups = &tok.groups;
-        let digits = tok.all();
-        let first = usize::from(tok.attached_start);
-        let end = groups.len() - usize::from(tok.attached_end);
-        let mut i = first;
-        while i < end {
-            let mut claimed = None;
-            'windows: for j in (i..end.min(i + MAX_WINDOW_GROUPS)).rev() {
-                let window = &digits[groups[i].digit_start..groups[j].digit_start + groups[j].len];
-                let Some(candidates) = self.by_length.get(window.len()) else {
-                    continue;
-                };
-                for &pi in candidates {
-                    let p = &self.patterns[pi];
-                    let grouped = j > i;
-                    if grouped && !p.layouts.iter().any(|l| layout_is(l, &groups[i..=j])) {
-                        continue;
-                    }
-                    let Some(captured) = p.capture(window, &mut out.captures[pi]) else {
-                        continue;
-                    };
-                    let prefixed;
-                    let value = if p.value_prefix.is_empty() {
-                        captured
-                    } else {
-                        prefixed = format!("{}{captured}", p.value_prefix);
-                        &prefixed
-                    };
-                    let (start, stop) = (groups[i].start, groups[j].end);
-                    let Some(base) = p.base_score(value, &mut out.rejected[p.detector]) else {
-                        continue;
-                    };
-                    let base = base + if grouped { p.layout_boost } else { 0.0 };
-                    let cue = self.context.near(text, start, stop, *floor).or(header);
-                    out.hits.push(Hit {
-                        detector: p.detector,
-                        start,
-                        end: stop,
-                        value: value.to_owned(),
-                        confidence: self.with_context(p.detector, base, cue),
-                        parts: None,
-                    });
-                    claimed = Some(j);
-                    break 'windows;
-                }
-            }
-            i = match claimed {
-                Some(j) => {
-                    *floor = groups[j].end;
-                    j + 1
-                }
-                None => i + 1,
-            };
-        }
-        *floor = groups[groups.len() - 1].end;
-    }
-
-    fn score_email(&self, text: &str, e: EmailSpan, header: Option<Cue>, out: &mut Out<'_>) {
+    /// Scores one e-mail candidate; true when a detector reported it.
+    fn score_email(&self, text: &str, e: EmailSpan, header: Option<Cue>, out: &mut Out<'_>) -> bool {
         let value = text[e.start..e.end].to_ascii_lowercase();
         for &pi in &self.email_patterns {
             let p = &self.patterns[pi];
             let Some(v) = p.capture(&value, &mut out.captures[pi]) else {
                 continue;
             };
+            if p.skips_local_part(v) {
+                return false;
+            }
             let Some(base) = p.base_score(v, &mut out.rejected[p.detector]) else {
                 continue;
             };
@@ -636,8 +584,9 @@ impl DetectorSet {
                 confidence: self.with_context(p.detector, base, cue),
                 parts: None,
             });
-            return;
+            return true;
         }
+        false
     }
 
     fn score_regex(&self, text: &str, pi: usize, header: Option<Cue>, out: &mut Out<'_>) {
@@ -781,6 +730,20 @@ impl Pattern {
         value.get(start..end)
     }
 
+    /// Whether an e-mail's local part (`+tag` ignored) is one of `skip_local_parts`: a role
+    /// or machine mailbox (`noreply`, `bounce*`), not a person.
+    fn skips_local_part(&self, email: &str) -> bool {
+        if self.skip_local_parts.is_empty() {
+            return false;
+        }
+        let local = email.rsplit_once('@').map_or(email, |(l, _)| l);
+        let local = local.split('+').next().unwrap_or(local);
+        self.skip_local_parts.iter().any(|s| match s.strip_suffix('*') {
+            Some(prefix) => local.starts_with(prefix),
+            None => local == s,
+        })
+    }
+
     /// The starting confidence, or None when the validator rejects (counted in `rejected`).
     fn base_score(&self, value: &str, rejected: &mut u32) -> Option<f32> {
         match self.validator.map_or(Validity::Valid, |v| v(value)) {
@@ -792,10 +755,6 @@ impl Pattern {
             }
         }
     }
-}
-
-fn layout_is(layout: &[usize], groups: &[tokens::Group]) -> bool {
-    layout.len() == groups.len() && layout.iter().zip(groups).all(|(&l, g)| l == g.len)
 }
 
 /// Why a pattern of a detector definition cannot be compiled.
@@ -875,6 +834,12 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternE
         score: p.score,
         score_weak: p.score_weak,
         layout_boost: p.layout_boost,
+        extension: p.extension,
+        skip_local_parts: p
+            .skip_local_parts
+            .iter()
+            .map(|s| s.to_ascii_lowercase())
+            .collect(),
     })
 }
 

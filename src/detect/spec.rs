@@ -89,6 +89,16 @@ pub struct PatternSpec {
     /// four; machines do not).
     #[serde(default)]
     pub layout_boost: f32,
+    /// Digits tokens: the value ends in an extension, written after a hyphen or a marker
+    /// (`17012345678-1234`, `…转1234`, `…分机1234`, `…,1234`, `…#1234`); a run without one,
+    /// or a last group after a space or dot, is not accepted.
+    #[serde(default)]
+    pub extension: bool,
+    /// E-mail tokens: local parts of role and machine mailboxes (`noreply`; a trailing `*`
+    /// matches any rest, `bounce*`). Such an address is not personal data: it is neither
+    /// reported nor counted as failing the validator.
+    #[serde(default)]
+    pub skip_local_parts: Vec<String>,
 }
 
 fn default_priority() -> u32 {

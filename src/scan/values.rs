@@ -2,7 +2,7 @@
 //! an already-masked value counts for, the resident IDs of children under 14.
 
 use crate::detect::date;
-use crate::detect::masked::MaskedKind;
+use crate::detect::masked::{self, MaskedKind};
 use crate::detect::DetectorSet;
 use std::time::SystemTime;
 
@@ -11,9 +11,9 @@ pub(super) fn ratio(part: u64, whole: u64) -> f64 {
 }
 
 /// The detector each kind of masked value counts for, by `MaskedKind as usize`.
-pub(super) fn masked_detectors(detectors: &DetectorSet) -> [Option<usize>; 6] {
+pub(super) fn masked_detectors(detectors: &DetectorSet) -> [Option<usize>; masked::KINDS] {
     let by_id = |id: &str| detectors.detectors().iter().position(|d| d.id == id);
-    let mut map = [None; 6];
+    let mut map = [None; masked::KINDS];
     for (kind, id) in [
         (MaskedKind::ResidentId, "cn_resident_id"),
         (MaskedKind::Mobile, "cn_mobile"),
@@ -21,6 +21,7 @@ pub(super) fn masked_detectors(detectors: &DetectorSet) -> [Option<usize>; 6] {
         (MaskedKind::BankCard, "bank_card"),
         (MaskedKind::Email, "email"),
         (MaskedKind::Address, "cn_address"),
+        (MaskedKind::PrivacyNumber, "cn_privacy_number"),
     ] {
         map[kind as usize] = by_id(id);
     }
@@ -101,5 +102,9 @@ mod tests {
         assert_eq!(id(map[MaskedKind::Mobile as usize]), Some("cn_mobile"));
         assert_eq!(id(map[MaskedKind::ResidentId as usize]), Some("cn_resident_id"));
         assert_eq!(id(map[MaskedKind::Address as usize]), Some("cn_address"));
+        assert_eq!(
+            id(map[MaskedKind::PrivacyNumber as usize]),
+            Some("cn_privacy_number")
+        );
     }
 }

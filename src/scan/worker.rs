@@ -96,7 +96,7 @@ pub(super) struct Worker<'a> {
     /// Pointer segments already checked for values (true: holds one), for this input.
     pub(super) segment_verdicts: FxHashMap<Box<str>, bool>,
     /// The detector a masked value of each kind is counted for (by `MaskedKind as usize`).
-    pub(super) masked_detector: [Option<usize>; 6],
+    pub(super) masked_detector: [Option<usize>; crate::detect::masked::KINDS],
     /// Days since the Unix epoch: the scan's today, and the latest birth date of a person who
     /// is 14 or older.
     pub(super) today: i64,
