@@ -84,7 +84,46 @@ struct Pattern {
     score_weak: Option<f32>,
     layout_boost: f32,
     extension: bool,
-    skip_local_parts: Vec<String>,
+    skip_local_parts: LocalParts,
+}
+
+/// `skip_local_parts`, compiled: exact local parts by length, and the few prefixes (entries
+/// ending in `*`). Every e-mail is checked, so a check compares at most the entries of its
+/// length and the prefixes, not the whole list.
+#[derive(Debug, Default)]
+struct LocalParts {
+    exact_by_len: Vec<Vec<Box<[u8]>>>,
+    prefixes: Vec<Box<[u8]>>,
+}
+
+impl LocalParts {
+    fn new(entries: &[String]) -> Self {
+        let mut parts = LocalParts::default();
+        for e in entries {
+            let e = e.to_ascii_lowercase().into_bytes();
+            match e.strip_suffix(b"*") {
+                Some(prefix) => parts.prefixes.push(prefix.into()),
+                None => {
+                    if parts.exact_by_len.len() <= e.len() {
+                        parts.exact_by_len.resize(e.len() + 1, Vec::new());
+                    }
+                    parts.exact_by_len[e.len()].push(e.into());
+                }
+            }
+        }
+        parts
+    }
+
+    fn is_empty(&self) -> bool {
+        self.exact_by_len.is_empty() && self.prefixes.is_empty()
+    }
+
+    fn contains(&self, local: &[u8]) -> bool {
+        self.exact_by_len
+            .get(local.len())
+            .is_some_and(|same| same.iter().any(|e| **e == *local))
+            || self.prefixes.iter().any(|p| local.starts_with(p))
+    }
 }
 
 /// One validated value in a piece of text.
@@ -736,12 +775,13 @@ impl Pattern {
         if self.skip_local_parts.is_empty() {
             return false;
         }
-        let local = email.rsplit_once('@').map_or(email, |(l, _)| l);
-        let local = local.split('+').next().unwrap_or(local);
-        self.skip_local_parts.iter().any(|s| match s.strip_suffix('*') {
-            Some(prefix) => local.starts_with(prefix),
-            None => local == s,
-        })
+        let b = email.as_bytes();
+        let local = b.iter().rposition(|&c| c == b'@').map_or(b, |at| &b[..at]);
+        let local = local
+            .iter()
+            .position(|&c| c == b'+')
+            .map_or(local, |plus| &local[..plus]);
+        self.skip_local_parts.contains(local)
     }
 
     /// The starting confidence, or None when the validator rejects (counted in `rejected`).
@@ -835,11 +875,7 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternE
         score_weak: p.score_weak,
         layout_boost: p.layout_boost,
         extension: p.extension,
-        skip_local_parts: p
-            .skip_local_parts
-            .iter()
-            .map(|s| s.to_ascii_lowercase())
-            .collect(),
+        skip_local_parts: LocalParts::new(&p.skip_local_parts),
     })
 }
 

@@ -149,6 +149,8 @@ pub fn for_each_digit_token(
 ) {
     let n = text.len();
     let mut i = 0;
+    // Where a chain cut at MAX_GROUPS goes on, and the width of the group before the cut.
+    let (mut resume_at, mut carried) = (usize::MAX, 0);
     while i < n {
         i = skip_to_digit_lead(text, i);
         if i >= n {
@@ -165,9 +167,7 @@ pub fn for_each_digit_token(
         while end < n && text[end].is_ascii_digit() {
             end += 1;
         }
-        let extends = end < n
-            && (matches!(text[end], b' ' | b'-' | b'.' | b'X' | b'x' | 0xEF) || wide_space(text, end) > 0);
-        if end - i < min_digits && !extends && area_code_before(text, i).is_none() {
+        if end - i < min_digits && !extends(text, end) && area_code_before(text, i).is_none() {
             i = if end < n && is_ascii_alnum(text[end]) {
                 skip_alnum_run(text, end)
             } else {
@@ -175,10 +175,26 @@ pub fn for_each_digit_token(
             };
             continue;
         }
-        i = read_token(text, i, tok);
+        let width_before = if i == resume_at { carried } else { 0 };
+        i = read_token(text, i, tok, width_before);
+        if tok.width_after > 0 {
+            resume_at = i + separator_at(text, i).map_or(1, |(_, w)| w);
+            carried = tok.groups.last().map_or(0, |g| g.len);
+        }
         if tok.digits.len() >= min_digits {
             f(tok);
         }
+    }
+}
+
+/// Whether a digit run ending at `end` can go on: a separator, a check `X` or a full-width
+/// digit follows.
+#[inline]
+fn extends(text: &[u8], end: usize) -> bool {
+    match text.get(end) {
+        Some(b' ' | b'-' | b'.' | b'X' | b'x' | 0xEF) => true,
+        Some(0xC2 | 0xE3) => wide_space(text, end) > 0,
+        _ => false,
     }
 }
 
@@ -210,13 +226,14 @@ static ALNUM: [bool; 256] = {
     t
 };
 
-/// Reads the token starting at `start`; returns the index just past it.
-fn read_token(text: &[u8], start: usize, tok: &mut DigitToken) -> usize {
+/// Reads the token starting at `start`; returns the index just past it. `width_before`: the
+/// width of the group before it when it goes on a chain cut at `MAX_GROUPS`, else 0.
+fn read_token(text: &[u8], start: usize, tok: &mut DigitToken, width_before: usize) -> usize {
     tok.digits.clear();
     tok.groups.clear();
     tok.attached_start = touches_before(text, start);
     tok.before_at = false;
-    tok.width_before = chain_width_before(text, start);
+    tok.width_before = width_before;
     tok.width_after = 0;
     let mut sep = Sep::None;
     if let Some(area) = area_code_before(text, start) {
@@ -348,31 +365,6 @@ fn separator_at(text: &[u8], i: usize) -> Option<(Sep, usize)> {
     }
 }
 
-/// Digits in the group that ends just before a separator right before `start`: nonzero
-/// only where a chain longer than `MAX_GROUPS` was cut (elsewhere a separator followed by
-/// a digit would have continued the token).
-fn chain_width_before(text: &[u8], start: usize) -> usize {
-    let sep = match start.checked_sub(1).map(|i| text[i]) {
-        Some(b' ' | b'-' | b'.') => 1,
-        Some(0xA0) if start >= 2 && text[start - 2] == 0xC2 => 2,
-        Some(0x80) if start >= 3 && text[start - 3..start - 1] == [0xE3, 0x80] => 3,
-        _ => return 0,
-    };
-    let mut i = start - sep;
-    let mut count = 0;
-    loop {
-        if i > 0 && text[i - 1].is_ascii_digit() {
-            i -= 1;
-        } else if i >= 3 && text[i - 3] == 0xEF && text[i - 2] == 0xBC && (0x90..=0x99).contains(&text[i - 1])
-        {
-            i -= 3;
-        } else {
-            return count;
-        }
-        count += 1;
-    }
-}
-
 /// Extension markers after a phone number, longest first.
 const EXTENSION_MARKERS: [&[u8]; 5] = [
     "转分机".as_bytes(),
@@ -389,7 +381,11 @@ const MAX_EXTENSION: usize = 6;
 /// optionally between single spaces, or `,` or `#`), then 1 to 6 ASCII digits not followed
 /// by another digit. Returns the digits' span. `-1234` is an ordinary group of the token.
 pub fn extension_at(text: &[u8], i: usize) -> Option<(usize, usize)> {
-    let rest = text.get(i..)?;
+    // Most numbers end in punctuation or a line break: one byte says no.
+    if !matches!(text.get(i), Some(b' ' | b',' | b'#' | 0xE5 | 0xE8)) {
+        return None;
+    }
+    let rest = &text[i..];
     let (space_before, rest) = match rest.strip_prefix(b" ") {
         Some(r) => (1, r),
         None => (0, rest),
