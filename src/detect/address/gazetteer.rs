@@ -401,7 +401,11 @@ pub(super) fn admin_names(span: &str) -> Vec<Admin> {
         // would start.
         let mut starts = [0usize; MAX_TOWN_CHARS];
         let mut n = 0;
-        for (start, _) in span[..i].char_indices().rev().take(g.town_chars - 1) {
+        for (start, _) in span[..i]
+            .char_indices()
+            .rev()
+            .take(g.town_chars.saturating_sub(1))
+        {
             starts[n] = start;
             n += 1;
         }
