@@ -510,7 +510,7 @@ impl DetectorSet {
         for (pi, labels) in &self.nickname_patterns {
             let p = &self.patterns[*pi];
             if headed(p.detector) {
-                self.take_cell(online_id::cell(text), text, *pi, header, out);
+                self.take_cell(online_id::cell(text), text, *pi, out);
                 continue;
             }
             if !text_mode {
@@ -518,19 +518,8 @@ impl DetectorSet {
             }
             identifiers.clear();
             online_id::find(labels, text, identifiers);
-            for &(start, end) in identifiers.iter() {
-                out.hits.push(Hit {
-                    detector: p.detector,
-                    start,
-                    end,
-                    value: text[start..end].to_string(),
-                    confidence: self.with_context(
-                        p.detector,
-                        name::Evidence::Label.score() * p.score,
-                        Some(Cue::Names(1 << p.detector)),
-                    ),
-                    parts: None,
-                });
+            for &span in identifiers.iter() {
+                self.push_name(*pi, text, span, name::Evidence::Label, out);
             }
         }
         for (pi, matcher) in &self.name_patterns {
@@ -538,7 +527,7 @@ impl DetectorSet {
             if headed(p.detector) {
                 let verdict = matcher.cell(text);
                 let named = matches!(verdict, name::CellVerdict::Name(..));
-                self.take_cell(verdict, text, *pi, header, out);
+                self.take_cell(verdict, text, *pi, out);
                 if named {
                     continue;
                 }
@@ -561,43 +550,47 @@ impl DetectorSet {
             names.clear();
             matcher.find(text, identifiers, names);
             for hit in names.iter() {
-                // A label is this detector's own word (`收货人：`): it boosts as a header does.
-                let cue =
-                    matches!(hit.evidence, name::Evidence::Label).then_some(Cue::Names(1 << p.detector));
-                out.hits.push(Hit {
-                    detector: p.detector,
-                    start: hit.start,
-                    end: hit.end,
-                    value: text[hit.start..hit.end].to_string(),
-                    confidence: self.with_context(p.detector, hit.evidence.score() * p.score, cue),
-                    parts: None,
-                });
+                self.push_name(*pi, text, (hit.start, hit.end), hit.evidence, out);
             }
         }
     }
 
-    /// A cell judged whole: its value, or a rejection counted for the column.
-    fn take_cell(
+    /// A cell judged whole (its column is headed for the pattern's detector): its value, or a
+    /// rejection counted for the column.
+    fn take_cell(&self, verdict: name::CellVerdict, text: &str, pi: usize, out: &mut Out<'_>) {
+        match verdict {
+            name::CellVerdict::Name(start, end) => {
+                self.push_name(pi, text, (start, end), name::Evidence::Column, out)
+            }
+            name::CellVerdict::NotAName => out.rejected[self.patterns[pi].detector] += 1,
+            name::CellVerdict::Blank => {}
+        }
+    }
+
+    /// A name or nickname at `start..end`. A header or a label is the detector's own word
+    /// (`收货人`, `旺旺：`): it boosts the confidence as context does; other evidence stands alone.
+    fn push_name(
         &self,
-        verdict: name::CellVerdict,
-        text: &str,
         pi: usize,
-        header: Option<Cue>,
+        text: &str,
+        (start, end): (usize, usize),
+        evidence: name::Evidence,
         out: &mut Out<'_>,
     ) {
         let p = &self.patterns[pi];
-        match verdict {
-            name::CellVerdict::Name(start, end) => out.hits.push(Hit {
-                detector: p.detector,
-                start,
-                end,
-                value: text[start..end].to_string(),
-                confidence: self.with_context(p.detector, name::Evidence::Column.score() * p.score, header),
-                parts: None,
-            }),
-            name::CellVerdict::NotAName => out.rejected[p.detector] += 1,
-            name::CellVerdict::Blank => {}
-        }
+        let named = matches!(evidence, name::Evidence::Column | name::Evidence::Label);
+        out.hits.push(Hit {
+            detector: p.detector,
+            start,
+            end,
+            value: text[start..end].to_string(),
+            confidence: self.with_context(
+                p.detector,
+                evidence.score() * p.score,
+                named.then_some(Cue::Names(1 << p.detector)),
+            ),
+            parts: None,
+        });
     }
 
     /// Scores one e-mail candidate; true when a detector reported it.

@@ -117,8 +117,7 @@ impl Evidence {
     /// or header adds the detector's context boost on top.
     pub fn score(self) -> f32 {
         match self {
-            Evidence::Column | Evidence::Label => 0.6,
-            Evidence::Addressee => 0.6,
+            Evidence::Column | Evidence::Label | Evidence::Addressee => 0.6,
             Evidence::BesideIdentifier => 0.55,
         }
     }
@@ -329,17 +328,12 @@ impl NameMatcher {
 
     /// Judges a whole cell of a column headed as names.
     pub fn cell(&self, text: &str) -> CellVerdict {
-        let trimmed = text.trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
-        if trimmed.is_empty()
-            || matches!(
-                trimmed,
-                "-" | "--" | "无" | "空" | "null" | "NULL" | "None" | "none" | "N/A" | "n/a" | "匿名"
-            )
-            || trimmed.contains(['*', '＊'])
-        {
+        const PLACEHOLDERS: &[&str] = &[
+            "-", "--", "无", "空", "null", "NULL", "None", "none", "N/A", "n/a", "匿名",
+        ];
+        let Some((start, trimmed)) = cell_value(text, PLACEHOLDERS) else {
             return CellVerdict::Blank;
-        }
-        let start = trimmed.as_ptr() as usize - text.as_ptr() as usize;
+        };
         let ok = if trimmed.is_ascii() {
             is_pinyin_name(trimmed)
         } else if trimmed.contains([' ', '\u{3000}']) {
@@ -400,6 +394,16 @@ impl NameMatcher {
         }
         out.truncate(kept);
     }
+}
+
+/// A cell's value without surrounding blanks and quotes, with its byte offset in `text`;
+/// None when there is nothing to judge: empty, one of `placeholders`, or already masked.
+pub fn cell_value<'a>(text: &'a str, placeholders: &[&str]) -> Option<(usize, &'a str)> {
+    let trimmed = text.trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
+    if trimmed.is_empty() || placeholders.contains(&trimmed) || trimmed.contains(['*', '＊']) {
+        return None;
+    }
+    Some((trimmed.as_ptr() as usize - text.as_ptr() as usize, trimmed))
 }
 
 /// Separators a label may have before its name: `收货人：王芳`, `姓名 王芳`, `户名是王芳`.

@@ -7,29 +7,22 @@
 //! to the order), but not a name: a category of its own would break the contract, so it is
 //! reported as `other` by its own detector.
 
-use super::name::{CellVerdict, Labels};
+use super::name::{cell_value, CellVerdict, Labels};
 
 /// Longest nickname (characters): platforms allow 20-32; longer cells are notes.
 const MAX_CHARS: usize = 64;
 
 /// Judges a whole cell of a column headed as nicknames.
 pub fn cell(text: &str) -> CellVerdict {
-    let trimmed = text.trim_matches(|c: char| c.is_whitespace() || c == '"' || c == '\'');
-    if trimmed.is_empty()
-        || matches!(
-            trimmed,
-            "-" | "--" | "无" | "null" | "NULL" | "None" | "N/A" | "匿名" | "匿名用户"
-        )
-        || trimmed.contains(['*', '＊'])
-    {
+    const PLACEHOLDERS: &[&str] = &["-", "--", "无", "null", "NULL", "None", "N/A", "匿名", "匿名用户"];
+    let Some((start, trimmed)) = cell_value(text, PLACEHOLDERS) else {
         return CellVerdict::Blank;
-    }
+    };
     let n = trimmed.chars().count();
     let only_digits = trimmed.bytes().all(|b| b.is_ascii_digit());
     if !(2..=MAX_CHARS).contains(&n) || only_digits || trimmed.contains(['@', '\n']) {
         return CellVerdict::NotAName;
     }
-    let start = trimmed.as_ptr() as usize - text.as_ptr() as usize;
     CellVerdict::Name(start, start + trimmed.len())
 }
 
