@@ -169,7 +169,9 @@ def collect(corpus):
     """(rel_path, unit) pairs for every unit that passes the shared prefilter, the files read,
     and the files skipped."""
     units, read, skipped = [], [], []
-    for dp, _, names in os.walk(corpus):
+    # followlinks: a store may be assembled from symlinked folders (README, "realaddr-only store");
+    # without it os.walk lists the link but never enters it, and nothing is read.
+    for dp, _, names in os.walk(corpus, followlinks=True):
         for n in sorted(names):
             full = os.path.join(dp, n)
             rel = os.path.relpath(full, corpus).replace(os.sep, "/")
@@ -238,7 +240,8 @@ def run_pimap(binary, corpus):
     fd, tmp = tempfile.mkstemp(prefix="pimap-compare-", suffix=".jsonl")
     os.close(fd)
     t0 = time.time()
-    r = subprocess.run([binary, "scan", corpus, "--findings", tmp, "--reveal", "-q"])
+    # --follow: like os.walk(followlinks=True) in collect(), so both sides see symlinked folders.
+    r = subprocess.run([binary, "scan", corpus, "--follow", "--findings", tmp, "--reveal", "-q"])
     secs = time.time() - t0
     if r.returncode not in (0, 1):
         print(f"warning: pimap exited with status {r.returncode}", file=sys.stderr)
@@ -289,6 +292,10 @@ def main():
     print(f"read {len(read)} files, {len(units)} units after the prefilter ({len(texts)} distinct) "
           f"in {time.time() - t0:.1f} s")
     print(f"skipped (not text-like): {', '.join(skipped)}")
+    if not texts:
+        # cpca.transform([]) raises KeyError "None of [Index(['省', '市', ...])] are in the
+        # [columns]"; an empty corpus is the cause, not cpca or pandas.
+        sys.exit(f"error: no text units under {corpus} (wrong --store, or an unreadable corpus)")
 
     req, opt = score.load_truth(truth)
     known = score.known_files(corpus, {p for p, _ in list(req) + list(opt)})
