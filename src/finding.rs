@@ -114,6 +114,9 @@ pub struct Found {
     pub value: String,
     /// Addresses: province, city, district.
     pub parts: Option<crate::detect::address::Parts>,
+    /// An address joined from several fields of one record (省, 市, 区 and detail columns):
+    /// those fields' names, the finding's own (where it is located) last.
+    pub fields: Option<Box<[Arc<str>]>>,
 }
 
 /// Where a scan's findings go. Findings are encoded on the worker threads, each with an

@@ -22,6 +22,7 @@
 //! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
 //! - `minimize`: masked values, minors, dates, risk, policy actions;
 //! - `names`: person names and nicknames: columns, labels, masking, `locate` of a name;
+//! - `split_address`: addresses split across 省/市/区/detail fields become one finding;
 //! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON;
 //! - `report`: `pimap report` to HTML, CSV and Markdown, and the HTML in headless Chromium;
 //! - `spark`: the Spark job (`deploy/spark`) in local mode, merged parts against one scan.
@@ -50,4 +51,5 @@ mod privacy;
 mod refresh;
 mod report;
 mod spark;
+mod split_address;
 mod stores;

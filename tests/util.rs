@@ -395,6 +395,12 @@ pub struct Finding {
     pub masked: String,
     #[serde(default)]
     pub value: Option<String>,
+    /// Addresses: what they resolve to.
+    #[serde(default)]
+    pub parts: Option<BTreeMap<String, String>>,
+    /// An address joined from several fields of one record: their names.
+    #[serde(default)]
+    pub fields: Option<Vec<String>>,
 }
 
 impl Finding {

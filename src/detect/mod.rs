@@ -675,6 +675,37 @@ impl DetectorSet {
         }
     }
 
+    /// The address detector, if the set has one.
+    pub fn address_detector(&self) -> Option<usize> {
+        self.address_patterns
+            .first()
+            .map(|&pi| self.patterns[pi].detector)
+    }
+
+    /// The address in `text`, the fields of one record joined (`address::fields::join`),
+    /// scored as if a header named it, since the fields' names say what they hold. Read as a
+    /// cell of an address column when the detail alone was one (`detail_is_address`), else
+    /// as free text must be (reaching a household): admin fields do not make `其他` or a
+    /// bare road an address. The longest hit, if any.
+    pub fn joined_address(&self, text: &str, detail_is_address: bool, scratch: &mut Scratch) -> Option<Hit> {
+        let (matcher, d) = (self.addresses.as_ref()?, self.address_detector()?);
+        scratch.addresses.clear();
+        matcher.find(
+            text,
+            detail_is_address,
+            &mut scratch.anchors,
+            &mut scratch.addresses,
+        );
+        let mut hits = Vec::new();
+        let mut out = Out {
+            captures: &mut scratch.captures,
+            hits: &mut hits,
+            rejected: &mut [],
+        };
+        self.score_addresses(&scratch.addresses, text, Some(Cue::Names(1 << d)), &mut out);
+        hits.into_iter().max_by_key(|h| h.end - h.start)
+    }
+
     fn with_context(&self, d: usize, base: f32, cue: Option<Cue>) -> f32 {
         let det = &self.detectors[d];
         let c = match cue {

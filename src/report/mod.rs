@@ -98,6 +98,16 @@ impl FindingsFormatter {
                 }
                 out.push(b'}');
             }
+            if let Some(fields) = &f.fields {
+                out.extend_from_slice(b",\"fields\":[");
+                for (i, field) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json_str(out, field);
+                }
+                out.push(b']');
+            }
             if self.reveal {
                 out.extend_from_slice(b",\"value\":");
                 write_json_str(out, &f.value);

@@ -74,6 +74,7 @@ mod tests {
             },
             value: value.to_string(),
             parts: None,
+            fields: None,
         }
     }
 

@@ -11,6 +11,7 @@
 //! drops exactly the values one reader from the start does.
 
 use super::values::ratio;
+use crate::detect::address::fields::{self, FieldRole};
 use crate::detect::context::Cue;
 use crate::detect::date::DateColumn;
 use crate::detect::masked::{self, ColumnHint};
@@ -66,6 +67,9 @@ pub(super) struct ColumnState {
     pub(super) date_role: DateColumn,
     /// What the header says, for telling masked IDs from masked cards.
     pub(super) masked_hint: ColumnHint,
+    /// The part of an address the column holds, when its name says (省, `receiver_city`,
+    /// 详细地址): its cells are joined with the record's other parts (`joined`).
+    pub(super) address_field: Option<FieldRole>,
 }
 
 /// The column slots of one input, in the order they were first seen.
@@ -173,6 +177,10 @@ impl<'a> Columns<'a> {
 
     pub(super) fn get_mut(&mut self, slot: u32) -> Option<&mut ColumnState> {
         self.states.get_mut(slot as usize)
+    }
+
+    pub(super) fn get(&self, slot: u32) -> Option<&ColumnState> {
+        self.states.get(slot as usize)
     }
 
     pub(super) fn iter(&self) -> std::slice::Iter<'_, ColumnState> {
@@ -291,7 +299,15 @@ impl<'a> Columns<'a> {
             card: names_category(Category::BankCard),
             address: names_category(Category::Address),
         };
+        // A column whose own name is an address word (not its table's: `user_address.id`)
+        // and names no admin level holds the detail.
+        let address_field = fields::field_role(name).or_else(|| {
+            let d = self.detectors.address_detector()?;
+            let own = self.detectors.header_cue(name)?;
+            own.names(d).then_some(FieldRole::Detail)
+        });
         self.states.push(ColumnState {
+            address_field,
             distinct: vec![Distinct::default(); n],
             masked: vec![0; n],
             date_role: DateColumn::of_header(name),

@@ -10,6 +10,7 @@
 
 mod columns;
 mod dump_plan;
+mod joined;
 pub(crate) mod judge;
 mod parts;
 mod pool;

@@ -62,9 +62,14 @@ impl Worker<'_> {
         if slot != NO_COLUMN {
             self.tally.columns.touch(slot);
         }
+        let address_field = self.tally.columns.get(slot).and_then(|c| c.address_field);
+        if address_field.is_some() {
+            self.enter_address_record(&record.origin);
+        }
         if record.text.bytes().all(|b| b.is_ascii_whitespace()) {
             return;
         }
+        let first_found = self.found.len();
         let (cue, masked_hint) = if slot == NO_COLUMN {
             (None, ColumnHint::default())
         } else {
@@ -145,13 +150,17 @@ impl Worker<'_> {
             self.take_hits(&record, slot, &mut cursor, &mut shown_pointer);
             // Judged when the window's own findings fill a batch, as at its end: the same
             // places in a whole read and in parts.
-            if self.found.len() - self.judged >= BATCH {
+            if self.found.len() - self.judged >= BATCH && self.may_flush_mid_record() {
                 self.flush(path, send);
             }
             if keep_to >= text.len() {
                 break;
             }
             piece = keep_to;
+        }
+        if let Some(role) = address_field {
+            // A flush above may have ended the record: its fields are then read alone.
+            self.note_address_field(role, &record, slot, first_found.min(self.found.len()));
         }
     }
 
@@ -168,6 +177,7 @@ impl Worker<'_> {
         if window != self.window || table != self.window_table.as_deref() {
             // Judged now, handed over once a batch is full: windows can be one row long
             // (a dump of one-row tables).
+            self.end_address_record();
             self.judge();
             if self.found.len() >= BATCH {
                 self.flush(path, send);
@@ -196,31 +206,7 @@ impl Worker<'_> {
                 Origin::Text { offset, line, column } => {
                     cursor.locate(record.text, hit.start, offset, (line, column))
                 }
-                Origin::Cell { row, .. } => Location::Row {
-                    row,
-                    column: self.tally.columns[slot].name.clone(),
-                },
-                Origin::Json { pointer, line, .. } => {
-                    let shown = match shown_pointer {
-                        Some(p) => p.clone(),
-                        None => {
-                            let p: Arc<str> = self.shown_pointer(pointer).into();
-                            *shown_pointer = Some(p.clone());
-                            p
-                        }
-                    };
-                    Location::Pointer { pointer: shown, line }
-                }
-                Origin::Sheet { sheet, cell, .. } => Location::Sheet {
-                    sheet: self.tally.columns.shown_table(slot, sheet),
-                    cell: cell.to_string(),
-                    column: self.tally.columns[slot].name.clone(),
-                },
-                Origin::Table { table, row, .. } => Location::Table {
-                    table: self.tally.columns.shown_table(slot, table),
-                    row,
-                    column: self.tally.columns[slot].name.clone(),
-                },
+                _ => self.cell_location(record, slot, shown_pointer),
             };
             self.found.push(Found {
                 detector: hit.detector,
@@ -228,10 +214,54 @@ impl Worker<'_> {
                 location,
                 value: hit.value,
                 parts: hit.parts,
+                fields: None,
             });
             self.found_column.push(slot);
         }
         self.hits = hits;
+    }
+
+    /// Where a value of `record`, a cell or JSON value (in column `slot`), is: the record
+    /// itself. `shown_pointer` caches the masked pointer for the record's other values.
+    pub(super) fn cell_location(
+        &mut self,
+        record: &Record<'_>,
+        slot: u32,
+        shown_pointer: &mut Option<Arc<str>>,
+    ) -> Location {
+        let column = |w: &Self| match w.tally.columns.get(slot) {
+            Some(col) => col.name.clone(),
+            None => Arc::from(""),
+        };
+        match record.origin {
+            Origin::Cell { row, .. } => Location::Row {
+                row,
+                column: column(self),
+            },
+            Origin::Json { pointer, line, .. } => {
+                let shown = match shown_pointer {
+                    Some(p) => p.clone(),
+                    None => {
+                        let p: Arc<str> = self.shown_pointer(pointer).into();
+                        *shown_pointer = Some(p.clone());
+                        p
+                    }
+                };
+                Location::Pointer { pointer: shown, line }
+            }
+            Origin::Sheet { sheet, cell, .. } => Location::Sheet {
+                sheet: self.tally.columns.shown_table(slot, sheet),
+                cell: cell.to_string(),
+                column: column(self),
+            },
+            Origin::Table { table, row, .. } => Location::Table {
+                table: self.tally.columns.shown_table(slot, table),
+                row,
+                column: column(self),
+            },
+            // Text is located by its `TextCursor`; never asked here.
+            Origin::Text { offset, line, column } => Location::Text { line, column, offset },
+        }
     }
 
     /// A JSON pointer as findings show it: segments that hold values masked (the walker has
@@ -338,6 +368,7 @@ impl Worker<'_> {
 
     /// Judges what is pending and hands the batch over, encoded.
     pub(super) fn flush(&mut self, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
+        self.end_address_record();
         self.judge();
         // Taken out while encoding: if the encoder panics, these findings (counted already)
         // are neither counted nor written again.

@@ -2,6 +2,7 @@
 //! walk, tells its format, reads it with the right reader and recurses into archives; each
 //! record read goes to `record`, and the counts end up in a `FileSummary` per input.
 
+use super::joined::JoinedAddress;
 use super::tally::Tally;
 use super::values::{masked_detectors, minor_cutoff};
 use super::ScanConfig;
@@ -107,6 +108,8 @@ pub(super) struct Worker<'a> {
     pub(super) member_excludes: Option<ignore::gitignore::Gitignore>,
     /// Reads workbooks (in a child process under limits when the config names one).
     pub(super) sheets: sheet::SheetReader,
+    /// The address fields of the record being read.
+    pub(super) joined: JoinedAddress,
 }
 
 /// `--exclude` globs as a matcher for paths inside archives (`dir/x.bak` of `a.zip`); the
@@ -248,6 +251,7 @@ impl<'a> Worker<'a> {
             keep_fingerprints: config.fingerprints,
             segment_verdicts: FxHashMap::default(),
             parent_pointer: (String::new(), String::new()),
+            joined: JoinedAddress::default(),
             masked_detector: masked_detectors(detectors),
             today: date::days_of(config.now),
             minor_cutoff: minor_cutoff(config.now),
@@ -555,6 +559,7 @@ impl<'a> Worker<'a> {
         self.window_table = None;
         self.segment_verdicts.clear();
         self.parent_pointer = (String::new(), String::new());
+        self.joined.clear();
     }
 }
 

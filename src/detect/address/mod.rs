@@ -17,6 +17,7 @@
 //! consistent (real exports contain inconsistent and invented chains that are still
 //! addresses), parsing below the county beyond these structural cues.
 
+pub mod fields;
 mod gazetteer;
 mod labelled;
 mod strict;
