@@ -15,12 +15,15 @@ use super::worker::Worker;
 use crate::detect::address::fields::{self, FieldRole};
 use crate::finding::{Found, Location};
 use crate::source::{Origin, Record};
+use std::ops::Range;
 use std::sync::Arc;
 
 /// Longest detail held: longer cells are no one address.
 const MAX_DETAIL: usize = 1024;
 /// Admin fields held per record (a record repeating them is not an address record).
 const MAX_ADMIN: usize = 8;
+/// Longest admin field held: a few place names.
+const MAX_ADMIN_TEXT: usize = 96;
 
 /// The address fields of the record being read.
 #[derive(Default)]
@@ -30,13 +33,17 @@ pub(super) struct JoinedAddress {
     table: String,
     row: u64,
     open: bool,
-    admin: Vec<(FieldRole, String, Arc<str>)>,
+    /// The fields' texts, one after another (kept across records: no allocation per field).
+    texts: String,
+    /// Admin fields: their part, where their text is in `texts`, their column's name.
+    admin: Vec<(FieldRole, Range<usize>, Arc<str>)>,
     detail: Option<Detail>,
 }
 
 /// The detail field of a record.
 struct Detail {
-    text: String,
+    /// Where its text is in `JoinedAddress::texts`.
+    text: Range<usize>,
     slot: u32,
     name: Arc<str>,
     location: Location,
@@ -45,9 +52,10 @@ struct Detail {
 }
 
 impl JoinedAddress {
-    /// Forgets everything (a new input starts).
+    /// Forgets the record's fields (it ended, or a new input starts).
     pub(super) fn clear(&mut self) {
         self.open = false;
+        self.texts.clear();
         self.admin.clear();
         self.detail = None;
     }
@@ -56,6 +64,35 @@ impl JoinedAddress {
     /// not handed over until the record ends.
     pub(super) fn holds_finding(&self) -> bool {
         self.detail.as_ref().is_some_and(|d| d.found.is_some())
+    }
+
+    /// Keeps `text` in `texts` and returns where it is.
+    fn keep(&mut self, text: &str) -> Range<usize> {
+        let start = self.texts.len();
+        self.texts.push_str(text);
+        start..self.texts.len()
+    }
+
+    /// The address the record's fields make: the text joined, where the detail starts in
+    /// it, and the names of the admin fields read into it. None when no admin field adds a
+    /// place to the detail. Fields are checked against the gazetteer only when the detail
+    /// does not write them already (most exports repeat them in the address column).
+    fn joined(&self, detail: &Detail) -> Option<(String, usize, Vec<Arc<str>>)> {
+        let detail_text = &self.texts[detail.text.clone()];
+        let mut used: Vec<(FieldRole, &str)> = Vec::new();
+        let mut names: Vec<Arc<str>> = Vec::new();
+        for (role, at, name) in &self.admin {
+            let value = &self.texts[at.clone()];
+            if !fields::written_in(detail_text, value) && fields::holds_only_places(value) {
+                used.push((*role, value));
+                names.push(name.clone());
+            }
+        }
+        if used.is_empty() {
+            return None;
+        }
+        let (text, detail_at) = fields::join(&used, detail_text)?;
+        Some((text, detail_at, names))
     }
 }
 
@@ -78,8 +115,8 @@ fn record_of<'a>(origin: &Origin<'a>) -> Option<(&'a str, u64)> {
 }
 
 impl Worker<'_> {
-    /// Called before the fields of `record` (in column `slot`, holding part `role` of an
-    /// address) are checked: the record before it ends if this is another one.
+    /// Called before the field `origin` (of a column holding part of an address) is
+    /// checked: the record before it ends if this is another one.
     pub(super) fn enter_address_record(&mut self, origin: &Origin<'_>) {
         let Some((table, row)) = record_of(origin) else {
             return;
@@ -97,7 +134,7 @@ impl Worker<'_> {
     }
 
     /// Called after the field `record` of column `slot` was checked (its findings start at
-    /// `first_found`): keeps what it holds of an address.
+    /// `first_found`): keeps what it holds of an address (`role`).
     pub(super) fn note_address_field(
         &mut self,
         role: FieldRole,
@@ -109,13 +146,15 @@ impl Worker<'_> {
             return;
         }
         let name = self.tally.columns[slot].name.clone();
+        let text = record.text.trim();
         if role != FieldRole::Detail {
-            if self.joined.admin.len() < MAX_ADMIN && fields::holds_only_places(record.text) {
-                self.joined.admin.push((role, record.text.to_string(), name));
+            if self.joined.admin.len() < MAX_ADMIN && text.len() <= MAX_ADMIN_TEXT {
+                let at = self.joined.keep(text);
+                self.joined.admin.push((role, at, name));
             }
             return;
         }
-        if self.joined.detail.is_some() || record.text.len() > MAX_DETAIL {
+        if self.joined.detail.is_some() || text.len() > MAX_DETAIL {
             return;
         }
         let d = self.detectors.address_detector();
@@ -127,8 +166,9 @@ impl Worker<'_> {
                 self.cell_location(record, slot, &mut shown_pointer)
             }
         };
+        let text = self.joined.keep(text);
         self.joined.detail = Some(Detail {
-            text: record.text.to_string(),
+            text,
             slot,
             name,
             location,
@@ -139,17 +179,13 @@ impl Worker<'_> {
     /// Ends the record being read: a detail with admin fields becomes (or replaces) the
     /// detail's finding with the address they make together.
     pub(super) fn end_address_record(&mut self) {
-        let j = &mut self.joined;
-        j.open = false;
-        let Some(detail) = j.detail.take() else {
-            j.admin.clear();
-            return;
+        let joined = match &self.joined.detail {
+            Some(detail) if self.joined.open => self.joined.joined(detail),
+            _ => None,
         };
-        let admin: Vec<(FieldRole, &str)> = j.admin.iter().map(|(r, v, _)| (*r, v.as_str())).collect();
-        let joined = fields::join(&admin, &detail.text);
-        let mut names: Vec<Arc<str>> = j.admin.iter().map(|(_, _, n)| n.clone()).collect();
-        j.admin.clear();
-        let Some((text, detail_at)) = joined else {
+        let detail = self.joined.detail.take();
+        self.joined.clear();
+        let (Some((text, detail_at, mut names)), Some(detail)) = (joined, detail) else {
             return;
         };
         let Some(hit) = self
@@ -166,21 +202,23 @@ impl Worker<'_> {
         names.push(detail.name);
         let fields = Some(names.into_boxed_slice());
         let value = text[hit.start..hit.end].to_string();
-        match detail.found.filter(|&i| i < self.found.len() && i >= self.judged) {
-            Some(i) => {
+        let confidence = (hit.confidence * 100.0).round() / 100.0;
+        match detail.found {
+            // Never one judged already: it was counted and fingerprinted as it was.
+            Some(i) if i < self.found.len() && i >= self.judged => {
                 let f = &mut self.found[i];
-                f.confidence = f.confidence.max((hit.confidence * 100.0).round() / 100.0);
+                f.confidence = f.confidence.max(confidence);
                 f.value = value;
                 f.parts = hit.parts;
                 f.fields = fields;
             }
-            None if detail.found.is_none() && hit.confidence >= self.min_confidence => {
+            None if hit.confidence >= self.min_confidence => {
                 if let Some(col) = self.tally.columns.get_mut(detail.slot) {
                     col.valid[hit.detector] += 1;
                 }
                 self.found.push(Found {
                     detector: hit.detector,
-                    confidence: (hit.confidence * 100.0).round() / 100.0,
+                    confidence,
                     location: detail.location,
                     value,
                     parts: hit.parts,
@@ -188,7 +226,7 @@ impl Worker<'_> {
                 });
                 self.found_column.push(detail.slot);
             }
-            None => {}
+            _ => {}
         }
     }
 
@@ -202,6 +240,48 @@ impl Worker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::test_config;
+
+    /// The detail's finding stays in the batch until the record's last field (sorted keys:
+    /// the province comes after thousands of other values), within a bound.
+    fn joined_after(values_between: usize) -> Option<Box<[Arc<str>]>> {
+        let config = test_config(Vec::new());
+        let mut worker = Worker::new(&config.detectors, &config, None);
+        let path: Arc<str> = Arc::from("a.json");
+        let mut send = |_: Vec<u8>| {};
+        let json = |pointer: &'static str, key: &'static str, text: &'static str| Record {
+            text,
+            origin: Origin::Json {
+                pointer,
+                key: Some(key),
+                line: None,
+            },
+        };
+        worker.on_record(
+            json("/a/address", "address", "文三路477号华星科技大厦3幢501室"),
+            &path,
+            &mut send,
+        );
+        for _ in 0..values_between {
+            worker.on_record(json("/a/phone", "phone", "13812345678"), &path, &mut send);
+        }
+        worker.on_record(json("/a/province", "province", "浙江省"), &path, &mut send);
+        worker.end_address_record();
+        let d = config.detectors.address_detector();
+        worker
+            .found
+            .iter()
+            .find(|f| Some(f.detector) == d)
+            .and_then(|f| f.fields.clone())
+    }
+
+    #[test]
+    fn a_detail_finding_waits_for_the_record_to_end_within_a_bound() {
+        let names = joined_after(2 * BATCH).expect("joined after two batches of other values");
+        assert_eq!(&*names, [Arc::from("province"), Arc::from("address")]);
+        // Past four batches the batch is handed over: the detail's finding is gone from it.
+        assert_eq!(joined_after(4 * BATCH + 10), None);
+    }
 
     #[test]
     fn fields_of_one_row_or_object_belong_to_one_record() {

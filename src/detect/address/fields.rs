@@ -155,26 +155,35 @@ pub fn holds_only_places(value: &str) -> bool {
     at > 0 && value[at..].trim().is_empty()
 }
 
-/// The address written whole: the admin fields the detail does not already name, in order,
-/// then the detail. `admin` holds the values of the admin fields (any order, checked with
-/// `holds_only_places`). Returns the text and the byte where the detail starts in it; None
-/// when the fields add nothing to the detail.
+/// Whether `detail` writes the place(s) of an admin field already, in full or short
+/// (英山县 / 英山): the field then adds nothing.
+pub fn written_in(detail: &str, value: &str) -> bool {
+    let value = value.trim();
+    if value.contains(char::is_whitespace) {
+        let value: String = value.split_whitespace().collect();
+        return detail.contains(&value) || detail.contains(stem(&value));
+    }
+    detail.contains(value) || detail.contains(stem(value))
+}
+
+/// The address written whole: the places of the admin fields, in order, that neither the
+/// detail nor an earlier field writes, then the detail. `admin` holds the values of the
+/// admin fields (any order, each checked with `holds_only_places`). Returns the text and the
+/// byte where the detail starts in it; None when the fields add nothing to the detail.
 pub fn join(admin: &[(FieldRole, &str)], detail: &str) -> Option<(String, usize)> {
     let detail = detail.trim();
     let mut joined = String::with_capacity(detail.len() + 40);
     for role in ADMIN_ROLES {
-        let Some(&(_, value)) = admin.iter().find(|(r, _)| *r == role) else {
-            continue;
-        };
-        let value: String = value.split_whitespace().collect();
-        let value = value.as_str();
-        // 重庆市 重庆市 (municipalities repeat the province as the city), a region field
-        // naming the province again, and a name the detail already writes, in full or short
-        // (英山县 / 英山), are not written twice.
-        if joined.contains(value) || detail.contains(value) || detail.contains(stem(value)) {
-            continue;
+        for &(_, value) in admin.iter().filter(|(r, _)| *r == role) {
+            // Place by place: 重庆市 重庆市 (a municipality's city repeats its province), a
+            // region field naming the province field again, a detail that writes its county.
+            for (start, end, _) in admin_names(value) {
+                let place = &value[start..end];
+                if !joined.contains(place) && !written_in(detail, place) {
+                    joined.push_str(place);
+                }
+            }
         }
-        joined.push_str(value);
     }
     if joined.is_empty() {
         return None;
@@ -280,5 +289,15 @@ mod tests {
         assert_eq!(join(&fields, "陶路h座1806室").unwrap().0, "重庆市陶路h座1806室");
         let fields = [(FieldRole::City, "黄冈市"), (FieldRole::District, "英山县")];
         assert_eq!(join(&fields, "黄冈英山县城关镇1号").map(|j| j.0), None);
+        assert!(written_in("黄冈英山县城关镇1号", "英山县") && !written_in("城关镇1号", "英山县"));
+        // A region field: each of its places once, those the detail writes left out.
+        let fields = [
+            (FieldRole::Region, "浙江省 杭州市 西湖区"),
+            (FieldRole::Province, "浙江省"),
+        ];
+        assert_eq!(
+            join(&fields, "杭州市西湖区文三路1号").unwrap().0,
+            "浙江省杭州市西湖区文三路1号"
+        );
     }
 }
