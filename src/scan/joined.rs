@@ -15,6 +15,7 @@ use super::worker::Worker;
 use crate::detect::address::fields::{self, FieldRole};
 use crate::finding::{Found, Location};
 use crate::source::{Origin, Record};
+use rustc_hash::FxHashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -38,7 +39,13 @@ pub(super) struct JoinedAddress {
     /// Admin fields: their part, where their text is in `texts`, their column's name.
     admin: Vec<(FieldRole, Range<usize>, Arc<str>)>,
     detail: Option<Detail>,
+    /// Admin field values already checked against the gazetteer (`holds_only_places`): a
+    /// column repeats a few hundred place names over millions of rows. Bounded.
+    places: FxHashMap<Box<str>, bool>,
 }
+
+/// Admin values whose verdict is kept (`JoinedAddress::places`) before it starts over.
+const MAX_PLACES: usize = 8192;
 
 /// The detail field of a record.
 struct Detail {
@@ -77,13 +84,27 @@ impl JoinedAddress {
     /// it, and the names of the admin fields read into it. None when no admin field adds a
     /// place to the detail. Fields are checked against the gazetteer only when the detail
     /// does not write them already (most exports repeat them in the address column).
-    fn joined(&self, detail: &Detail) -> Option<(String, usize, Vec<Arc<str>>)> {
+    fn joined(&mut self, detail: &Detail) -> Option<(String, usize, Vec<Arc<str>>)> {
         let detail_text = &self.texts[detail.text.clone()];
         let mut used: Vec<(FieldRole, &str)> = Vec::new();
         let mut names: Vec<Arc<str>> = Vec::new();
         for (role, at, name) in &self.admin {
             let value = &self.texts[at.clone()];
-            if !fields::written_in(detail_text, value) && fields::holds_only_places(value) {
+            if fields::written_in(detail_text, value) {
+                continue;
+            }
+            let holds_places = match self.places.get(value) {
+                Some(&verdict) => verdict,
+                None => {
+                    if self.places.len() >= MAX_PLACES {
+                        self.places.clear();
+                    }
+                    let verdict = fields::holds_only_places(value);
+                    self.places.insert(value.into(), verdict);
+                    verdict
+                }
+            };
+            if holds_places {
                 used.push((*role, value));
                 names.push(name.clone());
             }
@@ -179,11 +200,11 @@ impl Worker<'_> {
     /// Ends the record being read: a detail with admin fields becomes (or replaces) the
     /// detail's finding with the address they make together.
     pub(super) fn end_address_record(&mut self) {
-        let joined = match &self.joined.detail {
+        let detail = self.joined.detail.take();
+        let joined = match &detail {
             Some(detail) if self.joined.open => self.joined.joined(detail),
             _ => None,
         };
-        let detail = self.joined.detail.take();
         self.joined.clear();
         let (Some((text, detail_at, mut names)), Some(detail)) = (joined, detail) else {
             return;
