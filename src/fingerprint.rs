@@ -7,7 +7,7 @@
 //! one a random key is drawn for the scan and forgotten, so fingerprints still count
 //! distinct values and find copies within the scan but mean nothing afterwards.
 
-use crate::finding::Category;
+use crate::detect::spec::NormalForm;
 use crate::inventory::{KeyInfo, KeyKind};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -175,25 +175,23 @@ fn trim_newline(mut text: Vec<u8>) -> Vec<u8> {
     text
 }
 
-/// The form of a value that is fingerprinted: what the detector reported, with the
-/// differences that do not make another value removed (e-mail case, spaces in addresses).
-pub fn normal_form(category: Category, value: &str) -> Cow<'_, str> {
-    match category {
-        Category::Email => Cow::Owned(value.to_lowercase()),
-        Category::Address if value.contains(char::is_whitespace) => {
-            Cow::Owned(value.chars().filter(|c| !c.is_whitespace()).collect())
+/// `value` as its detector's `normal_form` writes it before fingerprinting: spellings of
+/// one value (`Zhang@Example.com`, `王 芳`) give one fingerprint.
+pub fn normal_form(form: NormalForm, value: &str) -> Cow<'_, str> {
+    match form {
+        NormalForm::AsFound => Cow::Borrowed(value),
+        NormalForm::Lowercase if value.bytes().any(|b| b.is_ascii_uppercase()) || !value.is_ascii() => {
+            Cow::Owned(value.to_lowercase())
         }
-        // 王 芳 and 王芳, Zhang Wei and ZHANG WEI are one name.
-        Category::Name
-            if value.contains(char::is_whitespace) || value.bytes().any(|b| b.is_ascii_uppercase()) =>
-        {
-            Cow::Owned(
-                value
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .flat_map(char::to_lowercase)
-                    .collect(),
-            )
+        NormalForm::NoSpaces | NormalForm::NoSpacesLowercase if value.contains(char::is_whitespace) => {
+            let kept = value.chars().filter(|c| !c.is_whitespace());
+            Cow::Owned(match form {
+                NormalForm::NoSpacesLowercase => kept.flat_map(char::to_lowercase).collect(),
+                _ => kept.collect(),
+            })
+        }
+        NormalForm::NoSpacesLowercase if value.bytes().any(|b| b.is_ascii_uppercase()) => {
+            Cow::Owned(value.to_lowercase())
         }
         _ => Cow::Borrowed(value),
     }
@@ -249,6 +247,32 @@ mod tests {
         let info = a.info(false);
         assert!(!info.cross_scan);
         assert!(info.key_id.is_none());
+    }
+
+    #[test]
+    fn normal_forms_join_the_spellings_of_one_value() {
+        assert_eq!(
+            normal_form(NormalForm::AsFound, "Zhang@Example.com"),
+            "Zhang@Example.com"
+        );
+        assert_eq!(
+            normal_form(NormalForm::Lowercase, "Zhang@Example.com"),
+            "zhang@example.com"
+        );
+        assert_eq!(
+            normal_form(NormalForm::NoSpaces, "浙江省 杭州市 Xihu"),
+            "浙江省杭州市Xihu"
+        );
+        assert_eq!(normal_form(NormalForm::NoSpacesLowercase, "王 芳"), "王芳");
+        assert_eq!(
+            normal_form(NormalForm::NoSpacesLowercase, "ZHANG Wei"),
+            "zhangwei"
+        );
+        assert_eq!(normal_form(NormalForm::NoSpacesLowercase, "Zhang"), "zhang");
+        assert!(matches!(
+            normal_form(NormalForm::NoSpaces, "王芳"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]

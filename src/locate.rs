@@ -9,6 +9,7 @@
 use crate::cli::LocateArgs;
 use crate::detect::check::mod11_2_check;
 use crate::detect::mask::mask_finding;
+use crate::detect::spec::EquivalentForms;
 use crate::detect::{DetectorSet, Scratch};
 use crate::fingerprint::{self, Key};
 use crate::inventory::Inventory;
@@ -217,7 +218,7 @@ pub fn locate(inventory: &Inventory, detectors: &DetectorSet, key: &Key, value: 
         .iter()
         .map(|(d, v)| {
             let det = &detectors.detectors()[*d];
-            let print = key.fingerprint(&det.id, &fingerprint::normal_form(det.category, v));
+            let print = key.fingerprint(&det.id, &fingerprint::normal_form(det.normal_form, v));
             (det.id.clone(), format!("{print:016x}"))
         })
         .collect();
@@ -300,7 +301,7 @@ fn recognize(detectors: &DetectorSet, value: &str) -> Vec<(usize, String)> {
     hits.sort_by_key(|h| std::cmp::Reverse(h.end - h.start));
     let mut out: Vec<(usize, String)> = hits.into_iter().take(1).map(|h| (h.detector, h.value)).collect();
     if let Some((d, v)) = out.first().cloned() {
-        if detectors.detectors()[d].id == "cn_resident_id" {
+        if detectors.detectors()[d].equivalent_forms == Some(EquivalentForms::ResidentId15And18) {
             if let Some(other) = other_id_spelling(&v) {
                 out.push((d, other));
             }

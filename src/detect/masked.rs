@@ -8,8 +8,9 @@
 
 use memchr::memchr_iter;
 
-/// What a masked value was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a masked value was (detector files name these in `masked_shapes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MaskedKind {
     ResidentId,
     Mobile,

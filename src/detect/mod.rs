@@ -64,6 +64,12 @@ pub struct Detector {
     pub cell_valued: bool,
     /// Where the definition came from (file name), for messages.
     pub origin: String,
+    /// How its values are written before they are fingerprinted.
+    pub normal_form: spec::NormalForm,
+    /// Already-masked shapes counted for it.
+    pub masked_shapes: Vec<spec::MaskedKind>,
+    /// Other spellings `locate` looks for.
+    pub equivalent_forms: Option<spec::EquivalentForms>,
     context_boost: f32,
     business_cap: f32,
 }
@@ -343,6 +349,9 @@ impl DetectorSet {
                 examples: spec.examples,
                 negative_examples: spec.negative_examples,
                 origin,
+                normal_form: spec.normal_form,
+                masked_shapes: spec.masked_shapes,
+                equivalent_forms: spec.equivalent_forms,
                 context_boost: spec.context_boost,
                 business_cap: spec.business_cap,
             });

@@ -3,6 +3,7 @@
 //! Nothing here is checked beyond what serde checks; `DetectorSet::compile` turns specs into
 //! the compiled form and reports every problem it finds. Field reference: `detectors/README.md`.
 
+pub use super::masked::MaskedKind;
 use crate::finding::{Category, Sensitivity};
 use serde::Deserialize;
 
@@ -41,6 +42,41 @@ pub struct DetectorSpec {
     pub references: Vec<String>,
     #[serde(rename = "pattern")]
     pub patterns: Vec<PatternSpec>,
+    /// How a value is written before it is fingerprinted (`locate`, copies across files), so
+    /// that spellings of one value match.
+    #[serde(default)]
+    pub normal_form: NormalForm,
+    /// Shapes of already-masked values (`138****5678`) counted for this detector
+    /// (`detect::masked`); the first detector in priority order that names a shape gets it.
+    #[serde(default)]
+    pub masked_shapes: Vec<MaskedKind>,
+    /// Other spellings of one value that `locate` also looks for.
+    #[serde(default)]
+    pub equivalent_forms: Option<EquivalentForms>,
+}
+
+/// How a value is written before it is fingerprinted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NormalForm {
+    /// As normalized by the detector (digits without separators, upper-case X).
+    #[default]
+    AsFound,
+    /// Lower-cased (e-mail addresses).
+    Lowercase,
+    /// Without white space (addresses typed with spaces between their parts).
+    NoSpaces,
+    /// Without white space and lower-cased (王 芳 and 王芳, Zhang Wei and ZHANG WEI).
+    NoSpacesLowercase,
+}
+
+/// Spellings of one value that name the same thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EquivalentForms {
+    /// A resident ID's 15-digit (GB 11643-1989) and 18-digit (GB 11643-1999) forms.
+    #[serde(rename = "resident_id_15_18")]
+    ResidentId15And18,
 }
 
 /// One way of recognizing the detector's values.

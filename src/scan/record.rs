@@ -347,7 +347,7 @@ impl Worker<'_> {
             }
             by_detector[f.detector] += 1;
             let det = &detectors.detectors()[f.detector];
-            let print = key.fingerprint(&det.id, &fingerprint::normal_form(det.category, &f.value));
+            let print = key.fingerprint(&det.id, &fingerprint::normal_form(det.normal_form, &f.value));
             match columns.get_mut(slot) {
                 Some(col) => col.distinct[f.detector].insert(print),
                 None => outside[f.detector].insert(print),

@@ -2,7 +2,7 @@
 //! an already-masked value counts for, the resident IDs of children under 14.
 
 use crate::detect::date;
-use crate::detect::masked::{self, MaskedKind};
+use crate::detect::masked;
 use crate::detect::DetectorSet;
 use std::time::SystemTime;
 
@@ -12,18 +12,11 @@ pub(super) fn ratio(part: u64, whole: u64) -> f64 {
 
 /// The detector each kind of masked value counts for, by `MaskedKind as usize`.
 pub(super) fn masked_detectors(detectors: &DetectorSet) -> [Option<usize>; masked::KINDS] {
-    let by_id = |id: &str| detectors.detectors().iter().position(|d| d.id == id);
     let mut map = [None; masked::KINDS];
-    for (kind, id) in [
-        (MaskedKind::ResidentId, "cn_resident_id"),
-        (MaskedKind::Mobile, "cn_mobile"),
-        (MaskedKind::Landline, "cn_landline"),
-        (MaskedKind::BankCard, "bank_card"),
-        (MaskedKind::Email, "email"),
-        (MaskedKind::Address, "cn_address"),
-        (MaskedKind::PrivacyNumber, "cn_privacy_number"),
-    ] {
-        map[kind as usize] = by_id(id);
+    for (d, det) in detectors.detectors().iter().enumerate() {
+        for &kind in &det.masked_shapes {
+            map[kind as usize].get_or_insert(d);
+        }
     }
     map
 }
@@ -95,7 +88,8 @@ mod tests {
     }
 
     #[test]
-    fn masked_values_count_for_their_detector() {
+    fn masked_values_count_for_the_detector_whose_file_names_their_shape() {
+        use crate::detect::masked::MaskedKind;
         let detectors = DetectorSet::builtin();
         let map = masked_detectors(&detectors);
         let id = |d: Option<usize>| d.map(|d| detectors.detectors()[d].id.as_str());
