@@ -19,6 +19,7 @@
 //! - `refresh`: `scan --baseline` reuse and its `changes`;
 //! - `merge`: `scan --shard`/`--files-from` parts joined by `pimap merge` equal one scan;
 //! - `stores`: `scan --store NAME=ROOT`: per-store paths, totals, copies; merging stores;
+//! - `documents`: PDF, DOCX and PPTX text: pages, paragraphs, slides; encrypted, image-only, corrupt;
 //! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
 //! - `minimize`: masked values, minors, dates, risk, policy actions;
 //! - `names`: person names and nicknames: columns, labels, masking, `locate` of a name;
@@ -34,6 +35,7 @@ mod bad_input;
 mod contract;
 mod detectors;
 mod diff;
+mod documents;
 mod fingerprints;
 mod fixtures;
 mod formats;

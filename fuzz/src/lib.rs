@@ -133,6 +133,18 @@ pub fn check(record: &Record<'_>) -> (String, String) {
             assert!(!cell.is_empty(), "sheet record without a cell reference");
             let _ = column.len();
         }
+        Origin::Page { page, line, column } => {
+            assert!(
+                page >= 1 && line >= 1 && column >= 1,
+                "page record at {page}:{line}:{column}"
+            );
+        }
+        Origin::Paragraph { slide, paragraph } => {
+            assert!(
+                paragraph >= 1 && slide != Some(0),
+                "paragraph record {slide:?}/{paragraph}"
+            );
+        }
     }
     (record.text.to_owned(), format!("{:?}", record.origin))
 }

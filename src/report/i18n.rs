@@ -274,6 +274,7 @@ pub fn skip_reason(lang: Lang, reason: &str) -> Cow<'_, str> {
     }
     let fixed = match reason {
         "binary file" => Some("二进制文件"),
+        "no text layer" => Some("没有文字层（扫描图像）"),
         "symbolic link not followed (use --follow)" => Some("符号链接，未跟随（需要时加 --follow）"),
         "not a regular file (FIFO, socket or device)" => Some("不是普通文件（管道、套接字或设备）"),
         _ => None,
@@ -793,6 +794,7 @@ mod tests {
         }
         for (reason, zh) in [
             ("binary file", "二进制文件"),
+            ("no text layer", "没有文字层（扫描图像）"),
             ("document: format not read yet", "文档：暂不支持读取此格式"),
             ("archive: format not read yet", "压缩包：暂不支持读取此格式"),
             (

@@ -282,6 +282,24 @@ fn write_location(out: &mut Vec<u8>, location: &Location) {
                 write_u64(out, *line);
             }
         }
+        Location::Page { page, line, column } => {
+            out.extend_from_slice(b"{\"page\":");
+            write_u64(out, *page);
+            out.extend_from_slice(b",\"line\":");
+            write_u64(out, *line);
+            out.extend_from_slice(b",\"column\":");
+            write_u64(out, *column);
+        }
+        Location::Slide { slide, paragraph } => {
+            out.extend_from_slice(b"{\"slide\":");
+            write_u64(out, *slide);
+            out.extend_from_slice(b",\"paragraph\":");
+            write_u64(out, *paragraph);
+        }
+        Location::Paragraph { paragraph } => {
+            out.extend_from_slice(b"{\"paragraph\":");
+            write_u64(out, *paragraph);
+        }
     }
     out.push(b'}');
 }

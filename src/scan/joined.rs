@@ -121,7 +121,7 @@ impl JoinedAddress {
 /// line) of a JSON value.
 fn record_of<'a>(origin: &Origin<'a>) -> Option<(&'a str, u64)> {
     match *origin {
-        Origin::Text { .. } => None,
+        Origin::Text { .. } | Origin::Page { .. } | Origin::Paragraph { .. } => None,
         Origin::Cell { row, .. } => Some(("", row)),
         Origin::Table { table, row, .. } => Some((table, row)),
         Origin::Sheet { sheet, cell, .. } => {

@@ -47,7 +47,7 @@ impl Worker<'_> {
             _ => {}
         }
         let slot = match record.origin {
-            Origin::Text { .. } => NO_COLUMN,
+            Origin::Text { .. } | Origin::Page { .. } | Origin::Paragraph { .. } => NO_COLUMN,
             Origin::Cell { index, column, .. } => self.tally.columns.cell_slot(index, column),
             Origin::Json { key: Some(key), .. } => {
                 // Keys become inventory column names: a key that is a value is not shown.
@@ -206,6 +206,13 @@ impl Worker<'_> {
                 Origin::Text { offset, line, column } => {
                     cursor.locate(record.text, hit.start, offset, (line, column))
                 }
+                // A page's line holds no line break: the cursor only counts characters.
+                Origin::Page { page, line, column } => {
+                    match cursor.locate(record.text, hit.start, 0, (line, column)) {
+                        Location::Text { line, column, .. } => Location::Page { page, line, column },
+                        other => other,
+                    }
+                }
                 _ => self.cell_location(record, slot, shown_pointer),
             };
             self.found.push(Found {
@@ -261,6 +268,15 @@ impl Worker<'_> {
             },
             // Text is located by its `TextCursor`; never asked here.
             Origin::Text { offset, line, column } => Location::Text { line, column, offset },
+            Origin::Page { page, line, column } => Location::Page { page, line, column },
+            Origin::Paragraph {
+                slide: Some(slide),
+                paragraph,
+            } => Location::Slide { slide, paragraph },
+            Origin::Paragraph {
+                slide: None,
+                paragraph,
+            } => Location::Paragraph { paragraph },
         }
     }
 

@@ -418,6 +418,9 @@ impl<'a> Worker<'a> {
                         sqlite::read_path(path, input.size, memory, &mut emit).map_err(SourceError::from)
                     }
                     Format::Sheet(kind) => sheets.read_file(file, kind, &mut emit).map_err(SourceError::from),
+                    Format::Document(kind) => {
+                        source::document::read_file(kind, file, input.size, MAX_IN_MEMORY, memory, &mut emit)
+                    }
                     f => Err(SourceError::Misrouted(f.name())),
                 },
                 (Access::File, _, data) => match format {
@@ -429,6 +432,15 @@ impl<'a> Worker<'a> {
                     Format::Sheet(kind) => {
                         sheets.read_stream(head, data.as_read(), MAX_IN_MEMORY, kind, &mut emit)
                     }
+                    Format::Document(kind) => source::document::read_stream(
+                        kind,
+                        head,
+                        data.as_read(),
+                        input.size,
+                        MAX_IN_MEMORY,
+                        memory,
+                        &mut emit,
+                    ),
                     f => Err(SourceError::Misrouted(f.name())),
                 },
                 (Access::ByteStream, _, _) => Err(SourceError::Misrouted(format.name())),
@@ -439,6 +451,7 @@ impl<'a> Worker<'a> {
             Ok(Ok(facts)) => {
                 summary.encoding = facts.encoding;
                 summary.problems.extend(facts.warnings);
+                summary.skipped = facts.skipped.map(String::from);
                 if facts.lossy {
                     summary.problems.push(lossy_problem());
                 }

@@ -140,6 +140,7 @@ fn read_rows<R: Read>(
         encoding: Some(reader.encoding()),
         lossy: reader.lossy(),
         warnings,
+        ..FileFacts::default()
     };
     Ok((facts, state))
 }

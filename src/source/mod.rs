@@ -14,6 +14,7 @@
 pub mod archive;
 mod decode;
 pub mod delimited;
+pub mod document;
 pub mod json;
 pub mod json_walk;
 pub mod registry;
@@ -26,6 +27,7 @@ pub mod text;
 
 pub use archive::ArchiveKind;
 pub use decode::{sniff_encoding, TextReader, CHUNK};
+pub use document::DocumentKind;
 pub use registry::{Access, TextRead};
 pub use sheet::SheetKind;
 
@@ -68,6 +70,7 @@ pub enum Format {
     Sheet(SheetKind),
     Sqlite,
     Archive(ArchiveKind),
+    Document(DocumentKind),
 }
 
 /// What to do with a file.
@@ -109,6 +112,8 @@ pub enum SourceError {
     Sheet(#[from] sheet::SheetError),
     #[error(transparent)]
     Sqlite(#[from] sqlite::SqliteError),
+    #[error(transparent)]
+    Document(#[from] document::DocumentError),
     /// A format reached a reader that cannot take it (a bug).
     #[error("cannot read {0} here")]
     Misrouted(&'static str),
@@ -123,6 +128,7 @@ impl Classified for SourceError {
             SourceError::Archive(e) => e.kind(),
             SourceError::Sheet(e) => e.kind(),
             SourceError::Sqlite(e) => e.kind(),
+            SourceError::Document(e) => e.kind(),
             SourceError::Misrouted(_) => ErrorKind::Internal,
         }
     }
@@ -160,6 +166,11 @@ pub enum Origin<'a> {
         index: usize,
         column: &'a Arc<str>,
     },
+    /// A line of a PDF page in reading order: 1-based page and line, and the 1-based
+    /// character column the record starts at.
+    Page { page: u64, line: u64, column: u64 },
+    /// A paragraph of a document (1-based), and of which slide (1-based) in a deck.
+    Paragraph { slide: Option<u64>, paragraph: u64 },
 }
 
 /// A piece of text to scan, and where it came from.
@@ -177,6 +188,9 @@ pub struct FileFacts {
     pub lossy: bool,
     /// Problems that did not stop the file from being read (the rest was scanned as text).
     pub warnings: Vec<Problem>,
+    /// Read, and nothing in it to scan: listed as skipped for this reason (a PDF of
+    /// scanned images has no text layer).
+    pub skipped: Option<&'static str>,
 }
 
 /// Decides how to read a file from its name and first bytes.
@@ -213,8 +227,16 @@ pub fn claim(path: &Path, head: &[u8]) -> Claim {
         "xls" => return Claim::Read(Format::Sheet(SheetKind::Xlsx)),
         "7z" | "rar" | "bz2" | "xz" | "zst" | "lz4" => return unsupported("archive"),
         "mdb" | "accdb" => return unsupported("database file"),
-        "pdf" | "doc" | "docx" | "ppt" | "pptx" | "wps" | "odt" => return unsupported("document"),
+        "pdf" => return Claim::Read(Format::Document(DocumentKind::Pdf)),
+        // Named like one, it is read as one (a damaged one gets the zip's reason).
+        "docx" | "docm" => return Claim::Read(Format::Document(DocumentKind::Docx)),
+        "pptx" | "pptm" => return Claim::Read(Format::Document(DocumentKind::Pptx)),
+        "doc" | "ppt" | "wps" | "odt" => return unsupported("document"),
         _ => {}
+    }
+    // Some writers put bytes before the header; readers look for it in the first kilobyte.
+    if memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some() {
+        return Claim::Read(Format::Document(DocumentKind::Pdf));
     }
     if ole_magic {
         return unsupported("OLE compound document");

@@ -7,7 +7,8 @@
 //! an archive's visitor).
 
 use super::{
-    delimited, json, sql, text, ArchiveKind, FileFacts, Format, Record, SheetKind, SourceError, TextReader,
+    delimited, json, sql, text, ArchiveKind, DocumentKind, FileFacts, Format, Record, SheetKind, SourceError,
+    TextReader,
 };
 use crate::budget::MemoryBudget;
 use std::io::Read;
@@ -112,6 +113,9 @@ pub static FORMATS: &[Entry] = &[
     Entry::bytes(Format::Archive(ArchiveKind::Gzip), "gzip"),
     Entry::bytes(Format::Archive(ArchiveKind::Tar), "tar"),
     Entry::bytes(Format::Archive(ArchiveKind::TarGz), "tar.gz"),
+    Entry::file(Format::Document(DocumentKind::Pdf), "pdf"),
+    Entry::file(Format::Document(DocumentKind::Docx), "docx"),
+    Entry::file(Format::Document(DocumentKind::Pptx), "pptx"),
 ];
 
 /// The format a lower-case extension names on its own, if any.
@@ -176,7 +180,11 @@ mod tests {
             | Format::SqlDump
             | Format::Sqlite
             | Format::Sheet(_)
-            | Format::Archive(_) => (),
+            | Format::Archive(_)
+            | Format::Document(_) => (),
+        };
+        let _ = |kind: DocumentKind| match kind {
+            DocumentKind::Pdf | DocumentKind::Docx | DocumentKind::Pptx => (),
         };
         let _ = |kind: SheetKind| match kind {
             SheetKind::Xlsx | SheetKind::Xlsb | SheetKind::Xls | SheetKind::Ods => (),
@@ -199,6 +207,9 @@ mod tests {
             Format::Archive(ArchiveKind::Gzip),
             Format::Archive(ArchiveKind::Tar),
             Format::Archive(ArchiveKind::TarGz),
+            Format::Document(DocumentKind::Pdf),
+            Format::Document(DocumentKind::Docx),
+            Format::Document(DocumentKind::Pptx),
         ]
     }
 

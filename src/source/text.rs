@@ -28,6 +28,7 @@ pub fn read<R: Read>(
         encoding: Some(reader.encoding()),
         lossy: reader.lossy(),
         warnings: Vec::new(),
+        skipped: None,
     })
 }
 
