@@ -7,7 +7,7 @@
 //! record's admin values and its detail are held until the record ends: a record of another
 //! row or JSON object with such a field, a new window, or the end of the input. Until then
 //! the detail's own finding, if it had one, is kept in the batch (`holds_finding`), so that
-//! it can still be changed.
+//! it can still be changed; a batch handed over mid-record without it leaves the record open.
 
 use super::columns::NO_COLUMN;
 use super::record::BATCH;
@@ -294,6 +294,40 @@ mod tests {
             .iter()
             .find(|f| Some(f.detector) == d)
             .and_then(|f| f.fields.clone())
+    }
+
+    #[test]
+    fn admin_fields_carry_over_a_batch_handed_over_mid_record() {
+        let config = test_config(Vec::new());
+        let mut worker = Worker::new(&config.detectors, &config, None);
+        let path: Arc<str> = Arc::from("a.json");
+        let mut send = |_: Vec<u8>| {};
+        let json = |pointer: &'static str, key: &'static str, text: &'static str| Record {
+            text,
+            origin: Origin::Json {
+                pointer,
+                key: Some(key),
+                line: None,
+            },
+        };
+        worker.on_record(json("/a/province", "province", "浙江省"), &path, &mut send);
+        for _ in 0..BATCH + 10 {
+            worker.on_record(json("/a/phone", "phone", "13812345678"), &path, &mut send);
+        }
+        assert!(worker.found.len() < BATCH, "a batch was handed over");
+        worker.on_record(
+            json("/a/detail", "detail", "文三路477号华星科技大厦3幢501室"),
+            &path,
+            &mut send,
+        );
+        worker.end_address_record();
+        let d = config.detectors.address_detector();
+        let joined = worker
+            .found
+            .iter()
+            .find(|f| Some(f.detector) == d)
+            .expect("the address");
+        assert_eq!(joined.value, "浙江省文三路477号华星科技大厦3幢501室");
     }
 
     #[test]

@@ -247,7 +247,7 @@ impl<'a> Worker<'a> {
                     let mut emit = |record: Record<'_>| self.on_record(record, &path, send);
                     read_part(&handle, size, &plan.cuts, part, chunk, &mut emit)
                 }));
-                self.flush(&path, send);
+                self.finish_input(&path, send);
                 match read {
                     Ok(Ok((facts, met))) => {
                         problems.extend(facts.warnings);

@@ -382,9 +382,19 @@ impl Worker<'_> {
         *judged = kept;
     }
 
+    /// Ends the input: its last record, then its last batch.
+    pub(super) fn finish_input(&mut self, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
+        self.end_address_record();
+        self.flush(path, send);
+    }
+
     /// Judges what is pending and hands the batch over, encoded.
     pub(super) fn flush(&mut self, path: &Arc<str>, send: &mut dyn FnMut(Vec<u8>)) {
-        self.end_address_record();
+        // A record whose detail finding is in this batch ends with it (bounded, see
+        // `may_flush_mid_record`); any other record's fields carry over to the next batch.
+        if self.joined.holds_finding() {
+            self.end_address_record();
+        }
         self.judge();
         // Taken out while encoding: if the encoder panics, these findings (counted already)
         // are neither counted nor written again.

@@ -446,7 +446,7 @@ impl<'a> Worker<'a> {
                 (Access::ByteStream, _, _) => Err(SourceError::Misrouted(format.name())),
             }
         }));
-        self.flush(&path, send);
+        self.finish_input(&path, send);
         match read {
             Ok(Ok(facts)) => {
                 summary.encoding = facts.encoding;
