@@ -263,70 +263,55 @@ mod tests {
     use super::*;
     use crate::scan::test_config;
 
-    /// The detail's finding stays in the batch until the record's last field (sorted keys:
-    /// the province comes after thousands of other values), within a bound.
-    fn joined_after(values_between: usize) -> Option<Box<[Arc<str>]>> {
+    /// The address finding after JSON fields of one object, read in this order: `(key,
+    /// text, times)`, each key at `/a/KEY`; and how many findings the batch still holds.
+    fn address_after(fields: &[(&'static str, &'static str, usize)]) -> (Option<Found>, usize) {
         let config = test_config(Vec::new());
         let mut worker = Worker::new(&config.detectors, &config, None);
         let path: Arc<str> = Arc::from("a.json");
         let mut send = |_: Vec<u8>| {};
-        let json = |pointer: &'static str, key: &'static str, text: &'static str| Record {
-            text,
-            origin: Origin::Json {
-                pointer,
-                key: Some(key),
-                line: None,
-            },
-        };
-        worker.on_record(
-            json("/a/address", "address", "文三路477号华星科技大厦3幢501室"),
-            &path,
-            &mut send,
-        );
-        for _ in 0..values_between {
-            worker.on_record(json("/a/phone", "phone", "13812345678"), &path, &mut send);
+        for &(key, text, times) in fields {
+            let pointer = format!("/a/{key}");
+            for _ in 0..times {
+                let origin = Origin::Json {
+                    pointer: &pointer,
+                    key: Some(key),
+                    line: None,
+                };
+                worker.on_record(Record { text, origin }, &path, &mut send);
+            }
         }
-        worker.on_record(json("/a/province", "province", "浙江省"), &path, &mut send);
         worker.end_address_record();
+        let held = worker.found.len();
         let d = config.detectors.address_detector();
-        worker
-            .found
-            .iter()
-            .find(|f| Some(f.detector) == d)
-            .and_then(|f| f.fields.clone())
+        (worker.found.into_iter().find(|f| Some(f.detector) == d), held)
+    }
+
+    const DETAIL: &str = "文三路477号华星科技大厦3幢501室";
+
+    /// The detail's finding stays in the batch until the record's last field (sorted keys:
+    /// the province comes after thousands of other values), within a bound.
+    fn joined_after(values_between: usize) -> Option<Box<[Arc<str>]>> {
+        address_after(&[
+            ("address", DETAIL, 1),
+            ("phone", "13812345678", values_between),
+            ("province", "浙江省", 1),
+        ])
+        .0
+        .and_then(|f| f.fields)
     }
 
     #[test]
     fn admin_fields_carry_over_a_batch_handed_over_mid_record() {
-        let config = test_config(Vec::new());
-        let mut worker = Worker::new(&config.detectors, &config, None);
-        let path: Arc<str> = Arc::from("a.json");
-        let mut send = |_: Vec<u8>| {};
-        let json = |pointer: &'static str, key: &'static str, text: &'static str| Record {
-            text,
-            origin: Origin::Json {
-                pointer,
-                key: Some(key),
-                line: None,
-            },
-        };
-        worker.on_record(json("/a/province", "province", "浙江省"), &path, &mut send);
-        for _ in 0..BATCH + 10 {
-            worker.on_record(json("/a/phone", "phone", "13812345678"), &path, &mut send);
-        }
-        assert!(worker.found.len() < BATCH, "a batch was handed over");
-        worker.on_record(
-            json("/a/detail", "detail", "文三路477号华星科技大厦3幢501室"),
-            &path,
-            &mut send,
-        );
-        worker.end_address_record();
-        let d = config.detectors.address_detector();
-        let joined = worker
-            .found
-            .iter()
-            .find(|f| Some(f.detector) == d)
-            .expect("the address");
+        // More than a batch of phones between the province and the detail: one batch is
+        // handed over (no encoder: it is dropped) while the record is open.
+        let (joined, held) = address_after(&[
+            ("province", "浙江省", 1),
+            ("phone", "13812345678", BATCH + 10),
+            ("detail", DETAIL, 1),
+        ]);
+        assert!(held < BATCH, "a batch was handed over");
+        let joined = joined.expect("the address");
         assert_eq!(joined.value, "浙江省文三路477号华星科技大厦3幢501室");
     }
 

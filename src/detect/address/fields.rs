@@ -8,6 +8,7 @@
 //! not, so a field name never invents a place.
 
 use super::gazetteer::admin_names;
+use std::borrow::Cow;
 
 /// What one field of a record holds of an address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -159,11 +160,12 @@ pub fn holds_only_places(value: &str) -> bool {
 /// (英山县 / 英山): the field then adds nothing.
 pub fn written_in(detail: &str, value: &str) -> bool {
     let value = value.trim();
-    if value.contains(char::is_whitespace) {
-        let value: String = value.split_whitespace().collect();
-        return detail.contains(&value) || detail.contains(stem(&value));
-    }
-    detail.contains(value) || detail.contains(stem(value))
+    let value: Cow<str> = if value.contains(char::is_whitespace) {
+        Cow::Owned(value.split_whitespace().collect())
+    } else {
+        Cow::Borrowed(value)
+    };
+    detail.contains(&*value) || detail.contains(stem(&value))
 }
 
 /// The address written whole: the places of the admin fields, in order, that neither the
