@@ -85,10 +85,22 @@ pub enum Location {
     /// PDF: 1-based page, 1-based line of the page in reading order, 1-based character
     /// column in that line.
     Page { page: u64, line: u64, column: u64 },
-    /// Presentation: 1-based slide and paragraph within the slide.
-    Slide { slide: u64, paragraph: u64 },
-    /// Word-processing document: 1-based paragraph (table cells' paragraphs included).
-    Paragraph { paragraph: u64 },
+    /// Presentation: 1-based slide and paragraph within the slide; `part` is `notes` for
+    /// the slide's speaker notes.
+    Slide {
+        slide: u64,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        part: Option<Arc<str>>,
+        paragraph: u64,
+    },
+    /// Word-processing document: 1-based paragraph (table cells' paragraphs included) of
+    /// the body, or of the `part` named (`header1`, `footer2`, `footnotes`, `endnotes`,
+    /// `comments`), counted within that part.
+    Paragraph {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        part: Option<Arc<str>>,
+        paragraph: u64,
+    },
 }
 
 /// Data-protection class of a detector's findings under PIPL (Art. 28 sensitive vs general).

@@ -222,6 +222,103 @@ fn docx_and_pptx_values_are_found_by_paragraph_and_slide() {
 }
 
 #[test]
+fn headers_footnotes_comments_speaker_notes_and_rtf_are_read_with_their_parts() {
+    let dir = Dir::new();
+    let para = |t: &str| format!(r#"<w:p><w:r><w:t xml:space="preserve">{t}</w:t></w:r></w:p>"#);
+    let word = package(&[
+        ("[Content_Types].xml", "<Types/>"),
+        (
+            "word/document.xml",
+            &format!("<w:document><w:body>{}</w:body></w:document>", para("合同正文")),
+        ),
+        (
+            "word/header1.xml",
+            &format!(
+                "<w:hdr>{}{}</w:hdr>",
+                para("某某贸易有限公司"),
+                para("联系电话 13812345678")
+            ),
+        ),
+        (
+            "word/footnotes.xml",
+            &format!(
+                "<w:footnotes>{}</w:footnotes>",
+                para("经办人邮箱 wang.fang@example.com")
+            ),
+        ),
+        (
+            "word/comments.xml",
+            &format!(
+                "<w:comments>{}</w:comments>",
+                para("客户身份证 11010519491231002X 已核对")
+            ),
+        ),
+    ]);
+    dir.write("contracts/合同.docx", word);
+    let slide = |t: &str| format!("<p:sld><p:txBody><a:p><a:r><a:t>{t}</a:t></a:r></a:p></p:txBody></p:sld>");
+    let deck = package(&[
+        ("ppt/slides/slide1.xml", &slide("季度回顾")),
+        (
+            "ppt/slides/_rels/slide1.xml.rels",
+            r#"<Relationships><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/notesSlide" Target="../notesSlides/notesSlide3.xml"/></Relationships>"#,
+        ),
+        (
+            "ppt/notesSlides/notesSlide3.xml",
+            &format!("{}{}", slide("讲稿"), slide("回访客户 13912345678")),
+        ),
+    ]);
+    dir.write("sales/review.pptx", deck);
+    // GBK bytes for 手机 (ca d6 bb fa) under a GB2312 font, as WordPad writes them.
+    let rtf = br"{\rtf1\ansi\ansicpg1252{\fonttbl{\f0\fcharset0 Arial;}{\f1\fcharset134 SimSun;}}
+{\*\generator Msftedit;}\pard\f1 \'ca\'d6\'bb\'fa\f0  137 0000 1111\par
+\u36523?\u20221?\u35777? 330106198506123013\par}";
+    dir.write("old/客户.rtf", rtf.as_slice());
+    dir.write("old/saved-as.doc", rtf.as_slice());
+    let scan = scan_tree(&dir, "parts", &[]);
+    let contract = scan.findings_for("contracts/合同.docx");
+    let at = |masked: &str| {
+        contract
+            .iter()
+            .find(|f| f.masked == masked)
+            .map(|f| (f.loc_str("part").map(str::to_owned), f.loc_u64("paragraph")))
+            .unwrap_or_else(|| panic!("{masked}: {}", scan.describe()))
+    };
+    assert_eq!(at("138****5678"), (Some("header1".into()), Some(2)));
+    assert_eq!(at("w***@example.com"), (Some("footnotes".into()), Some(1)));
+    assert_eq!(at("110105********002X"), (Some("comments".into()), Some(1)));
+    let notes = scan.findings_for("sales/review.pptx");
+    assert_eq!(notes.len(), 1, "{}", scan.describe());
+    assert_eq!(
+        (
+            notes[0].loc_u64("slide"),
+            notes[0].loc_str("part"),
+            notes[0].loc_u64("paragraph")
+        ),
+        (Some(1), Some("notes"), Some(2))
+    );
+    for path in ["old/客户.rtf", "old/saved-as.doc"] {
+        assert_eq!(
+            scan.inventory.file(path).map(|f| f.format.as_str()),
+            Some("rtf"),
+            "{path}"
+        );
+        let found = scan.findings_for(path);
+        let shown: Vec<(&str, Option<u64>)> = found
+            .iter()
+            .map(|f| (f.masked.as_str(), f.loc_u64("paragraph")))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![("137****1111", Some(1)), ("330106********3013", Some(2))],
+            "{path}: {}",
+            scan.describe()
+        );
+        // The label was decoded: 手机 and 身份证 raise the confidence.
+        assert!(found.iter().all(|f| f.confidence >= 0.9), "{:?}", found);
+    }
+}
+
+#[test]
 fn a_docx_inside_a_zip_is_read_as_a_member() {
     let dir = Dir::new();
     let inner = docx(&[&["报关单"], &["收货人手机 13812345678"]]);

@@ -139,10 +139,14 @@ pub fn check(record: &Record<'_>) -> (String, String) {
                 "page record at {page}:{line}:{column}"
             );
         }
-        Origin::Paragraph { slide, paragraph } => {
+        Origin::Paragraph {
+            slide,
+            part,
+            paragraph,
+        } => {
             assert!(
-                paragraph >= 1 && slide != Some(0),
-                "paragraph record {slide:?}/{paragraph}"
+                paragraph >= 1 && slide != Some(0) && part != Some(""),
+                "paragraph record {slide:?}/{part:?}/{paragraph}"
             );
         }
     }

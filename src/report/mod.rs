@@ -131,6 +131,14 @@ fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// `,"part":"…"` when there is a part.
+fn write_part(out: &mut Vec<u8>, part: Option<&str>) {
+    if let Some(part) = part {
+        out.extend_from_slice(b",\"part\":");
+        write_json_str(out, part);
+    }
+}
+
 /// A decimal integer, without the formatting machinery (several per finding).
 fn write_u64(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
@@ -290,14 +298,25 @@ fn write_location(out: &mut Vec<u8>, location: &Location) {
             out.extend_from_slice(b",\"column\":");
             write_u64(out, *column);
         }
-        Location::Slide { slide, paragraph } => {
+        Location::Slide {
+            slide,
+            part,
+            paragraph,
+        } => {
             out.extend_from_slice(b"{\"slide\":");
             write_u64(out, *slide);
+            write_part(out, part.as_deref());
             out.extend_from_slice(b",\"paragraph\":");
             write_u64(out, *paragraph);
         }
-        Location::Paragraph { paragraph } => {
-            out.extend_from_slice(b"{\"paragraph\":");
+        Location::Paragraph { part, paragraph } => {
+            out.push(b'{');
+            if let Some(part) = part {
+                out.extend_from_slice(b"\"part\":");
+                write_json_str(out, part);
+                out.push(b',');
+            }
+            out.extend_from_slice(b"\"paragraph\":");
             write_u64(out, *paragraph);
         }
     }

@@ -271,12 +271,21 @@ impl Worker<'_> {
             Origin::Page { page, line, column } => Location::Page { page, line, column },
             Origin::Paragraph {
                 slide: Some(slide),
+                part,
                 paragraph,
-            } => Location::Slide { slide, paragraph },
+            } => Location::Slide {
+                slide,
+                part: part.map(Arc::from),
+                paragraph,
+            },
             Origin::Paragraph {
                 slide: None,
+                part,
                 paragraph,
-            } => Location::Paragraph { paragraph },
+            } => Location::Paragraph {
+                part: part.map(Arc::from),
+                paragraph,
+            },
         }
     }
 

@@ -169,8 +169,13 @@ pub enum Origin<'a> {
     /// A line of a PDF page in reading order: 1-based page and line, and the 1-based
     /// character column the record starts at.
     Page { page: u64, line: u64, column: u64 },
-    /// A paragraph of a document (1-based), and of which slide (1-based) in a deck.
-    Paragraph { slide: Option<u64>, paragraph: u64 },
+    /// A paragraph of a document (1-based), of which slide (1-based) in a deck, and of
+    /// which part when it is not the body or a slide (`header1`, `footnotes`, `notes`).
+    Paragraph {
+        slide: Option<u64>,
+        part: Option<&'a str>,
+        paragraph: u64,
+    },
 }
 
 /// A piece of text to scan, and where it came from.
@@ -231,12 +236,20 @@ pub fn claim(path: &Path, head: &[u8]) -> Claim {
         // Named like one, it is read as one (a damaged one gets the zip's reason).
         "docx" | "docm" => return Claim::Read(Format::Document(DocumentKind::Docx)),
         "pptx" | "pptm" => return Claim::Read(Format::Document(DocumentKind::Pptx)),
+        "rtf" => return Claim::Read(Format::Document(DocumentKind::Rtf)),
+        "doc" | "wps" if head.starts_with(b"{\\rtf") => {
+            return Claim::Read(Format::Document(DocumentKind::Rtf))
+        }
         "doc" | "ppt" | "wps" | "odt" => return unsupported("document"),
         _ => {}
     }
     // Some writers put bytes before the header; readers look for it in the first kilobyte.
     if memchr::memmem::find(&head[..head.len().min(1024)], b"%PDF-").is_some() {
         return Claim::Read(Format::Document(DocumentKind::Pdf));
+    }
+    // RTF saved under another name (Word does so under .doc): the content decides.
+    if head.starts_with(b"{\\rtf") {
+        return Claim::Read(Format::Document(DocumentKind::Rtf));
     }
     if ole_magic {
         return unsupported("OLE compound document");

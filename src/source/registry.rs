@@ -116,6 +116,7 @@ pub static FORMATS: &[Entry] = &[
     Entry::file(Format::Document(DocumentKind::Pdf), "pdf"),
     Entry::file(Format::Document(DocumentKind::Docx), "docx"),
     Entry::file(Format::Document(DocumentKind::Pptx), "pptx"),
+    Entry::file(Format::Document(DocumentKind::Rtf), "rtf"),
 ];
 
 /// The format a lower-case extension names on its own, if any.
@@ -184,7 +185,7 @@ mod tests {
             | Format::Document(_) => (),
         };
         let _ = |kind: DocumentKind| match kind {
-            DocumentKind::Pdf | DocumentKind::Docx | DocumentKind::Pptx => (),
+            DocumentKind::Pdf | DocumentKind::Docx | DocumentKind::Pptx | DocumentKind::Rtf => (),
         };
         let _ = |kind: SheetKind| match kind {
             SheetKind::Xlsx | SheetKind::Xlsb | SheetKind::Xls | SheetKind::Ods => (),
@@ -210,6 +211,7 @@ mod tests {
             Format::Document(DocumentKind::Pdf),
             Format::Document(DocumentKind::Docx),
             Format::Document(DocumentKind::Pptx),
+            Format::Document(DocumentKind::Rtf),
         ]
     }
 

@@ -14,6 +14,7 @@ use crate::source::{FileFacts, Origin, Record};
 use lopdf::content::Content;
 use lopdf::{Document, Encoding, Object};
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 /// Graphics states saved (`q`) at once; a deeper stack is flattened.
 const MAX_SAVED: usize = 64;
@@ -256,11 +257,16 @@ fn corrupt(e: &lopdf::Error) -> DocumentError {
     }
 }
 
-/// Reads the text layer of the PDF in `bytes`, page by page; `held` holds `bytes` and grows
-/// by what parsing and laying out a page hold.
+/// Drawing operations between two looks at the clock.
+const OPERATIONS_PER_CLOCK: u32 = 4096;
+
+/// Reads the text layer of the PDF in `bytes`, page by page, giving up at `deadline` (the
+/// pages read stand); `held` holds `bytes` and grows by what parsing and laying out a page
+/// hold.
 pub fn read(
     bytes: &[u8],
     held: &mut Reservation<'_>,
+    deadline: Instant,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<FileFacts, DocumentError> {
     let base = held.bytes();
@@ -293,7 +299,14 @@ pub fn read(
     let mut any_text = false;
     let pages = doc.get_pages();
     let mut unreadable = 0usize;
+    let late = |number: u32| DocumentError::TimeLimit {
+        what: "PDF",
+        read: format!("stopped at page {number} of {}", pages.len()),
+    };
     for (&number, &page) in &pages {
+        if Instant::now() >= deadline {
+            return Err(late(number));
+        }
         let page_base = held.bytes();
         let fonts = doc.get_page_fonts(page).unwrap_or_default();
         let mut encodings = BTreeMap::new();
@@ -317,7 +330,15 @@ pub fn read(
         held.grow_to(page_base.saturating_add(content.len() as u64))?;
         let mut painter = Painter::new(&encodings);
         let mut broken = false;
+        let mut operations = 0u32;
         for operation in Content::decode_iter(&content) {
+            operations += 1;
+            if operations == OPERATIONS_PER_CLOCK {
+                operations = 0;
+                if Instant::now() >= deadline {
+                    return Err(late(number));
+                }
+            }
             let Ok(operation) = operation else {
                 // What was drawn before the damage stands.
                 broken = true;
@@ -377,6 +398,66 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A PDF of `pages` pages, each drawing `text` in Helvetica.
+    fn pdf(pages: usize, text: &str) -> Vec<u8> {
+        use lopdf::{dictionary, Stream};
+        let mut doc = Document::with_version("1.4");
+        let pages_id = doc.new_object_id();
+        let font = doc.add_object(dictionary! {
+            "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica",
+        });
+        let kids: Vec<Object> = (0..pages)
+            .map(|_| {
+                let content = format!("BT /F1 12 Tf 72 700 Td ({text}) Tj ET");
+                let content = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+                doc.add_object(dictionary! {
+                    "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+                    "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+                    "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                })
+                .into()
+            })
+            .collect();
+        doc.objects.insert(
+            pages_id,
+            dictionary! { "Type" => "Pages", "Count" => pages as i64, "Kids" => kids }.into(),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    fn read_until(bytes: &[u8], deadline: Instant) -> (Result<FileFacts, DocumentError>, Vec<String>) {
+        let memory = crate::budget::MemoryBudget::new(64 << 20);
+        let mut held = memory.start("test");
+        let mut lines = Vec::new();
+        let result = read(bytes, &mut held, deadline, &mut |r| lines.push(r.text.to_owned()));
+        (result, lines)
+    }
+
+    #[test]
+    fn pages_are_read_before_the_deadline_and_none_after_it() {
+        let bytes = pdf(3, "tel 13812345678");
+        let later = Instant::now() + std::time::Duration::from_secs(600);
+        let (result, lines) = read_until(&bytes, later);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(lines.len(), 3);
+        let (result, lines) = read_until(&bytes, Instant::now());
+        match result {
+            Err(e @ DocumentError::TimeLimit { .. }) => {
+                assert!(e.to_string().contains("stopped at page 1 of 3"), "{e}");
+                assert_eq!(
+                    crate::error::Classified::kind(&e),
+                    crate::error::ErrorKind::TooLarge
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(lines.is_empty());
+    }
 
     fn run(x: f32, y: f32, text: &str) -> Run {
         Run {
