@@ -24,7 +24,9 @@
 #   BIN          pimap binary to measure (default: `cargo build --release`, honouring
 #                CARGO_TARGET_DIR); it is copied before measuring
 #   BIN_BEFORE   a second binary, measured in the same run, alternating with BIN
-#   FORMATS      subset of "exports events db chat logs xlsx" (default: all)
+#   FORMATS      subset of "exports events db chat logs xlsx documents" (default: all)
+#   DOCS_MB      size of the generated documents folder (benches/gen_documents.py: PDF,
+#                DOCX, PPTX and RTF, a quarter each) in MiB (default 64)
 #   XLSX_ROWS    rows of the generated workbook (default 1000000, ~75 MB)
 #   BIG_MB       size of the big CSV in MiB (default 1024)
 #   DUMP_MB      size of the big SQL dump in MiB (default BIG_MB)
@@ -54,7 +56,8 @@ SHARED=${SHARED:-../shared}
 CORPUS=${CORPUS:-/tmp/corpus1g}
 SIZE_MB=${SIZE_MB:-1024}
 SEED=${SEED:-1}
-FORMATS=${FORMATS:-exports events db chat logs xlsx}
+FORMATS=${FORMATS:-exports events db chat logs xlsx documents}
+DOCS_MB=${DOCS_MB:-64}
 XLSX_ROWS=${XLSX_ROWS:-1000000}
 BIG_MB=${BIG_MB:-1024}
 DUMP_MB=${DUMP_MB:-$BIG_MB}
@@ -81,7 +84,7 @@ for n in REPEAT XLSX_ROWS BIG_MB DUMP_MB ATTEMPTS WAIT_IDLE; do
 done
 { [ "$REPEAT" -ge 1 ] && [ "$ATTEMPTS" -ge 1 ]; } || die "REPEAT and ATTEMPTS must be at least 1"
 for f in $FORMATS; do
-  case $f in exports | events | db | chat | logs | xlsx) ;; *) die "unknown format '$f' in FORMATS" ;; esac
+  case $f in exports | events | db | chat | logs | xlsx | documents) ;; *) die "unknown format '$f' in FORMATS" ;; esac
 done
 [ "$SKIP_FORMATS" = 1 ] && [ "$SKIP_BIG" = 1 ] && die "SKIP_FORMATS=1 and SKIP_BIG=1: nothing to do"
 
@@ -141,7 +144,7 @@ KEY=$TMP/key
 # ---- inputs -----------------------------------------------------------------------------
 need_corpus=0
 if [ "$SKIP_BIG" != 1 ]; then need_corpus=1; fi
-for f in $FORMATS; do [ "$SKIP_FORMATS" = 1 ] || [ "$f" = xlsx ] || need_corpus=1; done
+for f in $FORMATS; do [ "$SKIP_FORMATS" = 1 ] || [ "$f" = xlsx ] || [ "$f" = documents ] || need_corpus=1; done
 corpus_note="not used"
 if [ "$need_corpus" = 1 ]; then
   if [ ! -d "$CORPUS" ]; then
@@ -370,6 +373,15 @@ if [ "$SKIP_FORMATS" != 1 ]; then
     if [ "$fmt" = xlsx ]; then
       make_xlsx
       IN_ROOT[$fmt]=$XLSX
+    elif [ "$fmt" = documents ]; then
+      DOCS=$WORK/documents-$DOCS_MB
+      if [ ! -d "$DOCS" ]; then
+        log "generating $DOCS: python3 benches/gen_documents.py"
+        rm -rf -- "$DOCS.partial"
+        python3 benches/gen_documents.py "$DOCS.partial" "$DOCS_MB" "$SEED" >&2
+        mv -- "$DOCS.partial" "$DOCS"
+      fi
+      IN_ROOT[$fmt]=$DOCS
     else
       IN_ROOT[$fmt]=$CORPUS/$fmt
     fi
@@ -564,7 +576,7 @@ neighbour_max=$(awk -F'\t' 'NR > 1 && $6 > 0 { r = $10 / $6; if (r > m) m = r } 
       [ -z "${NOTES[$fmt]}" ] || echo "- $fmt: ${NOTES[$fmt]}"
     done
     echo
-    echo "Inputs: \`exports\` CSV, \`events\` JSON/NDJSON, \`db\` SQL dumps, \`chat\` chat transcripts, \`logs\` application logs (parts of the gen-corpus tree); \`xlsx\` = \`cargo run --release --example gen_xlsx -- $(basename "$XLSX") $XLSX_ROWS\` (one workbook; its MB are compressed bytes)."
+    echo "Inputs: \`exports\` CSV, \`events\` JSON/NDJSON, \`db\` SQL dumps, \`chat\` chat transcripts, \`logs\` application logs (parts of the gen-corpus tree); \`xlsx\` = \`cargo run --release --example gen_xlsx -- $(basename "$XLSX") $XLSX_ROWS\` (one workbook; its MB are compressed bytes); \`documents\` = \`python3 benches/gen_documents.py DIR $DOCS_MB $SEED\` (PDF, DOCX, PPTX, RTF; MB are file bytes)."
   fi
   if [ "${#BIG_ITEMS[@]}" -gt 0 ]; then
     echo
