@@ -274,3 +274,76 @@ fn detectors_dir_regex_detector_is_used() {
     list.expect_code(0);
     assert!(list.stdout_str().contains("employee_no"), "{}", list.stdout_str());
 }
+
+/// The code outside tests of one source file: what comes before its `#[cfg(test)]` module
+/// (files that are test modules as a whole are left out).
+fn code_outside_tests(path: &std::path::Path) -> Option<String> {
+    if path.file_name().is_some_and(|n| n == "tests.rs") {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).expect("read source");
+    let mut end = text.len();
+    let mut at = 0;
+    while let Some(found) = text[at..].find("#[cfg(test)]\n") {
+        let start = at + found;
+        let next_line = text[start..].lines().nth(1).unwrap_or("");
+        if next_line.contains("mod tests") {
+            end = start;
+            break;
+        }
+        at = start + 1;
+    }
+    Some(text[..end].to_string())
+}
+
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read src") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Issue 14: a new detector is one file. What the engine, the inventory and the reports
+/// need to know of a detector comes from its file, so no code outside tests names a
+/// built-in detector. Ids that are also category names (`email`, `bank_card`) are the contract's
+/// category there, and are not looked for.
+#[test]
+fn no_code_outside_tests_names_a_built_in_detector() {
+    let set = DetectorSet::builtin();
+    let categories = [
+        "national_id",
+        "phone",
+        "bank_card",
+        "address",
+        "email",
+        "passport",
+        "name",
+        "other",
+    ];
+    let ids: Vec<String> = set
+        .detectors()
+        .iter()
+        .map(|d| d.id.clone())
+        .filter(|id| !categories.contains(&id.as_str()))
+        .collect();
+    assert!(ids.len() >= 7, "{ids:?}");
+    let mut files = Vec::new();
+    rust_files(&crate::util::manifest_dir().join("src"), &mut files);
+    assert!(files.len() > 50);
+    let mut named = Vec::new();
+    for path in &files {
+        let Some(code) = code_outside_tests(path) else {
+            continue;
+        };
+        for id in &ids {
+            if code.contains(&format!("\"{id}\"")) {
+                named.push(format!("{} names \"{id}\"", path.display()));
+            }
+        }
+    }
+    assert!(named.is_empty(), "{}", named.join("\n"));
+}

@@ -21,10 +21,10 @@ pub type Validator = fn(&str) -> Validity;
 pub const VALIDATORS: &[(&str, Validator)] = &[
     ("gb11643", resident_id_18),
     ("gb11643_legacy15", resident_id_15),
-    ("cn_mobile", cn_mobile),
-    ("cn_landline", cn_landline),
-    ("cn_privacy_number", cn_privacy_number),
-    ("bank_card", bank_card),
+    ("mobile_segment", mobile_segment),
+    ("landline_area_code", landline_area_code),
+    ("privacy_number", privacy_number),
+    ("card_iin_luhn", card_iin_luhn),
     ("email_domain", email_domain),
     ("luhn", |v| {
         if luhn(v) {
@@ -35,9 +35,19 @@ pub const VALIDATORS: &[(&str, Validator)] = &[
     }),
 ];
 
-/// Looks a validator up by its detector-file name.
+/// Looks a validator up by its detector-file name. A built-in detector's id names the
+/// validator of its first validated pattern (`validator = "bank_card"`: as `bank_card`
+/// checks), which also keeps detector files written before the validators had names of
+/// their own working.
 pub fn validator(name: &str) -> Option<Validator> {
-    VALIDATORS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    let by_name = |name: &str| VALIDATORS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f);
+    by_name(name).or_else(|| {
+        let spec = super::builtin_spec(name)?;
+        spec.patterns
+            .iter()
+            .find_map(|p| p.validator.as_deref())
+            .and_then(by_name)
+    })
 }
 
 fn digit(b: u8) -> u32 {
@@ -144,7 +154,7 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// libphonenumber's CN mobile metadata (9.0.x), see detectors.md §2.1: all of 13x, 18x;
 /// 145 147; 15x but 154; 19x but 194; 162 165 166 167; 170-173 175-178; 1610x; 17400-17405.
 /// 14x IoT blocks and unallocated segments are not personal numbers.
-pub fn cn_mobile(v: &str) -> Validity {
+pub fn mobile_segment(v: &str) -> Validity {
     let b = v.as_bytes();
     if b.len() != 11 || b[0] != b'1' || !b.iter().all(u8::is_ascii_digit) {
         return Validity::Invalid;
@@ -170,18 +180,18 @@ pub fn cn_mobile(v: &str) -> Validity {
 /// Platform virtual number: an 11-digit host number in an allocated mobile segment followed
 /// by its 4-digit extension (`17012345678` + `1234`), as Taobao, Pinduoduo and WeChat shops
 /// issue them (detectors.md §2.1).
-pub fn cn_privacy_number(v: &str) -> Validity {
+pub fn privacy_number(v: &str) -> Validity {
     if v.len() != 15 || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Validity::Invalid;
     }
-    cn_mobile(&v[..11])
+    mobile_segment(&v[..11])
 }
 
 /// Mainland landline with its trunk 0: 3-digit area codes 010, 020-025, 027-029 take 8-digit
 /// numbers; 4-digit codes 03xx-09xx take 7 or 8. Subscriber numbers do not start with 0 or 1,
 /// nor with 95/96 (national and local service codes such as 95588); 400/800 numbers are
 /// business numbers and never start with 0, so they fail here by construction.
-pub fn cn_landline(v: &str) -> Validity {
+pub fn landline_area_code(v: &str) -> Validity {
     let b = v.as_bytes();
     if b.len() < 10 || b.len() > 12 || b[0] != b'0' || !b.iter().all(u8::is_ascii_digit) {
         return Validity::Invalid;
@@ -256,7 +266,7 @@ fn chinese_bin(b: &[u8]) -> bool {
 
 /// Bank card: 16-19 digits in a scheme's IIN range and length, Luhn-valid. A Chinese BIN that
 /// fails Luhn is `Weak` (only reported with a card keyword or header).
-pub fn bank_card(v: &str) -> Validity {
+pub fn card_iin_luhn(v: &str) -> Validity {
     let b = v.as_bytes();
     if !(16..=19).contains(&b.len()) || !b.iter().all(u8::is_ascii_digit) {
         return Validity::Invalid;
@@ -358,38 +368,38 @@ mod tests {
 
     #[test]
     fn mobile_segments() {
-        assert_eq!(cn_mobile("13812345678"), Validity::Valid);
-        assert_eq!(cn_mobile("19212345678"), Validity::Valid);
-        assert_eq!(cn_mobile("16101234567"), Validity::Valid);
-        assert_eq!(cn_mobile("14012345678"), Validity::Invalid);
-        assert_eq!(cn_mobile("15412345678"), Validity::Invalid);
-        assert_eq!(cn_mobile("12812345678"), Validity::Invalid);
-        assert_eq!(cn_mobile("17412345678"), Validity::Invalid);
-        assert_eq!(cn_mobile("17400345678"), Validity::Valid);
+        assert_eq!(mobile_segment("13812345678"), Validity::Valid);
+        assert_eq!(mobile_segment("19212345678"), Validity::Valid);
+        assert_eq!(mobile_segment("16101234567"), Validity::Valid);
+        assert_eq!(mobile_segment("14012345678"), Validity::Invalid);
+        assert_eq!(mobile_segment("15412345678"), Validity::Invalid);
+        assert_eq!(mobile_segment("12812345678"), Validity::Invalid);
+        assert_eq!(mobile_segment("17412345678"), Validity::Invalid);
+        assert_eq!(mobile_segment("17400345678"), Validity::Valid);
     }
 
     #[test]
     fn privacy_numbers() {
-        assert_eq!(cn_privacy_number("170123456781234"), Validity::Valid);
-        assert_eq!(cn_privacy_number("130123456789876"), Validity::Valid);
+        assert_eq!(privacy_number("170123456781234"), Validity::Valid);
+        assert_eq!(privacy_number("130123456789876"), Validity::Valid);
         // The host number must be an allocated mobile segment.
-        assert_eq!(cn_privacy_number("140123456781234"), Validity::Invalid);
-        assert_eq!(cn_privacy_number("17012345678123"), Validity::Invalid);
-        assert_eq!(cn_privacy_number("1701234567812a4"), Validity::Invalid);
+        assert_eq!(privacy_number("140123456781234"), Validity::Invalid);
+        assert_eq!(privacy_number("17012345678123"), Validity::Invalid);
+        assert_eq!(privacy_number("1701234567812a4"), Validity::Invalid);
     }
 
     #[test]
     fn landlines() {
-        assert_eq!(cn_landline("01088888888"), Validity::Valid);
-        assert_eq!(cn_landline("075522345678"), Validity::Valid);
+        assert_eq!(landline_area_code("01088888888"), Validity::Valid);
+        assert_eq!(landline_area_code("075522345678"), Validity::Valid);
         // Subscriber numbers never start with 1.
-        assert_eq!(cn_landline("075512345678"), Validity::Invalid);
-        assert_eq!(cn_landline("05718765432"), Validity::Valid);
-        assert_eq!(cn_landline("0261234567"), Validity::Invalid);
-        assert_eq!(cn_landline("4008261180"), Validity::Invalid);
-        assert_eq!(cn_landline("01095588000"), Validity::Invalid);
-        assert_eq!(cn_landline("01096123456"), Validity::Invalid);
-        assert_eq!(cn_landline("01098765432"), Validity::Valid);
+        assert_eq!(landline_area_code("075512345678"), Validity::Invalid);
+        assert_eq!(landline_area_code("05718765432"), Validity::Valid);
+        assert_eq!(landline_area_code("0261234567"), Validity::Invalid);
+        assert_eq!(landline_area_code("4008261180"), Validity::Invalid);
+        assert_eq!(landline_area_code("01095588000"), Validity::Invalid);
+        assert_eq!(landline_area_code("01096123456"), Validity::Invalid);
+        assert_eq!(landline_area_code("01098765432"), Validity::Valid);
     }
 
     #[test]
@@ -398,13 +408,13 @@ mod tests {
         assert!(!luhn("6222021234567890127"));
         assert!(luhn("4111111111111111"));
         assert!(!luhn("4111111111111112"));
-        assert_eq!(bank_card("6222021234567890128"), Validity::Valid);
+        assert_eq!(card_iin_luhn("6222021234567890128"), Validity::Valid);
         // A real Chinese card number that fails Luhn (hutool #2510): weak, never dropped.
-        assert_eq!(bank_card("6214832018989180"), Validity::Weak);
+        assert_eq!(card_iin_luhn("6214832018989180"), Validity::Weak);
         // Luhn-valid but no card scheme starts with 1.
-        assert_eq!(bank_card("1234567812345670"), Validity::Invalid);
+        assert_eq!(card_iin_luhn("1234567812345670"), Validity::Invalid);
         // Visa never issues 17 digits.
-        assert_eq!(bank_card("41111111111111113"), Validity::Invalid);
+        assert_eq!(card_iin_luhn("41111111111111113"), Validity::Invalid);
     }
 
     #[test]

@@ -217,6 +217,25 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// The built-in detector files as written, parsed once: what reading an inventory or writing
+/// a report needs to know of a detector (category, class, Chinese name) without compiling
+/// matchers. The test suite checks that every built-in file parses.
+pub fn builtin_specs() -> &'static [DetectorSpec] {
+    static SPECS: std::sync::LazyLock<Vec<DetectorSpec>> = std::sync::LazyLock::new(|| {
+        BUILTIN
+            .iter()
+            .filter(|(name, _)| !name.ends_with(BUSINESS_FILE))
+            .filter_map(|(_, text)| toml::from_str(text).ok())
+            .collect()
+    });
+    &SPECS
+}
+
+/// The built-in detector with this id.
+pub fn builtin_spec(id: &str) -> Option<&'static DetectorSpec> {
+    builtin_specs().iter().find(|s| s.id == id)
+}
+
 impl DetectorSet {
     /// The built-in detectors. They are checked by the test suite, so failing here is a bug.
     pub fn builtin() -> Self {

@@ -15,6 +15,9 @@ pub struct DetectorSpec {
     pub id: String,
     pub category: Category,
     pub description: String,
+    /// The detector's name in Chinese reports (`居民身份证号`); reports show the id without it.
+    #[serde(default)]
+    pub name_zh: Option<String>,
     /// PIPL class of what it finds.
     #[serde(default)]
     pub sensitivity: Sensitivity,

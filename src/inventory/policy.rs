@@ -16,7 +16,7 @@
 //! Archives are judged through their members (`archive.zip!inner.csv`), never as a whole:
 //! a glob matches a member when it matches the member's whole path or its archive's path.
 
-use super::risk::{category_findings, category_named, core_detector_category, data_age_days};
+use super::risk::{builtin_detector_category, category_findings, category_named, data_age_days};
 use super::risk::{holds_sensitive, is_sensitive};
 use super::{Action, ActionKind, ColumnEntry, Evidence, FileEntry, Inventory, PolicyInfo, Severity};
 use crate::finding::{Category, Sensitivity};
@@ -442,7 +442,7 @@ fn column_category(column: &ColumnEntry) -> Category {
         .category
         .as_deref()
         .and_then(category_named)
-        .or_else(|| core_detector_category(&column.detector))
+        .or_else(|| builtin_detector_category(&column.detector))
         .unwrap_or(Category::Other)
 }
 

@@ -138,7 +138,7 @@ pub fn category_findings(file: &FileEntry) -> BTreeMap<Category, u64> {
     let named: Vec<(Option<Category>, u64)> = if file.by_category.is_empty() {
         file.by_detector
             .iter()
-            .map(|(detector, n)| (core_detector_category(detector), *n))
+            .map(|(detector, n)| (builtin_detector_category(detector), *n))
             .collect()
     } else {
         file.by_category
@@ -160,17 +160,10 @@ pub fn category_named(name: &str) -> Option<Category> {
     Category::ALL.into_iter().find(|c| c.as_str() == name)
 }
 
-/// The category of a core detector (`detectors/*.toml`), for inventories written before
+/// The category of a built-in detector (`detectors/*.toml`), for inventories written before
 /// columns and files named their categories.
-pub fn core_detector_category(detector: &str) -> Option<Category> {
-    match detector {
-        "cn_resident_id" => Some(Category::NationalId),
-        "bank_card" => Some(Category::BankCard),
-        "cn_mobile" | "cn_landline" => Some(Category::Phone),
-        "email" => Some(Category::Email),
-        "cn_address" => Some(Category::Address),
-        _ => None,
-    }
+pub fn builtin_detector_category(detector: &str) -> Option<Category> {
+    crate::detect::builtin_spec(detector).map(|s| s.category)
 }
 
 /// Whole days from the data's date to `now`: from the newest date found inside the file,

@@ -231,19 +231,11 @@ pub fn action_kind(lang: Lang, kind: ActionKind) -> &'static str {
 }
 
 /// The name of a detector (`cn_mobile` → 手机号码（cn_mobile）): in Chinese with its id in
-/// parentheses for cross-reference; in English, and for detectors pimap does not know, the id.
+/// parentheses for cross-reference (the name is the detector file's `name_zh`); in English,
+/// and for detectors without a Chinese name, the id.
 pub fn detector(lang: Lang, id: &str) -> Cow<'_, str> {
-    let zh = match id {
-        "cn_resident_id" => "居民身份证号",
-        "cn_mobile" => "手机号码",
-        "cn_landline" => "固定电话",
-        "cn_privacy_number" => "平台虚拟号",
-        "bank_card" => "银行卡号",
-        "cn_address" => "地址",
-        "email" => "电子邮箱",
-        "cn_passport" => "护照号码",
-        "hk_id" => "香港身份证号",
-        _ => return Cow::Borrowed(id),
+    let Some(zh) = crate::detect::builtin_spec(id).and_then(|s| s.name_zh.as_deref()) else {
+        return Cow::Borrowed(id);
     };
     match lang {
         Lang::Zh => Cow::Owned(format!("{zh}（{id}）")),
@@ -781,16 +773,10 @@ mod tests {
         assert_eq!(detector(Lang::Zh, "cn_mobile"), "手机号码（cn_mobile）");
         assert_eq!(detector(Lang::En, "cn_mobile"), "cn_mobile");
         assert_eq!(detector(Lang::Zh, "my_custom"), "my_custom");
-        for id in [
-            "cn_resident_id",
-            "cn_mobile",
-            "cn_landline",
-            "cn_privacy_number",
-            "bank_card",
-            "cn_address",
-            "email",
-        ] {
-            assert!(has_han(&detector(Lang::Zh, id)), "{id}");
+        // Every built-in detector has a Chinese name.
+        assert!(crate::detect::builtin_specs().len() >= 9);
+        for spec in crate::detect::builtin_specs() {
+            assert!(has_han(&detector(Lang::Zh, &spec.id)), "{}", spec.id);
         }
         for (reason, zh) in [
             ("binary file", "二进制文件"),

@@ -21,7 +21,7 @@
 use super::document::Facts;
 use super::i18n;
 use crate::cli::Lang;
-use crate::finding::Sensitivity;
+use crate::finding::{Category, Sensitivity};
 use crate::inventory::{ColumnEntry, FileEntry, Severity};
 
 /// Columns of every row.
@@ -259,10 +259,10 @@ impl Table<'_, '_> {
                 .collect()
         };
         if file.minors > 0 {
-            // Children's IDs are resident ID findings: on that row, so the column adds up.
+            // Children's IDs are national ID findings: on that row, so the column adds up.
             let at = detectors
                 .iter()
-                .position(|d| d.as_str() == "cn_resident_id")
+                .position(|d| facts.detector_category(d) == Some(Category::NationalId.as_str()))
                 .unwrap_or(0);
             rows[at][20] = number(file.minors);
             rows[at][22] = i18n::minors_note(self.lang).into();
