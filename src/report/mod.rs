@@ -300,6 +300,14 @@ fn write_location(out: &mut Vec<u8>, location: &Location) {
             out.extend_from_slice(b"{\"paragraph\":");
             write_u64(out, *paragraph);
         }
+        Location::PathComponent { path_component, depth } => {
+            out.extend_from_slice(b"{\"path_component\":");
+            write_json_str(out, path_component.as_str());
+            if let Some(depth) = depth {
+                out.extend_from_slice(b",\"depth\":");
+                write_u64(out, *depth);
+            }
+        }
     }
     out.push(b'}');
 }
@@ -508,6 +516,14 @@ mod tests {
             Location::Pointer {
                 pointer: Arc::from("/x\\y"),
                 line: None,
+            },
+            Location::PathComponent {
+                path_component: crate::inventory::PathComponent::FileName,
+                depth: None,
+            },
+            Location::PathComponent {
+                path_component: crate::inventory::PathComponent::Directory,
+                depth: Some(2),
             },
         ];
         for location in &locations {
