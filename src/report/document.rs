@@ -346,6 +346,14 @@ impl<'a> Facts<'a> {
     }
 
     /// Files by risk score, highest first (files without a score are left out).
+    /// Suspected ID images, riskiest first, then by path.
+    pub fn suspected_id_images(&self) -> Vec<&'a crate::inventory::SuspectedImage> {
+        let mut images: Vec<_> = self.inventory.suspected_id_images.iter().collect();
+        let score = |i: &crate::inventory::SuspectedImage| i.risk.as_ref().map_or(0, |r| r.score);
+        images.sort_by(|a, b| score(b).cmp(&score(a)).then(a.path.cmp(&b.path)));
+        images
+    }
+
     pub fn riskiest(&self) -> Vec<&'a FileEntry> {
         let mut files: Vec<&'a FileEntry> =
             self.inventory.files.iter().filter(|f| f.risk.is_some()).collect();

@@ -416,6 +416,21 @@ pub fn summary(inv: &Inventory, written: Option<&str>) -> String {
             t.minors
         ));
     }
+    if !inv.names.is_empty() {
+        let findings: u64 = inv.names.iter().map(|n| n.findings).sum();
+        s.push_str(&format!(
+            "\n  names: {findings} findings in {} file and folder names ({})",
+            inv.names.len(),
+            see("names")
+        ));
+    }
+    if !inv.suspected_id_images.is_empty() {
+        s.push_str(&format!(
+            "\n  suspected ID images: {} images named as ID, passport or bank card photos, not read ({})",
+            inv.suspected_id_images.len(),
+            see("suspected_id_images")
+        ));
+    }
     if !inv.duplicates.is_empty() {
         let copies: usize = inv.duplicates.iter().map(|g| g.files.len() - 1).sum();
         s.push_str(&format!(
