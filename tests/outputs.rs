@@ -459,7 +459,11 @@ fn names_holding_values_are_masked_unless_revealed() {
     in_names.sort();
     assert_eq!(
         in_names,
-        ["138****5678.txt", "138****5678.txt~2", "李娜_138****5678_发票.txt"]
+        [
+            "138****5678.txt",
+            "138****5678.txt~2",
+            "李娜_138****5678_发票.txt"
+        ]
     );
     let (inv, fnd, _) = run(&["--reveal"]);
     assert!(inv.contains("李娜_13812345678_发票.txt"));

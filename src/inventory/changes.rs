@@ -372,14 +372,23 @@ pub fn render_text(changes: &Changes) -> String {
     push_changed_list(&mut lists, &changes.changed, widths.path);
     for (title, sign, images) in [
         ("New suspected ID images", '+', &changes.new_suspected_id_images),
-        ("Suspected ID images gone", '-', &changes.removed_suspected_id_images),
+        (
+            "Suspected ID images gone",
+            '-',
+            &changes.removed_suspected_id_images,
+        ),
     ] {
         if images.is_empty() {
             continue;
         }
         let _ = writeln!(lists, "{title} ({}):", images.len());
         for image in images.iter().take(TEXT_LIST_LIMIT) {
-            let _ = writeln!(lists, "  {sign} {}  {}", printable(&image.path), image.kind.as_str());
+            let _ = writeln!(
+                lists,
+                "  {sign} {}  {}",
+                printable(&image.path),
+                image.kind.as_str()
+            );
         }
         push_more(&mut lists, images.len());
     }

@@ -1019,7 +1019,7 @@ impl Page<'_, '_> {
                 Col::Text(Label::Kind),
                 Col::Text(Label::Reason),
                 Col::Text(Label::RiskScore),
-                Col::Text(Label::ModifiedTime),
+                Col::Text(Label::Date),
             ],
             rows,
             images.len(),

@@ -524,7 +524,9 @@ impl Doc<'_, '_> {
                     self.path(&i.path),
                     cell(i18n::image_kind(self.lang, i.kind)),
                     cell(&i18n::image_reason(self.lang, &i.reason)),
-                    i.risk.as_ref().map_or_else(|| "—".into(), |r| r.score.to_string()),
+                    i.risk
+                        .as_ref()
+                        .map_or_else(|| "—".into(), |r| r.score.to_string()),
                     i.modified
                         .as_deref()
                         .map_or_else(|| "—".into(), |m| cell(&self.facts.time(self.lang, m))),
@@ -538,7 +540,7 @@ impl Doc<'_, '_> {
                 Col::Text(Label::Kind),
                 Col::Text(Label::Reason),
                 Col::Num(Label::RiskScore),
-                Col::Text(Label::ModifiedTime),
+                Col::Text(Label::Date),
             ],
             &rows,
             images.len(),

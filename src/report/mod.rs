@@ -300,7 +300,10 @@ fn write_location(out: &mut Vec<u8>, location: &Location) {
             out.extend_from_slice(b"{\"paragraph\":");
             write_u64(out, *paragraph);
         }
-        Location::PathComponent { path_component, depth } => {
+        Location::PathComponent {
+            path_component,
+            depth,
+        } => {
             out.extend_from_slice(b"{\"path_component\":");
             write_json_str(out, path_component.as_str());
             if let Some(depth) = depth {

@@ -11,8 +11,8 @@
 mod columns;
 mod dump_plan;
 mod joined;
-pub(crate) mod names;
 pub(crate) mod judge;
+pub(crate) mod names;
 mod parts;
 mod pool;
 mod record;

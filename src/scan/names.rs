@@ -74,8 +74,13 @@ impl<'a> NameScanner<'a> {
             return;
         }
         self.hits.clear();
-        self.detectors
-            .scan(&self.text, None, &mut self.scratch, &mut self.hits, &mut self.rejected);
+        self.detectors.scan(
+            &self.text,
+            None,
+            &mut self.scratch,
+            &mut self.hits,
+            &mut self.rejected,
+        );
         for hit in self.hits.drain(..) {
             if hit.confidence < self.min_confidence {
                 continue;
@@ -208,7 +213,10 @@ impl ImageRules {
                 ),
             };
             if matches!(kind, WordKind::Document(_)) != def.alone {
-                return Err(format!("{}: document words, and only they, stand alone", def.word));
+                return Err(format!(
+                    "{}: document words, and only they, stand alone",
+                    def.word
+                ));
             }
             let tokens = def.word.is_ascii().then(|| ascii_tokens(&def.word));
             if tokens.as_ref().is_some_and(Vec::is_empty) || def.word.trim().is_empty() {
@@ -342,7 +350,11 @@ pub(super) fn scan(entries: &mut [Entry], config: &ScanConfig, redactor: &mut Re
         };
         let names = components(rel);
         let is_folder = matches!(entry, Entry::Error { .. }) && path.is_dir();
-        let dirs = if is_folder { names.len() } else { names.len().saturating_sub(1) };
+        let dirs = if is_folder {
+            names.len()
+        } else {
+            names.len().saturating_sub(1)
+        };
         let mut below = PathBuf::new();
         for name in &names[..dirs] {
             below.push(name);
@@ -351,15 +363,23 @@ pub(super) fn scan(entries: &mut [Entry], config: &ScanConfig, redactor: &mut Re
         if is_folder {
             continue;
         }
-        let file_name = names
-            .last()
-            .cloned()
-            .unwrap_or_else(|| path.file_name().map(|n| walk::display_name(Path::new(n))).unwrap_or_default());
+        let file_name = names.last().cloned().unwrap_or_else(|| {
+            path.file_name()
+                .map(|n| walk::display_name(Path::new(n)))
+                .unwrap_or_default()
+        });
         found.clear();
         scanner.scan(&file_name, PathComponent::FileName, None, &mut found);
         if !found.is_empty() {
-            out.names.push(name_entry(entry.display(), PathComponent::FileName, None, &found, config));
-            out.findings.push((entry.display().to_string(), std::mem::take(&mut found)));
+            out.names.push(name_entry(
+                entry.display(),
+                PathComponent::FileName,
+                None,
+                &found,
+                config,
+            ));
+            out.findings
+                .push((entry.display().to_string(), std::mem::take(&mut found)));
         }
         let folder_names: Vec<&str> = names[..dirs].iter().map(String::as_str).collect();
         if let Some((kind, reason)) = rules.judge(&file_name, &folder_names) {
@@ -381,7 +401,10 @@ pub(super) fn scan(entries: &mut [Entry], config: &ScanConfig, redactor: &mut Re
             true => display,
             false => super::mask_display(redactor, &display, !config.stores.is_empty()).unwrap_or(display),
         };
-        shown_folders.entry(shown).or_default().push((*root, below.clone()));
+        shown_folders
+            .entry(shown)
+            .or_default()
+            .push((*root, below.clone()));
     }
     for (shown, dirs) in shown_folders {
         for (n, (_, below)) in dirs.iter().enumerate() {
@@ -396,8 +419,13 @@ pub(super) fn scan(entries: &mut [Entry], config: &ScanConfig, redactor: &mut Re
             if found.is_empty() {
                 continue;
             }
-            out.names
-                .push(name_entry(&shown, PathComponent::Directory, Some(depth), &found, config));
+            out.names.push(name_entry(
+                &shown,
+                PathComponent::Directory,
+                Some(depth),
+                &found,
+                config,
+            ));
             out.findings.push((shown, std::mem::take(&mut found)));
         }
     }
@@ -411,9 +439,11 @@ pub(super) fn scan(entries: &mut [Entry], config: &ScanConfig, redactor: &mut Re
 fn prefix(config: &ScanConfig, i: usize) -> Option<String> {
     match config.stores.get(i) {
         Some(name) => Some(name.clone()),
-        None if config.roots.len() > 1 => {
-            Some(walk::display_name(&config.roots[i]).trim_end_matches('/').to_string())
-        }
+        None if config.roots.len() > 1 => Some(
+            walk::display_name(&config.roots[i])
+                .trim_end_matches('/')
+                .to_string(),
+        ),
         None => None,
     }
 }
@@ -571,7 +601,10 @@ mod tests {
         assert_eq!(judge("身份证正面.jpg", &[]).unwrap().0, "id_card");
         let (kind, reason) = judge("王芳-手持身份证.png", &[]).unwrap();
         assert_eq!(kind, "handheld_id");
-        assert!(reason.contains("name contains 手持") && reason.contains("name contains 身份证"), "{reason}");
+        assert!(
+            reason.contains("name contains 手持") && reason.contains("name contains 身份证"),
+            "{reason}"
+        );
         assert_eq!(judge("idcard_back.jpeg", &[]).unwrap().0, "id_card");
         assert_eq!(judge("ID-Card front.HEIC", &[]).unwrap().0, "id_card");
         assert_eq!(judge("护照首页.jpg", &[]).unwrap().0, "passport");
@@ -594,11 +627,24 @@ mod tests {
         assert_eq!(judge("身份证复印件说明.docx", &[]), None);
         assert_eq!(judge("身份证号.csv", &["身份证"]), None);
         // A side or a hand-held word alone: product photos.
-        for name in ["正面.jpg", "反面.png", "产品正面图.jpg", "手持风扇.jpg", "back.png", "front_view.jpeg"] {
+        for name in [
+            "正面.jpg",
+            "反面.png",
+            "产品正面图.jpg",
+            "手持风扇.jpg",
+            "back.png",
+            "front_view.jpeg",
+        ] {
             assert_eq!(judge(name, &["商品图"]), None, "{name}");
         }
         // ASCII words are whole words.
-        for name in ["feedback.png", "sfzx.jpg", "idcardholder.jpg", "bankcards.png", "id.jpg"] {
+        for name in [
+            "feedback.png",
+            "sfzx.jpg",
+            "idcardholder.jpg",
+            "bankcards.png",
+            "id.jpg",
+        ] {
             assert_eq!(judge(name, &[]), None, "{name}");
         }
     }
