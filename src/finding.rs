@@ -101,6 +101,14 @@ pub enum Location {
         part: Option<Arc<str>>,
         paragraph: u64,
     },
+    /// A file's or folder's name (`scan::names`): `file_name`, or `directory` with its depth
+    /// under the root (1: a folder right under it). The finding's `path` is that file or
+    /// folder.
+    PathComponent {
+        path_component: crate::inventory::PathComponent,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        depth: Option<u64>,
+    },
 }
 
 /// Data-protection class of a detector's findings under PIPL (Art. 28 sensitive vs general).

@@ -137,17 +137,27 @@ pub fn merge(mut parts: Vec<Named>, settings: &MergeSettings<'_>) -> Result<Inve
     let mut skipped = Vec::new();
     let mut errors = Vec::new();
     let mut reused = 0;
+    let mut names = Vec::new();
+    let mut images = Vec::new();
     for part in &mut parts {
         let inv = std::mem::take(&mut part.inventory);
         files.extend(inv.files);
         skipped.extend(inv.skipped);
         errors.extend(inv.errors);
+        names.extend(inv.names);
+        images.extend(inv.suspected_id_images);
         reused += inv.totals.reused;
     }
     drop(parts);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     skipped.sort_by(|a, b| a.path.cmp(&b.path));
     errors.sort_by(|a, b| a.path.cmp(&b.path));
+    // A folder is listed by the shard its own path falls in; parts made from lists
+    // (`--files-from`) with files in one folder each list it: it is counted once.
+    names.sort_by(|a, b| (&a.path, a.path_component).cmp(&(&b.path, b.path_component)));
+    names.dedup_by(|a, b| a.path == b.path && a.path_component == b.path_component);
+    images.sort_by(|a, b| a.path.cmp(&b.path));
+    images.dedup_by(|a, b| a.path == b.path);
 
     // Copies are found from the sketches the parts keep, as a scan finds them from the
     // sketches it holds in memory.
@@ -176,6 +186,8 @@ pub fn merge(mut parts: Vec<Named>, settings: &MergeSettings<'_>) -> Result<Inve
         tool,
         key,
         policy,
+        names,
+        suspected_id_images: images,
         ..Inventory::default()
     };
     let baseline = settings.baseline.map(|b| &b.inventory);

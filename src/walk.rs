@@ -197,10 +197,21 @@ pub enum Entry {
         display: String,
         message: String,
         kind: ErrorKind,
+        /// The file (or folder) as found, when the error names one: its name is still
+        /// scanned (`scan::names`).
+        path: Option<PathBuf>,
     },
 }
 
 impl Entry {
+    /// The file (or folder) as found on disk, if known.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Entry::File(f) | Entry::Skipped { file: f, .. } => Some(&f.path),
+            Entry::Error { path, .. } => path.as_deref(),
+        }
+    }
+
     /// The path as reported.
     pub fn display(&self) -> &str {
         match self {
@@ -306,6 +317,7 @@ pub fn walk_listed(
                 display: prefix.map_or_else(|| shown.clone(), |p| format!("{p}/{shown}")),
                 message: "listed in --files-from but not inside the scanned folder: not read".into(),
                 kind: ErrorKind::NotFound,
+                path: None,
             });
             continue;
         }
@@ -345,6 +357,7 @@ fn walk_from(
                 display: display_name(root),
                 message: format!("cannot read: {e}"),
                 kind: ErrorKind::of_io(&e),
+                path: None,
             });
             return;
         }
@@ -366,6 +379,7 @@ fn walk_from(
                 display: display_of(start),
                 message: format!("listed in --files-from but cannot be read: {e}"),
                 kind: ErrorKind::of_io(&e),
+                path: Some(start.to_path_buf()),
             });
             return;
         }
@@ -481,6 +495,7 @@ fn classify(
                 display,
                 message: format!("cannot stat: {e}"),
                 kind: ErrorKind::of_io(&e),
+                path: Some(path),
             })
         }
     };
@@ -492,6 +507,7 @@ fn classify(
                     display,
                     message: format!("broken symbolic link: {e}"),
                     kind: ErrorKind::of_io(&e),
+                    path: Some(path),
                 })
             }
         }
@@ -562,9 +578,10 @@ fn walk_error(err: ignore::Error, display_of: &dyn Fn(&Path) -> String) -> Entry
         other => (other.to_string(), ErrorKind::Io),
     };
     Entry::Error {
-        display: path.map(|p| display_of(&p)).unwrap_or_default(),
+        display: path.as_deref().map(display_of).unwrap_or_default(),
         message,
         kind,
+        path,
     }
 }
 

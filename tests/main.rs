@@ -20,6 +20,7 @@
 //! - `merge`: `scan --shard`/`--files-from` parts joined by `pimap merge` equal one scan;
 //! - `stores`: `scan --store NAME=ROOT`: per-store paths, totals, copies; merging stores;
 //! - `documents`: PDF, DOCX and PPTX text: pages, paragraphs, slides; encrypted, image-only, corrupt;
+//! - `file_names`: file and folder names as data, suspected ID images (issue 14, item 4);
 //! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
 //! - `minimize`: masked values, minors, dates, risk, policy actions;
 //! - `names`: person names and nicknames: columns, labels, masking, `locate` of a name;
@@ -36,6 +37,7 @@ mod contract;
 mod detectors;
 mod diff;
 mod documents;
+mod file_names;
 mod fingerprints;
 mod fixtures;
 mod formats;

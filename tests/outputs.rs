@@ -442,7 +442,29 @@ fn names_holding_values_are_masked_unless_revealed() {
             "李娜_138****5678_发票.txt"
         ]
     );
-    assert_eq!(parse_findings(&fnd)[0].path, "138****5678.txt~2");
+    // The content's phone is the file's of the masked name that came second.
+    let findings = parse_findings(&fnd);
+    let content: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.location.contains_key("line"))
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(content, ["138****5678.txt~2"]);
+    // The names' own phones are findings located at the names (issue 14), masked too.
+    let mut in_names: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.location.contains_key("path_component") && f.detector == "cn_mobile")
+        .map(|f| f.path.as_str())
+        .collect();
+    in_names.sort();
+    assert_eq!(
+        in_names,
+        [
+            "138****5678.txt",
+            "138****5678.txt~2",
+            "李娜_138****5678_发票.txt"
+        ]
+    );
     let (inv, fnd, _) = run(&["--reveal"]);
     assert!(inv.contains("李娜_13812345678_发票.txt"));
     assert!(fnd.contains("\"path\":\"13899995678.txt\""), "{fnd}");

@@ -5,7 +5,7 @@
 //! file list was cut or edited by hand. Only counts are compared: an inventory holds no
 //! values, and neither do its changes.
 
-use super::{ActionKind, Changes, FileChange, Inventory, PolicyInfo};
+use super::{ActionKind, Changes, FileChange, ImageChange, Inventory, PolicyInfo};
 use crate::finding::Category;
 use crate::terminal::{display_width, printable};
 use std::cmp::Reverse;
@@ -78,6 +78,25 @@ pub fn compare(old: &Inventory, new: &Inventory) -> Changes {
         changes.rescanned = read;
     }
     changes.reuse_note = new.changes.as_ref().and_then(|c| c.reuse_note.clone());
+    let images = |inv: &Inventory| -> BTreeMap<String, super::ImageKind> {
+        inv.suspected_id_images
+            .iter()
+            .map(|i| (i.path.clone(), i.kind))
+            .collect()
+    };
+    let (old_images, new_images) = (images(old), images(new));
+    let listed = |from: &BTreeMap<String, super::ImageKind>, not_in: &BTreeMap<String, super::ImageKind>| {
+        from.iter()
+            .filter(|(path, _)| !not_in.contains_key(*path))
+            .map(|(path, kind)| ImageChange {
+                store: None,
+                path: path.clone(),
+                kind: *kind,
+            })
+            .collect()
+    };
+    changes.new_suspected_id_images = listed(&new_images, &old_images);
+    changes.removed_suspected_id_images = listed(&old_images, &new_images);
     changes.policy_changed = policy_changed(&old.policy, &new.policy);
 
     let old_actions = actions_by_kind(old);
@@ -121,6 +140,8 @@ impl Changes {
             && self.removed.is_empty()
             && self.unreadable.is_empty()
             && self.changed.is_empty()
+            && self.new_suspected_id_images.is_empty()
+            && self.removed_suspected_id_images.is_empty()
             && self.findings == 0
             && self.by_category.values().all(|&n| n == 0)
             && self.actions.values().all(|&n| n == 0)
@@ -349,6 +370,28 @@ pub fn render_text(changes: &Changes) -> String {
         |file| file.before,
     );
     push_changed_list(&mut lists, &changes.changed, widths.path);
+    for (title, sign, images) in [
+        ("New suspected ID images", '+', &changes.new_suspected_id_images),
+        (
+            "Suspected ID images gone",
+            '-',
+            &changes.removed_suspected_id_images,
+        ),
+    ] {
+        if images.is_empty() {
+            continue;
+        }
+        let _ = writeln!(lists, "{title} ({}):", images.len());
+        for image in images.iter().take(TEXT_LIST_LIMIT) {
+            let _ = writeln!(
+                lists,
+                "  {sign} {}  {}",
+                printable(&image.path),
+                image.kind.as_str()
+            );
+        }
+        push_more(&mut lists, images.len());
+    }
     if !lists.is_empty() {
         out.push('\n');
         out.push_str(&lists);

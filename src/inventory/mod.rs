@@ -56,6 +56,138 @@ pub struct Inventory {
     /// `--files-from`), for `pimap merge`.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub part: Option<PartInfo>,
+    /// File and folder names holding personal data (`scan::names`): each file or folder
+    /// once, whatever became of its content (read, skipped, an error).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub names: Vec<NameEntry>,
+    /// Images whose name (or folder) says they show an identity document, a bank card or a
+    /// hand-held ID photo: listed, never read.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub suspected_id_images: Vec<SuspectedImage>,
+}
+
+/// Which part of a path a name finding is in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathComponent {
+    /// The file's own name (its extension left out).
+    #[default]
+    FileName,
+    /// A folder's name; `depth` 1 is a folder right under the scanned root.
+    Directory,
+}
+
+impl PathComponent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PathComponent::FileName => "file_name",
+            PathComponent::Directory => "directory",
+        }
+    }
+}
+
+/// A file or folder whose name holds personal data (findings located
+/// `{"path_component": ...}`). A folder is listed once, not once per file in it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct NameEntry {
+    /// With `scan --store NAME=ROOT`: the store, `path` being relative to its root.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub store: Option<String>,
+    /// The file or folder as reached from the root (masked like every name).
+    pub path: String,
+    pub path_component: PathComponent,
+    /// Folders: 1 for a folder right under the root.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub depth: Option<u64>,
+    pub findings: u64,
+    pub by_detector: BTreeMap<String, u64>,
+    pub by_category: BTreeMap<String, u64>,
+    /// The strictest PIPL class among the name's findings.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sensitivity: Option<Sensitivity>,
+}
+
+/// What a suspected ID image shows, by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageKind {
+    IdCard,
+    Passport,
+    BankCard,
+    /// A person holding their ID (手持身份证), as shops and platforms ask for.
+    HandheldId,
+}
+
+impl ImageKind {
+    pub const ALL: [ImageKind; 4] = [
+        ImageKind::IdCard,
+        ImageKind::Passport,
+        ImageKind::BankCard,
+        ImageKind::HandheldId,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageKind::IdCard => "id_card",
+            ImageKind::Passport => "passport",
+            ImageKind::BankCard => "bank_card",
+            ImageKind::HandheldId => "handheld_id",
+        }
+    }
+
+    /// The category of the data the image holds: all of them are sensitive personal
+    /// information (PIPL Art. 28).
+    pub fn category(self) -> Category {
+        match self {
+            ImageKind::IdCard | ImageKind::HandheldId => Category::NationalId,
+            ImageKind::Passport => Category::Passport,
+            ImageKind::BankCard => Category::BankCard,
+        }
+    }
+}
+
+/// An image named as an identity document, a bank card or a hand-held ID photo, listed
+/// without reading it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SuspectedImage {
+    /// With `scan --store NAME=ROOT`: the store, `path` being relative to its root.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub store: Option<String>,
+    pub path: String,
+    /// Why: the words of the name (`name contains 身份证`), never a value.
+    pub reason: String,
+    pub kind: ImageKind,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub modified: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mode: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub world_readable: bool,
+    /// As a file's risk, the image counting as one sensitive value.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub risk: Option<Risk>,
+}
+
+impl SuspectedImage {
+    /// The image as a file entry holding one value of its category: what risk and policy
+    /// judge (its age from `modified`, its exposure from `world_readable`).
+    pub fn as_file_entry(&self) -> FileEntry {
+        let category = self.kind.category().as_str().to_string();
+        FileEntry {
+            store: self.store.clone(),
+            path: self.path.clone(),
+            size: self.size,
+            modified: self.modified.clone(),
+            format: "image".into(),
+            findings: 1,
+            by_category: [(category, 1)].into_iter().collect(),
+            sensitivity: Some(Sensitivity::Sensitive),
+            mode: self.mode.clone(),
+            world_readable: self.world_readable,
+            ..FileEntry::default()
+        }
+    }
 }
 
 /// One store of a scan of several (`scan --store NAME=ROOT`).
@@ -369,6 +501,22 @@ pub struct Changes {
     /// because of that, and an action no longer listed need not have been dealt with.
     #[serde(default)]
     pub policy_changed: bool,
+    /// Suspected ID images listed now and not in the baseline, and the other way round
+    /// (by path).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub new_suspected_id_images: Vec<ImageChange>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub removed_suspected_id_images: Vec<ImageChange>,
+}
+
+/// A suspected ID image that came or went (`changes`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ImageChange {
+    /// With `scan --store NAME=ROOT`: the store, `path` being relative to its root.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub store: Option<String>,
+    pub path: String,
+    pub kind: ImageKind,
 }
 
 /// One file in `changes`: findings before and after, and the delta per category.
@@ -431,6 +579,15 @@ pub struct Totals {
     /// Files taken over from the baseline without reading them.
     #[serde(default)]
     pub reused: u64,
+    /// Findings in file and folder names (`names`), not counted in `findings`.
+    #[serde(default)]
+    pub name_findings: u64,
+    /// Those findings per category (categories with findings only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub name_findings_by_category: BTreeMap<String, u64>,
+    /// Entries of `suspected_id_images`.
+    #[serde(default)]
+    pub suspected_id_images: u64,
 }
 
 /// Members of a very large archive counted instead of listed (see `FileEntry`).
@@ -585,6 +742,8 @@ impl Inventory {
         self.skipped.retain(|s| owns(&s.path));
         self.errors.retain(|e| owns(&e.path));
         self.actions.retain(|a| owns(&a.path));
+        self.names.retain(|n| owns(&n.path));
+        self.suspected_id_images.retain(|i| owns(&i.path));
         self.duplicates.retain(|g| g.files.iter().all(|m| owns(&m.path)));
         let mut totals = Totals {
             by_category: empty_by_category(),
@@ -596,6 +755,21 @@ impl Inventory {
         totals.skipped += self.skipped.len() as u64;
         totals.errors = self.errors.len() as u64;
         self.totals = totals;
+        self.count_name_totals();
+    }
+
+    /// `totals.name_findings`, `name_findings_by_category` and `suspected_id_images` from
+    /// the lists.
+    pub fn count_name_totals(&mut self) {
+        let totals = &mut self.totals;
+        totals.name_findings = self.names.iter().map(|n| n.findings).sum();
+        totals.name_findings_by_category.clear();
+        for n in &self.names {
+            for (cat, k) in &n.by_category {
+                *totals.name_findings_by_category.entry(cat.clone()).or_default() += k;
+            }
+        }
+        totals.suspected_id_images = self.suspected_id_images.len() as u64;
     }
 }
 

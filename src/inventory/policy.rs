@@ -266,6 +266,16 @@ impl Policy {
                 rule.judge(file, path, &findings, now, &mut actions);
             }
         }
+        // A suspected ID image holds one value of its document's category (never read, so
+        // no columns): retention and location rules apply to it as to a file.
+        for image in &inventory.suspected_id_images {
+            let file = image.as_file_entry();
+            let findings = category_findings(&file);
+            let path = inventory.store_relative(&file.path);
+            for rule in self.rules.iter().filter(|r| r.applies_to(path)) {
+                rule.judge(&file, path, &findings, now, &mut actions);
+            }
+        }
         actions.extend(duplicate_actions(inventory));
         actions.sort_by(|a, b| {
             (a.severity, a.kind, &a.path, &a.table, &a.column)

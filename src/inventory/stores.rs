@@ -82,6 +82,12 @@ impl Inventory {
         for a in &mut self.actions {
             visit(&mut a.store, &mut a.path);
         }
+        for n in &mut self.names {
+            visit(&mut n.store, &mut n.path);
+        }
+        for i in &mut self.suspected_id_images {
+            visit(&mut i.store, &mut i.path);
+        }
         for g in &mut self.duplicates {
             for m in &mut g.files {
                 visit(&mut m.store, &mut m.path);
@@ -90,6 +96,13 @@ impl Inventory {
         if let Some(changes) = &mut self.changes {
             for c in changes_mut(changes) {
                 visit(&mut c.store, &mut c.path);
+            }
+            for i in changes
+                .new_suspected_id_images
+                .iter_mut()
+                .chain(&mut changes.removed_suspected_id_images)
+            {
+                visit(&mut i.store, &mut i.path);
             }
         }
     }
@@ -163,6 +176,13 @@ impl Inventory {
 pub fn split_change_paths(changes: &mut Changes) {
     for c in changes_mut(changes) {
         to_store(&mut c.store, &mut c.path);
+    }
+    for i in changes
+        .new_suspected_id_images
+        .iter_mut()
+        .chain(&mut changes.removed_suspected_id_images)
+    {
+        to_store(&mut i.store, &mut i.path);
     }
 }
 

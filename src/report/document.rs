@@ -346,6 +346,14 @@ impl<'a> Facts<'a> {
     }
 
     /// Files by risk score, highest first (files without a score are left out).
+    /// Suspected ID images, riskiest first, then by path.
+    pub fn suspected_id_images(&self) -> Vec<&'a crate::inventory::SuspectedImage> {
+        let mut images: Vec<_> = self.inventory.suspected_id_images.iter().collect();
+        let score = |i: &crate::inventory::SuspectedImage| i.risk.as_ref().map_or(0, |r| r.score);
+        images.sort_by(|a, b| score(b).cmp(&score(a)).then(a.path.cmp(&b.path)));
+        images
+    }
+
     pub fn riskiest(&self) -> Vec<&'a FileEntry> {
         let mut files: Vec<&'a FileEntry> =
             self.inventory.files.iter().filter(|f| f.risk.is_some()).collect();
@@ -848,9 +856,36 @@ pub(crate) mod tests {
                 findings: 1710,
                 actions: [("duplicate_copy".into(), 1)].into(),
                 policy_changed: false,
+                new_suspected_id_images: vec![crate::inventory::ImageChange {
+                    store: None,
+                    path: "客服/王芳-手持身份证.png".into(),
+                    kind: crate::inventory::ImageKind::HandheldId,
+                }],
+                removed_suspected_id_images: Vec::new(),
             }),
             part: None,
             stores: Vec::new(),
+            names: vec![crate::inventory::NameEntry {
+                store: None,
+                path: "客服/张伟_138****5678_发票.txt".into(),
+                path_component: crate::inventory::PathComponent::FileName,
+                depth: None,
+                findings: 2,
+                by_detector: [("cn_mobile".into(), 1), ("cn_name".into(), 1)].into(),
+                by_category: [("phone".into(), 1), ("name".into(), 1)].into(),
+                sensitivity: Some(Sensitivity::General),
+            }],
+            suspected_id_images: vec![crate::inventory::SuspectedImage {
+                store: None,
+                path: "客服/王芳-手持身份证.png".into(),
+                reason: "name contains 身份证, name contains 手持".into(),
+                kind: crate::inventory::ImageKind::HandheldId,
+                size: 183_204,
+                modified: Some("2025-06-01T08:00:00Z".into()),
+                mode: Some("0644".into()),
+                world_readable: true,
+                risk: None,
+            }],
         }
     }
 

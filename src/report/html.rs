@@ -51,6 +51,12 @@ pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
     if !facts.inventory.duplicates.is_empty() {
         sections.push(("duplicates", Label::SectionDuplicates, page.duplicates()));
     }
+    if !facts.inventory.suspected_id_images.is_empty() {
+        sections.push(("id-images", Label::SectionIdImages, page.id_images()));
+    }
+    if !facts.inventory.names.is_empty() {
+        sections.push(("names", Label::SectionNames, page.names()));
+    }
     if facts.inventory.changes.is_some() {
         sections.push(("changes", Label::SectionChanges, page.changes()));
     }
@@ -985,6 +991,71 @@ impl Page<'_, '_> {
             i18n::count(change.after),
             escape(&deltas.join(if self.lang == Lang::Zh { "，" } else { ", " })),
         ]
+    }
+
+    /// Images named as ID documents (never read), riskiest first.
+    fn id_images(&self) -> String {
+        let images = self.facts.suspected_id_images();
+        let mut out = format!("<p class=\"note\">{}</p>\n", self.t(Label::IntroIdImages));
+        let rows: Vec<Vec<String>> = images
+            .iter()
+            .take(HTML_ROWS)
+            .map(|i| {
+                vec![
+                    self.file_cell(&i.path),
+                    escape(i18n::image_kind(self.lang, i.kind)),
+                    escape(&i18n::image_reason(self.lang, &i.reason)),
+                    i.risk.as_ref().map_or_else(|| "—".into(), |r| self.risk_cell(r)),
+                    i.modified
+                        .as_deref()
+                        .map_or_else(|| "—".into(), |m| escape(&self.facts.time(self.lang, m))),
+                ]
+            })
+            .collect();
+        self.table(
+            &mut out,
+            &[
+                Col::Text(Label::Path),
+                Col::Text(Label::Kind),
+                Col::Text(Label::Reason),
+                Col::Text(Label::RiskScore),
+                Col::Text(Label::Date),
+            ],
+            rows,
+            images.len(),
+        );
+        out
+    }
+
+    /// Files and folders whose names hold personal data.
+    fn names(&self) -> String {
+        let names = &self.facts.inventory.names;
+        let mut out = format!("<p class=\"note\">{}</p>\n", self.t(Label::IntroNames));
+        let rows: Vec<Vec<String>> = names
+            .iter()
+            .take(HTML_ROWS)
+            .map(|n| {
+                let categories: Vec<&str> = n.by_category.keys().map(String::as_str).collect();
+                vec![
+                    self.file_cell(&n.path),
+                    escape(&i18n::path_part(self.lang, n.path_component, n.depth)),
+                    escape(&i18n::category_list(self.lang, categories)),
+                    i18n::count(n.findings),
+                ]
+            })
+            .collect();
+        self.table(
+            &mut out,
+            &[
+                Col::Text(Label::Path),
+                Col::Text(Label::PathPart),
+                Col::Text(Label::Categories),
+                Col::Num(Label::Findings),
+            ],
+            rows,
+            names.len(),
+        );
+        out
     }
 
     fn errors(&self) -> String {

@@ -69,6 +69,13 @@ labels! {
     SectionScanFacts => "扫描概况", "Scan facts";
     SectionTopActions => "最紧急的整改事项", "Most urgent actions";
     SectionStores => "各店铺概况", "Stores";
+    SectionIdImages => "疑似证件照片", "Suspected ID images";
+    SectionNames => "文件名与文件夹名中的个人信息", "Personal data in file and folder names";
+    IntroIdImages => "以下图片的文件名或所在文件夹名表明其为身份证、护照、银行卡或手持身份证照片。pimap 没有读取图片内容；这类照片属于《个人信息保护法》第二十八条所列的敏感个人信息，请核实用途、限制访问，不再需要时删除。", "The names of these images, or of their folders, say they show an identity card, a passport, a bank card or a person holding their ID. pimap did not read them; such photos are sensitive personal information (PIPL Art. 28): check why they are kept, restrict who can open them, and delete them when no longer needed.";
+    IntroNames => "以下文件或文件夹的名称本身含有个人信息（如手机号、姓名），即使文件内容未被读取或读取失败也会列出；文件夹只列一次。重命名可以避免名称随目录列表、备份和同步泄露。", "The names of these files or folders hold personal data themselves (a phone number, a name), listed even when the content was not or could not be read; a folder is listed once. Renaming them keeps the data out of directory listings, backups and sync logs.";
+    PathPart => "名称位置", "Part of the path";
+    IdImagesTotal => "疑似证件照片", "Suspected ID images";
+    NameFindingsTotal => "文件名与文件夹名中的发现", "Findings in file and folder names";
 
     IntroSensitive => "敏感个人信息指《个人信息保护法》第二十八条所列信息，如身份证件号码、银行账户等金融账户信息；一经泄露易导致人格尊严受到侵害或人身、财产安全受到危害，处理时须取得单独同意并开展个人信息保护影响评估。",
         "Sensitive personal information is what PIPL Art. 28 lists, such as identity document numbers and financial accounts: once leaked it can harm a person's dignity, safety or property. Processing it needs separate consent and a personal information protection impact assessment.";
@@ -274,6 +281,12 @@ pub fn skip_reason(lang: Lang, reason: &str) -> Cow<'_, str> {
     if let Some(zh) = fixed {
         return Cow::Borrowed(zh);
     }
+    if let Some(why) = reason
+        .strip_prefix("suspected ID image (")
+        .and_then(|rest| rest.strip_suffix("): not read"))
+    {
+        return Cow::Owned(format!("疑似证件照片（{}）：未读取", image_reason(lang, why)));
+    }
     if let Some(what) = reason.strip_suffix(": format not read yet") {
         let what = match what {
             "archive" => "压缩包",
@@ -292,6 +305,48 @@ pub fn skip_reason(lang: Lang, reason: &str) -> Cow<'_, str> {
         return Cow::Owned(format!("超过 --max-filesize 上限（{} 字节）", count(bytes)));
     }
     Cow::Borrowed(reason)
+}
+
+/// What a suspected ID image shows.
+pub fn image_kind(lang: Lang, kind: crate::inventory::ImageKind) -> &'static str {
+    use crate::inventory::ImageKind;
+    match kind {
+        ImageKind::IdCard => pick(lang, "身份证", "ID card"),
+        ImageKind::Passport => pick(lang, "护照", "passport"),
+        ImageKind::BankCard => pick(lang, "银行卡", "bank card"),
+        ImageKind::HandheldId => pick(lang, "手持身份证", "hand-held ID"),
+    }
+}
+
+/// Why an image is suspected (`name contains 身份证, folder name contains 正面`), in `lang`.
+pub fn image_reason(lang: Lang, reason: &str) -> Cow<'_, str> {
+    if lang == Lang::En {
+        return Cow::Borrowed(reason);
+    }
+    let parts: Vec<String> = reason
+        .split(", ")
+        .map(|part| {
+            if let Some(word) = part.strip_prefix("folder name contains ") {
+                format!("文件夹名含“{word}”")
+            } else if let Some(word) = part.strip_prefix("name contains ") {
+                format!("文件名含“{word}”")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect();
+    Cow::Owned(parts.join("，"))
+}
+
+/// Which part of a path a name finding is in: the file's name, or a folder at a depth.
+pub fn path_part(lang: Lang, component: crate::inventory::PathComponent, depth: Option<u64>) -> String {
+    use crate::inventory::PathComponent;
+    match (component, lang) {
+        (PathComponent::FileName, Lang::Zh) => "文件名".into(),
+        (PathComponent::FileName, Lang::En) => "file name".into(),
+        (PathComponent::Directory, Lang::Zh) => format!("文件夹名（第 {} 层）", depth.unwrap_or(0)),
+        (PathComponent::Directory, Lang::En) => format!("folder name (depth {})", depth.unwrap_or(0)),
+    }
 }
 
 /// Why a column with lost digits matters, in one sentence (the CSV's note).

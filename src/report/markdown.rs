@@ -28,6 +28,8 @@ pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> String {
     doc.attention(&mut out);
     doc.riskiest(&mut out);
     doc.sensitive_columns(&mut out);
+    doc.id_images(&mut out);
+    doc.names(&mut out);
     doc.errors(&mut out);
     let _ = writeln!(out, "---\n\n{}", doc.t(Label::PrivacyNote));
     out
@@ -168,6 +170,14 @@ impl Doc<'_, '_> {
             (Label::MaskedValues, i18n::count(self.facts.masked_values())),
             (Label::ErrorsTotal, i18n::count(totals.errors)),
             (Label::SkippedTotal, i18n::count(totals.skipped)),
+            (
+                Label::NameFindingsTotal,
+                i18n::count(inv.names.iter().map(|n| n.findings).sum()),
+            ),
+            (
+                Label::IdImagesTotal,
+                i18n::count(inv.suspected_id_images.len() as u64),
+            ),
         ]
         .into_iter()
         .map(|(label, value)| vec![self.t(label), value])
@@ -494,6 +504,81 @@ impl Doc<'_, '_> {
             ],
             &rows,
             columns.len(),
+        );
+    }
+
+    /// Images named as ID documents (never read), riskiest first.
+    fn id_images(&self, out: &mut String) {
+        let images = self.facts.suspected_id_images();
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionIdImages));
+        if images.is_empty() {
+            let _ = writeln!(out, "{}\n", self.t(Label::NoneFound));
+            return;
+        }
+        let _ = writeln!(out, "{}\n", self.t(Label::IntroIdImages));
+        let rows: Vec<Vec<String>> = images
+            .iter()
+            .take(MARKDOWN_ROWS)
+            .map(|i| {
+                vec![
+                    self.path(&i.path),
+                    cell(i18n::image_kind(self.lang, i.kind)),
+                    cell(&i18n::image_reason(self.lang, &i.reason)),
+                    i.risk
+                        .as_ref()
+                        .map_or_else(|| "—".into(), |r| r.score.to_string()),
+                    i.modified
+                        .as_deref()
+                        .map_or_else(|| "—".into(), |m| cell(&self.facts.time(self.lang, m))),
+                ]
+            })
+            .collect();
+        self.table(
+            out,
+            &[
+                Col::Text(Label::Path),
+                Col::Text(Label::Kind),
+                Col::Text(Label::Reason),
+                Col::Num(Label::RiskScore),
+                Col::Text(Label::Date),
+            ],
+            &rows,
+            images.len(),
+        );
+    }
+
+    /// Files and folders whose names hold personal data.
+    fn names(&self, out: &mut String) {
+        let names = &self.facts.inventory.names;
+        let _ = writeln!(out, "## {}\n", self.t(Label::SectionNames));
+        if names.is_empty() {
+            let _ = writeln!(out, "{}\n", self.t(Label::NoneFound));
+            return;
+        }
+        let _ = writeln!(out, "{}\n", self.t(Label::IntroNames));
+        let rows: Vec<Vec<String>> = names
+            .iter()
+            .take(MARKDOWN_ROWS)
+            .map(|n| {
+                let categories: Vec<&str> = n.by_category.keys().map(String::as_str).collect();
+                vec![
+                    self.path(&n.path),
+                    cell(&i18n::path_part(self.lang, n.path_component, n.depth)),
+                    cell(&i18n::category_list(self.lang, categories)),
+                    i18n::count(n.findings),
+                ]
+            })
+            .collect();
+        self.table(
+            out,
+            &[
+                Col::Text(Label::Path),
+                Col::Text(Label::PathPart),
+                Col::Text(Label::Categories),
+                Col::Num(Label::Findings),
+            ],
+            &rows,
+            names.len(),
         );
     }
 

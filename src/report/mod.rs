@@ -319,6 +319,17 @@ fn write_location(out: &mut Vec<u8>, location: &Location) {
             out.extend_from_slice(b"\"paragraph\":");
             write_u64(out, *paragraph);
         }
+        Location::PathComponent {
+            path_component,
+            depth,
+        } => {
+            out.extend_from_slice(b"{\"path_component\":");
+            write_json_str(out, path_component.as_str());
+            if let Some(depth) = depth {
+                out.extend_from_slice(b",\"depth\":");
+                write_u64(out, *depth);
+            }
+        }
     }
     out.push(b'}');
 }
@@ -427,6 +438,21 @@ pub fn summary(inv: &Inventory, written: Option<&str>) -> String {
             t.minors
         ));
     }
+    if !inv.names.is_empty() {
+        let findings: u64 = inv.names.iter().map(|n| n.findings).sum();
+        s.push_str(&format!(
+            "\n  names: {findings} findings in {} file and folder names ({})",
+            inv.names.len(),
+            see("names")
+        ));
+    }
+    if !inv.suspected_id_images.is_empty() {
+        s.push_str(&format!(
+            "\n  suspected ID images: {} images named as ID, passport or bank card photos, not read ({})",
+            inv.suspected_id_images.len(),
+            see("suspected_id_images")
+        ));
+    }
     if !inv.duplicates.is_empty() {
         let copies: usize = inv.duplicates.iter().map(|g| g.files.len() - 1).sum();
         s.push_str(&format!(
@@ -527,6 +553,14 @@ mod tests {
             Location::Pointer {
                 pointer: Arc::from("/x\\y"),
                 line: None,
+            },
+            Location::PathComponent {
+                path_component: crate::inventory::PathComponent::FileName,
+                depth: None,
+            },
+            Location::PathComponent {
+                path_component: crate::inventory::PathComponent::Directory,
+                depth: Some(2),
             },
         ];
         for location in &locations {

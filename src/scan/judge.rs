@@ -125,6 +125,11 @@ pub(crate) fn judge(
             }
         }
     }
+    // An image named as an ID document is one sensitive value (PIPL Art. 28).
+    for image in &mut inventory.suspected_id_images {
+        image.risk = inventory::risk::assess(&image.as_file_entry(), judges.now);
+    }
+    inventory.count_name_totals();
     inventory.actions = judges.policy.evaluate(inventory, judges.now);
     let totals = &mut inventory.totals;
     totals.actions = inventory::ActionKind::ALL

@@ -12,6 +12,7 @@ mod columns;
 mod dump_plan;
 mod joined;
 pub(crate) mod judge;
+pub(crate) mod names;
 mod parts;
 mod pool;
 mod record;
@@ -156,10 +157,23 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
     if !config.reveal {
         mask_names(&mut entries, &mut redactor, !config.stores.is_empty());
     }
+    // Names are scanned over the whole walk (a folder is named once whichever part reads
+    // its files), and images named as ID documents become skipped entries, never read.
+    let mut named = names::scan(&mut entries, config, &mut redactor);
     // After masking: every part masks the whole walk's names alike, and a shard is chosen by
     // the name the inventory shows, so `merge` can check which part holds which file.
     if let Some(shard) = config.selection.shard {
         entries.retain(|e| shard.owns(e.display()));
+        named.retain(|path| shard.owns(path));
+    }
+    if let Some(mut encoder) = findings.encoder() {
+        let mut encoded = Vec::new();
+        for (path, found) in &named.findings {
+            encoder.encode(path, &config.detectors, found, &mut encoded);
+        }
+        if !encoded.is_empty() {
+            findings.write(&encoded).map_err(ScanError::Findings)?;
+        }
     }
     let mut files = Vec::new();
     let mut skipped = Vec::new();
@@ -177,6 +191,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
                 display,
                 message,
                 kind,
+                ..
             } => errors.push(ErrorEntry {
                 store: None,
                 path: display,
@@ -289,6 +304,8 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
             listed: config.selection.listed.as_ref().map(|l| l.len() as u64),
             reveal: config.reveal,
         }),
+        names: named.names,
+        suspected_id_images: named.images,
         ..Inventory::default()
     };
     judge::judge(&mut inventory, &judge::Judges::of(config), &sketches, reusable);
@@ -308,16 +325,8 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
 fn mask_names(entries: &mut [Entry], redactor: &mut Redactor, stores: bool) {
     let mut changed = false;
     for entry in entries.iter_mut() {
-        // A store's name is the user's label, not a name found on the share.
-        let display = entry.display();
-        let (store, name) = match stores.then(|| inventory::stores::split(display)).flatten() {
-            Some((store, name)) => (Some(store), name),
-            None => (None, display),
-        };
-        let shown = match (redactor.redact(name), store) {
-            (Cow::Borrowed(_), _) => continue,
-            (Cow::Owned(masked), Some(store)) => inventory::stores::join(store, &masked),
-            (Cow::Owned(masked), None) => masked,
+        let Some(shown) = mask_display(redactor, entry.display(), stores) else {
+            continue;
         };
         *entry.display_mut() = shown;
         changed = true;
@@ -349,6 +358,20 @@ fn mask_names(entries: &mut [Entry], redactor: &mut Redactor, stores: bool) {
         first = end;
     }
     entries.sort_by(|a, b| a.display().cmp(b.display()));
+}
+
+/// A path as shown with the values in it masked; None when it holds none. A store's name
+/// (`stores`: the path starts with it) is the user's label, not a name found on the share.
+fn mask_display(redactor: &mut Redactor, display: &str, stores: bool) -> Option<String> {
+    let (store, name) = match stores.then(|| inventory::stores::split(display)).flatten() {
+        Some((store, name)) => (Some(store), name),
+        None => (None, display),
+    };
+    match (redactor.redact(name), store) {
+        (Cow::Borrowed(_), _) => None,
+        (Cow::Owned(masked), Some(store)) => Some(inventory::stores::join(store, &masked)),
+        (Cow::Owned(masked), None) => Some(masked),
+    }
 }
 
 /// The files of the walk as the pool's tasks (`parts::TaskTable`): a file, or a part of a
