@@ -29,8 +29,8 @@ pub const VALIDATORS: &[(&str, Validator)] = &[
     ("email_domain", email_domain),
     ("gb11643_residence_permit", check_ids::residence_permit),
     ("foreign_pr_2023", check_ids::foreign_pr_2023),
-    ("hk_id", check_ids::hk_id),
-    ("tw_id", check_ids::tw_id),
+    ("hkid_mod11", check_ids::hk_id),
+    ("twid_checksum", check_ids::tw_id),
     ("gb32100", check_ids::uscc),
     ("luhn", |v| {
         if luhn(v) {

@@ -154,8 +154,14 @@ impl ContextWords {
 #[derive(Debug)]
 pub struct LabelGate {
     ac: AhoCorasick,
+    /// The same words as a plain DFA without prefilter, for short texts (table cells), where
+    /// the packed searcher falls back to Rabin-Karp.
+    short: AhoCorasick,
     bits: Vec<u64>,
 }
+
+/// Texts shorter than this are searched with the DFA.
+const SHORT_TEXT: usize = 128;
 
 impl LabelGate {
     /// `words`: (word, detector bit) pairs.
@@ -185,14 +191,24 @@ impl LabelGate {
                 .match_kind(MatchKind::LeftmostFirst)
                 .build(kept.iter().map(|(w, _)| w.as_bytes()))
                 .expect("gate words compile"),
+            short: AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .prefilter(false)
+                .build(kept.iter().map(|(w, _)| w.as_bytes()))
+                .expect("gate words compile"),
             bits: kept.into_iter().map(|(_, b)| b).collect(),
         }
     }
 
     /// The bits of every detector whose word occurs in `hay`.
     pub fn names_in(&self, hay: &[u8]) -> u64 {
-        self.ac
-            .find_iter(hay)
+        let ac = if hay.len() < SHORT_TEXT {
+            &self.short
+        } else {
+            &self.ac
+        };
+        ac.find_iter(hay)
             .fold(0, |bits, m| bits | self.bits[m.pattern().as_usize()])
     }
 }

@@ -241,6 +241,17 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// The Chinese names (`name_zh`) of the built-in detectors, by id: read from the detector
+/// files alone (no compiling), for reports.
+pub fn builtin_names_zh() -> Vec<(String, String)> {
+    BUILTIN
+        .iter()
+        .filter(|(n, _)| *n != BUSINESS_FILE)
+        .filter_map(|(_, t)| toml::from_str::<DetectorSpec>(t).ok())
+        .filter_map(|s| Some((s.id, s.name_zh?)))
+        .collect()
+}
+
 impl DetectorSet {
     /// The built-in detectors. They are checked by the test suite, so failing here is a bug.
     pub fn builtin() -> Self {

@@ -15,6 +15,9 @@ pub struct DetectorSpec {
     pub id: String,
     pub category: Category,
     pub description: String,
+    /// What reports call it in Chinese (`手机号码`); reports in English use the id.
+    #[serde(default)]
+    pub name_zh: Option<String>,
     /// PIPL class of what it finds.
     #[serde(default)]
     pub sensitivity: Sensitivity,

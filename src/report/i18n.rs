@@ -233,17 +233,10 @@ pub fn action_kind(lang: Lang, kind: ActionKind) -> &'static str {
 /// The name of a detector (`cn_mobile` → 手机号码（cn_mobile）): in Chinese with its id in
 /// parentheses for cross-reference; in English, and for detectors pimap does not know, the id.
 pub fn detector(lang: Lang, id: &str) -> Cow<'_, str> {
-    let zh = match id {
-        "cn_resident_id" => "居民身份证号",
-        "cn_mobile" => "手机号码",
-        "cn_landline" => "固定电话",
-        "cn_privacy_number" => "平台虚拟号",
-        "bank_card" => "银行卡号",
-        "cn_address" => "地址",
-        "email" => "电子邮箱",
-        "cn_passport" => "护照号码",
-        "hk_id" => "香港身份证号",
-        _ => return Cow::Borrowed(id),
+    static NAMES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(crate::detect::builtin_names_zh);
+    let Some((_, zh)) = names.iter().find(|(i, _)| i == id) else {
+        return Cow::Borrowed(id);
     };
     match lang {
         Lang::Zh => Cow::Owned(format!("{zh}（{id}）")),
