@@ -193,6 +193,19 @@ pub fn normal_form(form: NormalForm, value: &str) -> Cow<'_, str> {
         NormalForm::NoSpacesLowercase if value.bytes().any(|b| b.is_ascii_uppercase()) => {
             Cow::Owned(value.to_lowercase())
         }
+        NormalForm::Compact
+            if value.chars().any(|c| {
+                c.is_whitespace() || matches!(c, '·' | '•' | '・' | '-' | '.') || c.is_ascii_lowercase()
+            }) =>
+        {
+            Cow::Owned(
+                value
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && !matches!(c, '·' | '•' | '・' | '-' | '.'))
+                    .map(|c| c.to_ascii_uppercase())
+                    .collect(),
+            )
+        }
         _ => Cow::Borrowed(value),
     }
 }

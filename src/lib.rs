@@ -122,7 +122,12 @@ pub fn run(args: cli::Args) -> Exit {
 /// rule and category, before the scan (the scan still runs: the rule may be meant for
 /// detectors added later).
 fn warn_of_rules_matching_nothing(policy: &inventory::policy::Policy, detectors: &detect::DetectorSet) {
-    let reported: Vec<finding::Category> = detectors.detectors().iter().map(|d| d.category).collect();
+    let reported: Vec<finding::Category> = detectors
+        .detectors()
+        .iter()
+        .filter(|d| d.report)
+        .map(|d| d.category)
+        .collect();
     for (rule, category) in policy.categories_not_reported(&reported) {
         eprintln!(
             "pimap: warning: policy rule {:?} names category {} but no detector reports it: the rule matches nothing for it",
@@ -447,7 +452,7 @@ fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, CommandError
         let mut rejected = vec![0; set.detectors().len()];
         let example = det.examples.iter().find_map(|ex| {
             hits.clear();
-            set.scan(ex, None, &mut scratch, &mut hits, &mut rejected);
+            set.recognise(ex, None, &mut scratch, &mut hits, &mut rejected);
             hits.iter().find(|h| h.detector == d).map(|h| {
                 let mut masked = String::new();
                 detect::mask::mask_finding(&h.value, h.parts.as_ref(), &det.mask, &mut masked);
@@ -457,9 +462,15 @@ fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, CommandError
         rows.push([
             det.id.clone(),
             det.category.as_str().into(),
-            det.sensitivity.as_str().into(),
+            match det.report {
+                true => det.sensitivity.as_str().into(),
+                false => "-".into(),
+            },
             example.unwrap_or_else(|| "-".into()),
-            det.description.clone(),
+            match det.report {
+                true => det.description.clone(),
+                false => format!("(not reported) {}", det.description),
+            },
         ]);
     }
     let width = |i: usize| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0);

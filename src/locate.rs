@@ -284,6 +284,18 @@ fn recognize(detectors: &DetectorSet, value: &str) -> Vec<(usize, String)> {
     let mut rejected = vec![0; detectors.detectors().len()];
     detectors.scan(value.trim(), None, &mut scratch, &mut hits, &mut rejected);
     if hits.is_empty() {
+        // A value typed alone has no label: values that count only with one (a 15-digit
+        // ID, a passport number) are read as if a header named their detector.
+        let labelled = detectors
+            .detectors()
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.category != crate::finding::Category::Name && !d.cell_valued)
+            .fold(0u64, |bits, (i, _)| bits | 1 << i);
+        let cue = Some(crate::detect::context::Cue::Names(labelled));
+        detectors.scan(value.trim(), cue, &mut scratch, &mut hits, &mut rejected);
+    }
+    if hits.is_empty() {
         // A name typed alone has no label: read it as a cell of a name column.
         let names = detectors
             .detectors()

@@ -154,7 +154,8 @@ fn every_fixture_has_an_expectation() {
     let mut formats = 0;
     for entry in std::fs::read_dir(&root).expect("fixtures dir") {
         let dir = entry.expect("entry").path();
-        if !dir.is_dir() {
+        // `identity/` has a truth file of its own (tests/identity_documents.rs).
+        if !dir.is_dir() || dir.ends_with("identity") {
             continue;
         }
         formats += 1;

@@ -23,6 +23,7 @@
 //! - `file_names`: file and folder names as data, suspected ID images (issue 14, item 4);
 //! - `formats`: spreadsheets, SQLite files, huge dump lines, column classification;
 //! - `minimize`: masked values, minors, dates, risk, policy actions;
+//! - `identity_documents`: identity documents and online ids on `fixtures/identity`, 15-digit IDs;
 //! - `names`: person names and nicknames: columns, labels, masking, `locate` of a name;
 //! - `split_address`: addresses split across 省/市/区/detail fields become one finding;
 //! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON;
@@ -45,6 +46,7 @@ mod fuzz_regressions;
 mod hostile;
 mod hostile_archives;
 mod hostile_sheets;
+mod identity_documents;
 mod merge;
 mod minimize;
 mod names;

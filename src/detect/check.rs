@@ -4,6 +4,7 @@
 //! the value at reduced confidence) or `Invalid` (drop it). Detector files name them through
 //! `VALIDATORS`. Adding a checksum = one `fn` here, one row in the table, one test below.
 
+use super::check_ids;
 use super::region;
 
 /// A validator's answer.
@@ -26,6 +27,11 @@ pub const VALIDATORS: &[(&str, Validator)] = &[
     ("privacy_number", privacy_number),
     ("card_iin_luhn", card_iin_luhn),
     ("email_domain", email_domain),
+    ("gb11643_residence_permit", check_ids::residence_permit),
+    ("foreign_pr_2023", check_ids::foreign_pr_2023),
+    ("hkid_mod11", check_ids::hk_id),
+    ("twid_checksum", check_ids::tw_id),
+    ("gb32100", check_ids::uscc),
     ("luhn", |v| {
         if luhn(v) {
             Validity::Valid
@@ -64,7 +70,7 @@ pub fn mod11_2_check(first17: &[u8]) -> u8 {
 }
 
 /// Proleptic Gregorian date check; `today` bounds it from above (no births in the future).
-fn plausible_birth_date(year: u32, month: u32, day: u32, today: u32) -> bool {
+pub(super) fn plausible_birth_date(year: u32, month: u32, day: u32, today: u32) -> bool {
     if !(1..=12).contains(&month) || day == 0 {
         return false;
     }
@@ -124,7 +130,7 @@ pub fn resident_id_15(v: &str) -> Validity {
 }
 
 /// Today as YYYYMMDD (UTC), computed once.
-fn today() -> u32 {
+pub(super) fn today() -> u32 {
     use std::sync::OnceLock;
     static TODAY: OnceLock<u32> = OnceLock::new();
     *TODAY.get_or_init(|| {

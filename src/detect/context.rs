@@ -114,21 +114,8 @@ impl ContextWords {
     /// `BEFORE` window (not reaching back past `floor`, the end of the previous candidate, nor
     /// over a line break), else the first naming word in the `AFTER` window.
     pub fn near(&self, text: &[u8], start: usize, end: usize, floor: usize) -> Option<Cue> {
-        let mut lo = start.saturating_sub(BEFORE).max(floor).min(start);
-        if let Some(nl) = memchr::memrchr(b'\n', &text[lo..start]) {
-            lo += nl + 1;
-        }
-        let before = &text[lo..start];
-        let found = (!self.words_need_letters || has_letter(before))
-            .then(|| {
-                self.ac
-                    .find_iter(before)
-                    .filter(|m| self.whole_token(before, m.pattern().as_usize(), m.start(), m.end()))
-                    .last()
-            })
-            .flatten();
-        if let Some(m) = found {
-            return Some(self.cues[m.pattern().as_usize()]);
+        if let Some(cue) = self.before(text, start, floor) {
+            return Some(cue);
         }
         let mut hi = (end + AFTER).min(text.len());
         if let Some(nl) = memchr::memchr(b'\n', &text[end..hi]) {
@@ -143,6 +130,92 @@ impl ContextWords {
             .filter(|m| self.whole_token(after, m.pattern().as_usize(), m.start(), m.end()))
             .map(|m| self.cues[m.pattern().as_usize()])
             .find(|c| matches!(c, Cue::Names(_)))
+    }
+
+    /// The cue of the closest context word before `start` in the `BEFORE` window (not
+    /// reaching back past `floor` nor over a line break): a label, as `labelled` values need
+    /// (a word after a value may name the next one: `examples/wechat_id/0.txt`).
+    pub fn before(&self, text: &[u8], start: usize, floor: usize) -> Option<Cue> {
+        let mut lo = start.saturating_sub(BEFORE).max(floor).min(start);
+        if let Some(nl) = memchr::memrchr(b'\n', &text[lo..start]) {
+            lo += nl + 1;
+        }
+        let before = &text[lo..start];
+        if self.words_need_letters && !has_letter(before) {
+            return None;
+        }
+        self.ac
+            .find_iter(before)
+            .filter(|m| self.whole_token(before, m.pattern().as_usize(), m.start(), m.end()))
+            .last()
+            .map(|m| self.cues[m.pattern().as_usize()])
+    }
+}
+
+/// Which detectors' words occur anywhere in a text: a cheap gate before a regex pass that
+/// only matters next to one of them. Substrings, no token rule (the label is checked
+/// properly at each match): words that hold another word of the same detector are left out,
+/// and English words are matched in lower, upper and title case, so the automaton stays
+/// small enough for the SIMD searcher (Teddy) instead of a state machine.
+#[derive(Debug)]
+pub struct LabelGate {
+    ac: AhoCorasick,
+    /// The same words as a plain DFA without prefilter, for short texts (table cells), where
+    /// the packed searcher falls back to Rabin-Karp.
+    short: AhoCorasick,
+    bits: Vec<u64>,
+}
+
+/// Texts shorter than this are searched with the DFA.
+const SHORT_TEXT: usize = 128;
+
+impl LabelGate {
+    /// `words`: (word, detector bit) pairs.
+    pub fn new(words: &[(String, u64)]) -> Self {
+        let mut kept: Vec<(String, u64)> = Vec::new();
+        for (w, bit) in words {
+            let w = w.to_lowercase();
+            let covered = words
+                .iter()
+                .any(|(o, b)| b == bit && o.len() < w.len() && w.contains(&o.to_lowercase()));
+            if w.is_empty() || covered {
+                continue;
+            }
+            let mut title = w.clone();
+            if let Some(first) = title.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            for v in [w.clone(), w.to_ascii_uppercase(), title] {
+                if !kept.iter().any(|(k, b)| *k == v && b == bit) {
+                    kept.push((v, *bit));
+                }
+            }
+        }
+        LabelGate {
+            // Leftmost semantics: the packed SIMD searcher is only used with them.
+            ac: AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(kept.iter().map(|(w, _)| w.as_bytes()))
+                .expect("gate words compile"),
+            short: AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .prefilter(false)
+                .build(kept.iter().map(|(w, _)| w.as_bytes()))
+                .expect("gate words compile"),
+            bits: kept.into_iter().map(|(_, b)| b).collect(),
+        }
+    }
+
+    /// The bits of every detector whose word occurs in `hay`.
+    pub fn names_in(&self, hay: &[u8]) -> u64 {
+        let ac = if hay.len() < SHORT_TEXT {
+            &self.short
+        } else {
+            &self.ac
+        };
+        ac.find_iter(hay)
+            .fold(0, |bits, m| bits | self.bits[m.pattern().as_usize()])
     }
 }
 
@@ -178,6 +251,20 @@ mod tests {
         assert_eq!(w.last_cue("receiver_tel"), Some(Cue::Names(1)));
         assert_eq!(w.last_cue("buyer_tel_order"), Some(Cue::Business));
         assert_eq!(w.last_cue("c.s.o.OrderService"), None);
+    }
+
+    #[test]
+    fn the_label_gate_sees_every_case_and_spelling() {
+        let gate = LabelGate::new(&[
+            ("微信".into(), 1),
+            ("微信号".into(), 1),
+            ("wechat".into(), 1),
+            ("车牌".into(), 2),
+        ]);
+        assert_eq!(gate.names_in("加微信号 abc".as_bytes()), 1);
+        assert_eq!(gate.names_in(b"WECHAT: abc"), 1);
+        assert_eq!(gate.names_in("Wechat 与 车牌".as_bytes()), 3);
+        assert_eq!(gate.names_in("电话 138".as_bytes()), 0);
     }
 
     #[test]

@@ -64,6 +64,12 @@ impl DetectorSet {
                     let Some(captured) = p.capture(window, &mut out.captures[pi]) else {
                         continue;
                     };
+                    if p.context_required
+                        && !(self.may_hold(p, out.labels)
+                            && self.labelled(p.detector, text, (start, stop), *floor, header))
+                    {
+                        continue;
+                    }
                     if amount {
                         let cue = self.context.near(text, start, stop, *floor).or(header);
                         if !cue.is_some_and(|c| c.names(p.detector)) {

@@ -7,7 +7,9 @@
 //! context (`context`). It knows nothing of files, formats or output.
 
 pub mod address;
+pub mod alnum;
 pub mod check;
+pub mod check_ids;
 pub mod context;
 pub mod date;
 mod digits;
@@ -70,6 +72,8 @@ pub struct Detector {
     pub masked_shapes: Vec<spec::MaskedKind>,
     /// Other spellings `locate` looks for.
     pub equivalent_forms: Option<spec::EquivalentForms>,
+    /// Whether its hits are reported (`report = false`: it only claims look-alikes).
+    pub report: bool,
     context_boost: f32,
     business_cap: f32,
 }
@@ -91,6 +95,7 @@ struct Pattern {
     layout_boost: f32,
     extension: bool,
     skip_local_parts: LocalParts,
+    context_required: bool,
 }
 
 /// `skip_local_parts`, compiled: exact local parts by length, and the few prefixes (entries
@@ -160,6 +165,7 @@ pub struct Scratch {
     addresses: Vec<address::AddressHit>,
     names: Vec<name::NameHit>,
     identifiers: Vec<(usize, usize)>,
+    alnum: alnum::AlnumToken,
 }
 
 /// Where scoring writes: capture slots (scratch), hits, rejection counts.
@@ -167,6 +173,9 @@ struct Out<'a> {
     captures: &'a mut [regex::CaptureLocations],
     hits: &'a mut Vec<Hit>,
     rejected: &'a mut [u32],
+    /// Of the gated detectors (`DetectorSet::gated`), those whose words occur in the text or
+    /// that its header names (bit i = detector i), found once per text.
+    labels: u64,
 }
 
 /// What one scan call saw, beyond its hits: per detector, candidates that had the
@@ -182,6 +191,21 @@ pub struct DetectorSet {
     by_length: Vec<Vec<usize>>,
     email_patterns: Vec<usize>,
     regex_patterns: Vec<usize>,
+    /// Alphanumeric patterns, in priority order.
+    alnum_patterns: Vec<usize>,
+    /// Detectors whose hits are not reported (bit i = detector i).
+    unreported: u64,
+    /// Detectors whose labels are looked for once per text before anything else (bit i =
+    /// detector i): those with a `context_required` regex pattern (a text without their
+    /// words is not searched with it) or digits pattern shorter than any ungated one (a text
+    /// without their words is not cut into short digit tokens at all).
+    gated: u64,
+    /// Of those, the ones with short digits patterns.
+    short_gated: u64,
+    /// Their words, in one automaton.
+    label_gate: Option<context::LabelGate>,
+    /// Shortest digits token of a pattern that needs no label.
+    min_digits_ungated: usize,
     /// Address patterns and the matcher they share (built only when one exists).
     address_patterns: Vec<usize>,
     addresses: Option<address::AddressMatcher>,
@@ -371,6 +395,7 @@ impl DetectorSet {
                 normal_form: spec.normal_form,
                 masked_shapes: spec.masked_shapes,
                 equivalent_forms: spec.equivalent_forms,
+                report: spec.report,
                 context_boost: spec.context_boost,
                 business_cap: spec.business_cap,
             });
@@ -381,6 +406,7 @@ impl DetectorSet {
         let mut by_length = vec![Vec::new(); MAX_DIGITS + 1];
         let mut email_patterns = Vec::new();
         let mut regex_patterns = Vec::new();
+        let mut alnum_patterns = Vec::new();
         let mut address_patterns = Vec::new();
         let mut name_patterns = Vec::new();
         let mut nickname_patterns = Vec::new();
@@ -395,12 +421,45 @@ impl DetectorSet {
                 }
                 TokenKind::Email => email_patterns.push(i),
                 TokenKind::Regex => regex_patterns.push(i),
+                TokenKind::Alnum => alnum_patterns.push(i),
                 TokenKind::Address => address_patterns.push(i),
                 TokenKind::PersonName => name_patterns.push((i, name::NameMatcher::new(&labels[p.detector]))),
                 TokenKind::Nickname => nickname_patterns.push((i, name::Labels::new(&labels[p.detector]))),
             }
         }
         let min_digits = by_length.iter().position(|p| !p.is_empty()).unwrap_or(usize::MAX);
+        let lowest = |p: &Pattern| {
+            (0..=MAX_DIGITS)
+                .find(|&l| p.lengths & (1 << l) != 0)
+                .unwrap_or(usize::MAX)
+        };
+        let min_digits_ungated = patterns
+            .iter()
+            .filter(|p| p.token == TokenKind::Digits && !p.context_required)
+            .map(lowest)
+            .min()
+            .unwrap_or(usize::MAX);
+        let mut gated = 0u64;
+        let mut short_gated = 0u64;
+        for p in patterns.iter().filter(|p| p.context_required) {
+            if p.token == TokenKind::Regex {
+                gated |= 1 << p.detector;
+            }
+            if p.token == TokenKind::Digits && lowest(p) < min_digits_ungated {
+                gated |= 1 << p.detector;
+                short_gated |= 1 << p.detector;
+            }
+        }
+        let gate_words: Vec<(String, u64)> = (0..detectors.len())
+            .filter(|d| gated & (1 << d) != 0)
+            .flat_map(|d| labels[d].iter().map(move |w| (w.clone(), 1u64 << d)))
+            .collect();
+        let label_gate = (!gate_words.is_empty()).then(|| context::LabelGate::new(&gate_words));
+        let unreported = detectors
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !d.report)
+            .fold(0, |bits, (d, _)| bits | 1 << d);
         Ok(DetectorSet {
             addresses: (!address_patterns.is_empty()).then(address::AddressMatcher::new),
             address_patterns,
@@ -423,6 +482,12 @@ impl DetectorSet {
             by_length,
             email_patterns,
             regex_patterns,
+            alnum_patterns,
+            unreported,
+            gated,
+            short_gated,
+            label_gate,
+            min_digits_ungated: min_digits_ungated.min(MAX_DIGITS + 1).max(min_digits),
             context: ContextWords::new(&words),
             headers: ContextWords::new(&header_words),
             digest: sha2::Digest::finalize(digest)[..8]
@@ -459,6 +524,30 @@ impl DetectorSet {
         hits: &mut Vec<Hit>,
         rejected: &mut [u32],
     ) {
+        let first_hit = hits.len();
+        self.recognise(text, header, scratch, hits, rejected);
+        if self.unreported != 0 {
+            let mut kept = first_hit;
+            for i in first_hit..hits.len() {
+                if self.unreported & (1 << hits[i].detector) == 0 {
+                    hits.swap(i, kept);
+                    kept += 1;
+                }
+            }
+            hits.truncate(kept);
+        }
+    }
+
+    /// `scan`, keeping the hits of detectors that are not reported (`report = false`): what
+    /// the engine recognised, for the lint and `pimap detectors`.
+    pub fn recognise(
+        &self,
+        text: &str,
+        header: Option<Cue>,
+        scratch: &mut Scratch,
+        hits: &mut Vec<Hit>,
+        rejected: &mut [u32],
+    ) {
         let bytes = text.as_bytes();
         let first_hit = hits.len();
         if scratch.captures.len() != self.patterns.len() {
@@ -475,6 +564,21 @@ impl DetectorSet {
             captures: &mut scratch.captures,
             hits,
             rejected,
+            labels: 0,
+        };
+        if self.gated != 0 {
+            let named = match header {
+                Some(Cue::Names(bits)) => bits & self.gated,
+                _ => 0,
+            };
+            let found = self.label_gate.as_ref().map_or(0, |g| g.names_in(bytes));
+            out.labels = named | found;
+        }
+        // Short numbers are only looked at when a detector that wants them has its label here.
+        let min_digits = if out.labels & self.short_gated != 0 {
+            self.min_digits
+        } else {
+            self.min_digits_ungated
         };
         scratch.email_ats.clear();
         if !self.email_patterns.is_empty() && memchr::memchr(b'@', bytes).is_some() {
@@ -489,9 +593,26 @@ impl DetectorSet {
         let mut floor = 0;
         let mut token = std::mem::take(&mut scratch.token);
         let email_ats = &scratch.email_ats;
-        tokens::for_each_digit_token(bytes, self.min_digits, &mut token, |tok| {
-            self.score_digits(bytes, tok, header, email_ats, &mut floor, &mut out);
+        // Alphanumeric candidates are found in the same pass, from the digit runs that touch a
+        // letter; their hits are scored after (a cell rarely holds both kinds).
+        let out = std::cell::RefCell::new(out);
+        let alnum_tok = &mut scratch.alnum;
+        let mut alnum_floor = 0;
+        let letters = (!self.alnum_patterns.is_empty()).then_some(|i: usize| {
+            let (found, end) = alnum::alnum_at(bytes, i, alnum_tok);
+            if found {
+                self.score_alnum(bytes, alnum_tok, header, &mut alnum_floor, &mut out.borrow_mut());
+            }
+            end
         });
+        tokens::for_each_token(
+            bytes,
+            min_digits,
+            &mut token,
+            |tok| self.score_digits(bytes, tok, header, email_ats, &mut floor, &mut out.borrow_mut()),
+            letters,
+        );
+        let mut out = out.into_inner();
         scratch.token = token;
         for &pi in &self.regex_patterns {
             self.score_regex(text, pi, header, &mut out);
@@ -649,13 +770,97 @@ impl DetectorSet {
         false
     }
 
+    /// Whether a candidate of a `context_required` pattern of detector `d` at `start..end` is
+    /// labelled: the header names the detector, or one of its words is the nearest context
+    /// word before it on its line. A word after it does not count: it is as often the label
+    /// of what follows (`examples/wechat_id/0.txt`, `Lily 微信 zhangsan_88`).
+    fn labelled(
+        &self,
+        d: usize,
+        text: &[u8],
+        (start, _end): (usize, usize),
+        floor: usize,
+        header: Option<Cue>,
+    ) -> bool {
+        header.is_some_and(|c| c.names(d))
+            || self
+                .context
+                .before(text, start, floor)
+                .is_some_and(|c| c.names(d))
+    }
+
+    /// Whether a `context_required` pattern can find anything in this text: false when its
+    /// detector is gated (`DetectorSet::gated`) and neither its words occur in the text nor
+    /// the header names it. Ungated detectors answer at each candidate (`labelled`).
+    fn may_hold(&self, p: &Pattern, labels: u64) -> bool {
+        let bit = 1 << p.detector;
+        !p.context_required || self.gated & bit == 0 || labels & bit != 0
+    }
+
+    /// Scores one alphanumeric candidate: patterns in priority order, the first that
+    /// validates claims it.
+    fn score_alnum(
+        &self,
+        text: &[u8],
+        tok: &alnum::AlnumToken,
+        header: Option<Cue>,
+        floor: &mut usize,
+        out: &mut Out<'_>,
+    ) {
+        let span = (tok.start, tok.end);
+        for &pi in &self.alnum_patterns {
+            let p = &self.patterns[pi];
+            if tok.len > MAX_DIGITS || p.lengths & (1 << tok.len) == 0 {
+                continue;
+            }
+            let Some(captured) = p.capture(&tok.text, &mut out.captures[pi]) else {
+                continue;
+            };
+            if p.context_required
+                && !(self.may_hold(p, out.labels) && self.labelled(p.detector, text, span, *floor, header))
+            {
+                continue;
+            }
+            // The value is written without the brackets of a check character.
+            let value: String = captured.chars().filter(|&c| c != '(' && c != ')').collect();
+            let Some(base) = p.base_score(&value, &mut out.rejected[p.detector]) else {
+                continue;
+            };
+            let cue = self.context.near(text, tok.start, tok.end, *floor).or(header);
+            out.hits.push(Hit {
+                detector: p.detector,
+                start: tok.start,
+                end: tok.end,
+                value,
+                confidence: self.with_context(p.detector, base, cue),
+                parts: None,
+            });
+            break;
+        }
+        *floor = tok.end;
+    }
+
     fn score_regex(&self, text: &str, pi: usize, header: Option<Cue>, out: &mut Out<'_>) {
         let p = &self.patterns[pi];
         let Some(regex) = &p.regex else { return };
+        let bytes = text.as_bytes();
+        if !self.may_hold(p, out.labels) {
+            return;
+        }
         for caps in regex.captures_iter(text) {
-            let Some(m) = caps.get(1).or_else(|| caps.get(0)) else {
+            let (Some(whole), Some(m)) = (caps.get(0), caps.get(1).or_else(|| caps.get(0))) else {
                 continue;
             };
+            // Token boundaries: a match touching an ASCII letter or digit is part of a longer
+            // token (`SKUE12345678`); a CJK character or punctuation ends a token.
+            let touches = (whole.start() > 0 && bytes[whole.start() - 1].is_ascii_alphanumeric())
+                || bytes.get(whole.end()).is_some_and(u8::is_ascii_alphanumeric);
+            if touches || whole.is_empty() {
+                continue;
+            }
+            if p.context_required && !self.labelled(p.detector, bytes, (m.start(), m.end()), 0, header) {
+                continue;
+            }
             let Some(base) = p.base_score(m.as_str(), &mut out.rejected[p.detector]) else {
                 continue;
             };
@@ -729,6 +934,7 @@ impl DetectorSet {
             captures: &mut scratch.captures,
             hits: &mut hits,
             rejected: &mut [],
+            labels: 0,
         };
         self.score_addresses(&scratch.addresses, text, Some(Cue::Names(1 << d)), &mut out);
         hits.into_iter().max_by_key(|h| h.end - h.start)
@@ -788,7 +994,7 @@ impl DetectorSet {
     fn scan_alone(&self, text: &str, scratch: &mut Scratch, n: usize) -> (Vec<Hit>, Rejections) {
         let mut hits = Vec::new();
         let mut rejected = vec![0; n];
-        self.scan(text, None, scratch, &mut hits, &mut rejected);
+        self.recognise(text, None, scratch, &mut hits, &mut rejected);
         (hits, rejected)
     }
 }
@@ -881,9 +1087,16 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternE
         None => None,
     };
     let regex = match (&p.regex, p.token) {
-        (Some(r), TokenKind::Regex) => Some(r.clone()),
+        (Some(r), TokenKind::Regex) => Some(ascii_word_boundaries(r)),
         (Some(r), _) => Some(format!("^(?:{r})$")),
-        (None, TokenKind::Digits | TokenKind::Address | TokenKind::PersonName | TokenKind::Nickname) => None,
+        (
+            None,
+            TokenKind::Digits
+            | TokenKind::Alnum
+            | TokenKind::Address
+            | TokenKind::PersonName
+            | TokenKind::Nickname,
+        ) => None,
         (None, _) => return Err(PatternError::NeedsRegex),
     };
     let regex = regex.map(|r| Regex::new(&r)).transpose()?;
@@ -895,7 +1108,7 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternE
         }
         lengths |= 1 << len;
     }
-    if p.token == TokenKind::Digits && lengths == 0 {
+    if matches!(p.token, TokenKind::Digits | TokenKind::Alnum) && lengths == 0 {
         return Err(PatternError::NeedsLengths);
     }
     let layouts = p
@@ -928,7 +1141,31 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternE
         layout_boost: p.layout_boost,
         extension: p.extension,
         skip_local_parts: LocalParts::new(&p.skip_local_parts),
+        context_required: p.context_required,
     })
+}
+
+/// A user regex with `\b` read as an ASCII word boundary (`(?-u:\b)`): a CJK character
+/// next to a value is a boundary (`护照E12345678`), as it is for the built-in tokens. Unicode
+/// `\b` counts CJK characters as word characters and would miss it.
+fn ascii_word_boundaries(regex: &str) -> String {
+    let mut out = String::with_capacity(regex.len() + 8);
+    let mut chars = regex.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str("(?-u:\\b)"),
+            Some(next) => {
+                out.push(c);
+                out.push(next);
+            }
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 fn join(problems: &[Problem]) -> String {

@@ -56,6 +56,16 @@ pub struct DetectorSpec {
     /// Other spellings of one value that `locate` also looks for.
     #[serde(default)]
     pub equivalent_forms: Option<EquivalentForms>,
+    /// Whether its values are reported. A detector with `report = false` recognises values
+    /// that are not personal data (a company's unified social credit code) so that they are
+    /// claimed before a look-alike detector of lower rank would take them; its hits are
+    /// dropped before anything is written, and it is no category's reporter.
+    #[serde(default = "default_report")]
+    pub report: bool,
+}
+
+fn default_report() -> bool {
+    true
 }
 
 /// How a value is written before it is fingerprinted.
@@ -71,6 +81,9 @@ pub enum NormalForm {
     NoSpaces,
     /// Without white space and lower-cased (王 芳 and 王芳, Zhang Wei and ZHANG WEI).
     NoSpacesLowercase,
+    /// Without white space or separator dots and hyphens, upper-cased (车牌 浙A·12345 and
+    /// 浙a12345).
+    Compact,
 }
 
 /// Spellings of one value that name the same thing.
@@ -138,6 +151,12 @@ pub struct PatternSpec {
     /// reported nor counted as failing the validator.
     #[serde(default)]
     pub skip_local_parts: Vec<String>,
+    /// The value counts only with a label: one of the detector's `context` words is the
+    /// nearest context word before it on the same line (not after it), or the column
+    /// header / JSON key names the detector. Without one the candidate is not looked at
+    /// (nor counted as failing the validator).
+    #[serde(default)]
+    pub context_required: bool,
 }
 
 fn default_priority() -> u32 {
@@ -168,6 +187,11 @@ pub enum TokenKind {
     PersonName,
     /// Online ids (`online_id.rs`): the whole cell of a column headed as nicknames.
     Nickname,
+    /// A run of ASCII letters and digits holding at least one digit and one letter, or
+    /// digits followed by a bracketed check character (`A123456(3)`, `1234567(8)`),
+    /// upper-cased, not touching another ASCII letter or digit; CJK characters, spaces and
+    /// punctuation end it. Identity documents with letters (passports, HK and Taiwan IDs).
+    Alnum,
 }
 
 /// How much of a value stays visible.

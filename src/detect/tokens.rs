@@ -116,7 +116,7 @@ static DIGIT_LEAD: [bool; 256] = {
 /// The index of the next ASCII digit or 0xEF byte (full-width lead) at or after `i`, or
 /// `text.len()`. Eight bytes at a time (SWAR): most text has long stretches without digits.
 #[inline]
-fn skip_to_digit_lead(text: &[u8], mut i: usize) -> usize {
+pub(super) fn skip_to_digit_lead(text: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     while i + 8 <= text.len() {
@@ -145,10 +145,25 @@ pub fn for_each_digit_token(
     text: &[u8],
     min_digits: usize,
     tok: &mut DigitToken,
+    f: impl FnMut(&DigitToken),
+) {
+    for_each_token(text, min_digits, tok, f, None::<fn(usize) -> usize>);
+}
+
+/// `for_each_digit_token`, and in the same pass `letters(i)` for each digit run starting at
+/// `i` that touches an ASCII letter or is followed by a bracket (`E12345678`,
+/// `A123456(3)`, `1234567(8)`): the start of an alphanumeric candidate (`alnum.rs`). It
+/// returns where that candidate ends; runs before that point are not offered again.
+pub fn for_each_token(
+    text: &[u8],
+    min_digits: usize,
+    tok: &mut DigitToken,
     mut f: impl FnMut(&DigitToken),
+    mut letters: Option<impl FnMut(usize) -> usize>,
 ) {
     let n = text.len();
     let mut i = 0;
+    let mut letters_done = 0;
     // Where a chain cut at MAX_GROUPS goes on, and the width of the group before the cut.
     let (mut resume_at, mut carried) = (usize::MAX, 0);
     while i < n {
@@ -166,6 +181,13 @@ pub fn for_each_digit_token(
         let mut end = i;
         while end < n && text[end].is_ascii_digit() {
             end += 1;
+        }
+        if let Some(letters) = letters.as_mut() {
+            let lettered = (i > 0 && text[i - 1].is_ascii_alphabetic())
+                || (end < n && (text[end].is_ascii_alphabetic() || text[end] == b'(' || text[end] == 0xEF));
+            if lettered && i >= letters_done {
+                letters_done = letters(i);
+            }
         }
         if end - i < min_digits && !extends(text, end) && area_code_before(text, i).is_none() {
             i = if end < n && is_ascii_alnum(text[end]) {

@@ -277,7 +277,12 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
             name: "pimap".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             min_confidence: config.min_confidence,
-            detectors: detectors.detectors().iter().map(|d| d.id.clone()).collect(),
+            detectors: detectors
+                .detectors()
+                .iter()
+                .filter(|d| d.report)
+                .map(|d| d.id.clone())
+                .collect(),
             detector_digest: digest,
         },
         totals,
