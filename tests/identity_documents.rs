@@ -166,3 +166,41 @@ fn legacy_15_digit_ids_need_a_label_or_a_header() {
         scan.findings_for("logs/quiet.txt")
     );
 }
+
+/// Alipay user ids have no checksum: in a column of 16-digit coupon codes, the one that
+/// happens to start with 2088 is a coincidence (the look-alike rule counts the others as
+/// failing), while a `buyer_id` column of them is reported.
+#[test]
+fn a_code_column_s_2088_value_is_a_coincidence_and_a_buyer_id_column_is_not() {
+    let dir = Dir::new();
+    let mut csv = String::from("id,code,buyer_id\n");
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut digits = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                char::from(b'0' + ((state >> 33) % 10) as u8)
+            })
+            .collect()
+    };
+    for row in 1..=30 {
+        let code = if row == 7 {
+            format!("2088{}", digits(12))
+        } else {
+            format!("{}{}", 3 + row % 6, digits(15))
+        };
+        csv.push_str(&format!("{row},{code},2088{}\n", digits(12)));
+    }
+    dir.write("db/coupons.csv", csv);
+    let scan = scan_tree(&dir, "coupons", &[]);
+    let found = scan.findings_for("db/coupons.csv");
+    let alipay: Vec<&str> = found
+        .iter()
+        .filter(|f| f.detector == "alipay_user_id")
+        .filter_map(|f| f.loc_str("column"))
+        .collect();
+    assert_eq!(alipay.len(), 30, "{}", scan.describe());
+    assert!(alipay.iter().all(|c| *c == "buyer_id"), "{alipay:?}");
+}

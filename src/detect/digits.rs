@@ -61,6 +61,14 @@ impl DetectorSet {
                     if p.extension && !(grouped && matches!(groups[j].sep, Sep::Hyphen | Sep::Extension)) {
                         continue;
                     }
+                    if p.misses_its_prefix(window) {
+                        // A shape-only value (no checksum): a candidate of its length with
+                        // another prefix is what a failed check is to others, so that the
+                        // look-alike rule tells a column of 16-digit codes whose few
+                        // `2088…` are coincidences.
+                        out.rejected[p.detector] += 1;
+                        continue;
+                    }
                     let Some(captured) = p.capture(window, &mut out.captures[pi]) else {
                         continue;
                     };

@@ -1000,6 +1000,15 @@ impl DetectorSet {
 }
 
 impl Pattern {
+    /// Whether this is a pattern without a validator whose `prefixes` `token` lacks (a
+    /// pattern with a country code strips it first: not judged here).
+    fn misses_its_prefix(&self, token: &str) -> bool {
+        self.validator.is_none()
+            && self.country_code.is_none()
+            && !self.prefixes.is_empty()
+            && !self.prefixes.iter().any(|p| token.starts_with(p.as_str()))
+    }
+
     /// The value if the (anchored) regex matches: capture group 1, else the whole match.
     fn capture<'a>(&self, token: &'a str, slots: &mut regex::CaptureLocations) -> Option<&'a str> {
         let mut value = token;
