@@ -164,6 +164,9 @@ pub struct LabelGate {
     /// the packed searcher falls back to Rabin-Karp.
     short: AhoCorasick,
     bits: Vec<u64>,
+    /// Every word holds a letter or a non-ASCII byte, so a text without one (a number, a
+    /// date, a price: most table cells) holds no word and is not searched.
+    words_need_letters: bool,
 }
 
 /// Texts shorter than this are searched with the DFA.
@@ -203,12 +206,16 @@ impl LabelGate {
                 .prefilter(false)
                 .build(kept.iter().map(|(w, _)| w.as_bytes()))
                 .expect("gate words compile"),
+            words_need_letters: kept.iter().all(|(w, _)| has_letter(w.as_bytes())),
             bits: kept.into_iter().map(|(_, b)| b).collect(),
         }
     }
 
     /// The bits of every detector whose word occurs in `hay`.
     pub fn names_in(&self, hay: &[u8]) -> u64 {
+        if self.words_need_letters && !has_letter(hay) {
+            return 0;
+        }
         let ac = if hay.len() < SHORT_TEXT {
             &self.short
         } else {
@@ -265,6 +272,10 @@ mod tests {
         assert_eq!(gate.names_in(b"WECHAT: abc"), 1);
         assert_eq!(gate.names_in("Wechat 与 车牌".as_bytes()), 3);
         assert_eq!(gate.names_in("电话 138".as_bytes()), 0);
+        assert_eq!(gate.names_in(b"2024-03-01 13800138000"), 0);
+        // A word without a letter turns the shortcut off rather than going unseen.
+        let gate = LabelGate::new(&[("#".into(), 4), ("qq".into(), 8)]);
+        assert_eq!(gate.names_in(b"# 12345"), 4);
     }
 
     #[test]
