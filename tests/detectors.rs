@@ -220,6 +220,13 @@ fn detectors_dir_unknown_validator_exits_2() {
 }
 
 #[test]
+fn detectors_dir_neighbours_without_a_required_label_exits_2() {
+    let toml = detector_toml("emp_neighbours", r"EMP-(\d{6})", "工号 EMP-123456", None)
+        .replace("score = 0.9", "neighbours = true\nscore = 0.9");
+    expect_rejected("neighbours.toml", &toml, Some("emp_neighbours"));
+}
+
+#[test]
 fn detectors_dir_invalid_toml_exits_2() {
     expect_rejected("broken_syntax.toml", "id = \"unterminated\ncategory = ", None);
 }

@@ -167,6 +167,90 @@ fn legacy_15_digit_ids_need_a_label_or_a_header() {
     );
 }
 
+/// An 18-digit resident ID of a person born in 19`yy`.
+fn id18(i: usize) -> String {
+    let (yy, mm, dd) = (50 + (i * 3) % 49, 1 + (i * 7) % 12, 1 + (i * 13) % 28);
+    with_id_check(&format!("330106{}{yy:02}{mm:02}{dd:02}{:03}", 19, 200 + i * 41))
+}
+
+#[test]
+fn legacy_15_digit_ids_count_beside_18_digit_ones() {
+    let old: Vec<String> = (0..6).map(legacy15).collect();
+    let dir = Dir::new();
+    // An old register without a telling header: 18-digit IDs, and two people who kept their
+    // first-generation card.
+    let mut rows = String::from("客户,号码\n");
+    for i in 0..5 {
+        rows += &format!("客户{i},{}\n", id18(i));
+    }
+    rows += &format!("老客户甲,{}\n老客户乙,{}\n", old[0], old[1]);
+    dir.write("exports/register.csv", rows);
+    // The same in a dump's table.
+    let values: Vec<String> = (5..9)
+        .map(|i| format!("({i},'{}')", id18(i)))
+        .chain([format!("(9,'{}')", old[2])])
+        .collect();
+    dir.write(
+        "db/members.sql",
+        format!(
+            "INSERT INTO `members` (`id`,`num`) VALUES {};\n",
+            values.join(",")
+        ),
+    );
+    // A line of text that lists an 18-digit ID beside it; the next line has none.
+    dir.write(
+        "notes/list.txt",
+        format!("张三 {} 李四 {}\n王五 {}\n", id18(10), old[3], old[4]),
+    );
+    // Quiet: an order column of 15-digit numbers beside one stray ID (too little support), and
+    // a business header whatever its other values are.
+    let mut orders = String::from("ref,amount\n");
+    orders += &format!("{},1\n", id18(11));
+    for (i, o) in old.iter().enumerate() {
+        orders += &format!("{o},{i}\n");
+    }
+    dir.write("exports/orders.csv", orders);
+    let mut business = String::from("订单号\n");
+    for i in 12..16 {
+        business += &format!("{}\n", id18(i));
+    }
+    business += &format!("{}\n", old[5]);
+    dir.write("exports/business.csv", business);
+
+    let scan = scan_tree(&dir, "neighbours", &["--reveal"]);
+    let legacy_in = |path: &str| -> Vec<String> {
+        scan.findings_for(path)
+            .iter()
+            .filter(|f| f.detector == "cn_resident_id")
+            .filter_map(|f| f.value.clone())
+            .filter(|v| v.len() == 15)
+            .collect()
+    };
+    assert_eq!(
+        legacy_in("exports/register.csv"),
+        [old[0].clone(), old[1].clone()]
+    );
+    assert_eq!(legacy_in("db/members.sql"), [old[2].clone()]);
+    assert_eq!(
+        legacy_in("notes/list.txt"),
+        [old[3].clone()],
+        "the second line has no ID"
+    );
+    assert!(legacy_in("exports/orders.csv").is_empty(), "{}", scan.describe());
+    assert!(
+        legacy_in("exports/business.csv").is_empty(),
+        "{}",
+        scan.describe()
+    );
+    // Unsupported candidates are not counted as failing either: the register's column keeps
+    // its 18-digit IDs.
+    let register = scan.findings_for("exports/register.csv");
+    assert_eq!(
+        register.iter().filter(|f| f.detector == "cn_resident_id").count(),
+        7
+    );
+}
+
 /// Alipay user ids have no checksum: in a column of 16-digit coupon codes, the one that
 /// happens to start with 2088 is a coincidence (the look-alike rule counts the others as
 /// failing), while a `buyer_id` column of them is reported.

@@ -39,6 +39,9 @@ impl DetectorSet {
         let mut i = first;
         while i < end {
             let mut claimed = None;
+            // An unlabelled value of a `neighbours` pattern: it claims its window only if no
+            // other pattern does, so a card or phone of the same digits keeps them.
+            let mut awaiting: Option<(Hit, usize)> = None;
             'windows: for j in (i..end.min(i + MAX_WINDOW_GROUPS)).rev() {
                 let window = &digits[groups[i].digit_start..groups[j].digit_start + groups[j].len];
                 let Some(candidates) = self.by_length.get(window.len()) else {
@@ -72,11 +75,18 @@ impl DetectorSet {
                     let Some(captured) = p.capture(window, &mut out.captures[pi]) else {
                         continue;
                     };
+                    let mut awaits_column = false;
                     if p.context_required
                         && !(self.may_hold(p, out.labels)
                             && self.labelled(p.detector, text, (start, stop), *floor, header))
                     {
-                        continue;
+                        if !(p.neighbours
+                            && awaiting.is_none()
+                            && !self.business_before(text, start, *floor, header))
+                        {
+                            continue;
+                        }
+                        awaits_column = true;
                     }
                     if amount {
                         let cue = self.context.near(text, start, stop, *floor).or(header);
@@ -91,21 +101,46 @@ impl DetectorSet {
                         prefixed = format!("{}{captured}", p.value_prefix);
                         &prefixed
                     };
-                    let Some(base) = p.base_score(value, &mut out.rejected[p.detector]) else {
+                    // Unlabelled failures are not counted: the column rule weighs what the
+                    // pattern looks at, and without a label it would not look.
+                    let mut uncounted = 0;
+                    let rejected = if awaits_column {
+                        &mut uncounted
+                    } else {
+                        &mut out.rejected[p.detector]
+                    };
+                    let Some(base) = p.base_score(value, rejected) else {
                         continue;
                     };
                     let base = base + if grouped { p.layout_boost } else { 0.0 };
-                    let cue = self.context.near(text, start, stop, *floor).or(header);
-                    out.hits.push(Hit {
+                    // Supported later, it is as good as labelled.
+                    let cue = if awaits_column {
+                        Some(Cue::Names(1 << p.detector))
+                    } else {
+                        self.context.near(text, start, stop, *floor).or(header)
+                    };
+                    let hit = Hit {
                         detector: p.detector,
                         start,
                         end: stop,
                         value: value.to_owned(),
                         confidence: self.with_context(p.detector, base, cue),
                         parts: None,
-                    });
+                        awaits_column,
+                    };
+                    if awaits_column {
+                        awaiting = Some((hit, j));
+                        continue;
+                    }
+                    out.hits.push(hit);
                     claimed = Some(j);
                     break 'windows;
+                }
+            }
+            if claimed.is_none() {
+                if let Some((hit, j)) = awaiting {
+                    out.hits.push(hit);
+                    claimed = Some(j);
                 }
             }
             i = match claimed {
@@ -433,5 +468,40 @@ mod tests {
             }
         }
         assert!(checked > 100);
+    }
+
+    #[test]
+    fn an_unlabelled_legacy_id_counts_beside_an_id_on_its_line_and_awaits_a_column_otherwise() {
+        let set = DetectorSet::builtin();
+        let legacy = "110105491231002";
+        let id = "11010519491231002X";
+        let text = format!("张三 {id} 李四 {legacy}\n王五 {legacy}");
+        assert_eq!(
+            found(&set, &text),
+            [one("cn_resident_id", id), one("cn_resident_id", legacy)].concat(),
+            "the second line's has no neighbour"
+        );
+        // A cell's candidate waits for its column; `scan` drops it, a business word silences it.
+        let mut hits = Vec::new();
+        let mut rejected = vec![0; set.detectors().len()];
+        let mut scratch = Scratch::default();
+        let resident_id = set.detectors().iter().position(|d| d.id == "cn_resident_id").unwrap();
+        set.scan_awaiting_columns(legacy, None, &mut scratch, &mut hits, &mut rejected);
+        assert!(hits.len() == 1 && hits[0].awaits_column && hits[0].value == legacy);
+        assert!(found(&set, legacy).is_empty());
+        hits.clear();
+        set.scan_awaiting_columns(
+            &format!("订单号 {legacy}"),
+            None,
+            &mut scratch,
+            &mut hits,
+            &mut rejected,
+        );
+        assert!(hits.is_empty());
+        // Unlabelled failures are not counted against the column.
+        set.scan_awaiting_columns("110105491331002", None, &mut scratch, &mut hits, &mut rejected);
+        assert!(hits.is_empty() && rejected[resident_id] == 0);
+        set.scan_awaiting_columns("身份证 110105491331002", None, &mut scratch, &mut hits, &mut rejected);
+        assert_eq!(rejected[resident_id], 1, "a labelled failure counts");
     }
 }

@@ -96,6 +96,7 @@ struct Pattern {
     extension: bool,
     skip_local_parts: LocalParts,
     context_required: bool,
+    neighbours: bool,
 }
 
 /// `skip_local_parts`, compiled: exact local parts by length, and the few prefixes (entries
@@ -150,6 +151,10 @@ pub struct Hit {
     pub confidence: f32,
     /// Addresses: what they resolve to.
     pub parts: Option<address::Parts>,
+    /// An unlabelled value of a `neighbours` pattern that nothing in its own text supports:
+    /// it counts only if its column does (`scan_awaiting_columns`); `confidence` is what it
+    /// gets then.
+    pub awaits_column: bool,
 }
 
 /// Per-thread scratch space, reused across calls.
@@ -176,6 +181,27 @@ struct Out<'a> {
     /// Of the gated detectors (`DetectorSet::gated`), those whose words occur in the text or
     /// that its header names (bit i = detector i), found once per text.
     labels: u64,
+}
+
+/// Unlabelled values of `neighbours` patterns supported on their own line: another value of
+/// the same detector there, found without that rule (a list of IDs, one of them old).
+fn supported_by_line(text: &[u8], hits: &mut [Hit]) {
+    if !hits.iter().any(|h| h.awaits_column) {
+        return;
+    }
+    let mut supported = Vec::new();
+    for (i, h) in hits.iter().enumerate().filter(|(_, h)| h.awaits_column) {
+        let line_start = memchr::memrchr(b'\n', &text[..h.start]).map_or(0, |nl| nl + 1);
+        let line_end = memchr::memchr(b'\n', &text[h.end..]).map_or(text.len(), |nl| h.end + nl);
+        if hits.iter().any(|o| {
+            !o.awaits_column && o.detector == h.detector && (line_start..line_end).contains(&o.start)
+        }) {
+            supported.push(i);
+        }
+    }
+    for i in supported {
+        hits[i].awaits_column = false;
+    }
 }
 
 /// What one scan call saw, beyond its hits: per detector, candidates that had the
@@ -524,8 +550,33 @@ impl DetectorSet {
         hits: &mut Vec<Hit>,
         rejected: &mut [u32],
     ) {
+        self.scan_reported(text, header, scratch, hits, rejected, false);
+    }
+
+    /// `scan` for a table cell or JSON value: also keeps the hits that await their column's
+    /// support (`Hit::awaits_column`); the caller judges them by the column.
+    pub fn scan_awaiting_columns(
+        &self,
+        text: &str,
+        header: Option<Cue>,
+        scratch: &mut Scratch,
+        hits: &mut Vec<Hit>,
+        rejected: &mut [u32],
+    ) {
+        self.scan_reported(text, header, scratch, hits, rejected, true);
+    }
+
+    fn scan_reported(
+        &self,
+        text: &str,
+        header: Option<Cue>,
+        scratch: &mut Scratch,
+        hits: &mut Vec<Hit>,
+        rejected: &mut [u32],
+        keep_awaiting: bool,
+    ) {
         let first_hit = hits.len();
-        self.recognise(text, header, scratch, hits, rejected);
+        self.recognise_awaiting(text, header, scratch, hits, rejected, keep_awaiting);
         if self.unreported != 0 {
             let mut kept = first_hit;
             for i in first_hit..hits.len() {
@@ -547,6 +598,19 @@ impl DetectorSet {
         scratch: &mut Scratch,
         hits: &mut Vec<Hit>,
         rejected: &mut [u32],
+    ) {
+        self.recognise_awaiting(text, header, scratch, hits, rejected, false);
+    }
+
+    /// `recognise`; with `keep_awaiting`, also the hits that await their column's support.
+    fn recognise_awaiting(
+        &self,
+        text: &str,
+        header: Option<Cue>,
+        scratch: &mut Scratch,
+        hits: &mut Vec<Hit>,
+        rejected: &mut [u32],
+        keep_awaiting: bool,
     ) {
         let bytes = text.as_bytes();
         let first_hit = hits.len();
@@ -614,6 +678,7 @@ impl DetectorSet {
         );
         let mut out = out.into_inner();
         scratch.token = token;
+        supported_by_line(bytes, &mut out.hits[first_hit..]);
         for &pi in &self.regex_patterns {
             self.score_regex(text, pi, header, &mut out);
         }
@@ -635,6 +700,16 @@ impl DetectorSet {
                 (&mut scratch.identifiers, &mut scratch.names),
                 &mut out,
             );
+        }
+        if !keep_awaiting {
+            let mut kept = first_hit;
+            for i in first_hit..hits.len() {
+                if !hits[i].awaits_column {
+                    hits.swap(i, kept);
+                    kept += 1;
+                }
+            }
+            hits.truncate(kept);
         }
         if hits.len() - first_hit > 1 {
             hits[first_hit..].sort_by_key(|h| (h.start, h.detector));
@@ -689,10 +764,14 @@ impl DetectorSet {
                 out.hits[first_hit..]
                     .iter()
                     .filter(|h| {
-                        matches!(
-                            self.detectors[h.detector].category,
-                            Category::NationalId | Category::BankCard | Category::Phone | Category::Passport
-                        )
+                        !h.awaits_column
+                            && matches!(
+                                self.detectors[h.detector].category,
+                                Category::NationalId
+                                    | Category::BankCard
+                                    | Category::Phone
+                                    | Category::Passport
+                            )
                     })
                     .map(|h| (h.start, h.end)),
             );
@@ -739,6 +818,7 @@ impl DetectorSet {
                 named.then_some(Cue::Names(1 << p.detector)),
             ),
             parts: None,
+            awaits_column: false,
         });
     }
 
@@ -764,6 +844,7 @@ impl DetectorSet {
                 value: v.to_owned(),
                 confidence: self.with_context(p.detector, base, cue),
                 parts: None,
+                awaits_column: false,
             });
             return true;
         }
@@ -787,6 +868,12 @@ impl DetectorSet {
                 .context
                 .before(text, start, floor)
                 .is_some_and(|c| c.names(d))
+    }
+
+    /// Whether a business word (订单号) is the nearest context word before `start`, or the
+    /// header: what keeps an unlabelled `neighbours` value quiet whatever surrounds it.
+    fn business_before(&self, text: &[u8], start: usize, floor: usize, header: Option<Cue>) -> bool {
+        header == Some(Cue::Business) || self.context.before(text, start, floor) == Some(Cue::Business)
     }
 
     /// Whether a `context_required` pattern can find anything in this text: false when its
@@ -834,6 +921,7 @@ impl DetectorSet {
                 value,
                 confidence: self.with_context(p.detector, base, cue),
                 parts: None,
+                awaits_column: false,
             });
             break;
         }
@@ -875,6 +963,7 @@ impl DetectorSet {
                 value: m.as_str().to_owned(),
                 confidence: self.with_context(p.detector, base, cue),
                 parts: None,
+                awaits_column: false,
             });
         }
     }
@@ -904,6 +993,7 @@ impl DetectorSet {
                 value: text.get(hit.start..hit.end).unwrap_or_default().to_string(),
                 confidence: self.with_context(p.detector, hit.confidence * p.score, cue),
                 parts: Some(hit.parts.clone()),
+                awaits_column: false,
             });
         }
     }
@@ -1081,6 +1171,8 @@ pub enum PatternError {
     Layout(String),
     #[error("score {0} outside 0..=1")]
     Score(f32),
+    #[error("`neighbours` needs `context_required = true` and `token = \"digits\"`")]
+    Neighbours,
 }
 
 fn known_validators() -> String {
@@ -1120,6 +1212,9 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternE
     if matches!(p.token, TokenKind::Digits | TokenKind::Alnum) && lengths == 0 {
         return Err(PatternError::NeedsLengths);
     }
+    if p.neighbours && !(p.context_required && p.token == TokenKind::Digits) {
+        return Err(PatternError::Neighbours);
+    }
     let layouts = p
         .layouts
         .iter()
@@ -1151,6 +1246,7 @@ fn compile_pattern(detector: usize, p: &PatternSpec) -> Result<Pattern, PatternE
         extension: p.extension,
         skip_local_parts: LocalParts::new(&p.skip_local_parts),
         context_required: p.context_required,
+        neighbours: p.neighbours,
     })
 }
 

@@ -157,6 +157,12 @@ pub struct PatternSpec {
     /// (nor counted as failing the validator).
     #[serde(default)]
     pub context_required: bool,
+    /// With `context_required` (digit tokens): an unlabelled value also counts where values
+    /// of the same detector support it: another of them, found without this rule, on the same
+    /// line, or a table column / JSON key whose window holds at least `NEIGHBOUR_SUPPORT` of
+    /// them. A business word before it, or as its header, still keeps it quiet.
+    #[serde(default)]
+    pub neighbours: bool,
 }
 
 fn default_priority() -> u32 {

@@ -474,6 +474,22 @@ pub(super) fn look_alike_column(col: &ColumnState, d: usize, cell_valued: bool) 
     total >= COLUMN_EVIDENCE && valid * 2 < total
 }
 
+/// Values of a detector, found without the neighbour rule in a column's window, that make
+/// the column support an unlabelled value of a `neighbours` pattern (a 15-digit ID among
+/// 18-digit ones).
+pub(super) const NEIGHBOUR_SUPPORT: u64 = 2;
+
+/// Whether column `col`'s window supports an unlabelled value of detector `d`'s
+/// `neighbours` pattern (`Hit::awaits_column`): the header names `d`, or the window holds
+/// `NEIGHBOUR_SUPPORT` of its other values. A business header (订单号) never does.
+pub(super) fn supports(col: &ColumnState, d: usize) -> bool {
+    match col.cue {
+        Some(Cue::Business) => false,
+        Some(c) if c.names(d) => true,
+        _ => col.valid[d] - col.window_valid[d] >= NEIGHBOUR_SUPPORT,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,13 +4,13 @@
 //! fingerprints what is reported and hands the batch over, encoded.
 
 use super::columns::{
-    look_alike_column, looks_scientific, name_holds_value, shortened, NO_COLUMN, WINDOW_ROWS,
+    look_alike_column, looks_scientific, name_holds_value, shortened, supports, NO_COLUMN, WINDOW_ROWS,
 };
 use super::tally::Tally;
 use super::values::born_after;
 use super::worker::Worker;
-use crate::detect::date;
 use crate::detect::masked::{self, ColumnHint};
+use crate::detect::{date, DetectorSet};
 use crate::finding::{Category, Found, Location};
 use crate::fingerprint;
 use crate::source::{self, looks_like_value, Origin, Record};
@@ -117,7 +117,13 @@ impl Worker<'_> {
             let from = source::floor_char(text, piece.saturating_sub(PIECE_CONTEXT));
             let to = source::floor_char(text, keep_to.saturating_add(PIECE_CONTEXT)).max(keep_to);
             self.hits.clear();
-            self.detectors.scan(
+            let scan = if slot == NO_COLUMN {
+                DetectorSet::scan
+            } else {
+                DetectorSet::scan_awaiting_columns
+            };
+            scan(
+                self.detectors,
                 &text[from..to],
                 cue,
                 &mut self.scratch,
@@ -143,7 +149,7 @@ impl Worker<'_> {
                 self.rejected.iter_mut().for_each(|n| *n = 0);
             }
             if let (Some(col), false) = (self.tally.columns.get_mut(slot), self.hits.is_empty()) {
-                for h in &self.hits {
+                for h in self.hits.iter().filter(|h| !h.awaits_column) {
                     col.valid[h.detector] += 1;
                 }
             }
@@ -201,6 +207,9 @@ impl Worker<'_> {
         for hit in hits.drain(..) {
             if hit.confidence < self.min_confidence {
                 continue;
+            }
+            if hit.awaits_column {
+                self.found_awaiting.push(self.found.len());
             }
             let location = match record.origin {
                 Origin::Text { offset, line, column } => {
@@ -338,6 +347,7 @@ impl Worker<'_> {
             // Only after a panic halfway through a record: its findings are not counted.
             self.found.truncate(self.judged);
             self.found_column.clear();
+            self.found_awaiting.clear();
             return;
         }
         // Filtered in place, keeping order: findings are large, and moving each into a new
@@ -345,6 +355,7 @@ impl Worker<'_> {
         let Worker {
             found,
             found_column,
+            found_awaiting,
             judged,
             tally:
                 Tally {
@@ -361,14 +372,20 @@ impl Worker<'_> {
             ..
         } = self;
         let mut kept = *judged;
+        let mut awaiting = found_awaiting.iter().peekable();
         for (i, &slot) in (*judged..found.len()).zip(found_column.iter()) {
             let f = &found[i];
+            let awaits_column = awaiting.next_if_eq(&&i).is_some();
             if slot != NO_COLUMN {
                 let col = &mut columns[slot];
-                if look_alike_column(col, f.detector, detectors.detectors()[f.detector].cell_valued) {
+                if look_alike_column(col, f.detector, detectors.detectors()[f.detector].cell_valued)
+                    || (awaits_column && !supports(col, f.detector))
+                {
                     continue;
                 }
                 col.reported[f.detector] += 1;
+            } else if awaits_column {
+                continue;
             }
             by_detector[f.detector] += 1;
             let det = &detectors.detectors()[f.detector];
@@ -388,6 +405,7 @@ impl Worker<'_> {
         }
         found.truncate(kept);
         found_column.clear();
+        found_awaiting.clear();
         *judged = kept;
     }
 

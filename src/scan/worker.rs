@@ -81,6 +81,9 @@ pub(super) struct Worker<'a> {
     // Per-file state.
     pub(super) found: Vec<Found>,
     pub(super) found_column: Vec<u32>,
+    /// Indices into `found`, ascending, of the unjudged findings that count only if their
+    /// column supports them (`Hit::awaits_column`).
+    pub(super) found_awaiting: Vec<usize>,
     /// Findings at the start of `found` already judged by the column rule (`judge`);
     /// `found_column` holds the columns of the rest.
     pub(super) judged: usize,
@@ -243,6 +246,7 @@ impl<'a> Worker<'a> {
             rejected: vec![0; n],
             found: Vec::new(),
             found_column: Vec::new(),
+            found_awaiting: Vec::new(),
             judged: 0,
             tally: Tally::new(detectors),
             window: 0,
@@ -564,6 +568,7 @@ impl<'a> Worker<'a> {
     pub(super) fn reset(&mut self) {
         self.found.clear();
         self.found_column.clear();
+        self.found_awaiting.clear();
         self.judged = 0;
         // Left zeroed after each use, unless a detector panicked halfway through.
         self.rejected.iter_mut().for_each(|n| *n = 0);
