@@ -174,8 +174,10 @@ pub struct LocateArgs {
     /// The inventory, made with `scan --fingerprints` and a stable key.
     #[arg(long, value_name = "FILE")]
     pub inventory: PathBuf,
-    /// Values to look for: resident ID, phone, bank card, e-mail (any usual spelling), name
-    /// (shown only in files that also hold another value given; else how many files hold it).
+    /// Values to look for: resident ID, phone, bank card, e-mail (any usual spelling), passport,
+    /// permit or HK/MO/TW ID, online id; a bare number that can be several of them is looked
+    /// for as each; a name is shown only in files that also hold another value given (else how
+    /// many files hold it).
     #[arg(value_name = "VALUE", required = true)]
     pub values: Vec<String>,
     /// Read the fingerprint key from FILE (default: the PIMAP_KEY environment variable).

@@ -197,7 +197,7 @@ fn check_key(inventory: &Inventory, key: &Key) -> Result<(), LocateError> {
 /// Finds one value.
 pub fn locate(inventory: &Inventory, detectors: &DetectorSet, key: &Key, value: &str) -> Query {
     let spellings = recognize(detectors, value);
-    let Some((d, normal)) = spellings.first().cloned() else {
+    if spellings.is_empty() {
         return Query {
             value: crate::detect::mask::mask(
                 value.trim(),
@@ -210,10 +210,7 @@ pub fn locate(inventory: &Inventory, detectors: &DetectorSet, key: &Key, value: 
             found: Vec::new(),
             files_holding_name: None,
         };
-    };
-    let det = &detectors.detectors()[d];
-    let mut masked = String::new();
-    mask_finding(&normal, None, &det.mask, &mut masked);
+    }
     let prints: Vec<(String, String)> = spellings
         .iter()
         .map(|(d, v)| {
@@ -242,6 +239,15 @@ pub fn locate(inventory: &Inventory, detectors: &DetectorSet, key: &Key, value: 
     }
     found.sort();
     found.dedup();
+    // Of several readings (a passport or a QQ number), the one the inventory holds is shown.
+    let (d, normal) = spellings
+        .iter()
+        .find(|(d, _)| found.iter().any(|p| p.detector == detectors.detectors()[*d].id))
+        .unwrap_or(&spellings[0])
+        .clone();
+    let det = &detectors.detectors()[d];
+    let mut masked = String::new();
+    mask_finding(&normal, None, &det.mask, &mut masked);
     Query {
         value: masked,
         detector: Some(det.id.clone()),
@@ -285,15 +291,27 @@ fn recognize(detectors: &DetectorSet, value: &str) -> Vec<(usize, String)> {
     detectors.scan(value.trim(), None, &mut scratch, &mut hits, &mut rejected);
     if hits.is_empty() {
         // A value typed alone has no label: values that count only with one (a 15-digit
-        // ID, a passport number) are read as if a header named their detector.
+        // ID, a passport number, a QQ number) are read as if a header named their detector,
+        // each detector on its own, since one typed value can be several of them (nine
+        // digits: a passport or a QQ number).
         let labelled = detectors
             .detectors()
             .iter()
             .enumerate()
-            .filter(|(_, d)| d.category != crate::finding::Category::Name && !d.cell_valued)
-            .fold(0u64, |bits, (i, _)| bits | 1 << i);
-        let cue = Some(crate::detect::context::Cue::Names(labelled));
-        detectors.scan(value.trim(), cue, &mut scratch, &mut hits, &mut rejected);
+            .filter(|(_, d)| d.category != crate::finding::Category::Name && !d.cell_valued);
+        for (i, _) in labelled {
+            let cue = Some(crate::detect::context::Cue::Names(1 << i));
+            let from = hits.len();
+            detectors.scan(value.trim(), cue, &mut scratch, &mut hits, &mut rejected);
+            let mut kept = from;
+            for j in from..hits.len() {
+                if hits[j].detector == i {
+                    hits.swap(j, kept);
+                    kept += 1;
+                }
+            }
+            hits.truncate(kept);
+        }
     }
     if hits.is_empty() {
         // A name typed alone has no label: read it as a cell of a name column.
@@ -309,9 +327,12 @@ fn recognize(detectors: &DetectorSet, value: &str) -> Vec<(usize, String)> {
             hits.retain(|h| names & (1 << h.detector) != 0);
         }
     }
-    // The reading that covers most of what was typed.
-    hits.sort_by_key(|h| std::cmp::Reverse(h.end - h.start));
-    let mut out: Vec<(usize, String)> = hits.into_iter().take(1).map(|h| (h.detector, h.value)).collect();
+    // The readings that cover most of what was typed, in the detectors' priority order.
+    let widest = hits.iter().map(|h| h.end - h.start).max().unwrap_or(0);
+    hits.retain(|h| h.end - h.start == widest);
+    hits.sort_by_key(|h| h.detector);
+    hits.dedup_by(|a, b| a.detector == b.detector && a.value == b.value);
+    let mut out: Vec<(usize, String)> = hits.into_iter().map(|h| (h.detector, h.value)).collect();
     if let Some((d, v)) = out.first().cloned() {
         if detectors.detectors()[d].equivalent_forms == Some(EquivalentForms::ResidentId15And18) {
             if let Some(other) = other_id_spelling(&v) {

@@ -374,6 +374,23 @@ fn locate_matches_the_other_spelling_of_a_resident_id() {
 }
 
 #[test]
+fn locate_reads_a_bare_number_as_every_detector_it_can_be() {
+    // Nine digits typed alone may be a passport number or a QQ number: each is looked for,
+    // and the reading the inventory holds is the one shown.
+    let dir = Dir::new();
+    dir.write("cs/contacts.txt", "客服记录 QQ号 123456789\n护照号码 987654321\n");
+    let (run, _) = scan_with_key(&dir, "inv", KEY, &["--fingerprints"]);
+    run.expect_code(0);
+    let (out, json) = locate(&dir, "inv.json", KEY, &["123456789", "987654321"]);
+    out.expect_code(0);
+    let q = json["queries"].as_array().expect("queries");
+    assert_eq!(q[0]["detector"], "qq_id", "{json}");
+    assert_eq!(places(&q[0]), vec![("cs/contacts.txt".into(), None, None)]);
+    assert_eq!(q[1]["detector"], "cn_passport", "{json}");
+    assert_eq!(places(&q[1]).len(), 1);
+}
+
+#[test]
 fn locate_refuses_the_wrong_key_and_inventories_without_fingerprints() {
     let dir = Dir::new();
     dir.write("a.csv", "手机号\n13987654321\n");

@@ -485,7 +485,11 @@ mod tests {
         let mut hits = Vec::new();
         let mut rejected = vec![0; set.detectors().len()];
         let mut scratch = Scratch::default();
-        let resident_id = set.detectors().iter().position(|d| d.id == "cn_resident_id").unwrap();
+        let resident_id = set
+            .detectors()
+            .iter()
+            .position(|d| d.id == "cn_resident_id")
+            .unwrap();
         set.scan_awaiting_columns(legacy, None, &mut scratch, &mut hits, &mut rejected);
         assert!(hits.len() == 1 && hits[0].awaits_column && hits[0].value == legacy);
         assert!(found(&set, legacy).is_empty());
@@ -501,7 +505,13 @@ mod tests {
         // Unlabelled failures are not counted against the column.
         set.scan_awaiting_columns("110105491331002", None, &mut scratch, &mut hits, &mut rejected);
         assert!(hits.is_empty() && rejected[resident_id] == 0);
-        set.scan_awaiting_columns("身份证 110105491331002", None, &mut scratch, &mut hits, &mut rejected);
+        set.scan_awaiting_columns(
+            "身份证 110105491331002",
+            None,
+            &mut scratch,
+            &mut hits,
+            &mut rejected,
+        );
         assert_eq!(rejected[resident_id], 1, "a labelled failure counts");
     }
 }
