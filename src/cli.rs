@@ -1,9 +1,10 @@
 //! The command line (`../shared/findings-contract.md`): raw arguments (`Args`), then the
 //! validated `ScanConfig` built from them.
 
-use crate::detect::DetectorSet;
+pub use crate::detect::{load_detectors, DetectorsError};
 use crate::fingerprint::Key;
 use crate::inventory::policy::Policy;
+pub use crate::report::{Lang, ReportFormat};
 use crate::scan::{Baseline, ScanConfig};
 use crate::source::CHUNK;
 use crate::walk::WalkOptions;
@@ -111,34 +112,6 @@ Examples:
   pimap locate --inventory inventory.json 11010519491231002X 13812345678
 
 Exit status: 0 some value was found, 1 none was found, 2 usage error.";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
-    Html,
-    Csv,
-    Md,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    Zh,
-    En,
-}
-
-impl Lang {
-    /// Chinese when the environment's locale is Chinese, English otherwise.
-    pub fn from_env() -> Lang {
-        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
-            .iter()
-            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-            .unwrap_or_default();
-        if locale.starts_with("zh") {
-            Lang::Zh
-        } else {
-            Lang::En
-        }
-    }
-}
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
@@ -323,11 +296,6 @@ pub enum ConfigError {
     List { path: String, source: std::io::Error },
 }
 
-/// Detector definitions that do not pass the lint: every problem, one per line.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid detector definitions:{}", .0.iter().map(|p| format!("\n  {p}")).collect::<String>())]
-pub struct DetectorsError(pub Vec<crate::detect::Problem>);
-
 /// A size that `parse_size` cannot read.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SizeError {
@@ -353,15 +321,6 @@ pub fn parse_size(s: &str) -> Result<u64, SizeError> {
         .map_err(|_| SizeError::NotASize(s.to_string()))?;
     n.checked_mul(mult)
         .ok_or_else(|| SizeError::TooLarge(s.to_string()))
-}
-
-/// Loads the detector set: built-ins, plus a folder when given (linted; problems are usage
-/// errors).
-pub fn load_detectors(dir: Option<&PathBuf>) -> Result<DetectorSet, DetectorsError> {
-    match dir {
-        None => Ok(DetectorSet::builtin()),
-        Some(dir) => DetectorSet::with_extra_dir(dir).map_err(DetectorsError),
-    }
 }
 
 impl ScanArgs {
@@ -435,7 +394,7 @@ impl ScanArgs {
             },
             threads,
             min_confidence: self.min_confidence,
-            detectors: load_detectors(self.detectors.as_ref())?,
+            detectors: load_detectors(self.detectors.as_deref())?,
             chunk: self.chunk_size.clamp(64, 1 << 30) as usize,
             progress: !self.quiet,
             reveal: self.reveal,

@@ -107,9 +107,22 @@ pub fn run(args: cli::Args) -> Exit {
     let result = match args.command {
         Command::Scan(scan) => run_scan(&scan),
         Command::Detectors { detectors } => list_detectors(detectors.as_ref()),
-        Command::Report(report) => report::document::run(&report).map_err(CommandError::from),
+        Command::Report(report) => report::document::run(&report::document::ReportRequest {
+            inventory: &report.inventory,
+            format: report.format,
+            output: report.output.as_deref(),
+            lang: report.lang,
+        })
+        .map_err(CommandError::from),
         Command::Diff(diff) => run_diff(&diff),
-        Command::Locate(locate) => locate::run(&locate).map_err(CommandError::from),
+        Command::Locate(locate) => locate::run(&locate::LocateRequest {
+            inventory: &locate.inventory,
+            values: &locate.values,
+            key_file: locate.key_file.as_deref(),
+            json: locate.json,
+            detectors: locate.detectors.as_deref(),
+        })
+        .map_err(CommandError::from),
         Command::Merge(merge) => run_merge(&merge),
     };
     result.unwrap_or_else(|e| {
@@ -252,7 +265,7 @@ fn run_merge(args: &MergeArgs) -> Result<Exit, CommandError> {
         Some(path) => inventory::policy::Policy::load(path)?,
         None => inventory::policy::Policy::builtin(),
     };
-    let detectors = cli::load_detectors(args.detectors.as_ref())?;
+    let detectors = cli::load_detectors(args.detectors.as_deref())?;
     warn_of_rules_matching_nothing(&policy, &detectors);
     let out = Output::open(&args.inventory)?;
     for part in &args.parts {
@@ -438,7 +451,7 @@ fn run_diff(args: &DiffArgs) -> Result<Exit, CommandError> {
 }
 
 fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, CommandError> {
-    let set = cli::load_detectors(dir)?;
+    let set = cli::load_detectors(dir.map(std::path::PathBuf::as_path))?;
     let mut rows = vec![[
         "ID".to_string(),
         "CATEGORY".into(),

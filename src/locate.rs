@@ -6,10 +6,10 @@
 //! `+86-138-1234-5678` and `13812345678` are the same query, then fingerprinted with the
 //! inventory's key and looked up in every file's fingerprint sets.
 
-use crate::cli::LocateArgs;
 use crate::detect::check::mod11_2_check;
 use crate::detect::mask::mask_finding;
 use crate::detect::spec::EquivalentForms;
+use crate::detect::DetectorsError;
 use crate::detect::{DetectorSet, Scratch};
 use crate::fingerprint::{self, Key};
 use crate::inventory::Inventory;
@@ -17,6 +17,7 @@ use crate::terminal::printable;
 use crate::Exit;
 use serde::Serialize;
 use std::io::Write;
+use std::path::Path;
 
 /// One value asked for, as pimap understood it.
 #[derive(Debug, Serialize)]
@@ -116,22 +117,36 @@ pub enum LocateError {
     #[error("the key is not the one this inventory was made with (key id {given} here, {} in the inventory)", printable(.made_with))]
     OtherKey { given: String, made_with: String },
     #[error(transparent)]
-    Detectors(#[from] crate::cli::DetectorsError),
+    Detectors(#[from] DetectorsError),
     #[error("cannot write the answer: {0}")]
     Json(#[from] serde_json::Error),
     #[error("cannot write the answer: {0}")]
     Write(#[source] std::io::Error),
 }
 
-pub fn run(args: &LocateArgs) -> Result<Exit, LocateError> {
-    let inventory = crate::read_inventory(&args.inventory)?;
+/// What `pimap locate` is asked for.
+#[derive(Debug)]
+pub struct LocateRequest<'a> {
+    /// An inventory made with `scan --fingerprints` and a stable key.
+    pub inventory: &'a Path,
+    /// The values to look for, as typed.
+    pub values: &'a [String],
+    /// Where the key is; None: the environment (`fingerprint::KEY_VAR`).
+    pub key_file: Option<&'a Path>,
+    /// The answer as JSON instead of text.
+    pub json: bool,
+    /// The extra detector definitions the inventory was made with.
+    pub detectors: Option<&'a Path>,
+}
+
+pub fn run(args: &LocateRequest<'_>) -> Result<Exit, LocateError> {
+    let inventory = crate::read_inventory(args.inventory)?;
     // Before asking for a key: an inventory made with a random key can never be searched,
     // and asking for "the key it was made with" would send the user after one that is gone.
     searchable(&inventory, &args.inventory.display().to_string())?;
-    let key =
-        Key::stable(args.key_file.as_deref())?.ok_or_else(|| LocateError::NoKey(args.inventory.clone()))?;
+    let key = Key::stable(args.key_file)?.ok_or_else(|| LocateError::NoKey(args.inventory.to_path_buf()))?;
     check_key(&inventory, &key)?;
-    let detectors = crate::cli::load_detectors(args.detectors.as_ref())?;
+    let detectors = crate::detect::load_detectors(args.detectors)?;
     let mut queries: Vec<Query> = args
         .values
         .iter()

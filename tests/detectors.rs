@@ -346,3 +346,24 @@ fn no_code_outside_tests_names_a_built_in_detector() {
     }
     assert!(named.is_empty(), "{}", named.join("\n"));
 }
+
+/// Data flows one way: the command line (`cli.rs`, dispatched by `lib.rs` and `main.rs`) uses
+/// the domain modules, never the reverse.
+#[test]
+fn domain_code_does_not_import_command_line_types() {
+    let src = crate::util::manifest_dir().join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let entry = ["cli.rs", "lib.rs", "main.rs"].map(|f| src.join(f));
+    let importing: Vec<String> = files
+        .iter()
+        .filter(|path| !entry.contains(path))
+        .filter(|path| {
+            let code = std::fs::read_to_string(path).unwrap_or_default();
+            code.contains("crate::cli") || code.contains("use super::cli")
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(files.len() > 50);
+    assert!(importing.is_empty(), "CLI types imported by: {importing:?}");
+}

@@ -183,6 +183,20 @@ struct Out<'a> {
     labels: u64,
 }
 
+/// Detector definitions that do not pass the lint: every problem, one per line.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid detector definitions:{}", .0.iter().map(|p| format!("\n  {p}")).collect::<String>())]
+pub struct DetectorsError(pub Vec<Problem>);
+
+/// Loads the detector set: built-ins, plus a folder when given (linted; problems are usage
+/// errors).
+pub fn load_detectors(dir: Option<&Path>) -> Result<DetectorSet, DetectorsError> {
+    match dir {
+        None => Ok(DetectorSet::builtin()),
+        Some(dir) => DetectorSet::with_extra_dir(dir).map_err(DetectorsError),
+    }
+}
+
 /// Unlabelled values of `neighbours` patterns supported on their own line: another value of
 /// the same detector there, found without that rule (a list of IDs, one of them old).
 fn supported_by_line(text: &[u8], hits: &mut [Hit]) {

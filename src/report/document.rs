@@ -7,13 +7,14 @@
 
 use super::i18n::Zone;
 use super::{html, i18n, markdown, table};
-use crate::cli::{Lang, ReportArgs, ReportFormat};
+use super::{Lang, ReportFormat};
 use crate::detect::DetectorSet;
 use crate::finding::Sensitivity;
 use crate::inventory::{Action, ActionKind, ColumnEntry, FileEntry, Inventory, Risk, Severity, StoreTotals};
 use crate::Exit;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 /// Rows a long HTML table shows; the CSV has them all.
 pub(crate) const HTML_ROWS: usize = 300;
@@ -40,16 +41,28 @@ pub enum ReportError {
     Stdout(#[source] std::io::Error),
 }
 
-pub fn run(args: &ReportArgs) -> Result<Exit, ReportError> {
+/// What `pimap report` is asked for.
+#[derive(Debug)]
+pub struct ReportRequest<'a> {
+    /// The inventory (JSON) written by `pimap scan -o`.
+    pub inventory: &'a Path,
+    pub format: ReportFormat,
+    /// Where to write the report; standard output when None.
+    pub output: Option<&'a Path>,
+    /// None: from the locale.
+    pub lang: Option<Lang>,
+}
+
+pub fn run(args: &ReportRequest<'_>) -> Result<Exit, ReportError> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     if let Some(hint) = refusal(args.format, to_terminal) {
         return Err(ReportError::Refused(hint));
     }
     // read_inventory also refuses other tools' JSON (the schema must be pimap.inventory/*).
-    let inventory = crate::read_inventory(&args.inventory)?;
+    let inventory = crate::read_inventory(args.inventory)?;
     let lang = args.lang.unwrap_or_else(Lang::from_env);
     let document = render_for(&inventory, args.format, lang, to_terminal);
-    match &args.output {
+    match args.output {
         None => {
             let mut out = std::io::stdout().lock();
             match out.write_all(&document).and_then(|()| out.flush()) {
@@ -62,7 +75,7 @@ pub fn run(args: &ReportArgs) -> Result<Exit, ReportError> {
         Some(path) => {
             let out = super::output::Output::open(path)?;
             // By identity: a hard link or another spelling of the inventory is the inventory.
-            if out.must_differ(&args.inventory).is_err() {
+            if out.must_differ(args.inventory).is_err() {
                 return Err(ReportError::SameFile(out.shown().to_string()));
             }
             super::write_document(out, |w| w.write_all(&document))?;

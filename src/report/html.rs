@@ -7,7 +7,7 @@
 
 use super::document::{Col, Facts, CHART_BARS, HTML_ROWS, TOP_FILES};
 use super::i18n::{self, Label};
-use crate::cli::Lang;
+use super::Lang;
 use crate::finding::Sensitivity;
 use crate::inventory::{FileChange, FileEntry, Risk, Severity};
 use std::fmt::Write;

@@ -5,7 +5,7 @@
 //! The Chinese wording is what a PIPL compliance consultant writes in an assessment
 //! (敏感个人信息, 保存期限超期...), not a word-for-word translation of the English.
 
-use crate::cli::Lang;
+use super::Lang;
 use crate::finding::Sensitivity;
 use crate::inventory::{Action, ActionKind, Evidence, Severity};
 use std::borrow::Cow;

@@ -10,7 +10,7 @@
 
 use super::document::{Col, Facts, MARKDOWN_ROWS, TOP_FILES};
 use super::i18n::{self, Label};
-use crate::cli::Lang;
+use super::Lang;
 use crate::finding::Sensitivity;
 use crate::terminal::printable;
 use std::fmt::Write;

@@ -20,6 +20,37 @@ use crate::terminal::printable;
 use output::{Output, OutputError};
 use std::io::{self, BufWriter, Write};
 
+/// What a report is written as. (`clap::ValueEnum` lets the command line name them as they
+/// are, without a second list to keep in step.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Csv,
+    Md,
+}
+
+/// The language a report is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Chinese when the environment's locale is Chinese, English otherwise.
+    pub fn from_env() -> Lang {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .unwrap_or_default();
+        if locale.starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+}
+
 /// Formats findings as JSON Lines (contract: one object per finding). Each worker thread
 /// has one, so formatting runs in parallel; the writer only copies bytes.
 #[derive(Debug, Clone)]

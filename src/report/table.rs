@@ -20,7 +20,7 @@
 
 use super::document::Facts;
 use super::i18n;
-use crate::cli::Lang;
+use super::Lang;
 use crate::finding::{Category, Sensitivity};
 use crate::inventory::{ColumnEntry, FileEntry, Severity};
 
