@@ -132,7 +132,14 @@ impl Worker<'_> {
         }
         match read {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => summary.problems.push(e.problem()),
+            Ok(Err(e)) => {
+                summary.problems.push(e.problem());
+                // Not read at all (no SELECT permission): an error only, like a file that
+                // cannot be opened; a read cut short (a timeout) keeps what it found.
+                if facts.rows == 0 {
+                    summary.format = None;
+                }
+            }
             Err(_) => summary.problems.push(internal_error()),
         }
         summary.size = facts.bytes;
