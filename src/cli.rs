@@ -37,6 +37,8 @@ pub struct Args {
     pub command: Command,
 }
 
+// Parsed once per run: boxing `ScanArgs` would only move the bytes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and folders for personal data.
@@ -430,7 +432,6 @@ impl ScanArgs {
             None => None,
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut notes = notes;
         let threads = match self.threads {
             Some(0) => return Err(ConfigError::NoThreads),
             // More threads than this only contend (and -j 10000 spun 2,400 threads for minutes).

@@ -50,7 +50,10 @@ fn command_as(user: Option<&str>, program: impl AsRef<std::ffi::OsStr>) -> Comma
 
 #[track_caller]
 fn run_ok(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
     assert!(
         out.status.success(),
         "{what} failed ({:?}):\n{}\n{}",
@@ -77,7 +80,10 @@ impl Postgres {
             "PostgreSQL 15 is not installed ({PG_BIN}/initdb, pg_ctl, psql): install it with \
              `apt-get install -y postgresql-15` (.ci/run does)"
         );
-        let dir = tempfile::Builder::new().prefix("pimap-pg-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("pimap-pg-")
+            .tempdir()
+            .expect("temp dir");
         let user = is_root().then_some("postgres");
         if user.is_some() {
             use std::os::unix::fs::PermissionsExt;
@@ -130,7 +136,18 @@ impl Postgres {
         run_ok(
             Command::new("/usr/bin/psql")
                 .env("PGPASSWORD", "adminpw")
-                .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "admin"])
+                .args([
+                    "-X",
+                    "-q",
+                    "-A",
+                    "-t",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "admin",
+                ])
                 .arg("-p")
                 .arg(self.port.to_string())
                 .arg("-d")
@@ -171,13 +188,20 @@ struct Mariadb {
 
 impl Mariadb {
     fn start() -> Mariadb {
-        let (server, install, client) = ("/usr/sbin/mariadbd", "/usr/bin/mariadb-install-db", "/usr/bin/mariadb");
+        let (server, install, client) = (
+            "/usr/sbin/mariadbd",
+            "/usr/bin/mariadb-install-db",
+            "/usr/bin/mariadb",
+        );
         assert!(
             [server, install, client].iter().all(|p| Path::new(p).exists()),
             "MariaDB is not installed ({server}, {install}, {client}): install it with \
              `apt-get install -y mariadb-server` (.ci/run does)"
         );
-        let dir = tempfile::Builder::new().prefix("pimap-mariadb-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("pimap-mariadb-")
+            .tempdir()
+            .expect("temp dir");
         let data = dir.path().join("data");
         let mut install_cmd = Command::new(install);
         install_cmd
@@ -196,8 +220,16 @@ impl Mariadb {
             .arg(format!("--port={port}"))
             .arg(format!("--pid-file={}", dir.path().join("pid").display()))
             .arg("--bind-address=127.0.0.1")
-            .args(["--skip-log-bin", "--skip-name-resolve", "--innodb-buffer-pool-size=32M", "--general-log=1"])
-            .arg(format!("--general-log-file={}", dir.path().join("general.log").display()))
+            .args([
+                "--skip-log-bin",
+                "--skip-name-resolve",
+                "--innodb-buffer-pool-size=32M",
+                "--general-log=1",
+            ])
+            .arg(format!(
+                "--general-log-file={}",
+                dir.path().join("general.log").display()
+            ))
             .arg(format!("--log-error={}", dir.path().join("error.log").display()))
             .arg("--character-set-server=utf8mb4")
             .stdin(Stdio::null())
@@ -210,7 +242,12 @@ impl Mariadb {
         let server = Mariadb { dir, port, child };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let ping = server.client().arg("-e").arg("SELECT 1").output().expect("mariadb client");
+            let ping = server
+                .client()
+                .arg("-e")
+                .arg("SELECT 1")
+                .output()
+                .expect("mariadb client");
             if ping.status.success() {
                 break;
             }
@@ -270,6 +307,16 @@ const SURNAMES: [&str; 8] = ["王", "李", "张", "刘", "陈", "杨", "赵", "�
 const GIVEN: [&str; 8] = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强"];
 const STREETS: [&str; 4] = ["建国路", "中山路", "人民路", "解放大道"];
 
+/// Customer `i`'s resident ID (born 1975).
+fn customer_id(i: u32) -> String {
+    with_id_check(&format!(
+        "3301061975{:02}{:02}{:03}",
+        1 + i % 12,
+        1 + i % 28,
+        i % 1000
+    ))
+}
+
 /// The tables as portable SQL (PostgreSQL and MariaDB take it as it is; pimap reads it as
 /// a dump). Rows are inserted in primary key order, so every server returns them in the
 /// dump's order.
@@ -285,7 +332,7 @@ fn shop_sql() -> String {
         let rows: Vec<String> = chunk
             .iter()
             .map(|&i| {
-                let id = with_id_check(&format!("3301061975{:02}{:02}{:03}", 1 + i % 12, 1 + i % 28, i % 1000));
+                let id = customer_id(i);
                 let phone = format!("139{:08}", (i * 7_919_113) % 100_000_000);
                 let card = with_luhn(&format!("622848{:09}", i * 104_729));
                 // 18-digit order references: most fail the resident-ID check, so the few
@@ -319,7 +366,11 @@ fn shop_sql() -> String {
                 i,
                 (i * 4_447_321) % 100_000_000,
                 i % 40 + 1,
-                if i % 10 == 0 { format!("请联系 158{:08}", i * 1_234_567 % 100_000_000) } else { "包装好".into() }
+                if i % 10 == 0 {
+                    format!("请联系 158{:08}", i * 1_234_567 % 100_000_000)
+                } else {
+                    "包装好".into()
+                }
             )
         })
         .collect();
@@ -453,7 +504,13 @@ fn errors(inventory: &Value) -> Vec<(String, String, String)> {
 /// The live scan finds what the dump scan finds, table by table; paths are the address
 /// plus `!table`, locations carry the primary key; the inventory records the root's kind.
 fn assert_same_as_dump(live: &Scanned, dump: &Scanned, address: &str, kind: &str) {
-    assert_eq!(live.code, Some(0), "{}\n{:?}", live.stderr, errors(&live.inventory));
+    assert_eq!(
+        live.code,
+        Some(0),
+        "{}\n{:?}",
+        live.stderr,
+        errors(&live.inventory)
+    );
     assert_eq!(dump.code, Some(0), "{}", dump.stderr);
     assert!(live.findings.len() > 600, "{}", live.findings.len());
     assert_eq!(by_place(&live.findings), by_place(&dump.findings));
@@ -496,7 +553,7 @@ fn assert_same_as_dump(live: &Scanned, dump: &Scanned, address: &str, kind: &str
 
 /// `pimap locate` finds a resident ID of the live table in that table's column.
 fn assert_locate(dir: &Dir, inventory: &str, address: &str) {
-    let id = with_id_check(&format!("3301061975{:02}{:02}{:03}", 1 + 7 % 12, 1 + 7 % 28, 7));
+    let id = customer_id(7);
     let out = pimap()
         .arg("locate")
         .arg("--inventory")
@@ -519,9 +576,17 @@ fn writes(statements: &[String]) -> Vec<&String> {
         .iter()
         .filter(|s| {
             let upper = s.trim_start().to_ascii_uppercase();
-            !["SELECT", "SET ", "SHOW", "BEGIN", "START TRANSACTION", "ROLLBACK", "COMMIT"]
-                .iter()
-                .any(|ok| upper.starts_with(ok))
+            ![
+                "SELECT",
+                "SET ",
+                "SHOW",
+                "BEGIN",
+                "START TRANSACTION",
+                "ROLLBACK",
+                "COMMIT",
+            ]
+            .iter()
+            .any(|ok| upper.starts_with(ok))
                 || upper.contains("INSERT ")
                 || upper.contains("UPDATE ")
                 || upper.contains("DELETE ")
@@ -575,7 +640,13 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
 
     // The reader may SELECT the three tables and nothing else: the live scan equals the dump's.
     let address = pg.url("reader", "shop");
-    let dump_scan = scan(&dir, "pg-dump", &[dump.to_str().unwrap()], &[], &["--fingerprints"]);
+    let dump_scan = scan(
+        &dir,
+        "pg-dump",
+        &[dump.to_str().unwrap()],
+        &[],
+        &["--fingerprints"],
+    );
     let live = scan(
         &dir,
         "pg-live",
@@ -617,7 +688,10 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
         .filter(|l| l.starts_with("statement: ") || l.starts_with("execute "))
         .filter_map(|l| l.split_once(": ").map(|(_, s)| s.to_string()))
         .collect();
-    assert!(statements.len() >= 4, "pimap's statements were not logged:\n{log}");
+    assert!(
+        statements.len() >= 4,
+        "pimap's statements were not logged:\n{log}"
+    );
     assert!(writes(&statements).is_empty(), "{:?}", writes(&statements));
     assert!(
         statements.iter().any(|s| s.contains("READ ONLY")),
@@ -631,7 +705,13 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
     assert_eq!(before, after);
 
     // Another schema's table is `schema.table`; bytea that is text is read, binary is not.
-    let other = scan(&dir, "pg-other", &[&pg.url("other", "shop")], &[("PGPASSWORD", "otherpw")], &[]);
+    let other = scan(
+        &dir,
+        "pg-other",
+        &[&pg.url("other", "shop")],
+        &[("PGPASSWORD", "otherpw")],
+        &[],
+    );
     let contacts: Vec<&Value> = other
         .findings
         .iter()
@@ -639,9 +719,18 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
         .collect();
     let found: Vec<(&str, &str)> = contacts
         .iter()
-        .map(|f| (f["location"]["column"].as_str().unwrap(), f["detector"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["location"]["column"].as_str().unwrap(),
+                f["detector"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(found, [("mobile", "cn_mobile"), ("memo", "cn_mobile")], "{contacts:?}");
+    assert_eq!(
+        found,
+        [("mobile", "cn_mobile"), ("memo", "cn_mobile")],
+        "{contacts:?}"
+    );
 
     // A password in ~/.pgpass (0600) is used; one readable by others is ignored with a note.
     let home = dir.out("");
@@ -662,7 +751,11 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
         .env("HOME", &home)
         .env("PGPASSWORD", "")
         .run();
-    assert!(ignored.stderr_str().contains("readable by group or others"), "{}", ignored.stderr_str());
+    assert!(
+        ignored.stderr_str().contains("readable by group or others"),
+        "{}",
+        ignored.stderr_str()
+    );
     std::fs::remove_file(&pgpass).unwrap();
 
     // A wrong password, a closed port: an error of that root (kind connect), the other
@@ -670,19 +763,33 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
     let folder = dir.root();
     let closed = format!("postgres://reader@127.0.0.1:{}/shop", free_port());
     let with_password = format!("postgres://reader:wrongpw@127.0.0.1:{}/shop", pg.port);
-    let bad = scan(&dir, "pg-bad", &[folder.to_str().unwrap(), &with_password, &closed], &[], &[]);
+    let bad = scan(
+        &dir,
+        "pg-bad",
+        &[folder.to_str().unwrap(), &with_password, &closed],
+        &[],
+        &[],
+    );
     assert_eq!(bad.code, Some(1), "{}", bad.stderr);
     let errs = errors(&bad.inventory);
     assert_eq!(errs.len(), 2, "{errs:?}");
     assert!(errs.iter().all(|e| e.1 == "connect"), "{errs:?}");
-    assert!(errs.iter().any(|e| e.0 == address && e.2.contains("password authentication failed")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.0 == address && e.2.contains("password authentication failed")),
+        "{errs:?}"
+    );
     assert!(errs.iter().any(|e| e.0 == closed), "{errs:?}");
     assert!(bad.stderr.contains("password in the URL"), "{}", bad.stderr);
     let inventory_text = std::fs::read_to_string(dir.out("pg-bad.json")).unwrap();
     assert!(!inventory_text.contains("wrongpw"));
     assert!(!bad.stderr.contains("wrongpw"), "{}", bad.stderr);
     assert!(
-        bad.inventory["files"].as_array().unwrap().iter().any(|f| f["path"] == "shop.sql"),
+        bad.inventory["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "shop.sql"),
         "the folder was scanned"
     );
 }
@@ -721,7 +828,13 @@ fn mariadb_live_scan_equals_the_dump_scan_read_only() {
     let before = status(&db);
 
     let address = db.url("reader", "shop");
-    let dump_scan = scan(&dir, "my-dump", &[dump.to_str().unwrap()], &[], &["--fingerprints"]);
+    let dump_scan = scan(
+        &dir,
+        "my-dump",
+        &[dump.to_str().unwrap()],
+        &[],
+        &["--fingerprints"],
+    );
     let live = scan(
         &dir,
         "my-live",
@@ -750,14 +863,26 @@ fn mariadb_live_scan_equals_the_dump_scan_read_only() {
         .filter(|(id, command, _)| command == "Query" && readers.contains(&id.as_str()))
         .map(|(_, _, argument)| argument.clone())
         .collect();
-    assert!(statements.len() >= 4, "pimap's statements were not logged:\n{log}");
+    assert!(
+        statements.len() >= 4,
+        "pimap's statements were not logged:\n{log}"
+    );
     assert!(writes(&statements).is_empty(), "{:?}", writes(&statements));
-    assert!(statements.iter().any(|s| s.contains("READ ONLY")), "{statements:?}");
+    assert!(
+        statements.iter().any(|s| s.contains("READ ONLY")),
+        "{statements:?}"
+    );
 
     // A table the user may not SELECT (but sees: REFERENCES) is an error of its own; blobs
     // holding text are read, binary ones are not.
     let limited_address = db.url("limited", "shop");
-    let limited = scan(&dir, "my-limited", &[&limited_address], &[("MYSQL_PWD", "limitedpw")], &[]);
+    let limited = scan(
+        &dir,
+        "my-limited",
+        &[&limited_address],
+        &[("MYSQL_PWD", "limitedpw")],
+        &[],
+    );
     assert_eq!(limited.code, Some(1), "{}", limited.stderr);
     let errs = errors(&limited.inventory);
     assert_eq!(errs.len(), 1, "{errs:?}");
@@ -767,10 +892,18 @@ fn mariadb_live_scan_equals_the_dump_scan_read_only() {
         .findings
         .iter()
         .filter(|f| f["location"]["table"] == "files")
-        .map(|f| (f["location"]["column"].as_str().unwrap(), f["detector"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["location"]["column"].as_str().unwrap(),
+                f["detector"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(files, [("body", "cn_mobile")]);
-    assert!(limited.findings.iter().any(|f| f["location"]["table"] == "customers"));
+    assert!(limited
+        .findings
+        .iter()
+        .any(|f| f["location"]["table"] == "customers"));
 
     // A password from ~/.my.cnf [client].
     let home = dir.out("");
@@ -779,7 +912,13 @@ fn mariadb_live_scan_equals_the_dump_scan_read_only() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&cnf, std::fs::Permissions::from_mode(0o600)).unwrap();
     let via_file = scan(&dir, "my-cnf", &[&address], &[], &[]);
-    assert_eq!(via_file.code, Some(0), "{}\n{:?}", via_file.stderr, errors(&via_file.inventory));
+    assert_eq!(
+        via_file.code,
+        Some(0),
+        "{}\n{:?}",
+        via_file.stderr,
+        errors(&via_file.inventory)
+    );
     std::fs::remove_file(&cnf).unwrap();
 
     // A wrong password, a closed port: errors of their roots, the folder scanned, exit 1.
@@ -796,7 +935,15 @@ fn mariadb_live_scan_equals_the_dump_scan_read_only() {
     let errs = errors(&bad.inventory);
     assert_eq!(errs.len(), 2, "{errs:?}");
     assert!(errs.iter().all(|e| e.1 == "connect"), "{errs:?}");
-    assert!(errs.iter().any(|e| e.0 == address && e.2.contains("Access denied")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.0 == address && e.2.contains("Access denied")),
+        "{errs:?}"
+    );
     assert!(errs.iter().any(|e| e.0 == closed), "{errs:?}");
-    assert!(bad.inventory["files"].as_array().unwrap().iter().any(|f| f["path"] == "shop.sql"));
+    assert!(bad.inventory["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["path"] == "shop.sql"));
 }

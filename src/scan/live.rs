@@ -126,8 +126,10 @@ impl Worker<'_> {
             conn.read_table(&task.table, &config.db, &mut facts, &mut emit)
         }));
         self.finish_input(&path, send);
-        // A connection a panic left halfway through a read is not used again.
-        if read.is_ok() {
+        // A connection a panic left halfway through a read, or one that broke, is not used
+        // again: the next table connects anew.
+        let broken = matches!(&read, Ok(Err(e)) if e.kind == ErrorKind::Connect);
+        if read.is_ok() && !broken {
             self.databases[task.root] = Some(conn);
         }
         match read {

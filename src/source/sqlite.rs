@@ -523,9 +523,9 @@ mod tests {
     ) -> (Vec<Rec>, FileFacts) {
         let mut out = Vec::new();
         let facts = result(&mut |r: Record<'_>| match r.origin {
-            Origin::Table { table, row, column } => {
-                out.push((table.to_string(), row, column.to_string(), r.text.to_string()))
-            }
+            Origin::Table {
+                table, row, column, ..
+            } => out.push((table.to_string(), row, column.to_string(), r.text.to_string())),
             other => panic!("unexpected origin {other:?}"),
         })
         .unwrap();

@@ -280,7 +280,7 @@ impl Target {
     /// Opens a read-only session.
     pub fn connect(&self, timeout: Duration) -> Result<Conn, DbError> {
         match self.kind {
-            Kind::Postgres => postgres::connect(self, timeout).map(Conn::Postgres),
+            Kind::Postgres => postgres::connect(self, timeout).map(|c| Conn::Postgres(Box::new(c))),
             Kind::Mysql => mysql::connect(self, timeout).map(|(c, mariadb)| Conn::Mysql(c, mariadb)),
         }
     }
@@ -570,7 +570,7 @@ pub struct TableFacts {
 
 /// An open, read-only session.
 pub enum Conn {
-    Postgres(::postgres::Client),
+    Postgres(Box<::postgres::Client>),
     /// The connection, and whether the server is MariaDB.
     Mysql(::mysql::Conn, bool),
 }
