@@ -6,11 +6,11 @@
 # seq_1_to_N), then times `pimap scan URL` with the default sample, and with --db-sample all
 # when FULL=1. Both servers are stopped on exit.
 #
-#   cargo build --release && bash benches/live_db_sample.sh        # ROWS=4500000 by default
+#   cargo build --release && bash benches/live_db_sample.sh        # ROWS=5000000 (~1 GiB) by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PIMAP=${PIMAP:-${CARGO_TARGET_DIR:-target}/release/pimap}
-ROWS=${ROWS:-4500000}
+ROWS=${ROWS:-5000000}
 PG=/usr/lib/postgresql/15/bin
 work=$(mktemp -d /tmp/pimap-bench-db.XXXXXX)
 chmod 755 "$work"
@@ -39,7 +39,7 @@ psql -d postgres -c "CREATE DATABASE shop"
 # and filler text.
 time psql -d shop -c "CREATE TABLE orders AS SELECT g AS id, '王' || (g % 1000) AS name,
     '110105' || (1950 + g % 50) || lpad((1 + g % 12)::text, 2, '0') || lpad((1 + g % 28)::text, 2, '0') || lpad((g % 1000)::text, 3, '0') || 'X' AS id_card,
-    '138' || lpad((g * 7919 % 100000000)::text, 8, '0') AS phone,
+    '138' || lpad((g::bigint * 7919 % 100000000)::text, 8, '0') AS phone,
     '浙江省杭州市西湖区文三路' || (g % 900) || '号' AS address,
     repeat(md5(g::text), 3) AS note
   FROM generate_series(1, $ROWS) g;

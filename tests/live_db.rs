@@ -300,6 +300,16 @@ impl Drop for Mariadb {
     }
 }
 
+/// A child process of the test's (a session holding a lock), killed when the test ends.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 // ------------------------------------------------------------------------------------------
 // The data: synthetic people with valid check digits, nobody real.
 
@@ -731,6 +741,48 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
         [("mobile", "cn_mobile"), ("memo", "cn_mobile")],
         "{contacts:?}"
     );
+
+    // A table held by another session (a schema change's lock): pimap waits no longer than
+    // --db-timeout; that table is an error of kind `timeout`, the others are read.
+    let holder = KillOnDrop(
+        Command::new("/usr/bin/psql")
+            .env("PGPASSWORD", "adminpw")
+            .args(["-X", "-q", "-h", "127.0.0.1", "-U", "admin", "-d", "shop", "-p"])
+            .arg(pg.port.to_string())
+            .arg("-c")
+            .arg("BEGIN; LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120); COMMIT;")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("psql"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pg.sql(
+        "shop",
+        "SELECT count(*) FROM pg_locks WHERE relation = 'audit_log'::regclass AND mode = 'AccessExclusiveLock' AND granted;",
+    )
+    .trim()
+        != "1"
+    {
+        assert!(Instant::now() < deadline, "the lock was not taken");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let started = Instant::now();
+    let held = scan(&dir, "pg-held", &[&address], &[("PGPASSWORD", "readerpw")], &["--db-timeout", "1"]);
+    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    // The server side of the holding session sleeps on: end it, and its lock with it.
+    pg.sql(
+        "shop",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid();",
+    );
+    drop(holder);
+    assert_eq!(held.code, Some(1), "{}", held.stderr);
+    let errs = errors(&held.inventory);
+    let audit: Vec<_> = errs.iter().filter(|e| e.0.ends_with("!audit_log")).collect();
+    assert_eq!(audit.len(), 1, "{errs:?}");
+    assert_eq!(audit[0].1, "timeout", "{errs:?}");
+    assert!(held.findings.iter().any(|f| f["location"]["table"] == "customers"));
 
     // A password in ~/.pgpass (0600) is used; one readable by others is ignored with a note.
     let home = dir.out("");
