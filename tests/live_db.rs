@@ -742,6 +742,21 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
         "{contacts:?}"
     );
 
+    // --db-sample N: the first N rows of each table, no more.
+    let sampled = scan(
+        &dir,
+        "pg-sampled",
+        &[&address],
+        &[("PGPASSWORD", "readerpw")],
+        &["--db-sample", "5"],
+    );
+    let rows: std::collections::BTreeSet<u64> = sampled
+        .findings
+        .iter()
+        .map(|f| f["location"]["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows.into_iter().collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+
     // A table held by another session (a schema change's lock): pimap waits no longer than
     // --db-timeout; that table is an error of kind `timeout`, the others are read.
     let holder = KillOnDrop(
@@ -769,8 +784,18 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let started = Instant::now();
-    let held = scan(&dir, "pg-held", &[&address], &[("PGPASSWORD", "readerpw")], &["--db-timeout", "1"]);
-    assert!(started.elapsed() < Duration::from_secs(30), "{:?}", started.elapsed());
+    let held = scan(
+        &dir,
+        "pg-held",
+        &[&address],
+        &[("PGPASSWORD", "readerpw")],
+        &["--db-timeout", "1"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
     // The server side of the holding session sleeps on: end it, and its lock with it.
     pg.sql(
         "shop",
@@ -782,7 +807,10 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
     let audit: Vec<_> = errs.iter().filter(|e| e.0.ends_with("!audit_log")).collect();
     assert_eq!(audit.len(), 1, "{errs:?}");
     assert_eq!(audit[0].1, "timeout", "{errs:?}");
-    assert!(held.findings.iter().any(|f| f["location"]["table"] == "customers"));
+    assert!(held
+        .findings
+        .iter()
+        .any(|f| f["location"]["table"] == "customers"));
 
     // A password in ~/.pgpass (0600) is used; one readable by others is ignored with a note.
     let home = dir.out("");
@@ -953,6 +981,68 @@ fn mariadb_live_scan_equals_the_dump_scan_read_only() {
         .collect();
     assert_eq!(files, [("body", "cn_mobile")]);
     assert!(limited
+        .findings
+        .iter()
+        .any(|f| f["location"]["table"] == "customers"));
+
+    // --db-sample N: the first N rows of each table (InnoDB: by key), no more.
+    let sampled = scan(
+        &dir,
+        "my-sampled",
+        &[&address],
+        &[("MYSQL_PWD", "readerpw")],
+        &["--db-sample", "5"],
+    );
+    assert_eq!(sampled.code, Some(0), "{}", sampled.stderr);
+    let rows: std::collections::BTreeSet<u64> = sampled
+        .findings
+        .iter()
+        .map(|f| f["location"]["row"].as_u64().unwrap())
+        .collect();
+    assert_eq!(rows.into_iter().collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    assert_eq!(sampled.inventory["sources"][0]["sample"], "5");
+
+    // A table held by another session (LOCK TABLES ... WRITE): pimap does not wait past
+    // --db-timeout; that table is an error of kind `timeout`, the others are read.
+    let holder = KillOnDrop({
+        let mut c = db.client();
+        c.arg("-e")
+            .arg("LOCK TABLES shop.audit_log WRITE; SELECT SLEEP(120);")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c.spawn().expect("mariadb client")
+    });
+    let holding = "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SELECT SLEEP(120)%';";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let id = loop {
+        let id = db.sql(None, holding);
+        if !id.trim().is_empty() {
+            break id.trim().to_string();
+        }
+        assert!(Instant::now() < deadline, "the lock was not taken");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let started = Instant::now();
+    let held = scan(
+        &dir,
+        "my-held",
+        &[&address],
+        &[("MYSQL_PWD", "readerpw")],
+        &["--db-timeout", "1"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    db.sql(None, &format!("KILL {id};"));
+    drop(holder);
+    assert_eq!(held.code, Some(1), "{}", held.stderr);
+    let errs = errors(&held.inventory);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].0, format!("{address}!audit_log"));
+    assert_eq!(errs[0].1, "timeout", "{errs:?}");
+    assert!(held
         .findings
         .iter()
         .any(|f| f["location"]["table"] == "customers"));
