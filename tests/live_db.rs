@@ -1079,7 +1079,7 @@ fn mariadb_live_scan_equals_the_dump_scan_read_only() {
     assert!(errs.iter().all(|e| e.1 == "connect"), "{errs:?}");
     assert!(
         errs.iter()
-            .any(|e| e.0 == address && e.2.contains("Access denied")),
+            .any(|e| e.0 == address && e.2.contains("Access denied") && e.2.contains("came from MYSQL_PWD")),
         "{errs:?}"
     );
     assert!(errs.iter().any(|e| e.0 == closed), "{errs:?}");

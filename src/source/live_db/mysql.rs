@@ -66,8 +66,12 @@ pub(super) fn connect(target: &Target, timeout: Duration) -> Result<(Conn, bool)
 
 fn connect_error(e: &mysql::Error, target: &Target) -> DbError {
     let mut message = format!("cannot connect: {}", reason(e));
-    if target.password.is_none() && code(e) == Some(ER_ACCESS_DENIED) {
-        message.push_str(" (no password was given: set MYSQL_PWD or add password= to [client] in ~/.my.cnf)");
+    if code(e) == Some(ER_ACCESS_DENIED) {
+        message.push_str(&match target.password_from {
+            Some(from) => format!(" (the password came from {from})"),
+            None => " (no password was given: set MYSQL_PWD or add password= to [client] in ~/.my.cnf)"
+                .to_string(),
+        });
     }
     DbError::new(ErrorKind::Connect, message)
 }

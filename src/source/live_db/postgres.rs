@@ -47,8 +47,11 @@ pub(super) fn connect(target: &Target, _timeout: Duration) -> Result<Client, DbE
 
 fn connect_error(e: &postgres::Error, target: &Target) -> DbError {
     let mut message = format!("cannot connect: {}", reason(e));
-    if target.password.is_none() && e.code() == Some(&SqlState::INVALID_PASSWORD) {
-        message.push_str(" (no password was given: set PGPASSWORD or add a ~/.pgpass line)");
+    if e.code() == Some(&SqlState::INVALID_PASSWORD) {
+        message.push_str(&match target.password_from {
+            Some(from) => format!(" (the password came from {from})"),
+            None => " (no password was given: set PGPASSWORD or add a ~/.pgpass line)".to_string(),
+        });
     }
     DbError::new(ErrorKind::Connect, message)
 }
