@@ -19,6 +19,9 @@ Examples:
       Also write every finding (masked) as JSON Lines, skip backups, use 4 threads.
   pimap scan exports/ --findings - --reveal | jq .
       Print findings with their raw values (handle with care).
+  PGPASSWORD=... pimap scan 'postgres://reader@db1:5432/shop' 'mysql://reader@db2:3306/crm' -o inv.json
+      Scan live databases, read-only: 10,000 rows of every table (--db-sample; see
+      docs/live-databases.md; passwords from PGPASSWORD/~/.pgpass, MYSQL_PWD/~/.my.cnf).
 
 Exit status: 0 scan finished, 1 finished but some inputs could not be read (see the
 inventory's \"errors\"), 2 usage error or nothing could be scanned.";
@@ -35,6 +38,8 @@ pub struct Args {
     pub command: Command,
 }
 
+// Parsed once per run: boxing `ScanArgs` would only move the bytes.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and folders for personal data.
@@ -166,9 +171,18 @@ pub struct LocateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Files or folders to scan (default: the current folder).
-    #[arg(value_name = "PATH")]
+    /// Files or folders to scan (default: the current folder), or live databases:
+    /// `postgres://USER@HOST:PORT/DB`, `mysql://USER@HOST:PORT/DB` (MySQL or MariaDB).
+    #[arg(value_name = "PATH|URL")]
     pub paths: Vec<PathBuf>,
+    /// Rows read from each table of a live database (no sort: the server stops after N), or
+    /// `all` for every row.
+    #[arg(long, value_name = "N|all", default_value_t = crate::source::live_db::Sample::Rows(crate::source::live_db::DEFAULT_SAMPLE))]
+    pub db_sample: crate::source::live_db::Sample,
+    /// Longest the read of one live database table may take, in seconds; a table that takes
+    /// longer is an error (kind timeout) and its rows read so far stand.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub db_timeout: u64,
     /// Scan the folder ROOT as the store NAME (repeatable, instead of PATHs): paths stay
     /// relative to their store, every entry names its store, totals are also given per store.
     #[arg(long, value_name = "NAME=ROOT")]
@@ -294,6 +308,12 @@ pub enum ConfigError {
     StoresOverlap(String),
     #[error("cannot read the --files-from list {path}: {source}")]
     List { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Database(#[from] crate::source::live_db::UrlError),
+    #[error("{0}: --store, --files-from and --shard are for folders; give live databases as URL arguments")]
+    DatabaseNotHere(String),
+    #[error("--db-timeout must be at least 1 second")]
+    DbTimeout,
 }
 
 /// A size that `parse_size` cannot read.
@@ -327,8 +347,13 @@ impl ScanArgs {
     /// Checks the arguments and builds the scan configuration; the notes say what was
     /// adjusted (a root named twice).
     pub fn config(&self) -> Result<(ScanConfig, Vec<String>), ConfigError> {
-        let (stores, asked) = self.stores()?;
-        let (roots, notes) = crate::walk::check_roots(&asked)?;
+        let (databases, db_notes) = self.databases()?;
+        let (stores, asked) = self.stores(!databases.is_empty())?;
+        let (roots, mut notes) = crate::walk::check_roots(&asked)?;
+        notes.extend(db_notes);
+        if self.db_timeout == 0 {
+            return Err(ConfigError::DbTimeout);
+        }
         if !stores.is_empty() && roots.len() != asked.len() {
             // Two stores over the same files would list them twice under two names.
             return Err(ConfigError::StoresOverlap(notes.join("; ")));
@@ -368,7 +393,6 @@ impl ScanArgs {
             None => None,
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let mut notes = notes;
         let threads = match self.threads {
             Some(0) => return Err(ConfigError::NoThreads),
             // More threads than this only contend (and -j 10000 spun 2,400 threads for minutes).
@@ -411,25 +435,60 @@ impl ScanArgs {
                 shard: self.shard,
             },
             stores,
+            databases,
+            db: crate::source::live_db::Settings {
+                sample: self.db_sample,
+                timeout: std::time::Duration::from_secs(self.db_timeout),
+            },
         };
         Ok((config, notes))
     }
 }
 
 impl ScanArgs {
-    /// The stores' names (none without `--store`) and the roots to scan.
-    fn stores(&self) -> Result<(Vec<String>, Vec<PathBuf>), ConfigError> {
+    /// The live databases among the roots (URL arguments), and notes (a password in a URL).
+    fn databases(&self) -> Result<(Vec<crate::source::live_db::Target>, Vec<String>), ConfigError> {
+        use crate::source::live_db::{is_database_url, without_password, Target};
+        let mut notes = Vec::new();
+        let mut databases = Vec::new();
+        for arg in self.paths.iter().filter(|p| is_database_url(p.as_os_str())) {
+            let url = arg.to_string_lossy();
+            if self.files_from.is_some() || self.shard.is_some() {
+                return Err(ConfigError::DatabaseNotHere(without_password(&url)));
+            }
+            databases.push(Target::parse(&url, &mut notes)?);
+        }
+        for spec in &self.store {
+            if let Some((_, root)) = spec.split_once('=') {
+                if is_database_url(root.as_ref()) {
+                    return Err(ConfigError::DatabaseNotHere(without_password(root)));
+                }
+            }
+        }
+        Ok((databases, notes))
+    }
+
+    /// The stores' names (none without `--store`) and the roots to scan (`databases`: some
+    /// roots are live databases, so no folder is scanned by default).
+    fn stores(&self, databases: bool) -> Result<(Vec<String>, Vec<PathBuf>), ConfigError> {
         use crate::inventory::stores::{check_name, StoreNameError};
+        let paths: Vec<PathBuf> = self
+            .paths
+            .iter()
+            .filter(|p| !crate::source::live_db::is_database_url(p.as_os_str()))
+            .cloned()
+            .collect();
         if self.store.is_empty() {
-            let paths = match self.paths.is_empty() {
+            let paths = match paths.is_empty() && !databases {
                 true => vec![PathBuf::from(".")],
-                false => self.paths.clone(),
+                false => paths,
             };
             return Ok((Vec::new(), paths));
         }
         if !self.paths.is_empty() {
             return Err(ConfigError::StoresAndPaths);
         }
+        let _ = databases;
         let mut names = Vec::new();
         let mut roots = Vec::new();
         for spec in &self.store {

@@ -39,11 +39,16 @@ pub enum ErrorKind {
     Unsupported,
     /// A bug in pimap: the input was not (fully) scanned.
     Internal,
+    /// A live database could not be reached or refused the login (wrong password, unknown
+    /// user or database, unreachable host): none of its tables were read.
+    Connect,
+    /// A live database's table took longer than `--db-timeout`: what was read before stands.
+    Timeout,
 }
 
 impl ErrorKind {
     /// Every kind, in documentation order.
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 13] = [
         ErrorKind::Io,
         ErrorKind::Permission,
         ErrorKind::NotFound,
@@ -55,6 +60,8 @@ impl ErrorKind {
         ErrorKind::Truncated,
         ErrorKind::Unsupported,
         ErrorKind::Internal,
+        ErrorKind::Connect,
+        ErrorKind::Timeout,
     ];
 
     /// The inventory's name of the kind.
@@ -71,6 +78,8 @@ impl ErrorKind {
             ErrorKind::Truncated => "truncated",
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::Internal => "internal",
+            ErrorKind::Connect => "connect",
+            ErrorKind::Timeout => "timeout",
         }
     }
 

@@ -61,10 +61,13 @@ pub enum Location {
     /// decoded text.
     Text { line: u64, column: u64, offset: u64 },
     /// Database dump: table, 1-based row within the table, column name (or 1-based position).
+    /// A live database's table adds the row's primary key, column by column, when it has one.
     Table {
         table: Arc<str>,
         row: u64,
         column: Arc<str>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        key: Option<Box<std::collections::BTreeMap<String, String>>>,
     },
     /// Spreadsheet: sheet name, A1-style cell, column header (or letter).
     Sheet {

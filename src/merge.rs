@@ -127,10 +127,12 @@ pub fn merge(mut parts: Vec<Named>, settings: &MergeSettings<'_>) -> Result<Inve
     // The stores (and roots) of every scan, in the order given.
     let mut roots = Vec::new();
     let mut stores = Vec::new();
+    let mut sources = Vec::new();
     for group in scans_of(&parts) {
         let inv = &parts[group[0]].inventory;
         roots.extend(inv.roots.iter().cloned());
         stores.extend(inv.stores.iter().cloned());
+        sources.extend(inv.sources.iter().cloned());
     }
 
     let mut files = Vec::new();
@@ -188,6 +190,7 @@ pub fn merge(mut parts: Vec<Named>, settings: &MergeSettings<'_>) -> Result<Inve
         policy,
         names,
         suspected_id_images: images,
+        sources,
         ..Inventory::default()
     };
     let baseline = settings.baseline.map(|b| &b.inventory);

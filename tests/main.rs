@@ -18,6 +18,7 @@
 //! - `fingerprints`: keyed fingerprints, distinct counts, `pimap locate`;
 //! - `refresh`: `scan --baseline` reuse and its `changes`;
 //! - `merge`: `scan --shard`/`--files-from` parts joined by `pimap merge` equal one scan;
+//! - `live_db`: live PostgreSQL and MariaDB servers started by the tests: live scans equal dump scans, read-only, errors;
 //! - `stores`: `scan --store NAME=ROOT`: per-store paths, totals, copies; merging stores;
 //! - `documents`: PDF, DOCX and PPTX text: pages, paragraphs, slides; encrypted, image-only, corrupt;
 //! - `file_names`: file and folder names as data, suspected ID images (issue 14, item 4);
@@ -47,6 +48,7 @@ mod hostile;
 mod hostile_archives;
 mod hostile_sheets;
 mod identity_documents;
+mod live_db;
 mod merge;
 mod minimize;
 mod names;

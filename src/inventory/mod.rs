@@ -64,6 +64,27 @@ pub struct Inventory {
     /// hand-held ID photo: listed, never read.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub suspected_id_images: Vec<SuspectedImage>,
+    /// Each root's kind (`path`, `postgres`, `mysql`) and address (never a password), in
+    /// the order of `roots`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub sources: Vec<SourceEntry>,
+}
+
+/// A root of the scan: a folder or file (`path`), or a live database.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceEntry {
+    /// `path`, `postgres` or `mysql` (MySQL and MariaDB).
+    pub kind: String,
+    /// The path as `roots` shows it, or the database's URL without a password
+    /// (`postgres://reader@127.0.0.1:5432/shop`).
+    pub address: String,
+    /// A live database: rows read per table (`--db-sample`: a number, or `all`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sample: Option<String>,
+    /// A live database: tables listed (each is an entry `ADDRESS!table`); absent when it
+    /// could not be reached.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub tables: Option<u64>,
 }
 
 /// Which part of a path a name finding is in.

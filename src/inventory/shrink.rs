@@ -67,10 +67,11 @@ fn root_prefixes(inventory: &Inventory) -> Vec<(&str, Option<String>)> {
 
 fn under_root(path: &str, prefix: Option<&str>) -> bool {
     let Some(prefix) = prefix else { return true };
+    // A live database's tables are `ADDRESS!table`.
     path == prefix
         || path
             .strip_prefix(prefix)
-            .is_some_and(|rest| rest.starts_with('/'))
+            .is_some_and(|rest| rest.starts_with('/') || rest.starts_with('!'))
 }
 
 /// Paths of what the walk found (files read, skipped or failed), without archive members.

@@ -789,6 +789,7 @@ pub(crate) mod tests {
             schema: crate::inventory::SCHEMA.into(),
             scanned_at: "2026-11-29T03:10:00Z".into(),
             roots: vec!["/mnt/shop-share".into()],
+            sources: Vec::new(),
             tool: crate::inventory::ToolInfo {
                 name: "pimap".into(),
                 version: "0.1.0".into(),

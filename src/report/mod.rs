@@ -291,13 +291,30 @@ fn write_location(out: &mut Vec<u8>, location: &Location) {
             out.extend_from_slice(b",\"offset\":");
             write_u64(out, *offset);
         }
-        Location::Table { table, row, column } => {
+        Location::Table {
+            table,
+            row,
+            column,
+            key,
+        } => {
             out.extend_from_slice(b"{\"table\":");
             write_json_str(out, table);
             out.extend_from_slice(b",\"row\":");
             write_u64(out, *row);
             out.extend_from_slice(b",\"column\":");
             write_json_str(out, column);
+            if let Some(key) = key {
+                out.extend_from_slice(b",\"key\":{");
+                for (i, (name, value)) in key.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    write_json_str(out, name);
+                    out.push(b':');
+                    write_json_str(out, value);
+                }
+                out.push(b'}');
+            }
         }
         Location::Sheet { sheet, cell, column } => {
             out.extend_from_slice(b"{\"sheet\":");
@@ -567,6 +584,20 @@ mod tests {
                 table: Arc::from("t_user"),
                 row: 10,
                 column: name.clone(),
+                key: None,
+            },
+            Location::Table {
+                table: Arc::from("orders"),
+                row: 3,
+                column: name.clone(),
+                key: Some(Box::new(
+                    [
+                        ("id".to_string(), "4\"2".to_string()),
+                        ("shop".to_string(), "a".to_string()),
+                    ]
+                    .into_iter()
+                    .collect(),
+                )),
             },
             Location::Sheet {
                 sheet: Arc::from("Sheet\n1"),

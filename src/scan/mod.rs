@@ -12,6 +12,7 @@ mod columns;
 mod dump_plan;
 mod joined;
 pub(crate) mod judge;
+mod live;
 pub(crate) mod names;
 mod parts;
 mod pool;
@@ -71,6 +72,10 @@ pub struct ScanConfig {
     pub selection: Selection,
     /// `--store NAME=ROOT`: the name of each root (empty: plain roots).
     pub stores: Vec<String>,
+    /// Live databases to scan (URL roots), after the folder and file roots.
+    pub databases: Vec<crate::source::live_db::Target>,
+    /// How their tables are read (`--db-sample`, `--db-timeout`).
+    pub db: crate::source::live_db::Settings,
 }
 
 /// The files a scan reads, when it is one part of a larger scan (`pimap merge` joins the
@@ -200,6 +205,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
             }),
         }
     }
+    let (db_tables, db_sources) = live::list(config, &mut redactor, &mut errors);
     let total_bytes = files.iter().map(|f| f.size).sum();
     let progress = Progress::new(config.progress, total_bytes);
     let detectors = &config.detectors;
@@ -215,11 +221,13 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         config,
         encoder: &encoder,
         reuse: &reuse,
+        db_tables: &db_tables,
     };
     let mut written = InPathOrder {
         sink: &mut *findings,
         files: &files,
         table: &table,
+        db_tables: &db_tables,
         open: None,
         config,
         progress: &progress,
@@ -230,7 +238,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         sketches: FxHashMap::default(),
         reused: 0,
     };
-    let pooled = pool::run_in_order(&pool, &tasks, table.tasks.len(), &mut written);
+    let pooled = pool::run_in_order(&pool, &tasks, table.tasks.len() + db_tables.len(), &mut written);
     progress.finish();
     let InPathOrder {
         mut file_entries,
@@ -272,6 +280,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
                     false => redactor.redact(&shown).into_owned(),
                 }
             })
+            .chain(db_sources.iter().map(|s| s.address.clone()))
             .collect(),
         tool: ToolInfo {
             name: "pimap".into(),
@@ -313,6 +322,18 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         suspected_id_images: named.images,
         ..Inventory::default()
     };
+    inventory.sources = inventory
+        .roots
+        .iter()
+        .take(config.roots.len())
+        .map(|root| inventory::SourceEntry {
+            kind: "path".to_string(),
+            address: root.clone(),
+            sample: None,
+            tables: None,
+        })
+        .chain(db_sources)
+        .collect();
     judge::judge(&mut inventory, &judge::Judges::of(config), &sketches, reusable);
     if let Some(baseline) = &config.baseline {
         let mut changes = inventory::changes::compare(&baseline.inventory, &inventory);
@@ -388,6 +409,8 @@ struct FileTasks<'a> {
     /// Each worker encodes with a `fresh` copy of it.
     encoder: &'a Option<Box<dyn FindingEncoder>>,
     reuse: &'a refresh::Reuse<'a>,
+    /// Tables of live databases: tasks after the files' (`live`).
+    db_tables: &'a [live::DbTable],
 }
 
 /// What a task ends with.
@@ -411,6 +434,10 @@ impl<'a> pool::Tasks for FileTasks<'a> {
     }
 
     fn run(&self, worker: &mut Worker<'a>, task: usize, emit: &mut dyn FnMut(Vec<u8>)) -> TaskOutput<'a> {
+        if let Some(db) = task.checked_sub(self.table.tasks.len()) {
+            let summary = worker.scan_table(&self.db_tables[db], self.config, emit);
+            return TaskOutput::File(Outcome::Scanned(vec![summary]));
+        }
         match self.table.tasks[task] {
             Task::Whole(i) => {
                 let file = &self.files[i];
@@ -424,6 +451,13 @@ impl<'a> pool::Tasks for FileTasks<'a> {
     }
 
     fn panicked(&self, task: usize) -> TaskOutput<'a> {
+        if let Some(db) = task.checked_sub(self.table.tasks.len()) {
+            return TaskOutput::File(Outcome::Scanned(vec![FileSummary {
+                path: self.db_tables[db].file.display.as_str().into(),
+                problems: vec![internal_error()],
+                ..FileSummary::default()
+            }]));
+        }
         match self.table.tasks[task] {
             Task::Whole(i) => {
                 let file = &self.files[i];
@@ -445,6 +479,7 @@ struct InPathOrder<'a, 's> {
     sink: &'s mut dyn FindingSink,
     files: &'a [InputFile],
     table: &'a TaskTable,
+    db_tables: &'a [live::DbTable],
     /// The parts of a big file read so far, merged.
     open: Option<PartOutcome<'a>>,
     config: &'a ScanConfig,
@@ -522,6 +557,12 @@ impl<'a> pool::InOrder<Vec<u8>, TaskOutput<'a>> for InPathOrder<'a, '_> {
     }
 
     fn finish(&mut self, task: usize, output: TaskOutput<'a>) {
+        if let Some(db) = task.checked_sub(self.table.tasks.len()) {
+            if let TaskOutput::File(Outcome::Scanned(summaries)) = output {
+                self.finish_file(&self.db_tables[db].file, summaries);
+            }
+            return;
+        }
         let (i, outcome) = match (self.table.tasks[task], output) {
             (Task::Part { file, part }, TaskOutput::Part(outcome)) => {
                 return self.add_part(file, part, *outcome);
@@ -597,6 +638,8 @@ pub(super) fn test_config(roots: Vec<PathBuf>) -> ScanConfig {
         split: DEFAULT_PART,
         selection: Selection::default(),
         stores: Vec::new(),
+        databases: Vec::new(),
+        db: crate::source::live_db::Settings::default(),
     }
 }
 

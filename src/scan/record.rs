@@ -270,10 +270,11 @@ impl Worker<'_> {
                 cell: cell.to_string(),
                 column: column(self),
             },
-            Origin::Table { table, row, .. } => Location::Table {
+            Origin::Table { table, row, key, .. } => Location::Table {
                 table: self.tally.columns.shown_table(slot, table),
                 row,
                 column: column(self),
+                key: (!key.is_empty()).then(|| Box::new(self.shown_key(key))),
             },
             // Text is located by its `TextCursor`; never asked here.
             Origin::Text { offset, line, column } => Location::Text { line, column, offset },
@@ -296,6 +297,21 @@ impl Worker<'_> {
                 paragraph,
             },
         }
+    }
+
+    /// A live database row's primary key as findings show it: without `--reveal`, values
+    /// in it are masked like names (a key may be a phone number or an ID).
+    fn shown_key(&mut self, key: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+        key.iter()
+            .map(|(name, value)| {
+                let value = shortened(value);
+                let value = match self.names.as_mut() {
+                    Some(names) => names.redact(&value).into_owned(),
+                    None => value.into_owned(),
+                };
+                (shortened(name).into_owned(), value)
+            })
+            .collect()
     }
 
     /// A JSON pointer as findings show it: segments that hold values masked (the walker has

@@ -113,6 +113,9 @@ pub(super) struct Worker<'a> {
     pub(super) sheets: sheet::SheetReader,
     /// The address fields of the record being read.
     pub(super) joined: JoinedAddress,
+    /// Open sessions to the scan's live databases (by index in `ScanConfig::databases`),
+    /// kept from one table to the next.
+    pub(super) databases: Vec<Option<crate::source::live_db::Conn>>,
 }
 
 /// `--exclude` globs as a matcher for paths inside archives (`dir/x.bak` of `a.zip`); the
@@ -262,6 +265,7 @@ impl<'a> Worker<'a> {
             names: (!config.reveal).then(|| Redactor::new(detectors)),
             member_excludes: member_excludes(&config.walk.excludes),
             sheets: sheet::SheetReader::new(config.isolate_with.as_deref(), config.memory.clone()),
+            databases: Vec::new(),
         }
     }
 

@@ -17,6 +17,7 @@ pub mod delimited;
 pub mod document;
 pub mod json;
 pub mod json_walk;
+pub mod live_db;
 pub mod registry;
 pub mod sheet;
 pub mod split;
@@ -152,11 +153,13 @@ pub enum Origin<'a> {
         key: Option<&'a str>,
         line: Option<u64>,
     },
-    /// A value in a database dump or SQLite table.
+    /// A value in a database dump, SQLite table or live database table; `key` is the row's
+    /// primary key (column, value) when a live database table has one (empty otherwise).
     Table {
         table: &'a str,
         row: u64,
         column: &'a str,
+        key: &'a [(&'a str, &'a str)],
     },
     /// A spreadsheet cell: sheet name, A1-style cell reference, 0-based column index and
     /// the column's header (or its letter when the sheet has no header row).

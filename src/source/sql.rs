@@ -225,6 +225,7 @@ fn forward(event: SqlEvent<'_>, positions: &mut Positions<'_>, emit: &mut dyn Fn
                 table: v.table,
                 row: v.row,
                 column: v.column,
+                key: &[],
             },
         }),
         SqlEvent::Text(t) => {

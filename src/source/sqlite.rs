@@ -415,6 +415,7 @@ fn read_table(
                     table,
                     row: row_no,
                     column,
+                    key: &[],
                 },
             });
         }
@@ -439,7 +440,7 @@ fn write_real(out: &mut String, x: f64) {
 
 /// The text in a BLOB cell, if it is text: valid UTF-8 (trailing NULs of a C string ignored), no
 /// NUL inside and mostly printable.
-fn blob_text(bytes: &[u8]) -> Option<&str> {
+pub(crate) fn blob_text(bytes: &[u8]) -> Option<&str> {
     let end = bytes.iter().rposition(|&b| b != 0)? + 1;
     let bytes = &bytes[..end];
     if memchr::memchr(0, bytes).is_some() {
@@ -522,9 +523,9 @@ mod tests {
     ) -> (Vec<Rec>, FileFacts) {
         let mut out = Vec::new();
         let facts = result(&mut |r: Record<'_>| match r.origin {
-            Origin::Table { table, row, column } => {
-                out.push((table.to_string(), row, column.to_string(), r.text.to_string()))
-            }
+            Origin::Table {
+                table, row, column, ..
+            } => out.push((table.to_string(), row, column.to_string(), r.text.to_string())),
             other => panic!("unexpected origin {other:?}"),
         })
         .unwrap();
