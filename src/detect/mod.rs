@@ -26,6 +26,7 @@ use crate::finding::{Category, Sensitivity};
 use check::{Validator, Validity};
 use context::{ContextWords, Cue};
 use regex::Regex;
+use rustc_hash::FxHashSet;
 use spec::{BusinessContextSpec, DetectorSpec, MaskSpec, PatternSpec, TokenKind};
 use std::path::Path;
 use tokens::{DigitToken, EmailSpan};
@@ -244,6 +245,9 @@ pub struct DetectorSet {
     short_gated: u64,
     /// Their words, in one automaton.
     label_gate: Option<context::LabelGate>,
+    /// The label words of the detectors with a `context_required` regex pattern, lower case:
+    /// a match that is one of them is a label, not a value (`微信号: wechat_id`).
+    regex_labels: FxHashSet<(usize, String)>,
     /// Shortest digits token of a pattern that needs no label.
     min_digits_ungated: usize,
     /// Address patterns and the matcher they share (built only when one exists).
@@ -495,6 +499,11 @@ impl DetectorSet {
             .flat_map(|d| labels[d].iter().map(move |w| (w.clone(), 1u64 << d)))
             .collect();
         let label_gate = (!gate_words.is_empty()).then(|| context::LabelGate::new(&gate_words));
+        let regex_labels = patterns
+            .iter()
+            .filter(|p| p.context_required && p.token == TokenKind::Regex)
+            .flat_map(|p| labels[p.detector].iter().map(|w| (p.detector, w.to_lowercase())))
+            .collect();
         let unreported = detectors
             .iter()
             .enumerate()
@@ -527,6 +536,7 @@ impl DetectorSet {
             gated,
             short_gated,
             label_gate,
+            regex_labels,
             min_digits_ungated: min_digits_ungated.min(MAX_DIGITS + 1).max(min_digits),
             context: ContextWords::new(&words),
             headers: ContextWords::new(&header_words),
@@ -960,7 +970,12 @@ impl DetectorSet {
             if touches || whole.is_empty() {
                 continue;
             }
-            if p.context_required && !self.labelled(p.detector, bytes, (m.start(), m.end()), 0, header) {
+            if p.context_required
+                && (!self.labelled(p.detector, bytes, (m.start(), m.end()), 0, header)
+                    || self
+                        .regex_labels
+                        .contains(&(p.detector, m.as_str().to_lowercase())))
+            {
                 continue;
             }
             let Some(base) = p.base_score(m.as_str(), &mut out.rejected[p.detector]) else {
