@@ -111,19 +111,58 @@ pub enum UrlError {
     Tls { url: String, mode: String },
 }
 
+/// A URL's parts after the scheme: the user information is everything up to the LAST `@` of
+/// the whole remainder (a password may hold `/`, `?`, `#`, `:` or `@`; an `@` in a database
+/// name or parameter must be written `%40`), then the host and port up to the first `/` or `?`,
+/// the path, and the query.
+struct UrlParts<'a> {
+    userinfo: Option<&'a str>,
+    hostport: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+}
+
+fn split_url(rest: &str) -> UrlParts<'_> {
+    let (userinfo, after) = match rest.rfind('@') {
+        Some(i) => (Some(&rest[..i]), &rest[i + 1..]),
+        None => (None, rest),
+    };
+    let (after, query) = match after.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (after, None),
+    };
+    let (hostport, path) = after.split_once('/').unwrap_or((after, ""));
+    UrlParts {
+        userinfo,
+        hostport,
+        path,
+        query,
+    }
+}
+
 /// A URL's text with any password replaced: safe for messages.
 pub fn without_password(url: &str) -> String {
     let Some((at, _)) = scheme_of(url) else {
         return url.to_string();
     };
     let rest = &url[at..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rfind('@') {
-        Some(i) => match authority[..i].split_once(':') {
-            Some((user, _)) => format!("{}{user}:***@{}", &url[..at], &rest[i + 1..]),
+    match split_url(rest).userinfo {
+        Some(info) => match info.split_once(':') {
+            Some((user, _)) => format!("{}{user}:***@{}", &url[..at], &rest[info.len() + 1..]),
             None => url.to_string(),
         },
+        None => url.to_string(),
+    }
+}
+
+/// A URL that could not be parsed, for its error message: whatever precedes the last `@`
+/// (user and password, however malformed) is never shown.
+fn masked(url: &str) -> String {
+    let Some((at, _)) = scheme_of(url) else {
+        return "***".to_string();
+    };
+    match split_url(&url[at..]).userinfo {
+        Some(info) => format!("{}***@{}", &url[..at], &url[at + info.len() + 1..]),
         None => url.to_string(),
     }
 }
@@ -133,21 +172,14 @@ impl Target {
     /// `notes` get the warnings (a password in the URL). The password is taken from the
     /// environment or the client's files when the URL has none.
     pub fn parse(url: &str, notes: &mut Vec<String>) -> Result<Target, UrlError> {
-        let shown = without_password(url);
+        let shown = masked(url);
         let (at, kind) = scheme_of(url).ok_or_else(|| UrlError::Syntax(shown.clone()))?;
-        let rest = &url[at..];
-        let (rest, query) = match rest.split_once('?') {
-            Some((r, q)) => (r, Some(q)),
-            None => (rest, None),
-        };
-        let (authority, path) = match rest.split_once('/') {
-            Some((a, p)) => (a, p),
-            None => (rest, ""),
-        };
-        let (userinfo, hostport) = match authority.rfind('@') {
-            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
-            None => (None, authority),
-        };
+        let UrlParts {
+            userinfo,
+            hostport,
+            path,
+            query,
+        } = split_url(&url[at..]);
         let (user, url_password) = match userinfo {
             Some(info) => match info.split_once(':') {
                 Some((u, p)) => (decode(u), Some(decode(p))),
@@ -725,6 +757,45 @@ mod tests {
         assert_eq!(without_password("mysql://u:pw@h:1/db"), "mysql://u:***@h:1/db");
         assert!(is_database_url("postgres://x".as_ref()));
         assert!(!is_database_url("./postgres://x".as_ref()));
+    }
+
+    #[test]
+    fn passwords_with_url_delimiters_never_leak() {
+        for password in ["ab/cd", "1234/x", "p?q", "a@b", "x:y", "h#sh", "/?@:#"] {
+            let raw = format!("postgres://reader:{password}@db.internal:5433/shop");
+            let (t, _) = parse(&raw);
+            assert_eq!(t.password.as_deref(), Some(password), "{raw}");
+            assert_eq!(
+                (t.user.as_str(), t.host.as_str(), t.port, t.database.as_str()),
+                ("reader", "db.internal", 5433, "shop"),
+                "{raw}"
+            );
+            assert_eq!(t.address(), "postgres://reader@db.internal:5433/shop");
+            assert_eq!(
+                without_password(&raw),
+                "postgres://reader:***@db.internal:5433/shop"
+            );
+            // Errors show neither the password nor any part of it.
+            let mut notes = Vec::new();
+            for bad in [
+                format!("mysql://reader:{password}@db:99999/shop"),
+                format!("mysql://reader:{password}@db/"),
+                format!("postgres://reader:{password}@db/shop?what=1"),
+                format!("postgres://reader:{password}@db/shop?sslmode=require"),
+                format!("postgres://reader:{password}@[::1/shop"),
+            ] {
+                let e = Target::parse(&bad, &mut notes).unwrap_err().to_string();
+                assert!(!e.contains(password) && !e.contains("reader:"), "{e}");
+                assert!(e.contains("://***@"), "{e}");
+            }
+        }
+        // Without a port, a password like `1234/x` is not read as a port.
+        let (t, _) = parse("postgres://reader:1234/x@db/shop");
+        assert_eq!((t.host.as_str(), t.port), ("db", 5432));
+        assert_eq!(t.password.as_deref(), Some("1234/x"));
+        // An `@` in a database name is `%40`.
+        let (t, _) = parse("mysql://u:p@h/a%40b");
+        assert_eq!(t.database, "a@b");
     }
 
     #[test]
