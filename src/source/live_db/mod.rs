@@ -530,7 +530,11 @@ impl std::str::FromStr for Sample {
             .parse::<u64>()
             .ok()
             .filter(|&n| n > 0)
-            .map(Sample::Rows)
+            // More rows than a table can hold (and than PostgreSQL's bigint LIMIT takes): all.
+            .map(|n| match n > i64::MAX as u64 {
+                true => Sample::All,
+                false => Sample::Rows(n),
+            })
             .ok_or_else(|| format!("not a row count: {s:?} (a number of rows, or `all`)"))
     }
 }
@@ -834,5 +838,11 @@ mod tests {
         assert_eq!("10_000".parse::<Sample>(), Ok(Sample::Rows(10_000)));
         assert!("0".parse::<Sample>().is_err());
         assert!("many".parse::<Sample>().is_err());
+        assert_eq!(
+            "9223372036854775807".parse::<Sample>(),
+            Ok(Sample::Rows(i64::MAX as u64))
+        );
+        assert_eq!("9223372036854775808".parse::<Sample>(), Ok(Sample::All));
+        assert_eq!("18446744073709551615".parse::<Sample>(), Ok(Sample::All));
     }
 }

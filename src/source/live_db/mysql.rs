@@ -39,7 +39,7 @@ pub(super) fn connect(target: &Target, timeout: Duration) -> Result<(Conn, bool)
         .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
         // A row may take a while when the server reads far to find it; a table's read is
         // bounded by the statement timeout, the socket by this.
-        .read_timeout(Some(timeout + Duration::from_secs(60)))
+        .read_timeout(Some(timeout.saturating_add(Duration::from_secs(60))))
         .write_timeout(Some(Duration::from_secs(60)))
         // Otherwise the client reconnects through the server's Unix socket when it runs on
         // this machine: what was asked for is what is used.
