@@ -10,7 +10,7 @@ use super::ScanConfig;
 use crate::detect::redact::Redactor;
 use crate::error::{ErrorKind, Problem};
 use crate::inventory::{ErrorEntry, SourceEntry};
-use crate::source::live_db::{Conn, Table, TableFacts, Target};
+use crate::source::live_db::{Conn, DbError, Table, TableFacts, Target};
 use crate::walk::InputFile;
 use std::sync::Arc;
 
@@ -35,9 +35,16 @@ pub(super) fn list(
     let mut sources = Vec::new();
     for (root, target) in config.databases.iter().enumerate() {
         let address = target.address();
-        let listed = target
-            .connect(config.db.timeout)
-            .and_then(|mut conn| conn.tables(target));
+        // A bug in a client library must not end the scan: the database is one error.
+        let listed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            target
+                .connect(config.db.timeout)
+                .and_then(|mut conn| conn.tables(target))
+        }))
+        .unwrap_or_else(|_| {
+            let problem = internal_error();
+            Err(DbError::new(problem.kind, problem.message))
+        });
         let mut source = SourceEntry {
             kind: target.kind.name().to_string(),
             address: address.clone(),

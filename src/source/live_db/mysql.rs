@@ -57,10 +57,22 @@ pub(super) fn connect(target: &Target, timeout: Duration) -> Result<(Conn, bool)
             .tcp_port(target.port),
     };
     let mut conn = Conn::new(opts).map_err(|e| connect_error(&e, target))?;
-    let version: Option<String> = conn
-        .query_first("SELECT VERSION()")
-        .map_err(|e| connect_error(&e, target))?;
-    let mariadb = version.is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"));
+    let version: Vec<Option<String>> = query_rows(&mut conn, "SELECT VERSION()").map_err(|e| {
+        e.map_or_else(
+            || {
+                DbError::new(
+                    ErrorKind::Connect,
+                    "cannot connect: the server's version is not text",
+                )
+            },
+            |e| connect_error(&e, target),
+        )
+    })?;
+    let mariadb = version
+        .into_iter()
+        .flatten()
+        .next()
+        .is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"));
     Ok((conn, mariadb))
 }
 
@@ -115,33 +127,52 @@ fn table_error(e: &mysql::Error, table: &Table, rows: u64) -> DbError {
     DbError::new(kind, format!("table {shown}: {what}: {}", reason(e)))
 }
 
-fn catalog_error(e: mysql::Error) -> DbError {
-    DbError::new(ErrorKind::Io, format!("cannot list the tables: {}", reason(&e)))
+/// A query's rows converted without panicking (`Queryable::query` panics, printing the row,
+/// when a value does not convert): Err(None) when one does not.
+fn query_rows<T: mysql::prelude::FromRow>(
+    conn: &mut Conn,
+    sql: &str,
+) -> Result<Vec<T>, Option<mysql::Error>> {
+    let mut out = Vec::new();
+    for row in conn.query_iter(sql).map_err(Some)? {
+        out.push(mysql::from_row_opt::<T>(row.map_err(Some)?).map_err(|_| None)?);
+    }
+    Ok(out)
+}
+
+fn catalog_error(e: Option<mysql::Error>) -> DbError {
+    match e {
+        Some(e) => DbError::new(ErrorKind::Io, format!("cannot list the tables: {}", reason(&e))),
+        None => DbError::new(
+            ErrorKind::Io,
+            "cannot list the tables: the catalog returned a value of an unexpected type",
+        ),
+    }
 }
 
 /// The database's base tables (views hold no data of their own). A table on which the user
 /// has no privilege at all is not in `information_schema`: MySQL does not show it, so it is
 /// neither read nor reported (see docs/live-databases.md).
 pub(super) fn tables(conn: &mut Conn, database: &str) -> Result<Vec<Table>, DbError> {
-    let names: Vec<(String, Option<u64>)> = conn
-        .query(
-            "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES \
+    let names: Vec<(String, Option<u64>)> = query_rows(
+        conn,
+        "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES \
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-        )
-        .map_err(catalog_error)?;
-    let columns: Vec<(String, String, String)> = conn
-        .query(
-            "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS \
+    )
+    .map_err(catalog_error)?;
+    let columns: Vec<(String, String, String)> = query_rows(
+        conn,
+        "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS \
              WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
-        )
-        .map_err(catalog_error)?;
-    let keys: Vec<(String, String)> = conn
-        .query(
-            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
+    )
+    .map_err(catalog_error)?;
+    let keys: Vec<(String, String)> = query_rows(
+        conn,
+        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
              WHERE TABLE_SCHEMA = DATABASE() AND CONSTRAINT_NAME = 'PRIMARY' \
              ORDER BY TABLE_NAME, ORDINAL_POSITION",
-        )
-        .map_err(catalog_error)?;
+    )
+    .map_err(catalog_error)?;
     let mut by_name: HashMap<String, Table> = names
         .iter()
         .map(|(name, rows)| {
