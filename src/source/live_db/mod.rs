@@ -309,11 +309,42 @@ impl Target {
         shown
     }
 
-    /// Opens a read-only session.
+    /// Opens a read-only session, within `CONNECT_TIMEOUT` in all (TCP connect, startup,
+    /// authentication and the session's settings): a server that accepts the connection and
+    /// then says nothing must not hold the scan. The attempt runs on a thread of its own,
+    /// left to end by itself when it takes too long.
     pub fn connect(&self, timeout: Duration) -> Result<Conn, DbError> {
-        match self.kind {
-            Kind::Postgres => postgres::connect(self, timeout).map(|c| Conn::Postgres(Box::new(c))),
-            Kind::Mysql => mysql::connect(self, timeout).map(|(c, mariadb)| Conn::Mysql(c, mariadb)),
+        let (send, receive) = std::sync::mpsc::channel();
+        let target = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("pimap-db-connect".into())
+            .spawn(move || {
+                let conn = match target.kind {
+                    Kind::Postgres => {
+                        postgres::connect(&target, timeout).map(|c| Conn::Postgres(Box::new(c)))
+                    }
+                    Kind::Mysql => {
+                        mysql::connect(&target, timeout).map(|(c, mariadb)| Conn::Mysql(c, mariadb))
+                    }
+                };
+                let _ = send.send(conn);
+            });
+        if let Err(e) = spawned {
+            return Err(DbError::new(ErrorKind::Connect, format!("cannot connect: {e}")));
+        }
+        match receive.recv_timeout(CONNECT_TIMEOUT) {
+            Ok(conn) => conn,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(DbError::new(
+                ErrorKind::Connect,
+                format!(
+                    "cannot connect: no session within {} s (the server does not answer)",
+                    CONNECT_TIMEOUT.as_secs()
+                ),
+            )),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(DbError::new(
+                ErrorKind::Internal,
+                "cannot connect: internal error (a bug, please report it)",
+            )),
         }
     }
 }

@@ -18,6 +18,9 @@ use std::time::Duration;
 /// queue behind one, nor make every later query queue behind its own wait.
 const LOCK_TIMEOUT_MS: u64 = 5_000;
 
+/// Longest the catalog's queries may take.
+const CATALOG_TIMEOUT_MS: u64 = 60_000;
+
 /// A table this many times larger than the sample is read through `TABLESAMPLE SYSTEM`.
 const TABLESAMPLE_FACTOR: f64 = 20.0;
 
@@ -29,6 +32,13 @@ pub(super) fn connect(target: &Target, _timeout: Duration) -> Result<Client, DbE
         .port(target.port)
         .application_name("pimap")
         .connect_timeout(CONNECT_TIMEOUT)
+        // A server or network that goes silent mid-read is noticed within a minute or two,
+        // not after the system's two hours of keepalive idle.
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .keepalives_interval(Duration::from_secs(10))
+        .keepalives_retries(3)
+        .tcp_user_timeout(Duration::from_secs(60))
         // Read-only before any statement runs; idle transactions do not linger.
         .options("-c default_transaction_read_only=on -c idle_in_transaction_session_timeout=600000");
     match &target.socket {
@@ -111,7 +121,10 @@ const SYSTEM_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schem
 
 pub(super) fn tables(client: &mut Client) -> Result<Vec<Table>, DbError> {
     client
-        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .batch_execute(&format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
+             SET LOCAL statement_timeout = {CATALOG_TIMEOUT_MS}; SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"
+        ))
         .map_err(catalog_error)?;
     let listed = list(client);
     let _ = client.batch_execute("ROLLBACK");
