@@ -48,6 +48,8 @@ pub(super) fn connect(target: &Target, timeout: Duration) -> Result<(Conn, bool)
         .init(vec![
             "SET SESSION TRANSACTION READ ONLY".to_string(),
             "SET NAMES utf8mb4".to_string(),
+            // TIMESTAMP values in UTC, whatever the server's default (as in mysqldump's output).
+            "SET time_zone = '+00:00'".to_string(),
             format!("SET SESSION lock_wait_timeout = {LOCK_WAIT_SECONDS}"),
         ]);
     opts = match &target.socket {

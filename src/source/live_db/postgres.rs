@@ -50,7 +50,15 @@ pub(super) fn connect(target: &Target, _timeout: Duration) -> Result<Client, DbE
     }
     let mut client = config.connect(NoTls).map_err(|e| connect_error(&e, target))?;
     client
-        .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        // The text of dates, intervals, timestamps with time zone, floats and bytea is the
+        // server's settings' (a role or database may set them): fixed here, so a live scan
+        // finds what a scan of the dump finds. SET rather than startup options: PgBouncer
+        // passes SET through.
+        .batch_execute(
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY; \
+             SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET TimeZone = 'UTC'; \
+             SET extra_float_digits = 1; SET bytea_output = 'hex'",
+        )
         .map_err(|e| connect_error(&e, target))?;
     Ok(client)
 }
