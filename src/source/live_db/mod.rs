@@ -616,6 +616,10 @@ pub struct Table {
     pub key: Vec<usize>,
     /// The catalog's estimate of its rows (None: unknown, never analyzed).
     pub estimated_rows: Option<u64>,
+    /// PostgreSQL: read `FROM ONLY` (an ordinary table or materialized view: its inheritance
+    /// children are tables of their own, read on their own); false for a partitioned parent,
+    /// which holds its partitions' rows, and for MySQL.
+    pub only: bool,
 }
 
 #[derive(Debug, Clone)]

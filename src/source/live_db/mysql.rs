@@ -187,6 +187,7 @@ pub(super) fn tables(conn: &mut Conn, database: &str) -> Result<Vec<Table>, DbEr
                     columns: Vec::new(),
                     key: Vec::new(),
                     estimated_rows: *rows,
+                    only: false,
                 },
             )
         })

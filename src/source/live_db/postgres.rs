@@ -144,7 +144,8 @@ fn list(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
     // materialized views (copies of data). Views and foreign tables hold no data here.
     let relations = client.query(
         &format!(
-            "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.reltuples::float8 \
+            "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.reltuples::float8, \
+             c.relkind <> 'p' \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition AND {SYSTEM_SCHEMAS} \
              ORDER BY n.nspname, c.relname"
@@ -178,6 +179,7 @@ fn list(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
         let schema: String = r.get(1);
         let name: String = r.get(2);
         let tuples: f64 = r.get(3);
+        let only: bool = r.get(4);
         let shown = if schema == "public" {
             name.clone()
         } else {
@@ -194,6 +196,7 @@ fn list(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
                 key: Vec::new(),
                 // -1 (PostgreSQL 14+) or 0 before: never vacuumed or analyzed.
                 estimated_rows: (tuples > 0.0).then_some(tuples as u64),
+                only,
             },
         );
     }
@@ -236,12 +239,13 @@ fn select(table: &Table, sample: Sample) -> (String, bool) {
         })
         .collect();
     let mut sql = format!(
-        "SELECT {} FROM {}.{}",
+        "SELECT {} FROM {}{}.{}",
         if columns.is_empty() {
             "NULL".to_string()
         } else {
             columns.join(", ")
         },
+        if table.only { "ONLY " } else { "" },
         ident(&table.schema),
         ident(&table.name)
     );
