@@ -228,8 +228,8 @@ fn ident(name: &str) -> String {
 /// No `ORDER BY`: the server stops after the rows asked for, whatever the table's size. A
 /// table much larger than the sample is read through `TABLESAMPLE SYSTEM` (whole pages chosen
 /// over the table, the same ones each time: `REPEATABLE`), so the sample is not only its
-/// oldest rows.
-fn select(table: &Table, sample: Sample) -> (String, bool) {
+/// oldest rows; `pages: false` never does.
+fn select(table: &Table, sample: Sample, pages_allowed: bool) -> (String, bool) {
     let columns: Vec<String> = table
         .columns
         .iter()
@@ -253,10 +253,12 @@ fn select(table: &Table, sample: Sample) -> (String, bool) {
     if let Sample::Rows(n) = sample {
         if let Some(rows) = table
             .estimated_rows
-            .filter(|&r| r as f64 > n as f64 * TABLESAMPLE_FACTOR)
+            .filter(|&r| pages_allowed && r as f64 > n as f64 * TABLESAMPLE_FACTOR)
         {
-            // Three times the share needed: page sizes vary, and the estimate may be old.
-            let percent = (300.0 * n as f64 / rows as f64).clamp(0.0001, 100.0);
+            // A little more than the share needed (page sizes vary), not much more: the read
+            // stops at LIMIT n, so a larger share would see only the front of the table. Too
+            // few rows (an old estimate) are made up for by `read_rows`.
+            let percent = (120.0 * n as f64 / rows as f64).clamp(0.0001, 100.0);
             sql.push_str(&format!(" TABLESAMPLE SYSTEM ({percent:.6}) REPEATABLE (0)"));
             pages = true;
         }
@@ -293,9 +295,21 @@ fn read_rows(
     facts: &mut TableFacts,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<(), postgres::Error> {
-    let (sql, pages) = select(table, sample);
-    facts.sampled_pages = pages;
     let none: [&str; 0] = [];
+    let (mut sql, pages) = select(table, sample, true);
+    if let (true, Sample::Rows(n)) = (pages, sample) {
+        // The pages sampled must hold the rows asked for (the estimate of the table's size may
+        // be old, too high): otherwise its first rows are read instead. Same snapshot, same
+        // pages (REPEATABLE), so the count is what the read would get.
+        let count: i64 = client
+            .query_one(format!("SELECT count(*) FROM ({sql}) s").as_str(), &[])?
+            .get(0);
+        if (count as u64) < n {
+            sql = select(table, sample, false).0;
+        } else {
+            facts.sampled_pages = true;
+        }
+    }
     // Rows arrive as the server sends them: a full scan never holds the table.
     let mut rows = client.query_raw(sql.as_str(), none.iter())?;
     while let Some(row) = rows.next()? {
