@@ -627,7 +627,14 @@ pub struct Column {
     pub name: String,
     /// Binary (bytea, BLOB, VARBINARY): read as text only when it is valid UTF-8.
     pub binary: bool,
+    /// MySQL: a TEXT or BLOB type (up to 4 GB a value), read cut at `MAX_CELL`.
+    pub long: bool,
 }
+
+/// The most of one value that is read (PostgreSQL: characters or bytes of every column;
+/// MySQL: of TEXT and BLOB columns): a value may be up to 1 GB (4 GB on MySQL), and a worker
+/// must not hold that much. Values this long are not personal data of any kind pimap knows.
+pub const MAX_CELL: u32 = 16 << 20;
 
 /// What reading a table found out.
 #[derive(Debug, Default)]

@@ -8,7 +8,7 @@
 //! arrives as the server's text for it; binary columns (BLOB, VARBINARY) are kept only when
 //! they are valid UTF-8 text.
 
-use super::{emit_row, DbError, Sample, Settings, Table, TableFacts, Target, CONNECT_TIMEOUT};
+use super::{emit_row, DbError, Sample, Settings, Table, TableFacts, Target, CONNECT_TIMEOUT, MAX_CELL};
 use crate::error::ErrorKind;
 use crate::source::Record;
 use mysql::prelude::Queryable;
@@ -212,7 +212,15 @@ pub(super) fn tables(conn: &mut Conn, database: &str) -> Result<Vec<Table>, DbEr
                     | "multipolygon"
                     | "geometrycollection"
             );
-            t.columns.push(super::Column { name: column, binary });
+            let long = matches!(
+                data_type.to_ascii_lowercase().as_str(),
+                "text" | "mediumtext" | "longtext" | "blob" | "mediumblob" | "longblob"
+            );
+            t.columns.push(super::Column {
+                name: column,
+                binary,
+                long,
+            });
         }
     }
     for (table, column) in keys {
@@ -236,7 +244,15 @@ fn ident(name: &str) -> String {
 /// The table's SELECT, bounded in time, at most the sample's rows, no `ORDER BY` (the
 /// server stops after N rows: InnoDB's first N in primary-key order).
 fn select(table: &Table, mariadb: bool, settings: &Settings) -> String {
-    let columns: Vec<String> = table.columns.iter().map(|c| ident(&c.name)).collect();
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| match c.long {
+            // Only where needed: LEFT of a FLOAT or a DATE is not its text.
+            true => format!("LEFT({0}, {MAX_CELL}) AS {0}", ident(&c.name)),
+            false => ident(&c.name),
+        })
+        .collect();
     let list = if columns.is_empty() {
         "NULL".to_string()
     } else {

@@ -5,7 +5,7 @@
 //! with `SET LOCAL statement_timeout` and `lock_timeout`, then rolled back. Every column is
 //! read as `::text` (the server's own output format for every type), `bytea` as bytes.
 
-use super::{emit_row, DbError, Sample, Settings, Table, TableFacts, Target, CONNECT_TIMEOUT};
+use super::{emit_row, DbError, Sample, Settings, Table, TableFacts, Target, CONNECT_TIMEOUT, MAX_CELL};
 use crate::error::ErrorKind;
 use crate::source::Record;
 use postgres::error::SqlState;
@@ -205,6 +205,7 @@ fn list(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
             t.columns.push(super::Column {
                 name: r.get(1),
                 binary: r.get(2),
+                long: false,
             });
         }
     }
@@ -234,8 +235,8 @@ fn select(table: &Table, sample: Sample, pages_allowed: bool) -> (String, bool) 
         .columns
         .iter()
         .map(|c| match c.binary {
-            true => ident(&c.name),
-            false => format!("{}::text", ident(&c.name)),
+            true => format!("substring({} FROM 1 FOR {MAX_CELL})", ident(&c.name)),
+            false => format!("left({}::text, {MAX_CELL})", ident(&c.name)),
         })
         .collect();
     let mut sql = format!(
