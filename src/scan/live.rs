@@ -117,9 +117,14 @@ impl Worker<'_> {
             _ => match target.connect(config.db.timeout) {
                 Ok(conn) => conn,
                 Err(e) => {
+                    // Masked like the entry's path: a table's name may be a value.
+                    let shown = match crate::source::looks_like_value(&task.table.shown) {
+                        true => "*".to_string(),
+                        false => format!("`{}`", task.table.shown),
+                    };
                     summary.problems.push(Problem::new(
                         ErrorKind::Connect,
-                        format!("table {}: not read: {}", task.table.shown, e.message),
+                        format!("table {shown}: not read: {}", e.message),
                     ));
                     summary.format = None;
                     return summary;

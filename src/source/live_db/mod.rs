@@ -736,6 +736,11 @@ pub(crate) fn emit_row(
             key.push((table.columns[k].name.as_str(), v));
         }
     }
+    // A key part that is not text (a BINARY(16) UUID): a partial key would point at other
+    // rows, so there is none.
+    if key.len() != table.key.len() {
+        key.clear();
+    }
     for (column, cell) in table.columns.iter().zip(cells) {
         let Some(text) = cell else { continue };
         if text.is_empty() {
@@ -872,6 +877,38 @@ mod tests {
             parse_my_cnf("[mysqld]\npassword=no\n[client]\nuser = app\npassword=\"p w\"\n[mysql]\nuser=x\n");
         assert_eq!(cnf.user.as_deref(), Some("app"));
         assert_eq!(cnf.password.as_deref(), Some("p w"));
+    }
+
+    #[test]
+    fn a_key_with_a_part_that_is_not_text_is_left_out() {
+        let column = |name: &str, binary| Column {
+            name: name.into(),
+            binary,
+            long: false,
+        };
+        let table = Table {
+            schema: "s".into(),
+            name: "t".into(),
+            shown: "t".into(),
+            columns: vec![column("id", true), column("n", false), column("phone", false)],
+            key: vec![0, 1],
+            estimated_rows: None,
+            only: false,
+        };
+        let keys = |cells: &[Option<&str>]| {
+            let mut keys = Vec::new();
+            emit_row(&table, 1, cells, &mut TableFacts::default(), &mut |r| {
+                if let Origin::Table { key, .. } = r.origin {
+                    keys.push(key.iter().map(|(c, v)| format!("{c}={v}")).collect::<Vec<_>>());
+                }
+            });
+            keys
+        };
+        assert_eq!(keys(&[Some("a"), Some("7"), Some("x")]), [vec!["id=a", "n=7"]; 2]);
+        assert_eq!(
+            keys(&[None, Some("7"), Some("x")]),
+            [Vec::<String>::new(), Vec::new()]
+        );
     }
 
     #[test]
