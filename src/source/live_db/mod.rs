@@ -419,7 +419,12 @@ impl ClientFiles {
                     .map(PathBuf::from)
                     .or_else(|| self.home.as_ref().map(|h| h.join(".pgpass")));
                 match file.and_then(|f| private_file(&f, notes)) {
-                    Some(text) => (pgpass_lookup(&text, target), Some("~/.pgpass")),
+                    Some(text) => {
+                        // Named only when a line matched: a refusal then blames the file.
+                        let password = pgpass_lookup(&text, target);
+                        let from = password.as_ref().map(|_| "~/.pgpass");
+                        (password, from)
+                    }
                     None => (None, None),
                 }
             }
