@@ -909,7 +909,10 @@ mod tests {
             });
             keys
         };
-        assert_eq!(keys(&[Some("a"), Some("7"), Some("x")]), [vec!["id=a", "n=7"]; 2]);
+        assert_eq!(
+            keys(&[Some("a"), Some("7"), Some("x")]),
+            [vec!["id=a", "n=7"], vec!["id=a", "n=7"]]
+        );
         assert_eq!(
             keys(&[None, Some("7"), Some("x")]),
             [Vec::<String>::new(), Vec::new()]
