@@ -911,7 +911,7 @@ mod tests {
         };
         assert_eq!(
             keys(&[Some("a"), Some("7"), Some("x")]),
-            [vec!["id=a", "n=7"], vec!["id=a", "n=7"]]
+            [vec!["id=a", "n=7"], vec!["id=a", "n=7"], vec!["id=a", "n=7"]]
         );
         assert_eq!(
             keys(&[None, Some("7"), Some("x")]),
