@@ -312,7 +312,7 @@ pub enum ConfigError {
     Database(#[from] crate::source::live_db::UrlError),
     #[error("{0}: --store, --files-from and --shard are for folders; give live databases as URL arguments")]
     DatabaseNotHere(String),
-    #[error("--db-timeout must be at least 1 second")]
+    #[error("--db-timeout must be from 1 second to 7 days (604800 seconds)")]
     DbTimeout,
 }
 
@@ -351,9 +351,7 @@ impl ScanArgs {
         let (stores, asked) = self.stores(!databases.is_empty())?;
         let (roots, mut notes) = crate::walk::check_roots(&asked)?;
         notes.extend(db_notes);
-        if self.db_timeout == 0 {
-            return Err(ConfigError::DbTimeout);
-        }
+        let db_timeout = db_timeout(self.db_timeout)?;
         if !stores.is_empty() && roots.len() != asked.len() {
             // Two stores over the same files would list them twice under two names.
             return Err(ConfigError::StoresOverlap(notes.join("; ")));
@@ -438,7 +436,7 @@ impl ScanArgs {
             databases,
             db: crate::source::live_db::Settings {
                 sample: self.db_sample,
-                timeout: std::time::Duration::from_secs(self.db_timeout),
+                timeout: db_timeout,
             },
         };
         Ok((config, notes))
@@ -556,6 +554,17 @@ fn path_of_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
+/// The longest `--db-timeout`: 7 days.
+const MAX_DB_TIMEOUT: u64 = 7 * 24 * 3600;
+
+/// `--db-timeout`, from 1 second to 7 days (a larger one would overflow deadlines).
+fn db_timeout(seconds: u64) -> Result<std::time::Duration, ConfigError> {
+    match seconds {
+        1..=MAX_DB_TIMEOUT => Ok(std::time::Duration::from_secs(seconds)),
+        _ => Err(ConfigError::DbTimeout),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -566,5 +575,14 @@ mod tests {
         assert_eq!(parse_size("500m"), Ok(500 << 20));
         assert_eq!(parse_size("123"), Ok(123));
         assert!(parse_size("lots").is_err());
+    }
+
+    #[test]
+    fn db_timeouts_are_capped() {
+        assert!(matches!(db_timeout(0), Err(ConfigError::DbTimeout)));
+        assert_eq!(db_timeout(300).unwrap().as_secs(), 300);
+        assert_eq!(db_timeout(604_800).unwrap().as_secs(), 604_800);
+        assert!(matches!(db_timeout(604_801), Err(ConfigError::DbTimeout)));
+        assert!(matches!(db_timeout(u64::MAX), Err(ConfigError::DbTimeout)));
     }
 }

@@ -742,6 +742,50 @@ fn postgres_live_scan_equals_the_dump_scan_read_only() {
         "{contacts:?}"
     );
 
+    // A parent of inheritance children is read FROM ONLY: each row once. A table far larger
+    // than the sample is read through TABLESAMPLE, N rows all the same; and when its estimate
+    // is stale (most rows deleted since ANALYZE), the sampled pages are too few and its first
+    // N rows are read instead.
+    pg.sql(
+        "shop",
+        "CREATE TABLE crm.parent (id integer PRIMARY KEY, mobile varchar(20));\n\
+         CREATE TABLE crm.child (note text) INHERITS (crm.parent);\n\
+         INSERT INTO crm.parent VALUES (1, '13752468013');\n\
+         INSERT INTO crm.child VALUES (2, '18693572046', 'x');\n\
+         CREATE TABLE crm.big (id integer PRIMARY KEY, memo text) WITH (autovacuum_enabled = false);\n\
+         INSERT INTO crm.big SELECT g, '137' || lpad(g::text, 8, '0') || ' ' || repeat('x', 900) \
+         FROM generate_series(1, 20000) g;\n\
+         CREATE TABLE crm.stale (id integer PRIMARY KEY, memo text) WITH (autovacuum_enabled = false);\n\
+         INSERT INTO crm.stale SELECT g, '137' || lpad(g::text, 8, '0') || ' ' || repeat('x', 900) \
+         FROM generate_series(1, 20000) g;\n\
+         ANALYZE crm.big; ANALYZE crm.stale; DELETE FROM crm.stale WHERE id > 100;\n\
+         GRANT SELECT ON crm.parent, crm.child, crm.big, crm.stale TO other;\n",
+    );
+    let only = scan(
+        &dir,
+        "pg-only",
+        &[&pg.url("other", "shop")],
+        &[("PGPASSWORD", "otherpw")],
+        &["--db-sample", "50"],
+    );
+    let rows_of = |table: &str| -> std::collections::BTreeSet<u64> {
+        only.findings
+            .iter()
+            .filter(|f| f["location"]["table"] == table)
+            .map(|f| f["location"]["row"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(rows_of("crm.parent").len(), 1, "{}", only.stderr);
+    assert_eq!(rows_of("crm.child").len(), 1, "{}", only.stderr);
+    assert_eq!(rows_of("crm.big").len(), 50, "{}", only.stderr);
+    assert_eq!(rows_of("crm.stale").len(), 50, "{}", only.stderr);
+    let log = pg.log();
+    assert!(
+        log.contains("FROM ONLY \"crm\".\"big\" TABLESAMPLE SYSTEM"),
+        "{log}"
+    );
+    assert!(log.contains("FROM ONLY \"crm\".\"parent\""), "{log}");
+
     // --db-sample N: the first N rows of each table, no more.
     let sampled = scan(
         &dir,

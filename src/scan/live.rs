@@ -10,8 +10,9 @@ use super::ScanConfig;
 use crate::detect::redact::Redactor;
 use crate::error::{ErrorKind, Problem};
 use crate::inventory::{ErrorEntry, SourceEntry};
-use crate::source::live_db::{Conn, Table, TableFacts, Target};
+use crate::source::live_db::{Conn, DbError, Table, TableFacts, Target};
 use crate::walk::InputFile;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// A table to read.
@@ -21,6 +22,9 @@ pub(super) struct DbTable {
     pub(super) table: Table,
     /// What the inventory calls it: `ADDRESS!table` (masked without `--reveal`).
     pub(super) file: InputFile,
+    /// Shared by the tables of its database: set when a connection to it failed, so the
+    /// remaining tables fail at once instead of each waiting for the connect timeout.
+    pub(super) down: Arc<AtomicBool>,
 }
 
 /// Connects to each database and lists its tables; a database that cannot be reached or
@@ -35,9 +39,16 @@ pub(super) fn list(
     let mut sources = Vec::new();
     for (root, target) in config.databases.iter().enumerate() {
         let address = target.address();
-        let listed = target
-            .connect(config.db.timeout)
-            .and_then(|mut conn| conn.tables(target));
+        // A bug in a client library must not end the scan: the database is one error.
+        let listed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            target
+                .connect(config.db.timeout)
+                .and_then(|mut conn| conn.tables(target))
+        }))
+        .unwrap_or_else(|_| {
+            let problem = internal_error();
+            Err(DbError::new(problem.kind, problem.message))
+        });
         let mut source = SourceEntry {
             kind: target.kind.name().to_string(),
             address: address.clone(),
@@ -47,6 +58,7 @@ pub(super) fn list(
         match listed {
             Ok(listed) => {
                 source.tables = Some(listed.len() as u64);
+                let down = Arc::new(AtomicBool::new(false));
                 for table in listed {
                     let name = match config.reveal {
                         true => table.shown.clone(),
@@ -63,6 +75,7 @@ pub(super) fn list(
                             mode: None,
                         },
                         table,
+                        down: down.clone(),
                     });
                 }
             }
@@ -105,14 +118,27 @@ impl Worker<'_> {
         if self.databases.len() < config.databases.len() {
             self.databases.resize_with(config.databases.len(), || None);
         }
+        let connect = || match task.down.load(Ordering::Relaxed) {
+            true => Err(DbError::new(
+                ErrorKind::Connect,
+                "an earlier connection to this database failed",
+            )),
+            false => target.connect(config.db.timeout),
+        };
         let mut conn: Conn = match self.databases[task.root].take() {
             Some(conn) if conn.is_usable() => conn,
-            _ => match target.connect(config.db.timeout) {
+            _ => match connect() {
                 Ok(conn) => conn,
                 Err(e) => {
+                    task.down.store(true, Ordering::Relaxed);
+                    // Masked like the entry's path: a table's name may be a value.
+                    let shown = match crate::source::looks_like_value(&task.table.shown) {
+                        true => "*".to_string(),
+                        false => format!("`{}`", task.table.shown),
+                    };
                     summary.problems.push(Problem::new(
                         ErrorKind::Connect,
-                        format!("table {}: not read: {}", task.table.shown, e.message),
+                        format!("table {shown}: not read: {}", e.message),
                     ));
                     summary.format = None;
                     return summary;

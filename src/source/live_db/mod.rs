@@ -111,19 +111,58 @@ pub enum UrlError {
     Tls { url: String, mode: String },
 }
 
+/// A URL's parts after the scheme: the user information is everything up to the LAST `@` of
+/// the whole remainder (a password may hold `/`, `?`, `#`, `:` or `@`; an `@` in a database
+/// name or parameter must be written `%40`), then the host and port up to the first `/` or `?`,
+/// the path, and the query.
+struct UrlParts<'a> {
+    userinfo: Option<&'a str>,
+    hostport: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+}
+
+fn split_url(rest: &str) -> UrlParts<'_> {
+    let (userinfo, after) = match rest.rfind('@') {
+        Some(i) => (Some(&rest[..i]), &rest[i + 1..]),
+        None => (None, rest),
+    };
+    let (after, query) = match after.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (after, None),
+    };
+    let (hostport, path) = after.split_once('/').unwrap_or((after, ""));
+    UrlParts {
+        userinfo,
+        hostport,
+        path,
+        query,
+    }
+}
+
 /// A URL's text with any password replaced: safe for messages.
 pub fn without_password(url: &str) -> String {
     let Some((at, _)) = scheme_of(url) else {
         return url.to_string();
     };
     let rest = &url[at..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rfind('@') {
-        Some(i) => match authority[..i].split_once(':') {
-            Some((user, _)) => format!("{}{user}:***@{}", &url[..at], &rest[i + 1..]),
+    match split_url(rest).userinfo {
+        Some(info) => match info.split_once(':') {
+            Some((user, _)) => format!("{}{user}:***@{}", &url[..at], &rest[info.len() + 1..]),
             None => url.to_string(),
         },
+        None => url.to_string(),
+    }
+}
+
+/// A URL that could not be parsed, for its error message: whatever precedes the last `@`
+/// (user and password, however malformed) is never shown.
+fn masked(url: &str) -> String {
+    let Some((at, _)) = scheme_of(url) else {
+        return "***".to_string();
+    };
+    match split_url(&url[at..]).userinfo {
+        Some(info) => format!("{}***@{}", &url[..at], &url[at + info.len() + 1..]),
         None => url.to_string(),
     }
 }
@@ -133,21 +172,14 @@ impl Target {
     /// `notes` get the warnings (a password in the URL). The password is taken from the
     /// environment or the client's files when the URL has none.
     pub fn parse(url: &str, notes: &mut Vec<String>) -> Result<Target, UrlError> {
-        let shown = without_password(url);
+        let shown = masked(url);
         let (at, kind) = scheme_of(url).ok_or_else(|| UrlError::Syntax(shown.clone()))?;
-        let rest = &url[at..];
-        let (rest, query) = match rest.split_once('?') {
-            Some((r, q)) => (r, Some(q)),
-            None => (rest, None),
-        };
-        let (authority, path) = match rest.split_once('/') {
-            Some((a, p)) => (a, p),
-            None => (rest, ""),
-        };
-        let (userinfo, hostport) = match authority.rfind('@') {
-            Some(i) => (Some(&authority[..i]), &authority[i + 1..]),
-            None => (None, authority),
-        };
+        let UrlParts {
+            userinfo,
+            hostport,
+            path,
+            query,
+        } = split_url(&url[at..]);
         let (user, url_password) = match userinfo {
             Some(info) => match info.split_once(':') {
                 Some((u, p)) => (decode(u), Some(decode(p))),
@@ -277,11 +309,42 @@ impl Target {
         shown
     }
 
-    /// Opens a read-only session.
+    /// Opens a read-only session, within `CONNECT_TIMEOUT` in all (TCP connect, startup,
+    /// authentication and the session's settings): a server that accepts the connection and
+    /// then says nothing must not hold the scan. The attempt runs on a thread of its own,
+    /// left to end by itself when it takes too long.
     pub fn connect(&self, timeout: Duration) -> Result<Conn, DbError> {
-        match self.kind {
-            Kind::Postgres => postgres::connect(self, timeout).map(|c| Conn::Postgres(Box::new(c))),
-            Kind::Mysql => mysql::connect(self, timeout).map(|(c, mariadb)| Conn::Mysql(c, mariadb)),
+        let (send, receive) = std::sync::mpsc::channel();
+        let target = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("pimap-db-connect".into())
+            .spawn(move || {
+                let conn = match target.kind {
+                    Kind::Postgres => {
+                        postgres::connect(&target, timeout).map(|c| Conn::Postgres(Box::new(c)))
+                    }
+                    Kind::Mysql => {
+                        mysql::connect(&target, timeout).map(|(c, mariadb)| Conn::Mysql(c, mariadb))
+                    }
+                };
+                let _ = send.send(conn);
+            });
+        if let Err(e) = spawned {
+            return Err(DbError::new(ErrorKind::Connect, format!("cannot connect: {e}")));
+        }
+        match receive.recv_timeout(CONNECT_TIMEOUT) {
+            Ok(conn) => conn,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(DbError::new(
+                ErrorKind::Connect,
+                format!(
+                    "cannot connect: no session within {} s (the server does not answer)",
+                    CONNECT_TIMEOUT.as_secs()
+                ),
+            )),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err(DbError::new(
+                ErrorKind::Internal,
+                "cannot connect: internal error (a bug, please report it)",
+            )),
         }
     }
 }
@@ -356,7 +419,12 @@ impl ClientFiles {
                     .map(PathBuf::from)
                     .or_else(|| self.home.as_ref().map(|h| h.join(".pgpass")));
                 match file.and_then(|f| private_file(&f, notes)) {
-                    Some(text) => (pgpass_lookup(&text, target), Some("~/.pgpass")),
+                    Some(text) => {
+                        // Named only when a line matched: a refusal then blames the file.
+                        let password = pgpass_lookup(&text, target);
+                        let from = password.as_ref().map(|_| "~/.pgpass");
+                        (password, from)
+                    }
                     None => (None, None),
                 }
             }
@@ -498,7 +566,11 @@ impl std::str::FromStr for Sample {
             .parse::<u64>()
             .ok()
             .filter(|&n| n > 0)
-            .map(Sample::Rows)
+            // More rows than a table can hold (and than PostgreSQL's bigint LIMIT takes): all.
+            .map(|n| match n > i64::MAX as u64 {
+                true => Sample::All,
+                false => Sample::Rows(n),
+            })
             .ok_or_else(|| format!("not a row count: {s:?} (a number of rows, or `all`)"))
     }
 }
@@ -549,6 +621,10 @@ pub struct Table {
     pub key: Vec<usize>,
     /// The catalog's estimate of its rows (None: unknown, never analyzed).
     pub estimated_rows: Option<u64>,
+    /// PostgreSQL: read `FROM ONLY` (an ordinary table or materialized view: its inheritance
+    /// children are tables of their own, read on their own); false for a partitioned parent,
+    /// which holds its partitions' rows, and for MySQL.
+    pub only: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -556,7 +632,14 @@ pub struct Column {
     pub name: String,
     /// Binary (bytea, BLOB, VARBINARY): read as text only when it is valid UTF-8.
     pub binary: bool,
+    /// MySQL: a TEXT or BLOB type (up to 4 GB a value), read cut at `MAX_CELL`.
+    pub long: bool,
 }
+
+/// The most of one value that is read (PostgreSQL: characters or bytes of every column;
+/// MySQL: of TEXT and BLOB columns): a value may be up to 1 GB (4 GB on MySQL), and a worker
+/// must not hold that much. Values this long are not personal data of any kind pimap knows.
+pub const MAX_CELL: u32 = 16 << 20;
 
 /// What reading a table found out.
 #[derive(Debug, Default)]
@@ -658,6 +741,11 @@ pub(crate) fn emit_row(
             key.push((table.columns[k].name.as_str(), v));
         }
     }
+    // A key part that is not text (a BINARY(16) UUID): a partial key would point at other
+    // rows, so there is none.
+    if key.len() != table.key.len() {
+        key.clear();
+    }
     for (column, cell) in table.columns.iter().zip(cells) {
         let Some(text) = cell else { continue };
         if text.is_empty() {
@@ -728,6 +816,45 @@ mod tests {
     }
 
     #[test]
+    fn passwords_with_url_delimiters_never_leak() {
+        for password in ["ab/cd", "1234/x", "p?q", "a@b", "x:y", "h#sh", "/?@:#"] {
+            let raw = format!("postgres://reader:{password}@db.internal:5433/shop");
+            let (t, _) = parse(&raw);
+            assert_eq!(t.password.as_deref(), Some(password), "{raw}");
+            assert_eq!(
+                (t.user.as_str(), t.host.as_str(), t.port, t.database.as_str()),
+                ("reader", "db.internal", 5433, "shop"),
+                "{raw}"
+            );
+            assert_eq!(t.address(), "postgres://reader@db.internal:5433/shop");
+            assert_eq!(
+                without_password(&raw),
+                "postgres://reader:***@db.internal:5433/shop"
+            );
+            // Errors show neither the password nor any part of it.
+            let mut notes = Vec::new();
+            for bad in [
+                format!("mysql://reader:{password}@db:99999/shop"),
+                format!("mysql://reader:{password}@db/"),
+                format!("postgres://reader:{password}@db/shop?what=1"),
+                format!("postgres://reader:{password}@db/shop?sslmode=require"),
+                format!("postgres://reader:{password}@[::1/shop"),
+            ] {
+                let e = Target::parse(&bad, &mut notes).unwrap_err().to_string();
+                assert!(!e.contains(password) && !e.contains("reader:"), "{e}");
+                assert!(e.contains("://***@"), "{e}");
+            }
+        }
+        // Without a port, a password like `1234/x` is not read as a port.
+        let (t, _) = parse("postgres://reader:1234/x@db/shop");
+        assert_eq!((t.host.as_str(), t.port), ("db", 5432));
+        assert_eq!(t.password.as_deref(), Some("1234/x"));
+        // An `@` in a database name is `%40`.
+        let (t, _) = parse("mysql://u:p@h/a%40b");
+        assert_eq!(t.database, "a@b");
+    }
+
+    #[test]
     fn pgpass_lines_match_like_libpq() {
         let target = Target {
             kind: Kind::Postgres,
@@ -758,10 +885,51 @@ mod tests {
     }
 
     #[test]
+    fn a_key_with_a_part_that_is_not_text_is_left_out() {
+        let column = |name: &str, binary| Column {
+            name: name.into(),
+            binary,
+            long: false,
+        };
+        let table = Table {
+            schema: "s".into(),
+            name: "t".into(),
+            shown: "t".into(),
+            columns: vec![column("id", true), column("n", false), column("phone", false)],
+            key: vec![0, 1],
+            estimated_rows: None,
+            only: false,
+        };
+        let keys = |cells: &[Option<&str>]| {
+            let mut keys = Vec::new();
+            emit_row(&table, 1, cells, &mut TableFacts::default(), &mut |r| {
+                if let Origin::Table { key, .. } = r.origin {
+                    keys.push(key.iter().map(|(c, v)| format!("{c}={v}")).collect::<Vec<_>>());
+                }
+            });
+            keys
+        };
+        assert_eq!(
+            keys(&[Some("a"), Some("7"), Some("x")]),
+            [vec!["id=a", "n=7"], vec!["id=a", "n=7"], vec!["id=a", "n=7"]]
+        );
+        assert_eq!(
+            keys(&[None, Some("7"), Some("x")]),
+            [Vec::<String>::new(), Vec::new()]
+        );
+    }
+
+    #[test]
     fn samples() {
         assert_eq!("all".parse::<Sample>(), Ok(Sample::All));
         assert_eq!("10_000".parse::<Sample>(), Ok(Sample::Rows(10_000)));
         assert!("0".parse::<Sample>().is_err());
         assert!("many".parse::<Sample>().is_err());
+        assert_eq!(
+            "9223372036854775807".parse::<Sample>(),
+            Ok(Sample::Rows(i64::MAX as u64))
+        );
+        assert_eq!("9223372036854775808".parse::<Sample>(), Ok(Sample::All));
+        assert_eq!("18446744073709551615".parse::<Sample>(), Ok(Sample::All));
     }
 }

@@ -8,7 +8,7 @@
 //! arrives as the server's text for it; binary columns (BLOB, VARBINARY) are kept only when
 //! they are valid UTF-8 text.
 
-use super::{emit_row, DbError, Sample, Settings, Table, TableFacts, Target, CONNECT_TIMEOUT};
+use super::{emit_row, DbError, Sample, Settings, Table, TableFacts, Target, CONNECT_TIMEOUT, MAX_CELL};
 use crate::error::ErrorKind;
 use crate::source::Record;
 use mysql::prelude::Queryable;
@@ -39,7 +39,7 @@ pub(super) fn connect(target: &Target, timeout: Duration) -> Result<(Conn, bool)
         .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
         // A row may take a while when the server reads far to find it; a table's read is
         // bounded by the statement timeout, the socket by this.
-        .read_timeout(Some(timeout + Duration::from_secs(60)))
+        .read_timeout(Some(timeout.saturating_add(Duration::from_secs(60))))
         .write_timeout(Some(Duration::from_secs(60)))
         // Otherwise the client reconnects through the server's Unix socket when it runs on
         // this machine: what was asked for is what is used.
@@ -48,6 +48,8 @@ pub(super) fn connect(target: &Target, timeout: Duration) -> Result<(Conn, bool)
         .init(vec![
             "SET SESSION TRANSACTION READ ONLY".to_string(),
             "SET NAMES utf8mb4".to_string(),
+            // TIMESTAMP values in UTC, whatever the server's default (as in mysqldump's output).
+            "SET time_zone = '+00:00'".to_string(),
             format!("SET SESSION lock_wait_timeout = {LOCK_WAIT_SECONDS}"),
         ]);
     opts = match &target.socket {
@@ -57,10 +59,22 @@ pub(super) fn connect(target: &Target, timeout: Duration) -> Result<(Conn, bool)
             .tcp_port(target.port),
     };
     let mut conn = Conn::new(opts).map_err(|e| connect_error(&e, target))?;
-    let version: Option<String> = conn
-        .query_first("SELECT VERSION()")
-        .map_err(|e| connect_error(&e, target))?;
-    let mariadb = version.is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"));
+    let version: Vec<Option<String>> = query_rows(&mut conn, "SELECT VERSION()").map_err(|e| {
+        e.map_or_else(
+            || {
+                DbError::new(
+                    ErrorKind::Connect,
+                    "cannot connect: the server's version is not text",
+                )
+            },
+            |e| connect_error(&e, target),
+        )
+    })?;
+    let mariadb = version
+        .into_iter()
+        .flatten()
+        .next()
+        .is_some_and(|v| v.to_ascii_lowercase().contains("mariadb"));
     Ok((conn, mariadb))
 }
 
@@ -115,33 +129,52 @@ fn table_error(e: &mysql::Error, table: &Table, rows: u64) -> DbError {
     DbError::new(kind, format!("table {shown}: {what}: {}", reason(e)))
 }
 
-fn catalog_error(e: mysql::Error) -> DbError {
-    DbError::new(ErrorKind::Io, format!("cannot list the tables: {}", reason(&e)))
+/// A query's rows converted without panicking (`Queryable::query` panics, printing the row,
+/// when a value does not convert): Err(None) when one does not.
+fn query_rows<T: mysql::prelude::FromRow>(
+    conn: &mut Conn,
+    sql: &str,
+) -> Result<Vec<T>, Option<mysql::Error>> {
+    let mut out = Vec::new();
+    for row in conn.query_iter(sql).map_err(Some)? {
+        out.push(mysql::from_row_opt::<T>(row.map_err(Some)?).map_err(|_| None)?);
+    }
+    Ok(out)
+}
+
+fn catalog_error(e: Option<mysql::Error>) -> DbError {
+    match e {
+        Some(e) => DbError::new(ErrorKind::Io, format!("cannot list the tables: {}", reason(&e))),
+        None => DbError::new(
+            ErrorKind::Io,
+            "cannot list the tables: the catalog returned a value of an unexpected type",
+        ),
+    }
 }
 
 /// The database's base tables (views hold no data of their own). A table on which the user
 /// has no privilege at all is not in `information_schema`: MySQL does not show it, so it is
 /// neither read nor reported (see docs/live-databases.md).
 pub(super) fn tables(conn: &mut Conn, database: &str) -> Result<Vec<Table>, DbError> {
-    let names: Vec<(String, Option<u64>)> = conn
-        .query(
-            "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES \
+    let names: Vec<(String, Option<u64>)> = query_rows(
+        conn,
+        "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES \
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-        )
-        .map_err(catalog_error)?;
-    let columns: Vec<(String, String, String)> = conn
-        .query(
-            "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS \
+    )
+    .map_err(catalog_error)?;
+    let columns: Vec<(String, String, String)> = query_rows(
+        conn,
+        "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS \
              WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION",
-        )
-        .map_err(catalog_error)?;
-    let keys: Vec<(String, String)> = conn
-        .query(
-            "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
+    )
+    .map_err(catalog_error)?;
+    let keys: Vec<(String, String)> = query_rows(
+        conn,
+        "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
              WHERE TABLE_SCHEMA = DATABASE() AND CONSTRAINT_NAME = 'PRIMARY' \
              ORDER BY TABLE_NAME, ORDINAL_POSITION",
-        )
-        .map_err(catalog_error)?;
+    )
+    .map_err(catalog_error)?;
     let mut by_name: HashMap<String, Table> = names
         .iter()
         .map(|(name, rows)| {
@@ -154,6 +187,7 @@ pub(super) fn tables(conn: &mut Conn, database: &str) -> Result<Vec<Table>, DbEr
                     columns: Vec::new(),
                     key: Vec::new(),
                     estimated_rows: *rows,
+                    only: false,
                 },
             )
         })
@@ -178,7 +212,15 @@ pub(super) fn tables(conn: &mut Conn, database: &str) -> Result<Vec<Table>, DbEr
                     | "multipolygon"
                     | "geometrycollection"
             );
-            t.columns.push(super::Column { name: column, binary });
+            let long = matches!(
+                data_type.to_ascii_lowercase().as_str(),
+                "text" | "mediumtext" | "longtext" | "blob" | "mediumblob" | "longblob"
+            );
+            t.columns.push(super::Column {
+                name: column,
+                binary,
+                long,
+            });
         }
     }
     for (table, column) in keys {
@@ -202,7 +244,15 @@ fn ident(name: &str) -> String {
 /// The table's SELECT, bounded in time, at most the sample's rows, no `ORDER BY` (the
 /// server stops after N rows: InnoDB's first N in primary-key order).
 fn select(table: &Table, mariadb: bool, settings: &Settings) -> String {
-    let columns: Vec<String> = table.columns.iter().map(|c| ident(&c.name)).collect();
+    let columns: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| match c.long {
+            // Only where needed: LEFT of a FLOAT or a DATE is not its text.
+            true => format!("LEFT({0}, {MAX_CELL}) AS {0}", ident(&c.name)),
+            false => ident(&c.name),
+        })
+        .collect();
     let list = if columns.is_empty() {
         "NULL".to_string()
     } else {

@@ -5,7 +5,7 @@
 //! with `SET LOCAL statement_timeout` and `lock_timeout`, then rolled back. Every column is
 //! read as `::text` (the server's own output format for every type), `bytea` as bytes.
 
-use super::{emit_row, DbError, Sample, Settings, Table, TableFacts, Target, CONNECT_TIMEOUT};
+use super::{emit_row, DbError, Sample, Settings, Table, TableFacts, Target, CONNECT_TIMEOUT, MAX_CELL};
 use crate::error::ErrorKind;
 use crate::source::Record;
 use postgres::error::SqlState;
@@ -18,6 +18,9 @@ use std::time::Duration;
 /// queue behind one, nor make every later query queue behind its own wait.
 const LOCK_TIMEOUT_MS: u64 = 5_000;
 
+/// Longest the catalog's queries may take.
+const CATALOG_TIMEOUT_MS: u64 = 60_000;
+
 /// A table this many times larger than the sample is read through `TABLESAMPLE SYSTEM`.
 const TABLESAMPLE_FACTOR: f64 = 20.0;
 
@@ -29,6 +32,13 @@ pub(super) fn connect(target: &Target, _timeout: Duration) -> Result<Client, DbE
         .port(target.port)
         .application_name("pimap")
         .connect_timeout(CONNECT_TIMEOUT)
+        // A server or network that goes silent mid-read is noticed within a minute or two,
+        // not after the system's two hours of keepalive idle.
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(30))
+        .keepalives_interval(Duration::from_secs(10))
+        .keepalives_retries(3)
+        .tcp_user_timeout(Duration::from_secs(60))
         // Read-only before any statement runs; idle transactions do not linger.
         .options("-c default_transaction_read_only=on -c idle_in_transaction_session_timeout=600000");
     match &target.socket {
@@ -40,7 +50,15 @@ pub(super) fn connect(target: &Target, _timeout: Duration) -> Result<Client, DbE
     }
     let mut client = config.connect(NoTls).map_err(|e| connect_error(&e, target))?;
     client
-        .batch_execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        // The text of dates, intervals, timestamps with time zone, floats and bytea is the
+        // server's settings' (a role or database may set them): fixed here, so a live scan
+        // finds what a scan of the dump finds. SET rather than startup options: PgBouncer
+        // passes SET through.
+        .batch_execute(
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY; \
+             SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET TimeZone = 'UTC'; \
+             SET extra_float_digits = 1; SET bytea_output = 'hex'",
+        )
         .map_err(|e| connect_error(&e, target))?;
     Ok(client)
 }
@@ -111,7 +129,10 @@ const SYSTEM_SCHEMAS: &str = "n.nspname NOT IN ('pg_catalog', 'information_schem
 
 pub(super) fn tables(client: &mut Client) -> Result<Vec<Table>, DbError> {
     client
-        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .batch_execute(&format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; \
+             SET LOCAL statement_timeout = {CATALOG_TIMEOUT_MS}; SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}"
+        ))
         .map_err(catalog_error)?;
     let listed = list(client);
     let _ = client.batch_execute("ROLLBACK");
@@ -123,7 +144,8 @@ fn list(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
     // materialized views (copies of data). Views and foreign tables hold no data here.
     let relations = client.query(
         &format!(
-            "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.reltuples::float8 \
+            "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.reltuples::float8, \
+             c.relkind <> 'p' \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition AND {SYSTEM_SCHEMAS} \
              ORDER BY n.nspname, c.relname"
@@ -157,6 +179,7 @@ fn list(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
         let schema: String = r.get(1);
         let name: String = r.get(2);
         let tuples: f64 = r.get(3);
+        let only: bool = r.get(4);
         let shown = if schema == "public" {
             name.clone()
         } else {
@@ -173,6 +196,7 @@ fn list(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
                 key: Vec::new(),
                 // -1 (PostgreSQL 14+) or 0 before: never vacuumed or analyzed.
                 estimated_rows: (tuples > 0.0).then_some(tuples as u64),
+                only,
             },
         );
     }
@@ -181,6 +205,7 @@ fn list(client: &mut Client) -> Result<Vec<Table>, postgres::Error> {
             t.columns.push(super::Column {
                 name: r.get(1),
                 binary: r.get(2),
+                long: false,
             });
         }
     }
@@ -204,23 +229,24 @@ fn ident(name: &str) -> String {
 /// No `ORDER BY`: the server stops after the rows asked for, whatever the table's size. A
 /// table much larger than the sample is read through `TABLESAMPLE SYSTEM` (whole pages chosen
 /// over the table, the same ones each time: `REPEATABLE`), so the sample is not only its
-/// oldest rows.
-fn select(table: &Table, sample: Sample) -> (String, bool) {
+/// oldest rows; `pages: false` never does.
+fn select(table: &Table, sample: Sample, pages_allowed: bool) -> (String, bool) {
     let columns: Vec<String> = table
         .columns
         .iter()
         .map(|c| match c.binary {
-            true => ident(&c.name),
-            false => format!("{}::text", ident(&c.name)),
+            true => format!("substring({} FROM 1 FOR {MAX_CELL})", ident(&c.name)),
+            false => format!("left({}::text, {MAX_CELL})", ident(&c.name)),
         })
         .collect();
     let mut sql = format!(
-        "SELECT {} FROM {}.{}",
+        "SELECT {} FROM {}{}.{}",
         if columns.is_empty() {
             "NULL".to_string()
         } else {
             columns.join(", ")
         },
+        if table.only { "ONLY " } else { "" },
         ident(&table.schema),
         ident(&table.name)
     );
@@ -228,10 +254,12 @@ fn select(table: &Table, sample: Sample) -> (String, bool) {
     if let Sample::Rows(n) = sample {
         if let Some(rows) = table
             .estimated_rows
-            .filter(|&r| r as f64 > n as f64 * TABLESAMPLE_FACTOR)
+            .filter(|&r| pages_allowed && r as f64 > n as f64 * TABLESAMPLE_FACTOR)
         {
-            // Three times the share needed: page sizes vary, and the estimate may be old.
-            let percent = (300.0 * n as f64 / rows as f64).clamp(0.0001, 100.0);
+            // A little more than the share needed (page sizes vary), not much more: the read
+            // stops at LIMIT n, so a larger share would see only the front of the table. Too
+            // few rows (an old estimate) are made up for by `read_rows`.
+            let percent = (120.0 * n as f64 / rows as f64).clamp(0.0001, 100.0);
             sql.push_str(&format!(" TABLESAMPLE SYSTEM ({percent:.6}) REPEATABLE (0)"));
             pages = true;
         }
@@ -268,9 +296,21 @@ fn read_rows(
     facts: &mut TableFacts,
     emit: &mut dyn FnMut(Record<'_>),
 ) -> Result<(), postgres::Error> {
-    let (sql, pages) = select(table, sample);
-    facts.sampled_pages = pages;
     let none: [&str; 0] = [];
+    let (mut sql, pages) = select(table, sample, true);
+    if let (true, Sample::Rows(n)) = (pages, sample) {
+        // The pages sampled must hold the rows asked for (the estimate of the table's size may
+        // be old, too high): otherwise its first rows are read instead. Same snapshot, same
+        // pages (REPEATABLE), so the count is what the read would get.
+        let count: i64 = client
+            .query_one(format!("SELECT count(*) FROM ({sql}) s").as_str(), &[])?
+            .get(0);
+        if (count as u64) < n {
+            sql = select(table, sample, false).0;
+        } else {
+            facts.sampled_pages = true;
+        }
+    }
     // Rows arrive as the server sends them: a full scan never holds the table.
     let mut rows = client.query_raw(sql.as_str(), none.iter())?;
     while let Some(row) = rows.next()? {
