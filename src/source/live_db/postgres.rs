@@ -229,7 +229,7 @@ fn ident(name: &str) -> String {
 /// No `ORDER BY`: the server stops after the rows asked for, whatever the table's size. A
 /// table much larger than the sample is read through `TABLESAMPLE SYSTEM` (whole pages chosen
 /// over the table, the same ones each time: `REPEATABLE`), so the sample is not only its
-/// oldest rows; `pages: false` never does.
+/// oldest rows; with `pages_allowed` false (the sampled pages held too few rows) it never does.
 fn select(table: &Table, sample: Sample, pages_allowed: bool) -> (String, bool) {
     let columns: Vec<String> = table
         .columns
