@@ -314,18 +314,12 @@ fn recognize(detectors: &DetectorSet, value: &str) -> Vec<(usize, String)> {
             .iter()
             .enumerate()
             .filter(|(_, d)| d.category != crate::finding::Category::Name && !d.cell_valued);
+        let mut read = Vec::new();
         for (i, _) in labelled {
             let cue = Some(crate::detect::context::Cue::Names(1 << i));
-            let from = hits.len();
-            detectors.scan(value.trim(), cue, &mut scratch, &mut hits, &mut rejected);
-            let mut kept = from;
-            for j in from..hits.len() {
-                if hits[j].detector == i {
-                    hits.swap(j, kept);
-                    kept += 1;
-                }
-            }
-            hits.truncate(kept);
+            read.clear();
+            detectors.scan(value.trim(), cue, &mut scratch, &mut read, &mut rejected);
+            hits.extend(read.drain(..).filter(|h| h.detector == i));
         }
     }
     if hits.is_empty() {

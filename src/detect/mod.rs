@@ -198,6 +198,18 @@ pub fn load_detectors(dir: Option<&Path>) -> Result<DetectorSet, DetectorsError>
     }
 }
 
+/// Keeps, in order, the hits from `first` on that `keep` accepts.
+fn retain_from(hits: &mut Vec<Hit>, first: usize, keep: impl Fn(&Hit) -> bool) {
+    let mut kept = first;
+    for i in first..hits.len() {
+        if keep(&hits[i]) {
+            hits.swap(i, kept);
+            kept += 1;
+        }
+    }
+    hits.truncate(kept);
+}
+
 /// Unlabelled values of `neighbours` patterns supported on their own line: another value of
 /// the same detector there, found without that rule (a list of IDs, one of them old).
 fn supported_by_line(text: &[u8], hits: &mut [Hit]) {
@@ -602,14 +614,7 @@ impl DetectorSet {
         let first_hit = hits.len();
         self.recognise_awaiting(text, header, scratch, hits, rejected, keep_awaiting);
         if self.unreported != 0 {
-            let mut kept = first_hit;
-            for i in first_hit..hits.len() {
-                if self.unreported & (1 << hits[i].detector) == 0 {
-                    hits.swap(i, kept);
-                    kept += 1;
-                }
-            }
-            hits.truncate(kept);
+            retain_from(hits, first_hit, |h| self.unreported & (1 << h.detector) == 0);
         }
     }
 
@@ -726,14 +731,7 @@ impl DetectorSet {
             );
         }
         if !keep_awaiting {
-            let mut kept = first_hit;
-            for i in first_hit..hits.len() {
-                if !hits[i].awaits_column {
-                    hits.swap(i, kept);
-                    kept += 1;
-                }
-            }
-            hits.truncate(kept);
+            retain_from(hits, first_hit, |h| !h.awaits_column);
         }
         if hits.len() - first_hit > 1 {
             hits[first_hit..].sort_by_key(|h| (h.start, h.detector));
