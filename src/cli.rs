@@ -314,6 +314,12 @@ pub enum ConfigError {
     DatabaseNotHere(String),
     #[error("--db-timeout must be from 1 second to 7 days (604800 seconds)")]
     DbTimeout,
+    #[error(transparent)]
+    Bucket(#[from] crate::source::bucket::UrlError),
+    #[error("S3 set-up: {0}")]
+    S3Settings(#[from] crate::source::bucket::SettingsError),
+    #[error("{0}: --store, --files-from and --shard are for folders; give buckets as s3:// arguments")]
+    BucketNotHere(String),
 }
 
 /// A size that `parse_size` cannot read.
@@ -348,7 +354,8 @@ impl ScanArgs {
     /// adjusted (a root named twice).
     pub fn config(&self) -> Result<(ScanConfig, Vec<String>), ConfigError> {
         let (databases, db_notes) = self.databases()?;
-        let (stores, asked) = self.stores(!databases.is_empty())?;
+        let buckets = self.buckets()?;
+        let (stores, asked) = self.stores(!databases.is_empty() || !buckets.is_empty())?;
         let (roots, mut notes) = crate::walk::check_roots(&asked)?;
         notes.extend(db_notes);
         let db_timeout = db_timeout(self.db_timeout)?;
@@ -438,6 +445,11 @@ impl ScanArgs {
                 sample: self.db_sample,
                 timeout: db_timeout,
             },
+            s3: match buckets.is_empty() {
+                true => Default::default(),
+                false => crate::source::bucket::S3Settings::from_environment()?,
+            },
+            buckets,
         };
         Ok((config, notes))
     }
@@ -466,6 +478,31 @@ impl ScanArgs {
         Ok((databases, notes))
     }
 
+    /// The bucket roots among the roots (`s3://` arguments).
+    fn buckets(&self) -> Result<Vec<crate::source::bucket::BucketRoot>, ConfigError> {
+        use crate::source::bucket::{is_bucket_url, BucketRoot};
+        let mut buckets: Vec<BucketRoot> = Vec::new();
+        for arg in self.paths.iter().filter(|p| is_bucket_url(p.as_os_str())) {
+            let url = arg.to_string_lossy();
+            if self.files_from.is_some() || self.shard.is_some() {
+                return Err(ConfigError::BucketNotHere(url.into_owned()));
+            }
+            let root = BucketRoot::parse(&url)?;
+            // The same root twice would list its objects twice.
+            if !buckets.contains(&root) {
+                buckets.push(root);
+            }
+        }
+        for spec in &self.store {
+            if let Some((_, root)) = spec.split_once('=') {
+                if is_bucket_url(root.as_ref()) {
+                    return Err(ConfigError::BucketNotHere(root.to_string()));
+                }
+            }
+        }
+        Ok(buckets)
+    }
+
     /// The stores' names (none without `--store`) and the roots to scan (`databases`: some
     /// roots are live databases, so no folder is scanned by default).
     fn stores(&self, databases: bool) -> Result<(Vec<String>, Vec<PathBuf>), ConfigError> {
@@ -473,7 +510,10 @@ impl ScanArgs {
         let paths: Vec<PathBuf> = self
             .paths
             .iter()
-            .filter(|p| !crate::source::live_db::is_database_url(p.as_os_str()))
+            .filter(|p| {
+                !crate::source::live_db::is_database_url(p.as_os_str())
+                    && !crate::source::bucket::is_bucket_url(p.as_os_str())
+            })
             .cloned()
             .collect();
         if self.store.is_empty() {
