@@ -22,6 +22,9 @@ Examples:
   PGPASSWORD=... pimap scan 'postgres://reader@db1:5432/shop' 'mysql://reader@db2:3306/crm' -o inv.json
       Scan live databases, read-only: 10,000 rows of every table (--db-sample; see
       docs/live-databases.md; passwords from PGPASSWORD/~/.pgpass, MYSQL_PWD/~/.my.cnf).
+  AWS_PROFILE=shop pimap scan s3://shop-exports/orders /mnt/share -o inv.json
+      Scan a bucket (S3, OSS, COS, MinIO: AWS_ENDPOINT_URL) beside a share; credentials
+      from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws (docs/object-storage.md).
 
 Exit status: 0 scan finished, 1 finished but some inputs could not be read (see the
 inventory's \"errors\"), 2 usage error or nothing could be scanned.";
@@ -171,8 +174,9 @@ pub struct LocateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Files or folders to scan (default: the current folder), or live databases:
-    /// `postgres://USER@HOST:PORT/DB`, `mysql://USER@HOST:PORT/DB` (MySQL or MariaDB).
+    /// Files or folders to scan (default: the current folder), buckets (`s3://BUCKET/PREFIX`),
+    /// or live databases: `postgres://USER@HOST:PORT/DB`, `mysql://USER@HOST:PORT/DB` (MySQL or
+    /// MariaDB).
     #[arg(value_name = "PATH|URL")]
     pub paths: Vec<PathBuf>,
     /// Rows read from each table of a live database (no sort: the server stops after N), or

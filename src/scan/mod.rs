@@ -214,7 +214,18 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
     let digest = refresh::tool_digest(config);
     let (reusable, reuse_note) = refresh::reusable_baseline(config, &digest);
     let reuse = refresh::Reuse::new(reusable);
-    let (objects, bucket_sources) = objects::list(config, &reuse, &mut redactor, &mut skipped, &mut errors);
+    let (objects, bucket_sources, object_names) =
+        objects::list(config, &reuse, &mut redactor, &mut skipped, &mut errors);
+    if let Some(mut encoder) = findings.encoder() {
+        let mut encoded = Vec::new();
+        for (path, found) in &object_names.findings {
+            encoder.encode(path, &config.detectors, found, &mut encoded);
+        }
+        if !encoded.is_empty() {
+            findings.write(&encoded).map_err(ScanError::Findings)?;
+        }
+    }
+    named.merge(object_names);
     let (db_tables, db_sources) = live::list(config, &mut redactor, &mut errors);
     let total_bytes = files.iter().map(|f| f.size).sum::<u64>() + objects.bytes();
     let progress = Progress::new(config.progress, total_bytes);

@@ -13,6 +13,7 @@
 //! Refresh: an object whose ETag, size and last-modified time are the baseline's is taken
 //! over without a request (`ObjectTask::reuse`).
 
+use super::names::{self, NameScan, ObjectName};
 use super::refresh::Reuse;
 use super::worker::{self, internal_error, Data, FileSummary, Input, Outcome, Worker};
 use super::ScanConfig;
@@ -71,14 +72,15 @@ impl Objects {
 }
 
 /// Lists every bucket root; a root that cannot be listed is an error entry of its own, and
-/// the rest are scanned. Also returns each root's `sources` entry.
+/// the rest are scanned. Also returns each root's `sources` entry, and what the objects'
+/// names hold (`names::scan_objects`: suspected ID images become skipped entries).
 pub(super) fn list(
     config: &ScanConfig,
     reuse: &Reuse<'_>,
     redactor: &mut Redactor<'_>,
     skipped: &mut Vec<SkippedEntry>,
     errors: &mut Vec<ErrorEntry>,
-) -> (Objects, Vec<SourceEntry>) {
+) -> (Objects, Vec<SourceEntry>, NameScan) {
     let mut sources: Vec<SourceEntry> = config
         .buckets
         .iter()
@@ -91,7 +93,7 @@ pub(super) fn list(
         })
         .collect();
     if config.buckets.is_empty() {
-        return (Objects::default(), sources);
+        return (Objects::default(), sources, NameScan::default());
     }
     let client = match Client::new(&config.buckets, &config.s3) {
         Ok(client) => client,
@@ -99,7 +101,7 @@ pub(super) fn list(
             for source in &sources {
                 errors.push(root_error(source, &e));
             }
-            return (Objects::default(), sources);
+            return (Objects::default(), sources, NameScan::default());
         }
     };
     let excludes = worker::member_excludes(&config.walk.excludes);
@@ -168,13 +170,54 @@ pub(super) fn list(
             t.file.display = format!("{}~{n}", t.file.display);
         }
     }
+    let (named, images) = scan_names(config, &sources, &tasks, redactor);
+    for (i, reason) in images.into_iter().rev() {
+        let task = tasks.remove(i);
+        skipped.push(SkippedEntry {
+            store: None,
+            path: task.file.display,
+            size: task.file.size,
+            reason,
+        });
+    }
     let fetched = fetch_ahead(&client, &tasks);
     let objects = Objects {
         client: Some(client),
         tasks,
         fetched,
     };
-    (objects, sources)
+    (objects, sources, named)
+}
+
+/// The objects' names as data: each key below its root's prefix.
+fn scan_names(
+    config: &ScanConfig,
+    sources: &[SourceEntry],
+    tasks: &[ObjectTask],
+    redactor: &mut Redactor<'_>,
+) -> (NameScan, Vec<(usize, String)>) {
+    let names: Vec<ObjectName<'_>> = tasks
+        .iter()
+        .map(|t| {
+            let key = t.key.as_ref();
+            let prefix = config.buckets[t.root].prefix.as_str();
+            let below = match key.strip_prefix(prefix) {
+                _ if prefix.is_empty() => key,
+                // The root names this object: its name only, no folders.
+                Some("") => key.rsplit('/').next().unwrap_or(key),
+                Some(rest) => rest.strip_prefix('/').unwrap_or(key),
+                None => key,
+            };
+            ObjectName {
+                root: &sources[t.root].address,
+                below,
+                display: &t.file.display,
+                size: t.file.size,
+                modified: t.file.modified,
+            }
+        })
+        .collect();
+    names::scan_objects(&names, config, redactor)
 }
 
 /// A name as the inventory shows it: values in it masked unless `--reveal`.
