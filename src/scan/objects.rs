@@ -107,15 +107,23 @@ pub(super) fn list(
     let excludes = worker::member_excludes(&config.walk.excludes);
     let mut tasks = Vec::new();
     for (i, root) in config.buckets.iter().enumerate() {
-        let listed = match client.list(i, root) {
-            Ok(listed) => listed,
+        let listing = match client.list(i, root) {
+            Ok(listing) => listing,
             Err(e) => {
                 errors.push(root_error(&sources[i], &e));
                 continue;
             }
         };
-        sources[i].objects = Some(listed.len() as u64);
-        for object in listed {
+        for (folder, e) in listing.failed {
+            errors.push(ErrorEntry {
+                store: None,
+                path: shown(config, redactor, &root.object_url(&folder)),
+                error: format!("cannot list this folder: {}", e.message),
+                kind: Some(e.kind),
+            });
+        }
+        sources[i].objects = Some(listing.objects.len() as u64);
+        for object in listing.objects {
             let key = object.key.as_ref();
             if excludes
                 .as_ref()
@@ -245,7 +253,7 @@ fn fetch_ahead(client: &Client, tasks: &[ObjectTask]) -> Vec<Mutex<Option<onesho
     let mut slots = Vec::with_capacity(tasks.len());
     let mut jobs = Vec::new();
     for task in tasks {
-        if task.reuse.is_some() || task.file.size > PREFETCH_MAX {
+        if task.reuse.is_some() || task.file.size == 0 || task.file.size > PREFETCH_MAX {
             slots.push(Mutex::new(None));
             continue;
         }
@@ -317,6 +325,11 @@ impl Worker<'_> {
             data,
         };
         match ahead.map(|receive| client.handle().block_on(receive)) {
+            // Nothing to fetch: read as the empty file it is.
+            None if task.file.size == 0 => {
+                let mut body = std::io::empty();
+                self.scan_input(input(Data::Stream(&mut body)), 0, &budget, send, &mut out);
+            }
             Some(Ok(Ok((bytes, _held)))) => {
                 let mut body = std::io::Cursor::new(bytes);
                 self.scan_input(input(Data::Stream(&mut body)), 0, &budget, send, &mut out);

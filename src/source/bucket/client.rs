@@ -30,6 +30,37 @@ pub struct Listed {
     pub etag: Option<String>,
 }
 
+/// What listing a root found: its objects in key order, and the folders (keys) that could
+/// not be listed.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub objects: Vec<Listed>,
+    pub failed: Vec<(String, BucketError)>,
+}
+
+/// Folder markers: the empty objects a console makes for `exports/` (listed as `exports`,
+/// the client drops the slash) are not files: an empty object that other keys are under.
+/// `objects` is in key order.
+fn drop_folder_markers(objects: &mut Vec<Listed>) {
+    let keys: Vec<String> = objects.iter().map(|o| format!("{}/", o.key.as_ref())).collect();
+    let mut i = 0;
+    objects.retain(|o| {
+        let marker = o.size == 0 && objects_after_start_with(&keys, i);
+        i += 1;
+        !marker
+    });
+}
+
+/// Whether some key after the `i`th (all in order) is under the `i`th as a folder.
+fn objects_after_start_with(keys: &[String], i: usize) -> bool {
+    let folder = &keys[i];
+    let base = &folder[..folder.len() - 1];
+    keys[i + 1..]
+        .iter()
+        .take_while(|k| k.starts_with(base))
+        .any(|k| k.starts_with(folder.as_str()))
+}
+
 /// One scan's connection to object storage: a client per bucket root.
 pub struct Client {
     runtime: tokio::runtime::Runtime,
@@ -69,30 +100,36 @@ impl Client {
         self.runtime.handle()
     }
 
-    /// Every object under root `i`'s prefix, or the one object the prefix names. Folders
-    /// right under the prefix are listed side by side.
-    pub fn list(&self, i: usize, root: &BucketRoot) -> Result<Vec<Listed>, BucketError> {
+    /// Every object under root `i`'s prefix, or the one object the prefix names; the folders
+    /// right under the prefix are listed side by side. A folder that cannot be listed (a
+    /// key the client refuses, `a//b`) is an error of its own, with its key: the rest stands.
+    pub fn list(&self, i: usize, root: &BucketRoot) -> Result<Listing, BucketError> {
         let store = self.stores[i].clone();
         let prefix = (!root.prefix.is_empty()).then(|| Key::from(root.prefix.as_str()));
         let listed = self.runtime.block_on(async move {
             let top = store.list_with_delimiter(prefix.as_ref()).await?;
             let mut objects: Vec<Listed> = top.objects.into_iter().map(listed).collect();
+            let mut failed = Vec::new();
             let mut below = futures::stream::iter(top.common_prefixes)
                 .map(|folder| {
                     let store = store.clone();
                     async move {
-                        store
+                        let got = store
                             .list(Some(&folder))
                             .map_ok(listed)
                             .try_collect::<Vec<_>>()
-                            .await
+                            .await;
+                        (folder, got)
                     }
                 })
                 .buffer_unordered(LISTING_CONCURRENCY);
-            while let Some(folder) = below.next().await {
-                objects.extend(folder?);
+            while let Some((folder, got)) = below.next().await {
+                match got {
+                    Ok(found) => objects.extend(found),
+                    Err(e) => failed.push((folder.as_ref().to_string(), e)),
+                }
             }
-            if objects.is_empty() {
+            if objects.is_empty() && failed.is_empty() {
                 // `s3://bucket/exports/a.csv`: the prefix is an object's key.
                 if let Some(prefix) = &prefix {
                     match store.head(prefix).await {
@@ -102,13 +139,16 @@ impl Client {
                     }
                 }
             }
-            Ok::<_, object_store::Error>(objects)
+            Ok::<_, object_store::Error>((objects, failed))
         });
-        let mut objects = listed.map_err(|e| self.error(&e, Some(&root.bucket)))?;
-        // Folder markers (`exports/`, zero bytes) are not objects to read.
-        objects.retain(|o| !(o.size == 0 && o.key.as_ref().ends_with('/')));
+        let (mut objects, failed) = listed.map_err(|e| self.error(&e, Some(&root.bucket)))?;
         objects.sort_by(|a, b| a.key.as_ref().cmp(b.key.as_ref()));
-        Ok(objects)
+        drop_folder_markers(&mut objects);
+        let failed = failed
+            .into_iter()
+            .map(|(folder, e)| (folder, self.error(&e, None)))
+            .collect();
+        Ok(Listing { objects, failed })
     }
 
     /// The whole object (small objects, fetched ahead of the workers).
@@ -365,6 +405,27 @@ mod tests {
             "{}",
             d.message
         );
+    }
+
+    #[test]
+    fn empty_objects_with_keys_under_them_are_folder_markers() {
+        let object = |key: &str, size| Listed {
+            key: Key::from(key),
+            size,
+            modified: SystemTime::UNIX_EPOCH,
+            etag: None,
+        };
+        let mut objects = vec![
+            object("exports", 0),
+            object("exports-old.csv", 0),
+            object("exports/a.csv", 10),
+            object("notes", 0),
+            object("tmp", 0),
+            object("tmp/x/y.txt", 0),
+        ];
+        drop_folder_markers(&mut objects);
+        let kept: Vec<&str> = objects.iter().map(|o| o.key.as_ref()).collect();
+        assert_eq!(kept, ["exports-old.csv", "exports/a.csv", "notes", "tmp/x/y.txt"]);
     }
 
     #[test]
