@@ -39,8 +39,14 @@ fn s3_env(dir: &Dir, endpoint: &str, key_id: &str, secret: &str) -> Vec<(String,
         ("AWS_ACCESS_KEY_ID".into(), key_id.into()),
         ("AWS_SECRET_ACCESS_KEY".into(), secret.into()),
         ("AWS_REGION".into(), "us-east-1".into()),
-        ("AWS_SHARED_CREDENTIALS_FILE".into(), dir.out("no-credentials").display().to_string()),
-        ("AWS_CONFIG_FILE".into(), dir.out("no-config").display().to_string()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            dir.out("no-credentials").display().to_string(),
+        ),
+        (
+            "AWS_CONFIG_FILE".into(),
+            dir.out("no-config").display().to_string(),
+        ),
         ("HOME".into(), dir.out("").display().to_string()),
         ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
     ]
@@ -105,7 +111,10 @@ fn assert_no_secrets(run: &Scanned, secrets: &[&str]) {
             ("stdout", &run.stdout),
             ("stderr", &run.stderr),
         ] {
-            assert!(!text.contains(secret), "{secret:?} appears in the {what}:\n{text}");
+            assert!(
+                !text.contains(secret),
+                "{secret:?} appears in the {what}:\n{text}"
+            );
         }
     }
 }
@@ -194,8 +203,10 @@ fn assert_same_as_disk(s3: &Scanned, disk: &Scanned, address: &str) {
         errors(&s3.inventory)
     );
     let prefix = format!("{address}/");
-    let s3_errors: Vec<(String, String)> =
-        errors(&s3.inventory).into_iter().map(|(p, k)| (rel(&p, &prefix), k)).collect();
+    let s3_errors: Vec<(String, String)> = errors(&s3.inventory)
+        .into_iter()
+        .map(|(p, k)| (rel(&p, &prefix), k))
+        .collect();
     assert_eq!(s3_errors, errors(&disk.inventory), "the same error entries");
     let (s3_files, disk_files) = (per_file(&s3.inventory, &prefix), per_file(&disk.inventory, ""));
     assert_eq!(
@@ -204,7 +215,10 @@ fn assert_same_as_disk(s3: &Scanned, disk: &Scanned, address: &str) {
         "the same files and members"
     );
     for (path, disk_file) in &disk_files {
-        assert_eq!(&s3_files[path], disk_file, "{path}: s3 (left) and disk (right) differ");
+        assert_eq!(
+            &s3_files[path], disk_file,
+            "{path}: s3 (left) and disk (right) differ"
+        );
     }
     assert_eq!(counts(&s3.findings, &prefix), counts(&disk.findings, ""));
     assert_eq!(places(&s3.findings, &prefix), places(&disk.findings, ""));
@@ -230,7 +244,12 @@ fn customers_csv(rows: u32, filler: usize, every: u32) -> String {
             out.push_str(&format!("{i},,,,{pad}\n"));
             continue;
         }
-        let id = with_id_check(&format!("3301061980{:02}{:02}{:03}", 1 + i % 12, 1 + i % 28, i % 1000));
+        let id = with_id_check(&format!(
+            "3301061980{:02}{:02}{:03}",
+            1 + i % 12,
+            1 + i % 28,
+            i % 1000
+        ));
         let card = with_luhn(&format!("62220212{:010}", i));
         out.push_str(&format!("{i},138{:08},{id},{card},{pad}\n", i * 7 % 100_000_000));
     }
@@ -261,12 +280,19 @@ fn gzip(data: &[u8]) -> Vec<u8> {
 fn sqlite(path: &std::path::Path, rows: u32, blob: usize) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let db = rusqlite::Connection::open(path).unwrap();
-    db.execute_batch("CREATE TABLE member (id INTEGER PRIMARY KEY, phone TEXT, card_no TEXT, photo BLOB); BEGIN;")
-        .unwrap();
+    db.execute_batch(
+        "CREATE TABLE member (id INTEGER PRIMARY KEY, phone TEXT, card_no TEXT, photo BLOB); BEGIN;",
+    )
+    .unwrap();
     for i in 0..rows {
         db.execute(
             "INSERT INTO member VALUES (?1, ?2, ?3, zeroblob(?4))",
-            rusqlite::params![i, format!("139{:08}", i * 13), with_luhn(&format!("62148301{:010}", i)), blob as i64],
+            rusqlite::params![
+                i,
+                format!("139{:08}", i * 13),
+                with_luhn(&format!("62148301{:010}", i)),
+                blob as i64
+            ],
         )
         .unwrap();
     }
@@ -276,15 +302,24 @@ fn sqlite(path: &std::path::Path, rows: u32, blob: usize) {
 /// Every format pimap reads, small ones and ones past the 8 MiB fetch-ahead limit.
 fn formats_tree(dir: &Dir) {
     dir.write("small/orders.csv", customers_csv(20, 0, 1));
-    dir.write("small/notes.txt", "客户电话 13900000003，邮箱 li.na@example.com\n");
-    dir.write("small/api.json", r#"[{"mobile":"13700000004","email":"wang@example.com"}]"#);
+    dir.write(
+        "small/notes.txt",
+        "客户电话 13900000003，邮箱 li.na@example.com\n",
+    );
+    dir.write(
+        "small/api.json",
+        r#"[{"mobile":"13700000004","email":"wang@example.com"}]"#,
+    );
     dir.write(
         "small/dump.sql",
         "CREATE TABLE `u` (`id` int, `mobile` varchar(20));\nINSERT INTO `u` VALUES (1,'13712345678'),(2,'13712345679');\n",
     );
     dir.write("small/dump.sql.gz", gzip(customers_csv(30, 0, 1).as_bytes()));
     let csv = customers_csv(10, 0, 1);
-    dir.write("small/backup.zip", zip_bytes(&[("2024/orders.csv", csv.as_bytes())], false));
+    dir.write(
+        "small/backup.zip",
+        zip_bytes(&[("2024/orders.csv", csv.as_bytes())], false),
+    );
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (c, h) in ["姓名", "手机号", "身份证号"].iter().enumerate() {
@@ -293,7 +328,13 @@ fn formats_tree(dir: &Dir) {
     for r in 1..20u32 {
         sheet.write_string(r, 0, "王芳").unwrap();
         sheet.write_string(r, 1, format!("1381234{:04}", r)).unwrap();
-        sheet.write_string(r, 2, with_id_check(&format!("110105199001{:02}{:03}", 1 + r % 28, r))).unwrap();
+        sheet
+            .write_string(
+                r,
+                2,
+                with_id_check(&format!("110105199001{:02}{:03}", 1 + r % 28, r)),
+            )
+            .unwrap();
     }
     dir.write("small/members.xlsx", book.save_to_buffer().unwrap());
     sqlite(&dir.path("small/app.db"), 20, 0);
@@ -303,14 +344,24 @@ fn formats_tree(dir: &Dir) {
     );
     dir.write(
         "small/合同.pdf",
-        crate::documents::pdf(&["BT /F1 12 Tf 72 700 Td (Tel 13812345678 mail li.na@example.com) Tj ET".to_string()], "姓名", ""),
+        crate::documents::pdf(
+            &["BT /F1 12 Tf 72 700 Td (Tel 13812345678 mail li.na@example.com) Tj ET".to_string()],
+            "姓名",
+            "",
+        ),
     );
     // Past 8 MiB: a CSV (streamed), a zip of a stored CSV and a SQLite file (spilled).
     let big = customers_csv(120_000, 25, 20);
     assert!(big.len() > 9 << 20, "{}", big.len());
     dir.write("big/customers.csv", &big);
     let member = customers_csv(100_000, 30, 20);
-    let zip = zip_bytes(&[("export/customers.csv", member.as_bytes()), ("readme.txt", b"no data")], true);
+    let zip = zip_bytes(
+        &[
+            ("export/customers.csv", member.as_bytes()),
+            ("readme.txt", b"no data"),
+        ],
+        true,
+    );
     assert!(zip.len() > 9 << 20, "{}", zip.len());
     dir.write("big/export.zip", zip);
     sqlite(&dir.path("big/members.db"), 3000, 3000);
@@ -358,7 +409,11 @@ fn every_format_small_and_big_is_read_from_a_bucket_as_from_disk() {
     for format in ["csv", "xlsx", "sqlite", "docx", "pdf", "zip"] {
         assert!(formats.contains(&format), "no {format} entry: {formats:?}");
     }
-    for path in ["big/customers.csv", "big/export.zip!export/customers.csv", "big/members.db"] {
+    for path in [
+        "big/customers.csv",
+        "big/export.zip!export/customers.csv",
+        "big/members.db",
+    ] {
         let f = s3.inventory["files"]
             .as_array()
             .unwrap()
@@ -418,7 +473,10 @@ fn a_missing_bucket_is_one_error_and_the_other_roots_are_scanned() {
         .collect();
     assert_eq!(sources.len(), 3, "{sources:?}");
     assert_eq!(sources[0].0, "path");
-    assert_eq!(sources[1..], [("s3", "s3://mixed/a"), ("s3", "s3://missing-bucket")]);
+    assert_eq!(
+        sources[1..],
+        [("s3", "s3://mixed/a"), ("s3", "s3://missing-bucket")]
+    );
     assert_eq!(run.inventory["roots"].as_array().unwrap().len(), 3);
     assert_eq!(run.inventory["roots"][1], "s3://mixed/a");
     assert_eq!(run.inventory["roots"][2], "s3://missing-bucket");
@@ -432,14 +490,29 @@ fn an_unreachable_endpoint_is_a_root_error_soon() {
     let endpoint = format!("http://127.0.0.1:{}", free_port());
     let env = s3_env(&dir, &endpoint, KEY_ID, SECRET);
     let started = Instant::now();
-    let run = scan(&dir, "closed", &[dir.root().to_str().unwrap(), "s3://nobody/home"], &env, &[]);
-    assert!(started.elapsed() < Duration::from_secs(60), "took {:?}", started.elapsed());
+    let run = scan(
+        &dir,
+        "closed",
+        &[dir.root().to_str().unwrap(), "s3://nobody/home"],
+        &env,
+        &[],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     assert_eq!(
         errors(&run.inventory),
         [("s3://nobody/home".to_string(), "connect".to_string())]
     );
-    assert_eq!(run.findings.len(), 1, "the folder is scanned: {}", run.findings_text);
+    assert_eq!(
+        run.findings.len(),
+        1,
+        "the folder is scanned: {}",
+        run.findings_text
+    );
     assert_no_secrets(&run, &[KEY_ID, SECRET]);
 }
 
@@ -451,29 +524,53 @@ fn credentials_from_the_environment_or_a_profile_are_checked() {
     let moto = Moto::start();
     let dir = Dir::new();
     moto.mkbucket("private");
-    moto.put("private", "crm/contacts.csv", "手机号\n13900000001\n13900000002\n");
+    moto.put(
+        "private",
+        "crm/contacts.csv",
+        "手机号\n13900000001\n13900000002\n",
+    );
     let (key_id, secret) = moto.user("pimap-reader");
     moto.enforce_auth();
     let secrets = [key_id.as_str(), secret.as_str(), KEY_ID, SECRET];
 
     let env = s3_env(&dir, &moto.endpoint(), &key_id, &secret);
     let good = scan(&dir, "good", &["s3://private/crm"], &env, &[]);
-    assert_eq!(good.code, Some(0), "{}\n{:?}", good.stderr, errors(&good.inventory));
+    assert_eq!(
+        good.code,
+        Some(0),
+        "{}\n{:?}",
+        good.stderr,
+        errors(&good.inventory)
+    );
     assert_eq!(good.findings.len(), 2, "{}", good.findings_text);
     assert_no_secrets(&good, &secrets);
 
-    for (tag, key_id, secret) in [("wrong-secret", key_id.as_str(), "wrong-s3cr3t-value"), ("unknown-key", KEY_ID, SECRET)] {
+    for (tag, key_id, secret) in [
+        ("wrong-secret", key_id.as_str(), "wrong-s3cr3t-value"),
+        ("unknown-key", KEY_ID, SECRET),
+    ] {
         let local = dir.mkdir("local");
         dir.write("local/a.txt", "手机 13812345678\n");
         let env = s3_env(&dir, &moto.endpoint(), key_id, secret);
-        let run = scan(&dir, tag, &[local.to_str().unwrap(), "s3://private/crm"], &env, &[]);
+        let run = scan(
+            &dir,
+            tag,
+            &[local.to_str().unwrap(), "s3://private/crm"],
+            &env,
+            &[],
+        );
         assert_eq!(run.code, Some(1), "{tag}: {}", run.stderr);
         assert_eq!(
             errors(&run.inventory),
             [("s3://private/crm".to_string(), "permission".to_string())],
             "{tag}"
         );
-        assert_eq!(run.findings.len(), 1, "{tag}: only the folder: {}", run.findings_text);
+        assert_eq!(
+            run.findings.len(),
+            1,
+            "{tag}: only the folder: {}",
+            run.findings_text
+        );
         assert_no_secrets(&run, &[secrets[1], secret]);
     }
 
@@ -490,13 +587,22 @@ fn credentials_from_the_environment_or_a_profile_are_checked() {
         vec![
             ("AWS_ENDPOINT_URL".into(), moto.endpoint()),
             ("AWS_PROFILE".into(), profile.into()),
-            ("AWS_SHARED_CREDENTIALS_FILE".into(), credentials.display().to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".into(),
+                credentials.display().to_string(),
+            ),
             ("AWS_CONFIG_FILE".into(), config.display().to_string()),
             ("HOME".into(), dir.out("").display().to_string()),
             ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ]
     };
-    let via_profile = scan(&dir, "profile", &["s3://private/crm"], &profile_env("pimap-test"), &[]);
+    let via_profile = scan(
+        &dir,
+        "profile",
+        &["s3://private/crm"],
+        &profile_env("pimap-test"),
+        &[],
+    );
     assert_eq!(
         via_profile.code,
         Some(0),
@@ -507,10 +613,24 @@ fn credentials_from_the_environment_or_a_profile_are_checked() {
     assert_eq!(places(&via_profile.findings, ""), places(&good.findings, ""));
     assert_no_secrets(&via_profile, &secrets);
 
-    let missing = scan(&dir, "no-profile", &["s3://private/crm"], &profile_env("no-such-profile"), &[]);
-    assert!(matches!(missing.code, Some(1 | 2)), "{:?}: {}", missing.code, missing.stderr);
+    let missing = scan(
+        &dir,
+        "no-profile",
+        &["s3://private/crm"],
+        &profile_env("no-such-profile"),
+        &[],
+    );
+    assert!(
+        matches!(missing.code, Some(1 | 2)),
+        "{:?}: {}",
+        missing.code,
+        missing.stderr
+    );
     let said = format!("{}{}", missing.stderr, missing.inventory_text);
-    assert!(said.contains("no-such-profile"), "the error names the profile:\n{said}");
+    assert!(
+        said.contains("no-such-profile"),
+        "the error names the profile:\n{said}"
+    );
     assert!(missing.findings.is_empty(), "{}", missing.findings_text);
     assert_no_secrets(&missing, &secrets);
 }
@@ -518,9 +638,16 @@ fn credentials_from_the_environment_or_a_profile_are_checked() {
 fn refresh_objects(moto: &Moto) {
     moto.mkbucket("refresh");
     moto.put("refresh", "p/a.csv", "手机号\n13800000001\n13800000002\n");
-    moto.put("refresh", "p/b/notes.txt", "客户电话 13900000003，邮箱 li@example.com\n");
+    moto.put(
+        "refresh",
+        "p/b/notes.txt",
+        "客户电话 13900000003，邮箱 li@example.com\n",
+    );
     moto.put("refresh", "p/c.json", r#"[{"mobile":"13700000004"}]"#);
-    let zip = zip_bytes(&[("inner/orders.csv", "联系电话\n13600000005\n".as_bytes())], false);
+    let zip = zip_bytes(
+        &[("inner/orders.csv", "联系电话\n13600000005\n".as_bytes())],
+        false,
+    );
     moto.put("refresh", "p/d.zip", zip);
     moto.put("refresh", "other/x.csv", "手机号\n13500000001\n");
 }
@@ -571,34 +698,78 @@ fn refresh_diff_and_locate_work_on_buckets() {
     listed.sort();
     assert_eq!(
         listed,
-        ["a.csv", "b/notes.txt", "c.json", "d.zip", "d.zip!inner/orders.csv"].map(|p| format!("{root}/{p}"))
+        [
+            "a.csv",
+            "b/notes.txt",
+            "c.json",
+            "d.zip",
+            "d.zip!inner/orders.csv"
+        ]
+        .map(|p| format!("{root}/{p}"))
     );
     let base = dir.out("first.json");
     let base = base.to_str().unwrap();
 
     // Nothing changed: everything taken over.
-    let same = scan(&dir, "same", &[root], &env, &["--key-file", key, "--baseline", base]);
+    let same = scan(
+        &dir,
+        "same",
+        &[root],
+        &env,
+        &["--key-file", key, "--baseline", base],
+    );
     assert_eq!(same.code, Some(0), "{}", same.stderr);
-    assert!(read_again(&same.inventory).is_empty(), "{:?}", read_again(&same.inventory));
-    assert_eq!(same.inventory["totals"]["reused"], 4, "{}", same.inventory["totals"]);
+    assert!(
+        read_again(&same.inventory).is_empty(),
+        "{:?}",
+        read_again(&same.inventory)
+    );
+    assert_eq!(
+        same.inventory["totals"]["reused"], 4,
+        "{}",
+        same.inventory["totals"]
+    );
     assert_eq!(same.inventory["changes"]["reused"], 5);
-    assert_eq!(same.inventory["totals"]["by_category"], first.inventory["totals"]["by_category"]);
+    assert_eq!(
+        same.inventory["totals"]["by_category"],
+        first.inventory["totals"]["by_category"]
+    );
 
     // One object rewritten (one more phone), one deleted, one new.
-    moto.put("refresh", "p/a.csv", "手机号\n13800000001\n13800000002\n13800000009\n");
+    moto.put(
+        "refresh",
+        "p/a.csv",
+        "手机号\n13800000001\n13800000002\n13800000009\n",
+    );
     moto.delete("refresh", "p/c.json");
     moto.put("refresh", "p/e.csv", "手机号\n13500000006\n13500000007\n");
-    let second = scan(&dir, "second", &[root], &env, &["--key-file", key, "--baseline", base]);
+    let second = scan(
+        &dir,
+        "second",
+        &[root],
+        &env,
+        &["--key-file", key, "--baseline", base],
+    );
     assert_eq!(second.code, Some(0), "{}", second.stderr);
-    assert_eq!(read_again(&second.inventory), [format!("{root}/a.csv"), format!("{root}/e.csv")]);
-    assert_eq!(second.inventory["totals"]["reused"], 2, "{}", second.inventory["totals"]);
+    assert_eq!(
+        read_again(&second.inventory),
+        [format!("{root}/a.csv"), format!("{root}/e.csv")]
+    );
+    assert_eq!(
+        second.inventory["totals"]["reused"], 2,
+        "{}",
+        second.inventory["totals"]
+    );
     let changes = &second.inventory["changes"];
     assert_eq!(changes["reused"], 3, "{changes}");
     assert_eq!(changes["rescanned"], 2, "{changes}");
     assert_eq!(change_paths(changes, "new"), [format!("{root}/e.csv")]);
     assert_eq!(change_paths(changes, "removed"), [format!("{root}/c.json")]);
     assert_eq!(change_paths(changes, "changed"), [format!("{root}/a.csv")]);
-    assert_eq!(changes["by_category"]["phone"], 2, "+1 in a.csv, +2 in e.csv, -1 with c.json");
+    assert_eq!(
+        changes["by_category"]["phone"], 2,
+        "+1 in a.csv, +2 in e.csv, -1 with c.json"
+    );
     assert_no_secrets(&second, &[KEY_ID, SECRET]);
 
     // What was taken over is what a fresh scan reports.
@@ -615,11 +786,27 @@ fn refresh_diff_and_locate_work_on_buckets() {
         .run();
     diff.expect_code(0);
     let diffed: Value = serde_json::from_slice(&diff.stdout).expect("diff --json");
-    let changes = diffed.get("changes").unwrap_or(&diffed);
-    assert_eq!(change_paths(changes, "new"), [format!("{root}/e.csv")], "{diffed}");
-    assert_eq!(change_paths(changes, "removed"), [format!("{root}/c.json")], "{diffed}");
-    assert_eq!(change_paths(changes, "changed"), [format!("{root}/a.csv")], "{diffed}");
-    let text = pimap().arg("diff").arg(dir.out("first.json")).arg(dir.out("second.json")).run();
+    let changes = &diffed;
+    assert_eq!(
+        change_paths(changes, "new"),
+        [format!("{root}/e.csv")],
+        "{diffed}"
+    );
+    assert_eq!(
+        change_paths(changes, "removed"),
+        [format!("{root}/c.json")],
+        "{diffed}"
+    );
+    assert_eq!(
+        change_paths(changes, "changed"),
+        [format!("{root}/a.csv")],
+        "{diffed}"
+    );
+    let text = pimap()
+        .arg("diff")
+        .arg(dir.out("first.json"))
+        .arg(dir.out("second.json"))
+        .run();
     text.expect_code(0);
     assert!(text.stdout_str().contains("e.csv"), "{}", text.stdout_str());
 

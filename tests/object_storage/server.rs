@@ -49,7 +49,11 @@ impl Moto {
             .expect("temp dir");
         let log = std::fs::File::create(dir.path().join("moto.log")).expect("moto log");
         let port = free_port();
+        use std::os::unix::process::CommandExt;
+        // Its own process group: the guard kills the group, whatever python3 (a pyenv shim,
+        // a wrapper) runs under it.
         let child = Command::new("python3")
+            .process_group(0)
             .args(["-m", "moto.server", "-H", "127.0.0.1", "-p"])
             .arg(port.to_string())
             .current_dir(dir.path())
@@ -71,6 +75,11 @@ impl Moto {
                 moto.log()
             );
             std::thread::sleep(Duration::from_millis(100));
+        }
+        // Listening, and ours (not another test's server on a port both were given).
+        std::thread::sleep(Duration::from_millis(200));
+        if let Ok(Some(status)) = moto.child.try_wait() {
+            panic!("moto.server exited ({status}):\n{}", moto.log());
         }
         moto
     }
@@ -96,7 +105,10 @@ impl Moto {
             .env("AWS_REGION", "us-east-1")
             .env_remove("AWS_SESSION_TOKEN")
             .env_remove("AWS_PROFILE")
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.path().join("no-credentials"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.dir.path().join("no-credentials"),
+            )
             .env("AWS_CONFIG_FILE", self.dir.path().join("no-config"))
             .stdin(Stdio::null())
             .output()
@@ -149,6 +161,10 @@ impl Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            // SAFETY: a signal to the process group this guard started (still running).
+            unsafe { libc::kill(-(self.child.id() as libc::pid_t), libc::SIGKILL) };
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
