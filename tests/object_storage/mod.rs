@@ -329,7 +329,8 @@ fn a_missing_bucket_is_one_error_and_the_other_roots_are_scanned() {
         .collect();
     paths.sort();
     assert_eq!(paths.len(), 3, "{paths:?}");
-    assert!(paths[0].ends_with("local/a.txt"), "{paths:?}");
+    // One folder among other roots keeps its relative paths (as with live databases).
+    assert_eq!(paths[0], "a.txt", "{paths:?}");
     assert_eq!(paths[1..], ["s3://mixed/a/deep/y.txt", "s3://mixed/a/x.csv"]);
     let finding_paths: Vec<&str> = run.findings.iter().map(|f| f["path"].as_str().unwrap()).collect();
     assert!(finding_paths.contains(&"s3://mixed/a/x.csv"), "{finding_paths:?}");
@@ -394,11 +395,11 @@ fn an_unreachable_endpoint_is_a_root_error_soon() {
     assert_no_secrets(&run, &[KEY_ID, SECRET]);
 }
 
-/// With auth enforced (moto checks signatures against its IAM users): the right key from the
-/// environment or a profile works; a wrong secret or an unknown key is a permission error of
-/// the root; a missing profile is a clear error.
+/// The key only in a profile of a temporary shared credentials file (`AWS_PROFILE`, no key
+/// in the environment): the scan works and equals one with the key in the environment; a
+/// profile that is not there is a clear error.
 #[test]
-fn credentials_from_the_environment_or_a_profile_are_checked() {
+fn credentials_from_a_profile() {
     let moto = Moto::start();
     let dir = Dir::new();
     moto.mkbucket("private");
@@ -407,80 +408,15 @@ fn credentials_from_the_environment_or_a_profile_are_checked() {
         "crm/contacts.csv",
         "手机号\n13900000001\n13900000002\n",
     );
-    let (key_id, secret) = moto.user("pimap-reader");
-    moto.enforce_auth();
-    let secrets = [key_id.as_str(), secret.as_str(), KEY_ID, SECRET];
+    let env = s3_env(&dir, &moto.endpoint(), KEY_ID, SECRET);
+    let via_env = scan(&dir, "env", &["s3://private/crm"], &env, &[]);
+    assert_eq!(via_env.code, Some(0), "{}", via_env.stderr);
+    assert_eq!(via_env.findings.len(), 2, "{}", via_env.findings_text);
 
-    let env = s3_env(&dir, &moto.endpoint(), &key_id, &secret);
-    let good = scan(&dir, "good", &["s3://private/crm"], &env, &[]);
-    assert_eq!(
-        good.code,
-        Some(0),
-        "{}\n{:?}",
-        good.stderr,
-        errors(&good.inventory)
-    );
-    assert_eq!(good.findings.len(), 2, "{}", good.findings_text);
-    assert_no_secrets(&good, &secrets);
-
-    for (tag, key_id, secret) in [
-        ("wrong-secret", key_id.as_str(), "wrong-s3cr3t-value"),
-        ("unknown-key", KEY_ID, SECRET),
-    ] {
-        let local = dir.mkdir("local");
-        dir.write("local/a.txt", "手机 13812345678\n");
-        let env = s3_env(&dir, &moto.endpoint(), key_id, secret);
-        let run = scan(
-            &dir,
-            tag,
-            &[local.to_str().unwrap(), "s3://private/crm"],
-            &env,
-            &[],
-        );
-        assert_eq!(run.code, Some(1), "{tag}: {}", run.stderr);
-        assert_eq!(
-            errors(&run.inventory),
-            [("s3://private/crm".to_string(), "permission".to_string())],
-            "{tag}"
-        );
-        assert_eq!(
-            run.findings.len(),
-            1,
-            "{tag}: only the folder: {}",
-            run.findings_text
-        );
-        assert_no_secrets(&run, &[secrets[1], secret]);
-    }
-
-    // The key only in a profile of the shared credentials file.
-    let credentials = dir.out("aws-credentials");
-    std::fs::write(
-        &credentials,
-        format!("[default]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n\n[pimap-test]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"),
-    )
-    .unwrap();
-    let config = dir.out("aws-config");
-    std::fs::write(&config, "[profile pimap-test]\nregion = us-east-1\n").unwrap();
-    let profile_env = |profile: &str| -> Vec<(String, String)> {
-        vec![
-            ("AWS_ENDPOINT_URL".into(), moto.endpoint()),
-            ("AWS_PROFILE".into(), profile.into()),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE".into(),
-                credentials.display().to_string(),
-            ),
-            ("AWS_CONFIG_FILE".into(), config.display().to_string()),
-            ("HOME".into(), dir.out("").display().to_string()),
-            ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
-        ]
-    };
-    let via_profile = scan(
-        &dir,
-        "profile",
-        &["s3://private/crm"],
-        &profile_env("pimap-test"),
-        &[],
-    );
+    let profile_secret = "s3cr3t-profile-Do-Not-Print-77e1";
+    let (credentials, config) = profile_files(&dir, "pimap-test", "profile-key-id", profile_secret);
+    let env = profile_env(&dir, &moto.endpoint(), "pimap-test", &credentials, &config);
+    let via_profile = scan(&dir, "profile", &["s3://private/crm"], &env, &[]);
     assert_eq!(
         via_profile.code,
         Some(0),
@@ -488,16 +424,11 @@ fn credentials_from_the_environment_or_a_profile_are_checked() {
         via_profile.stderr,
         errors(&via_profile.inventory)
     );
-    assert_eq!(places(&via_profile.findings, ""), places(&good.findings, ""));
-    assert_no_secrets(&via_profile, &secrets);
+    assert_eq!(places(&via_profile.findings, ""), places(&via_env.findings, ""));
+    assert_no_secrets(&via_profile, &["profile-key-id", profile_secret, SECRET]);
 
-    let missing = scan(
-        &dir,
-        "no-profile",
-        &["s3://private/crm"],
-        &profile_env("no-such-profile"),
-        &[],
-    );
+    let env = profile_env(&dir, &moto.endpoint(), "no-such-profile", &credentials, &config);
+    let missing = scan(&dir, "no-profile", &["s3://private/crm"], &env, &[]);
     assert!(
         matches!(missing.code, Some(1 | 2)),
         "{:?}: {}",
@@ -510,7 +441,108 @@ fn credentials_from_the_environment_or_a_profile_are_checked() {
         "the error names the profile:\n{said}"
     );
     assert!(missing.findings.is_empty(), "{}", missing.findings_text);
-    assert_no_secrets(&missing, &secrets);
+    assert_no_secrets(&missing, &["profile-key-id", profile_secret]);
+}
+
+/// Shared credentials and config files holding `[default]` (the dummy key) and `profile`.
+fn profile_files(
+    dir: &Dir,
+    profile: &str,
+    key_id: &str,
+    secret: &str,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let credentials = dir.out("aws-credentials");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[default]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n\n\
+             [{profile}]\naws_access_key_id = {key_id}\naws_secret_access_key = {secret}\n"
+        ),
+    )
+    .unwrap();
+    let config = dir.out("aws-config");
+    std::fs::write(&config, format!("[profile {profile}]\nregion = us-east-1\n")).unwrap();
+    (credentials, config)
+}
+
+/// The endpoint and a profile; no key in the environment.
+fn profile_env(
+    dir: &Dir,
+    endpoint: &str,
+    profile: &str,
+    credentials: &std::path::Path,
+    config: &std::path::Path,
+) -> Vec<(String, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL".into(), endpoint.into()),
+        ("AWS_PROFILE".into(), profile.into()),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE".into(),
+            credentials.display().to_string(),
+        ),
+        ("AWS_CONFIG_FILE".into(), config.display().to_string()),
+        ("HOME".into(), dir.out("").display().to_string()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+    ]
+}
+
+/// With auth enforced (moto checks keys against its IAM users): an unknown key or a wrong
+/// secret is a `permission` error of the root, the folder beside it is scanned (exit 1). The
+/// key of a profile is the one sent. (moto 5.2.1 cannot verify the signature of a request
+/// with `/` in its query, which every listing by pimap and boto3 with a delimiter has, so a
+/// right key gets SignatureDoesNotMatch too: the test asks only that the key was known.)
+#[test]
+fn wrong_credentials_are_a_permission_error_of_the_root() {
+    let moto = Moto::start();
+    let dir = Dir::new();
+    dir.write("a.txt", "手机 13812345678\n");
+    moto.mkbucket("private");
+    moto.put(
+        "private",
+        "crm/contacts.csv",
+        "手机号\n13900000001\n13900000002\n",
+    );
+    let (key_id, secret) = moto.user("pimap-reader");
+    moto.enforce_auth();
+    let root = dir.root();
+    let roots = [root.to_str().unwrap(), "s3://private/crm"];
+    for (tag, sent_id, sent_secret) in [
+        ("unknown-key", KEY_ID, SECRET),
+        ("wrong-secret", key_id.as_str(), "s3cr3t-wrong-Do-Not-Print"),
+    ] {
+        let env = s3_env(&dir, &moto.endpoint(), sent_id, sent_secret);
+        let run = scan(&dir, tag, &roots, &env, &[]);
+        assert_eq!(run.code, Some(1), "{tag}: {}", run.stderr);
+        assert_eq!(
+            errors(&run.inventory),
+            [("s3://private/crm".to_string(), "permission".to_string())],
+            "{tag}: {}",
+            run.stderr
+        );
+        assert_eq!(
+            run.findings.len(),
+            1,
+            "{tag}: only the folder: {}",
+            run.findings_text
+        );
+        let message = run.inventory["errors"][0]["error"].as_str().unwrap();
+        assert_eq!(
+            message.contains("InvalidAccessKeyId"),
+            tag == "unknown-key",
+            "{message}"
+        );
+        assert_no_secrets(&run, &[&key_id, &secret, sent_secret, KEY_ID, SECRET]);
+    }
+    // The profile's key (an IAM user's) is sent, not [default]'s (unknown to moto).
+    let (credentials, config) = profile_files(&dir, "reader", &key_id, &secret);
+    let env = profile_env(&dir, &moto.endpoint(), "reader", &credentials, &config);
+    let run = scan(&dir, "profile", &["s3://private/crm"], &env, &[]);
+    assert!(
+        !format!("{}{}", run.stderr, run.inventory_text).contains("InvalidAccessKeyId"),
+        "the key of [default] was sent: {}",
+        run.stderr
+    );
+    assert_no_secrets(&run, &[&key_id, &secret, KEY_ID, SECRET]);
 }
 
 fn refresh_objects(moto: &Moto) {
@@ -653,7 +685,12 @@ fn refresh_diff_and_locate_work_on_buckets() {
     // What was taken over is what a fresh scan reports.
     let fresh = scan(&dir, "fresh", &[root], &env, &["--key-file", key]);
     assert_eq!(per_file(&second.inventory, ""), per_file(&fresh.inventory, ""));
-    assert_eq!(places(&second.findings, ""), places(&fresh.findings, ""));
+    // --findings after a refresh holds the findings of the objects read again only.
+    let read: Vec<(String, String, String, String)> = places(&fresh.findings, "")
+        .into_iter()
+        .filter(|(path, ..)| path.ends_with("/a.csv") || path.ends_with("/e.csv"))
+        .collect();
+    assert_eq!(places(&second.findings, ""), read);
 
     // pimap diff between the two s3 inventories.
     let diff = pimap()
