@@ -597,7 +597,13 @@ fn refresh_diff_and_locate_work_on_buckets() {
     let key = key.to_str().unwrap();
     let env = s3_env(&dir, &moto.endpoint(), KEY_ID, SECRET);
     let root = "s3://refresh/p";
-    let first = scan(&dir, "first", &[root], &env, &["--key-file", key]);
+    let first = scan(
+        &dir,
+        "first",
+        &[root],
+        &env,
+        &["--key-file", key, "--fingerprints"],
+    );
     assert_eq!(first.code, Some(0), "{}", first.stderr);
     let mut listed: Vec<String> = first.inventory["files"]
         .as_array()
@@ -626,7 +632,7 @@ fn refresh_diff_and_locate_work_on_buckets() {
         "same",
         &[root],
         &env,
-        &["--key-file", key, "--baseline", base],
+        &["--key-file", key, "--fingerprints", "--baseline", base],
     );
     assert_eq!(same.code, Some(0), "{}", same.stderr);
     assert!(
@@ -658,7 +664,7 @@ fn refresh_diff_and_locate_work_on_buckets() {
         "second",
         &[root],
         &env,
-        &["--key-file", key, "--baseline", base],
+        &["--key-file", key, "--fingerprints", "--baseline", base],
     );
     assert_eq!(second.code, Some(0), "{}", second.stderr);
     assert_eq!(
@@ -683,7 +689,13 @@ fn refresh_diff_and_locate_work_on_buckets() {
     assert_no_secrets(&second, &[KEY_ID, SECRET]);
 
     // What was taken over is what a fresh scan reports.
-    let fresh = scan(&dir, "fresh", &[root], &env, &["--key-file", key]);
+    let fresh = scan(
+        &dir,
+        "fresh",
+        &[root],
+        &env,
+        &["--key-file", key, "--fingerprints"],
+    );
     assert_eq!(per_file(&second.inventory, ""), per_file(&fresh.inventory, ""));
     // --findings after a refresh holds the findings of the objects read again only.
     let read: Vec<(String, String, String, String)> = places(&fresh.findings, "")
