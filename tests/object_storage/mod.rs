@@ -264,8 +264,18 @@ fn every_format_small_and_big_is_read_from_a_bucket_as_from_disk() {
     let big = std::fs::read(dir.path("big/customers.csv")).unwrap();
     let env = s3_env(&dir, &moto.endpoint(), KEY_ID, SECRET);
     let disk = scan(&dir, "disk", &[dir.root().to_str().unwrap()], &[], &[]);
-    let s3 = scan(&dir, "s3", &["s3://formats/tree"], &env, &[]);
+    // Big zip/SQLite objects are spilled to private temporary files, gone after the scan.
+    let tmp = dir.out("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let mut spill_env = env.clone();
+    spill_env.push(("TMPDIR".into(), tmp.display().to_string()));
+    let s3 = scan(&dir, "s3", &["s3://formats/tree"], &spill_env, &[]);
     assert_same_as_disk(&s3, &disk, "s3://formats/tree");
+    let left: Vec<_> = std::fs::read_dir(&tmp)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(left.is_empty(), "temporary files left behind: {left:?}");
     let formats: Vec<&str> = s3.inventory["files"]
         .as_array()
         .unwrap()
