@@ -22,6 +22,9 @@ Examples:
   PGPASSWORD=... pimap scan 'postgres://reader@db1:5432/shop' 'mysql://reader@db2:3306/crm' -o inv.json
       Scan live databases, read-only: 10,000 rows of every table (--db-sample; see
       docs/live-databases.md; passwords from PGPASSWORD/~/.pgpass, MYSQL_PWD/~/.my.cnf).
+  AWS_PROFILE=shop pimap scan s3://shop-exports/orders /mnt/share -o inv.json
+      Scan a bucket (S3, OSS, COS, MinIO: AWS_ENDPOINT_URL) beside a share; credentials
+      from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws (docs/object-storage.md).
 
 Exit status: 0 scan finished, 1 finished but some inputs could not be read (see the
 inventory's \"errors\"), 2 usage error or nothing could be scanned.";
@@ -171,8 +174,9 @@ pub struct LocateArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
-    /// Files or folders to scan (default: the current folder), or live databases:
-    /// `postgres://USER@HOST:PORT/DB`, `mysql://USER@HOST:PORT/DB` (MySQL or MariaDB).
+    /// Files or folders to scan (default: the current folder), buckets (`s3://BUCKET/PREFIX`),
+    /// or live databases: `postgres://USER@HOST:PORT/DB`, `mysql://USER@HOST:PORT/DB` (MySQL or
+    /// MariaDB).
     #[arg(value_name = "PATH|URL")]
     pub paths: Vec<PathBuf>,
     /// Rows read from each table of a live database (no sort: the server stops after N), or
@@ -314,6 +318,12 @@ pub enum ConfigError {
     DatabaseNotHere(String),
     #[error("--db-timeout must be from 1 second to 7 days (604800 seconds)")]
     DbTimeout,
+    #[error(transparent)]
+    Bucket(#[from] crate::source::bucket::UrlError),
+    #[error("S3 set-up: {0}")]
+    S3Settings(#[from] crate::source::bucket::SettingsError),
+    #[error("{0}: --store, --files-from and --shard are for folders; give buckets as s3:// arguments")]
+    BucketNotHere(String),
 }
 
 /// A size that `parse_size` cannot read.
@@ -348,7 +358,8 @@ impl ScanArgs {
     /// adjusted (a root named twice).
     pub fn config(&self) -> Result<(ScanConfig, Vec<String>), ConfigError> {
         let (databases, db_notes) = self.databases()?;
-        let (stores, asked) = self.stores(!databases.is_empty())?;
+        let buckets = self.buckets()?;
+        let (stores, asked) = self.stores(!databases.is_empty() || !buckets.is_empty())?;
         let (roots, mut notes) = crate::walk::check_roots(&asked)?;
         notes.extend(db_notes);
         let db_timeout = db_timeout(self.db_timeout)?;
@@ -438,6 +449,11 @@ impl ScanArgs {
                 sample: self.db_sample,
                 timeout: db_timeout,
             },
+            s3: match buckets.is_empty() {
+                true => Default::default(),
+                false => crate::source::bucket::S3Settings::from_environment()?,
+            },
+            buckets,
         };
         Ok((config, notes))
     }
@@ -466,6 +482,31 @@ impl ScanArgs {
         Ok((databases, notes))
     }
 
+    /// The bucket roots among the roots (`s3://` arguments).
+    fn buckets(&self) -> Result<Vec<crate::source::bucket::BucketRoot>, ConfigError> {
+        use crate::source::bucket::{is_bucket_url, BucketRoot};
+        let mut buckets: Vec<BucketRoot> = Vec::new();
+        for arg in self.paths.iter().filter(|p| is_bucket_url(p.as_os_str())) {
+            let url = arg.to_string_lossy();
+            if self.files_from.is_some() || self.shard.is_some() {
+                return Err(ConfigError::BucketNotHere(url.into_owned()));
+            }
+            let root = BucketRoot::parse(&url)?;
+            // The same root twice would list its objects twice.
+            if !buckets.contains(&root) {
+                buckets.push(root);
+            }
+        }
+        for spec in &self.store {
+            if let Some((_, root)) = spec.split_once('=') {
+                if is_bucket_url(root.as_ref()) {
+                    return Err(ConfigError::BucketNotHere(root.to_string()));
+                }
+            }
+        }
+        Ok(buckets)
+    }
+
     /// The stores' names (none without `--store`) and the roots to scan (`databases`: some
     /// roots are live databases, so no folder is scanned by default).
     fn stores(&self, databases: bool) -> Result<(Vec<String>, Vec<PathBuf>), ConfigError> {
@@ -473,7 +514,10 @@ impl ScanArgs {
         let paths: Vec<PathBuf> = self
             .paths
             .iter()
-            .filter(|p| !crate::source::live_db::is_database_url(p.as_os_str()))
+            .filter(|p| {
+                !crate::source::live_db::is_database_url(p.as_os_str())
+                    && !crate::source::bucket::is_bucket_url(p.as_os_str())
+            })
             .cloned()
             .collect();
         if self.store.is_empty() {

@@ -73,7 +73,7 @@ pub struct Inventory {
 /// A root of the scan: a folder or file (`path`), or a live database.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceEntry {
-    /// `path`, `postgres` or `mysql` (MySQL and MariaDB).
+    /// `path`, `s3`, `postgres` or `mysql` (MySQL and MariaDB).
     pub kind: String,
     /// The path as `roots` shows it, or the database's URL without a password
     /// (`postgres://reader@127.0.0.1:5432/shop`).
@@ -85,6 +85,10 @@ pub struct SourceEntry {
     /// could not be reached.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub tables: Option<u64>,
+    /// A bucket: objects listed under its prefix (each is an entry `s3://BUCKET/KEY`);
+    /// absent when it could not be listed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub objects: Option<u64>,
 }
 
 /// Which part of a path a name finding is in.

@@ -47,8 +47,9 @@ pub fn empty_roots(inventory: &Inventory) -> Vec<&str> {
         .collect()
 }
 
-/// Each root with the prefix of its paths: a store's name, or with several roots the root
-/// itself; with one root, paths are relative to it (or, for a file root, the root itself).
+/// Each root with the prefix of its paths: a store's name, or with several folder roots the
+/// root itself; with one folder root, paths are relative to it (or, for a file root, the root
+/// itself). A bucket's or a database's paths always start with its address.
 fn root_prefixes(inventory: &Inventory) -> Vec<(&str, Option<String>)> {
     if !inventory.stores.is_empty() {
         return inventory
@@ -57,11 +58,21 @@ fn root_prefixes(inventory: &Inventory) -> Vec<(&str, Option<String>)> {
             .map(|s| (s.root.as_str(), Some(s.name.clone())))
             .collect();
     }
-    let several = inventory.roots.len() > 1;
+    let is_folder = |root: &str| {
+        inventory
+            .sources
+            .iter()
+            .find(|s| s.address == root)
+            .is_none_or(|s| s.kind == "path")
+    };
+    let several = inventory.roots.iter().filter(|r| is_folder(r)).count() > 1;
     inventory
         .roots
         .iter()
-        .map(|r| (r.as_str(), several.then(|| r.trim_end_matches('/').to_string())))
+        .map(|r| {
+            let prefixed = several || !is_folder(r);
+            (r.as_str(), prefixed.then(|| r.trim_end_matches('/').to_string()))
+        })
         .collect()
 }
 

@@ -54,6 +54,7 @@ pub(super) fn list(
             address: address.clone(),
             sample: Some(config.db.sample.to_string()),
             tables: None,
+            objects: None,
         };
         match listed {
             Ok(listed) => {

@@ -14,6 +14,7 @@ mod joined;
 pub(crate) mod judge;
 mod live;
 pub(crate) mod names;
+mod objects;
 mod parts;
 mod pool;
 mod record;
@@ -76,6 +77,10 @@ pub struct ScanConfig {
     pub databases: Vec<crate::source::live_db::Target>,
     /// How their tables are read (`--db-sample`, `--db-timeout`).
     pub db: crate::source::live_db::Settings,
+    /// Object storage roots (`s3://BUCKET/PREFIX`), after the folder and file roots.
+    pub buckets: Vec<crate::source::bucket::BucketRoot>,
+    /// The S3 endpoint, region and credentials (only used with `buckets`).
+    pub s3: crate::source::bucket::S3Settings,
 }
 
 /// The files a scan reads, when it is one part of a larger scan (`pimap merge` joins the
@@ -205,13 +210,25 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
             }),
         }
     }
-    let (db_tables, db_sources) = live::list(config, &mut redactor, &mut errors);
-    let total_bytes = files.iter().map(|f| f.size).sum();
-    let progress = Progress::new(config.progress, total_bytes);
     let detectors = &config.detectors;
     let digest = refresh::tool_digest(config);
     let (reusable, reuse_note) = refresh::reusable_baseline(config, &digest);
     let reuse = refresh::Reuse::new(reusable);
+    let (objects, bucket_sources, object_names) =
+        objects::list(config, &reuse, &mut redactor, &mut skipped, &mut errors);
+    if let Some(mut encoder) = findings.encoder() {
+        let mut encoded = Vec::new();
+        for (path, found) in &object_names.findings {
+            encoder.encode(path, &config.detectors, found, &mut encoded);
+        }
+        if !encoded.is_empty() {
+            findings.write(&encoded).map_err(ScanError::Findings)?;
+        }
+    }
+    named.merge(object_names);
+    let (db_tables, db_sources) = live::list(config, &mut redactor, &mut errors);
+    let total_bytes = files.iter().map(|f| f.size).sum::<u64>() + objects.bytes();
+    let progress = Progress::new(config.progress, total_bytes);
     let encoder = findings.encoder();
     let pool = pool::thread_pool(config.threads).map_err(ScanError::Threads)?;
     let table = pool.install(|| TaskTable::new(&files, config, &reuse));
@@ -221,12 +238,14 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         config,
         encoder: &encoder,
         reuse: &reuse,
+        objects: &objects,
         db_tables: &db_tables,
     };
     let mut written = InPathOrder {
         sink: &mut *findings,
         files: &files,
         table: &table,
+        objects: &objects,
         db_tables: &db_tables,
         open: None,
         config,
@@ -238,7 +257,8 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         sketches: FxHashMap::default(),
         reused: 0,
     };
-    let pooled = pool::run_in_order(&pool, &tasks, table.tasks.len() + db_tables.len(), &mut written);
+    let count = table.tasks.len() + objects.tasks.len() + db_tables.len();
+    let pooled = pool::run_in_order(&pool, &tasks, count, &mut written);
     progress.finish();
     let InPathOrder {
         mut file_entries,
@@ -280,6 +300,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
                     false => redactor.redact(&shown).into_owned(),
                 }
             })
+            .chain(bucket_sources.iter().map(|s| s.address.clone()))
             .chain(db_sources.iter().map(|s| s.address.clone()))
             .collect(),
         tool: ToolInfo {
@@ -331,7 +352,9 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
             address: root.clone(),
             sample: None,
             tables: None,
+            objects: None,
         })
+        .chain(bucket_sources)
         .chain(db_sources)
         .collect();
     judge::judge(&mut inventory, &judge::Judges::of(config), &sketches, reusable);
@@ -409,8 +432,25 @@ struct FileTasks<'a> {
     /// Each worker encodes with a `fresh` copy of it.
     encoder: &'a Option<Box<dyn FindingEncoder>>,
     reuse: &'a refresh::Reuse<'a>,
-    /// Tables of live databases: tasks after the files' (`live`).
+    /// Objects of buckets: tasks after the files' (`objects`).
+    objects: &'a objects::Objects,
+    /// Tables of live databases: tasks after the objects' (`live`).
     db_tables: &'a [live::DbTable],
+}
+
+/// What a task number stands for: files' tasks come first, then objects, then tables.
+enum TaskKind {
+    File(usize),
+    Object(usize),
+    Table(usize),
+}
+
+fn task_kind(task: usize, files: usize, objects: usize) -> TaskKind {
+    match task.checked_sub(files) {
+        None => TaskKind::File(task),
+        Some(o) if o < objects => TaskKind::Object(o),
+        Some(o) => TaskKind::Table(o - objects),
+    }
 }
 
 /// What a task ends with.
@@ -434,9 +474,13 @@ impl<'a> pool::Tasks for FileTasks<'a> {
     }
 
     fn run(&self, worker: &mut Worker<'a>, task: usize, emit: &mut dyn FnMut(Vec<u8>)) -> TaskOutput<'a> {
-        if let Some(db) = task.checked_sub(self.table.tasks.len()) {
-            let summary = worker.scan_table(&self.db_tables[db], self.config, emit);
-            return TaskOutput::File(Outcome::Scanned(vec![summary]));
+        match task_kind(task, self.table.tasks.len(), self.objects.tasks.len()) {
+            TaskKind::File(_) => {}
+            TaskKind::Object(o) => return TaskOutput::File(worker.scan_object(self.objects, o, emit)),
+            TaskKind::Table(db) => {
+                let summary = worker.scan_table(&self.db_tables[db], self.config, emit);
+                return TaskOutput::File(Outcome::Scanned(vec![summary]));
+            }
         }
         match self.table.tasks[task] {
             Task::Whole(i) => {
@@ -451,9 +495,15 @@ impl<'a> pool::Tasks for FileTasks<'a> {
     }
 
     fn panicked(&self, task: usize) -> TaskOutput<'a> {
-        if let Some(db) = task.checked_sub(self.table.tasks.len()) {
+        let other = match task_kind(task, self.table.tasks.len(), self.objects.tasks.len()) {
+            TaskKind::File(_) => None,
+            TaskKind::Object(o) => Some(&self.objects.tasks[o].file),
+            TaskKind::Table(db) => Some(&self.db_tables[db].file),
+        };
+        if let Some(file) = other {
             return TaskOutput::File(Outcome::Scanned(vec![FileSummary {
-                path: self.db_tables[db].file.display.as_str().into(),
+                path: file.display.as_str().into(),
+                size: file.size,
                 problems: vec![internal_error()],
                 ..FileSummary::default()
             }]));
@@ -479,6 +529,7 @@ struct InPathOrder<'a, 's> {
     sink: &'s mut dyn FindingSink,
     files: &'a [InputFile],
     table: &'a TaskTable,
+    objects: &'a objects::Objects,
     db_tables: &'a [live::DbTable],
     /// The parts of a big file read so far, merged.
     open: Option<PartOutcome<'a>>,
@@ -557,20 +608,28 @@ impl<'a> pool::InOrder<Vec<u8>, TaskOutput<'a>> for InPathOrder<'a, '_> {
     }
 
     fn finish(&mut self, task: usize, output: TaskOutput<'a>) {
-        if let Some(db) = task.checked_sub(self.table.tasks.len()) {
-            if let TaskOutput::File(Outcome::Scanned(summaries)) = output {
-                self.finish_file(&self.db_tables[db].file, summaries);
+        let file = match task_kind(task, self.table.tasks.len(), self.objects.tasks.len()) {
+            TaskKind::Table(db) => {
+                if let TaskOutput::File(Outcome::Scanned(summaries)) = output {
+                    self.finish_file(&self.db_tables[db].file, summaries);
+                }
+                return;
             }
-            return;
-        }
-        let (i, outcome) = match (self.table.tasks[task], output) {
-            (Task::Part { file, part }, TaskOutput::Part(outcome)) => {
-                return self.add_part(file, part, *outcome);
-            }
-            (Task::Whole(i), TaskOutput::File(outcome)) => (i, outcome),
-            _ => unreachable!("a task's output is of its kind"),
+            TaskKind::Object(o) => &self.objects.tasks[o].file,
+            TaskKind::File(task) => match (self.table.tasks[task], &output) {
+                (Task::Part { file, part }, TaskOutput::Part(_)) => {
+                    let TaskOutput::Part(outcome) = output else {
+                        unreachable!("matched above")
+                    };
+                    return self.add_part(file, part, *outcome);
+                }
+                (Task::Whole(i), TaskOutput::File(_)) => &self.files[i],
+                _ => unreachable!("a task's output is of its kind"),
+            },
         };
-        let file = &self.files[i];
+        let TaskOutput::File(outcome) = output else {
+            unreachable!("a task's output is of its kind")
+        };
         self.progress.advance(file.size);
         match outcome {
             Outcome::Scanned(summaries) => self.finish_file(file, summaries),
@@ -640,6 +699,8 @@ pub(super) fn test_config(roots: Vec<PathBuf>) -> ScanConfig {
         stores: Vec::new(),
         databases: Vec::new(),
         db: crate::source::live_db::Settings::default(),
+        buckets: Vec::new(),
+        s3: Default::default(),
     }
 }
 

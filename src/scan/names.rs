@@ -23,7 +23,9 @@
 //! split scan), so these lists are made again by every scan, never taken over from a
 //! baseline: a folder is counted once per inventory. A part of a split scan lists a folder
 //! when the folder's own path falls in its shard (`Shard::owns`), as it lists a file.
-//! Archive members' names are not scanned (yet).
+//! A bucket's objects are named by their keys: the segments below the root's prefix are read
+//! as folders and the last one as the file's name (`scan_objects`), alike. Archive members'
+//! names are not scanned (yet).
 
 use super::ScanConfig;
 use crate::detect::redact::Redactor;
@@ -305,6 +307,16 @@ pub(super) struct NameScan {
 }
 
 impl NameScan {
+    /// Adds another scan's names (a bucket's objects after the walk's files), in path order.
+    pub fn merge(&mut self, other: NameScan) {
+        self.findings.extend(other.findings);
+        self.names.extend(other.names);
+        self.images.extend(other.images);
+        self.findings.sort_by(|a, b| a.0.cmp(&b.0));
+        self.names.sort_by(|a, b| a.path.cmp(&b.path));
+        self.images.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
     /// Keeps what a part owns (`--shard`): files and folders by their path as shown.
     pub fn retain(&mut self, owns: impl Fn(&str) -> bool) {
         self.findings.retain(|(p, _)| owns(p));
@@ -433,6 +445,102 @@ pub(super) fn scan(entries: &mut [Entry], config: &ScanConfig, redactor: &mut Re
     out.names.sort_by(|a, b| a.path.cmp(&b.path));
     out.images.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// A bucket's object, for `scan_objects`.
+pub(super) struct ObjectName<'a> {
+    /// Its root's address as shown (`s3://BUCKET/PREFIX`).
+    pub root: &'a str,
+    /// Its key below the root's prefix, raw (`客户/李娜_13800005678/发票.pdf`); the whole key
+    /// when the root names the object itself.
+    pub below: &'a str,
+    /// Its path as shown.
+    pub display: &'a str,
+    pub size: u64,
+    pub modified: Option<std::time::SystemTime>,
+}
+
+/// Scans bucket objects' names as `scan` does the walk's: the key's last segment as the
+/// file's name, the segments between the root's prefix and it as folders (each once, shown
+/// as `ROOT/FOLDER/...`). Also returns the objects that are suspected ID images, never to be
+/// read, with the reason to skip them.
+pub(super) fn scan_objects(
+    objects: &[ObjectName<'_>],
+    config: &ScanConfig,
+    redactor: &mut Redactor,
+) -> (NameScan, Vec<(usize, String)>) {
+    let rules = image_rules();
+    let mut scanner = NameScanner::new(&config.detectors, config.min_confidence);
+    let mut out = NameScan::default();
+    let mut images = Vec::new();
+    let mut folders: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut found = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        let segments: Vec<&str> = object.below.split('/').filter(|s| !s.is_empty()).collect();
+        let Some((file_name, dirs)) = segments.split_last() else {
+            continue;
+        };
+        for depth in 1..=dirs.len() {
+            folders
+                .entry((object.root.to_string(), dirs[..depth].join("/")))
+                .or_insert(depth as u64);
+        }
+        found.clear();
+        scanner.scan(file_name, PathComponent::FileName, None, &mut found);
+        if !found.is_empty() {
+            out.names.push(name_entry(
+                object.display,
+                PathComponent::FileName,
+                None,
+                &found,
+                config,
+            ));
+            out.findings
+                .push((object.display.to_string(), std::mem::take(&mut found)));
+        }
+        if let Some((kind, reason)) = rules.judge(file_name, dirs) {
+            images.push((i, format!("suspected ID image ({reason}): not read")));
+            out.images.push(SuspectedImage {
+                store: None,
+                path: object.display.to_string(),
+                reason,
+                kind,
+                size: object.size,
+                modified: object.modified.and_then(inventory::rfc3339),
+                mode: None,
+                world_readable: false,
+                risk: None,
+            });
+        }
+    }
+    let mut shown_folders: BTreeMap<String, u32> = BTreeMap::new();
+    for ((root, below), depth) in folders {
+        let display = format!("{root}/{below}");
+        let mut shown = match config.reveal {
+            true => display,
+            false => super::mask_display(redactor, &display, false).unwrap_or(display),
+        };
+        let n = shown_folders.entry(shown.clone()).or_default();
+        *n += 1;
+        if *n > 1 {
+            shown = format!("{shown}~{n}");
+        }
+        let name = below.rsplit('/').next().unwrap_or_default();
+        found.clear();
+        scanner.scan(name, PathComponent::Directory, Some(depth), &mut found);
+        if found.is_empty() {
+            continue;
+        }
+        out.names.push(name_entry(
+            &shown,
+            PathComponent::Directory,
+            Some(depth),
+            &found,
+            config,
+        ));
+        out.findings.push((shown, std::mem::take(&mut found)));
+    }
+    (out, images)
 }
 
 /// What the walk put before a path below root `i`: a store's name, or the root with several.

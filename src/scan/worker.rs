@@ -134,10 +134,10 @@ pub(super) fn member_excludes(globs: &[String]) -> Option<ignore::gitignore::Git
 
 /// An input to scan: a file of the walk or a member of an archive.
 pub(super) struct Input<'a> {
-    path: Arc<str>,
-    size: u64,
-    modified: Option<SystemTime>,
-    data: Data<'a>,
+    pub(super) path: Arc<str>,
+    pub(super) size: u64,
+    pub(super) modified: Option<SystemTime>,
+    pub(super) data: Data<'a>,
 }
 
 pub(super) enum Data<'a> {
@@ -323,7 +323,7 @@ impl<'a> Worker<'a> {
     }
 
     /// Scans a file or an archive member, recursing into archives.
-    fn scan_input(
+    pub(super) fn scan_input(
         &mut self,
         input: Input<'_>,
         depth: usize,

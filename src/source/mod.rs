@@ -12,6 +12,7 @@
 //! content).
 
 pub mod archive;
+pub mod bucket;
 mod decode;
 pub mod delimited;
 pub mod document;
