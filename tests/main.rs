@@ -19,6 +19,7 @@
 //! - `refresh`: `scan --baseline` reuse and its `changes`;
 //! - `merge`: `scan --shard`/`--files-from` parts joined by `pimap merge` equal one scan;
 //! - `live_db`: live PostgreSQL and MariaDB servers started by the tests: live scans equal dump scans, read-only, errors;
+//! - `object_storage`: `s3://` roots on a moto S3 server started by the tests: bucket scans equal disk scans, errors, refresh, credentials;
 //! - `stores`: `scan --store NAME=ROOT`: per-store paths, totals, copies; merging stores;
 //! - `documents`: PDF, DOCX and PPTX text: pages, paragraphs, slides; encrypted, image-only, corrupt;
 //! - `file_names`: file and folder names as data, suspected ID images (issue 14, item 4);
@@ -52,6 +53,7 @@ mod live_db;
 mod merge;
 mod minimize;
 mod names;
+mod object_storage;
 mod outputs;
 mod parallel;
 mod parallel_memory;

@@ -35,6 +35,7 @@ pub struct Cmd {
     dir: Option<PathBuf>,
     timeout: Duration,
     env: Vec<(OsString, OsString)>,
+    env_removed: Vec<OsString>,
     address_space: Option<u64>,
     stdin: Option<PathBuf>,
 }
@@ -46,6 +47,7 @@ pub fn pimap() -> Cmd {
         dir: None,
         timeout: TIMEOUT,
         env: Vec::new(),
+        env_removed: Vec::new(),
         address_space: None,
         stdin: None,
     }
@@ -78,6 +80,12 @@ impl Cmd {
         self
     }
 
+    /// Removes an environment variable of the test process from the run.
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+        self.env_removed.push(key.as_ref().into());
+        self
+    }
+
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
         self
@@ -101,6 +109,9 @@ impl Cmd {
         let mut cmd = Command::new(BIN);
         // A key in the developer's environment must not change what tests see.
         cmd.env_remove("PIMAP_KEY");
+        for key in &self.env_removed {
+            cmd.env_remove(key);
+        }
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         let stdin = match &self.stdin {
             Some(path) => Stdio::from(std::fs::File::open(path).expect("stdin file")),
