@@ -132,7 +132,7 @@ pub(super) fn member_excludes(globs: &[String]) -> Option<ignore::gitignore::Git
     builder.build().ok()
 }
 
-/// An input to scan: a file of the walk or a member of an archive.
+/// An input to scan: a file of the walk, a bucket's object or a member of an archive.
 pub(super) struct Input<'a> {
     pub(super) path: Arc<str>,
     pub(super) size: u64,

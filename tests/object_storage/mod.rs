@@ -4,7 +4,8 @@
 //! `s3://BUCKET/KEY`): the dev store, generated formats (small ones fetched ahead, a big CSV
 //! streamed, a big zip and SQLite file spilled to disk); roots that cannot be listed are one
 //! error each while the other roots are scanned; refresh takes unchanged objects over;
-//! credentials come from the environment or a profile and never appear in any output.
+//! credentials come from the environment or a profile and never appear in any output; keys
+//! are scanned as names (folder markers are no files, an odd key costs only its folder).
 //!
 //! moto is required: CI installs it (`.ci/run`), and a machine without it fails these tests
 //! with what to install, rather than passing them unseen.
@@ -762,4 +763,70 @@ fn refresh_diff_and_locate_work_on_buckets() {
         .map(|p| p["path"].as_str().unwrap())
         .collect();
     assert_eq!(found, [format!("{root}/b/notes.txt")], "{json}");
+}
+
+#[test]
+fn keys_are_names_markers_are_folders_and_an_odd_key_costs_its_folder_only() {
+    let moto = Moto::start();
+    let dir = Dir::new();
+    moto.mkbucket("keys");
+    // A console's folder marker, an empty object, values in key names, an image named as an
+    // ID card, and a key the client refuses (an empty segment) in a folder of its own.
+    moto.put("keys", "exports/", "");
+    moto.put("keys", "exports/a.csv", "手机号\n13900000001\n");
+    moto.put("keys", "empty.txt", "");
+    moto.put("keys", "客户/李娜_13800005678/发票.txt", "无\n");
+    moto.put("keys", "scans/王芳-手持身份证.png", "\u{89}PNG not really");
+    moto.put("keys", "bad/x//y.txt", "手机 13900000002\n");
+    let env = s3_env(&dir, &moto.endpoint(), KEY_ID, SECRET);
+    let run = scan(&dir, "keys", &["s3://keys"], &env, &[]);
+    assert_eq!(
+        run.code,
+        Some(1),
+        "the folder that cannot be listed: {}",
+        run.stderr
+    );
+    assert_eq!(
+        errors(&run.inventory),
+        [("s3://keys/bad".to_string(), "io".to_string())]
+    );
+    let paths: Vec<&str> = run.inventory["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "s3://keys/empty.txt",
+            "s3://keys/exports/a.csv",
+            "s3://keys/客户/李娜_138****5678/发票.txt"
+        ],
+        "the marker is no file, the image is not read"
+    );
+    let folder = run.inventory["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["path_component"] == "directory")
+        .expect("the folder named with a phone number");
+    assert_eq!(folder["path"], "s3://keys/客户/李娜_138****5678");
+    assert_eq!(folder["depth"], 2);
+    assert_eq!(folder["by_category"]["phone"], 1);
+    let image = &run.inventory["suspected_id_images"][0];
+    assert_eq!(image["path"], "s3://keys/scans/王芳-手持身份证.png");
+    assert_eq!(image["kind"], "handheld_id");
+    let skipped: Vec<&str> = run.inventory["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped, ["s3://keys/scans/王芳-手持身份证.png"]);
+    assert!(
+        !run.findings_text.contains("13800005678") && !run.inventory_text.contains("13800005678"),
+        "values in keys are masked without --reveal"
+    );
+    assert_no_secrets(&run, &[KEY_ID, SECRET]);
 }
