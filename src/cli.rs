@@ -148,6 +148,32 @@ pub struct DiffArgs {
     /// Print the changes as JSON (the inventory's `changes` section) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Exit with status 3, after printing the changes, when NEW holds what OLD did not:
+    /// `new-sensitive` (more ID, passport or bank card numbers in some file, or a new
+    /// suspected ID image), `new-data` (more values of any category in some file), `actions`
+    /// (more policy actions of some kind). Repeatable, or comma-separated; each triggering
+    /// file or action goes to stderr as `pimap: fail-on CONDITION: ...`.
+    #[arg(long, value_enum, value_name = "CONDITION", value_delimiter = ',')]
+    pub fail_on: Vec<FailOn>,
+}
+
+/// A `diff --fail-on` condition (`inventory::alerts::Condition`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    NewSensitive,
+    NewData,
+    Actions,
+}
+
+impl FailOn {
+    pub fn condition(self) -> crate::inventory::alerts::Condition {
+        use crate::inventory::alerts::Condition;
+        match self {
+            FailOn::NewSensitive => Condition::NewSensitive,
+            FailOn::NewData => Condition::NewData,
+            FailOn::Actions => Condition::Actions,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]

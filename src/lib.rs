@@ -48,6 +48,8 @@ pub enum Exit {
     Partial = 1,
     /// Usage error, or nothing could be scanned.
     Failed = 2,
+    /// `pimap diff --fail-on`: a condition asked for holds (the lines are on stderr).
+    Alert = 3,
 }
 
 /// Why a command could not do its work (exit 2). Each prints as what to tell the user.
@@ -444,10 +446,21 @@ fn run_diff(args: &DiffArgs) -> Result<Exit, CommandError> {
         eprintln!("pimap: note: the two inventories were made with other detectors or thresholds; some changes come from that");
     }
     // A reader that stops early (`pimap diff a b | head`) is not an error.
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CommandError::Changes(e)),
-        _ => Ok(Exit::Ok),
+    if let Err(e) = std::io::stdout().lock().write_all(text.as_bytes()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(CommandError::Changes(e));
+        }
     }
+    let conditions: Vec<_> = args.fail_on.iter().map(|f| f.condition()).collect();
+    let sensitive = inventory::alerts::sensitive_categories(&detect::DetectorSet::builtin());
+    let alerts = inventory::alerts::triggered(&changes, &conditions, &sensitive);
+    for line in &alerts {
+        eprintln!("pimap: fail-on {}", terminal::printable(line));
+    }
+    Ok(match alerts.is_empty() {
+        true => Exit::Ok,
+        false => Exit::Alert,
+    })
 }
 
 fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, CommandError> {

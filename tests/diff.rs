@@ -1,6 +1,7 @@
 //! `pimap diff OLD NEW [--json]`: two scans of a tree that changed in between (a file added,
 //! one deleted, one with more phone numbers) compared as text and as JSON; an inventory
-//! against itself; an older (`/1`) baseline; unreadable inputs; a reader that stops early.
+//! against itself; an older (`/1`) baseline; unreadable inputs; a reader that stops early;
+//! `--fail-on` conditions for schedulers (exit 3).
 
 use crate::util::{pimap, Dir, Output, BIN};
 use serde_json::{json, Value};
@@ -560,4 +561,58 @@ fn a_changed_policy_is_said_by_diff_and_refresh() {
     // The same data under the same policy is no change.
     let text = diff(&old, &same, &[]).stdout_str();
     assert!(!text.contains("policy"), "{text}");
+}
+
+#[test]
+fn fail_on_exits_3_for_each_condition_that_holds_and_names_what_triggered() {
+    let h = history();
+    // The history adds an ID number, phone numbers and a file: each condition holds.
+    let sensitive = diff(&h.old, &h.new, &["--fail-on", "new-sensitive"]);
+    sensitive.expect_code(3);
+    assert_eq!(
+        sensitive.stderr_str(),
+        "pimap: fail-on new-sensitive: added.csv (new file): +1 national_id\n"
+    );
+    assert!(
+        sensitive.stdout_str().contains("  + added.csv"),
+        "the changes are still printed"
+    );
+    let data = diff(&h.old, &h.new, &["--fail-on", "new-data", "--json"]);
+    data.expect_code(3);
+    let lines: Vec<String> = data.stderr_str().lines().map(String::from).collect();
+    assert_eq!(
+        lines,
+        [
+            "pimap: fail-on new-data: added.csv (new file): +1 national_id, +1 phone",
+            "pimap: fail-on new-data: grow.txt (changed): +2 phone",
+        ]
+    );
+    let json: Value = serde_json::from_slice(&data.stdout).expect("--json still prints the changes");
+    assert_eq!(json["findings"], 3);
+    // The new file's ID number column is one to mask: one more action than before.
+    let actions = diff(&h.old, &h.new, &["--fail-on", "actions"]);
+    actions.expect_code(3);
+    assert_eq!(actions.stderr_str(), "pimap: fail-on actions: mask_column +1\n");
+    assert_eq!(read_json(&h.new)["totals"]["actions"]["mask_column"], 1);
+    assert_eq!(read_json(&h.old)["totals"]["actions"]["mask_column"], 0);
+
+    // Going back, the ID number, phone numbers and action went away: only the e-mail of
+    // gone.txt is new.
+    let back = diff(&h.new, &h.old, &["--fail-on", "new-sensitive,actions"]);
+    back.expect_code(0);
+    assert!(back.stderr.is_empty(), "{}", back.stderr_str());
+    let back = diff(
+        &h.new,
+        &h.old,
+        &["--fail-on", "new-sensitive", "--fail-on", "new-data"],
+    );
+    back.expect_code(3);
+    assert_eq!(
+        back.stderr_str(),
+        "pimap: fail-on new-data: gone.txt (new file): +1 email\n"
+    );
+    // Without --fail-on, diff exits 0 whatever changed.
+    diff(&h.old, &h.new, &[]).expect_code(0);
+    // An unknown condition is a usage error.
+    diff(&h.old, &h.new, &["--fail-on", "anything"]).expect_code(2);
 }

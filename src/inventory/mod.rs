@@ -7,6 +7,7 @@
 //! `docs/inventory.md`. No field ever holds a raw value: only counts, paths, column names,
 //! reasons and keyed fingerprints.
 
+pub mod alerts;
 pub mod changes;
 pub mod distinct;
 pub mod duplicates;
