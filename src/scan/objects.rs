@@ -156,20 +156,17 @@ pub(super) fn list(
                         .key
                         .content_hash(&[b"s3 object", etag.as_bytes(), &object.size.to_le_bytes()])
                 });
-            let reuse = match (reuse.candidate(&file), &content_hash) {
-                (Some((at, old)), Some(new)) if old == new => Some(at),
-                _ => None,
-            };
             tasks.push(ObjectTask {
                 root: i,
                 key: object.key,
                 file,
                 content_hash,
-                reuse,
+                reuse: None,
             });
         }
     }
-    // Two objects whose names mask alike stay entries of their own.
+    // Two objects whose names mask alike stay entries of their own; only then is each
+    // matched with the baseline's entry of its own name.
     let mut seen = rustc_hash::FxHashMap::<String, u32>::default();
     for t in &mut tasks {
         let n = seen.entry(t.file.display.clone()).or_default();
@@ -177,6 +174,10 @@ pub(super) fn list(
         if *n > 1 {
             t.file.display = format!("{}~{n}", t.file.display);
         }
+        t.reuse = match (reuse.candidate(&t.file), &t.content_hash) {
+            (Some((at, old)), Some(new)) if old == new => Some(at),
+            _ => None,
+        };
     }
     let (named, images) = scan_names(config, &sources, &tasks, redactor);
     for (i, reason) in images.into_iter().rev() {

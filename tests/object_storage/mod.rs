@@ -830,3 +830,43 @@ fn keys_are_names_markers_are_folders_and_an_odd_key_costs_its_folder_only() {
     );
     assert_no_secrets(&run, &[KEY_ID, SECRET]);
 }
+
+/// Two objects whose names mask alike (`138****5678.csv`) and whose content is the same (so
+/// is the ETag) stay two entries through a refresh, each taken over from its own.
+#[test]
+fn objects_masked_alike_keep_their_own_entries_through_a_refresh() {
+    let moto = Moto::start();
+    let dir = Dir::new();
+    moto.mkbucket("alike");
+    let body = "手机号\n13700000001\n";
+    moto.put("alike", "13812345678.csv", body);
+    moto.put("alike", "13899995678.csv", body);
+    let env = s3_env(&dir, &moto.endpoint(), KEY_ID, SECRET);
+    let first = scan(&dir, "alike1", &["s3://alike"], &env, &[]);
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let paths = |inv: &Value| {
+        let mut p: Vec<String> = inv["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["path"].as_str().unwrap().to_string())
+            .collect();
+        p.sort();
+        p
+    };
+    assert_eq!(
+        paths(&first.inventory),
+        ["s3://alike/138****5678.csv", "s3://alike/138****5678.csv~2"]
+    );
+    let baseline = dir.out("alike1.json");
+    let baseline = baseline.to_str().unwrap();
+    let again = scan(&dir, "alike2", &["s3://alike"], &env, &["--baseline", baseline]);
+    assert_eq!(again.code, Some(0), "{}", again.stderr);
+    assert_eq!(paths(&again.inventory), paths(&first.inventory));
+    assert_eq!(
+        again.inventory["totals"]["reused"], 2,
+        "{}",
+        again.inventory["totals"]
+    );
+    assert!(read_again(&again.inventory).is_empty());
+}
