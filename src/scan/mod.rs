@@ -176,15 +176,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         entries.retain(|e| shard.owns(e.display()));
         named.retain(|path| shard.owns(path));
     }
-    if let Some(mut encoder) = findings.encoder() {
-        let mut encoded = Vec::new();
-        for (path, found) in &named.findings {
-            encoder.encode(path, &config.detectors, found, &mut encoded);
-        }
-        if !encoded.is_empty() {
-            findings.write(&encoded).map_err(ScanError::Findings)?;
-        }
-    }
+    write_name_findings(findings, config, &named)?;
     let mut files = Vec::new();
     let mut skipped = Vec::new();
     let mut errors = Vec::new();
@@ -216,15 +208,7 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
     let reuse = refresh::Reuse::new(reusable);
     let (objects, bucket_sources, object_names) =
         objects::list(config, &reuse, &mut redactor, &mut skipped, &mut errors);
-    if let Some(mut encoder) = findings.encoder() {
-        let mut encoded = Vec::new();
-        for (path, found) in &object_names.findings {
-            encoder.encode(path, &config.detectors, found, &mut encoded);
-        }
-        if !encoded.is_empty() {
-            findings.write(&encoded).map_err(ScanError::Findings)?;
-        }
-    }
+    write_name_findings(findings, config, &object_names)?;
     named.merge(object_names);
     let (db_tables, db_sources) = live::list(config, &mut redactor, &mut errors);
     let total_bytes = files.iter().map(|f| f.size).sum::<u64>() + objects.bytes();
@@ -366,6 +350,24 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
     }
     inventory.totals.elapsed_seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
     Ok(inventory)
+}
+
+/// Writes what the names of files, folders or objects hold to the findings sink.
+fn write_name_findings(
+    findings: &mut dyn FindingSink,
+    config: &ScanConfig,
+    named: &names::NameScan,
+) -> Result<(), ScanError> {
+    if let Some(mut encoder) = findings.encoder() {
+        let mut encoded = Vec::new();
+        for (path, found) in &named.findings {
+            encoder.encode(path, &config.detectors, found, &mut encoded);
+        }
+        if !encoded.is_empty() {
+            findings.write(&encoded).map_err(ScanError::Findings)?;
+        }
+    }
+    Ok(())
 }
 
 /// Without `--reveal`, names are masked like values (`detect::redact`). Names that mask
