@@ -6,7 +6,7 @@
 #   bash tools/dist.sh          # from anywhere; writes dist/pimap-<version>-x86_64-linux-static
 #
 # Build: RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --locked
-#        --target x86_64-unknown-linux-gnu   (own target dir; plus -W linker-messages, below)
+#        --target x86_64-unknown-linux-gnu   (plus -W linker-messages, below)
 # The explicit --target keeps build scripts and proc macros dynamic (RUSTFLAGS then apply only
 # to the target). musl and the Windows std cannot be installed on the CI machine, hence glibc.
 # Static glibc is enough for what pimap uses: no host look-ups (getaddrinfo is not linked), no
@@ -25,21 +25,24 @@
 # Then it prints the binary's path, size and sha256 (also written to <binary>.sha256).
 #
 # Environment (optional):
-#   PIMAP_DIST_TARGET_DIR  cargo's target dir for this build (default target/dist-build; kept
-#                          apart from target/release, whose dynamic binary the tests and the
-#                          accuracy gate use)
+#   PIMAP_DIST_TARGET_DIR  cargo's target dir for this build (default target, the project's
+#                          own: with --target the static build goes to
+#                          target/x86_64-unknown-linux-gnu/release, apart from target/release,
+#                          whose dynamic binary the tests and the accuracy gate use, while the
+#                          host's build scripts and proc macros, which RUSTFLAGS do not reach,
+#                          are shared with the test build instead of compiled again)
 #   PIMAP_DIST_DIR         where the binary is copied (default dist/, gitignored)
 #
-# Time: .ci/run runs it after the tests. From a clean clone (cold target/dist-build: nothing is
-# shared with target/release, the flags differ) it took 2 min 52 s on the idle 2-core CI machine
-# (3 min 35 s CPU; release profile: thin LTO, 4 codegen units) and 9 min 22 s while two other
-# builds shared the cores; a rerun with nothing changed takes about 3 s. Binary: 52 MiB, static-pie
-# (the release profile's debug = 1 line tables; `objcopy --strip-debug` would make it 12 MiB).
+# Time: .ci/run runs it after the tests. Every target crate is compiled again (the flags differ
+# from the test build's); with object storage's HTTP and TLS stack (aws-lc's C library among
+# them) that took 7 min 28 s in a clean-clone CI run on 2 cores; a rerun with nothing changed
+# takes seconds. Binary: about 116 MiB, static-pie (the release profile's debug = 1 line
+# tables; `objcopy --strip-debug` makes it a fraction of that).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 TRIPLE=x86_64-unknown-linux-gnu
-TARGET_DIR=${PIMAP_DIST_TARGET_DIR:-target/dist-build}
+TARGET_DIR=${PIMAP_DIST_TARGET_DIR:-target}
 DIST_DIR=${PIMAP_DIST_DIR:-dist}
 PHONE=13812345678
 
