@@ -132,6 +132,16 @@ impl Key {
         bytes[..16].iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// 128 bits derived from the key for one purpose (`label`), e.g. the key of the finding
+    /// and column ids (`identity`).
+    pub fn subkey(&self, label: &[u8]) -> [u8; 16] {
+        let mut mac = self.mac.clone();
+        mac.update(label);
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&mac.finalize().into_bytes()[..16]);
+        key
+    }
+
     /// What the inventory says about this key.
     pub fn info(&self, fingerprints: bool) -> KeyInfo {
         KeyInfo {

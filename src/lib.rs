@@ -18,6 +18,7 @@ pub mod detect;
 pub mod error;
 pub mod finding;
 pub mod fingerprint;
+pub mod identity;
 pub mod inventory;
 pub mod locate;
 pub mod merge;
@@ -174,8 +175,9 @@ fn run_scan(args: &ScanArgs) -> Result<Exit, CommandError> {
     }
     // Without an inventory to write, a findings reader that goes away (`| head`) ends the scan.
     let mut writer = FindingsWriter::new(outputs.findings, outputs.inventory.is_none());
-    let mut sink =
-        report::sink::JsonLines::new(&mut writer, config.reveal).with_stores(!config.stores.is_empty());
+    let mut sink = report::sink::JsonLines::new(&mut writer, config.reveal)
+        .with_stores(!config.stores.is_empty())
+        .with_ids(identity::Ids::of(&config.key));
     let inventory = match scan::run(&config, &mut sink) {
         Ok(inv) => inv,
         Err(e) if e.is_broken_pipe() => return Ok(Exit::Ok),

@@ -16,6 +16,7 @@
 //! - `hostile_sheets`: hostile workbooks cost their own file (child process, memory budget);
 //! - `archives`: zip/gzip/tar members as their own formats, nesting, bombs, encryption;
 //! - `fingerprints`: keyed fingerprints, distinct counts, `pimap locate`;
+//! - `identity`: finding and column ids stable across runs and refreshes, `first_seen`;
 //! - `refresh`: `scan --baseline` reuse and its `changes`;
 //! - `merge`: `scan --shard`/`--files-from` parts joined by `pimap merge` equal one scan;
 //! - `live_db`: live PostgreSQL and MariaDB servers started by the tests: live scans equal dump scans, read-only, errors;
@@ -48,6 +49,7 @@ mod fuzz_regressions;
 mod hostile;
 mod hostile_archives;
 mod hostile_sheets;
+mod identity;
 mod identity_documents;
 mod live_db;
 mod merge;

@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod changes;
 pub mod distinct;
 pub mod duplicates;
+pub mod lineage;
 pub mod policy;
 pub mod risk;
 pub mod shrink;
@@ -636,6 +637,11 @@ pub struct FileEntry {
     pub size: u64,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub modified: Option<String>,
+    /// When an inventory first listed this path: the `scanned_at` of the earliest scan in the
+    /// chain of `--baseline` refreshes that led to this one (`lineage`). Absent in
+    /// inventories written before it existed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub first_seen: Option<String>,
     pub format: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub encoding: Option<String>,
@@ -703,6 +709,10 @@ fn is_zero(n: &u64) -> bool {
 /// One detector in one column of a table (CSV/TSV, JSON key, dump table).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ColumnEntry {
+    /// Stable id of this column and detector (`identity`): the same in every scan and
+    /// refresh of the file, keyed by the stable key when there is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub id: Option<String>,
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub table: Option<String>,
@@ -731,6 +741,10 @@ pub struct ColumnEntry {
     /// masked / (hits + masked), 3 decimals: how much of the column is minimized already.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub masked_share: Option<f64>,
+    /// When an inventory first listed this column with this detector (see
+    /// `FileEntry::first_seen`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub first_seen: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

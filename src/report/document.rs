@@ -615,6 +615,8 @@ pub(crate) mod tests {
         rows: u64,
     ) -> ColumnEntry {
         ColumnEntry {
+            id: Some(crate::identity::Ids::default().column("exports/orders.csv", None, name, detector)),
+            first_seen: Some("2026-03-01T02:00:00Z".into()),
             name: name.into(),
             table: None,
             detector: detector.into(),

@@ -15,6 +15,7 @@ mod table;
 use crate::detect::mask::mask_finding;
 use crate::detect::DetectorSet;
 use crate::finding::{Found, Location};
+use crate::identity::Ids;
 use crate::inventory::Inventory;
 use crate::terminal::printable;
 use output::{Output, OutputError};
@@ -59,15 +60,28 @@ pub struct FindingsFormatter {
     masked: String,
     /// Paths are `STORE/path` (`scan --store`): written as `"path"` and `"store"`.
     stores: bool,
+    /// The key of the findings' `id`s.
+    ids: Ids,
+    /// The previous finding's location (JSON), for the ordinal of findings that share one.
+    previous_location: Vec<u8>,
 }
 
 impl FindingsFormatter {
+    /// A formatter whose ids use the public id key (`Ids::default`) until `with_ids`.
     pub fn new(reveal: bool) -> Self {
         FindingsFormatter {
             reveal,
             masked: String::new(),
             stores: false,
+            ids: Ids::default(),
+            previous_location: Vec::new(),
         }
+    }
+
+    /// Findings' ids under the scan's key (`Ids::of`).
+    pub fn with_ids(mut self, ids: Ids) -> Self {
+        self.ids = ids;
+        self
     }
 
     /// Findings of a scan of stores name their store.
@@ -91,6 +105,11 @@ impl FindingsFormatter {
             }
             None => write_json_str(&mut path_json, path),
         }
+        // The id is derived from the path as the scan shows it (`STORE/path` with stores).
+        let file_ids = self.ids.file(path);
+        let mut previous_detector = usize::MAX;
+        let mut ordinal = 0u32;
+        self.previous_location.clear();
         for f in batch {
             let det = &detectors.detectors()[f.detector];
             out.extend_from_slice(b"{\"path\":");
@@ -102,7 +121,19 @@ impl FindingsFormatter {
             out.extend_from_slice(b"\",\"confidence\":");
             write_confidence(out, f.confidence);
             out.extend_from_slice(b",\"location\":");
+            let location_start = out.len();
             write_location(out, &f.location);
+            let location = &out[location_start..];
+            // Findings of one detector at one location (two phones in a cell) are adjacent.
+            if f.detector == previous_detector && location == self.previous_location.as_slice() {
+                ordinal += 1;
+            } else {
+                ordinal = 0;
+                previous_detector = f.detector;
+                self.previous_location.clear();
+                self.previous_location.extend_from_slice(location);
+            }
+            let id = file_ids.finding(&det.id, location, ordinal);
             out.extend_from_slice(b",\"masked\":");
             self.masked.clear();
             mask_finding(&f.value, f.parts.as_ref(), &det.mask, &mut self.masked);
@@ -143,7 +174,9 @@ impl FindingsFormatter {
                 out.extend_from_slice(b",\"value\":");
                 write_json_str(out, &f.value);
             }
-            out.extend_from_slice(b"}\n");
+            out.extend_from_slice(b",\"id\":\"");
+            out.extend_from_slice(&id);
+            out.extend_from_slice(b"\"}\n");
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::{FindingsFormatter, FindingsWriter};
 use crate::detect::DetectorSet;
 use crate::finding::{FindingEncoder, FindingSink, Found};
+use crate::identity::Ids;
 use std::io;
 
 /// Findings as JSON Lines into `writer`; raw values only with `reveal` (`--reveal`).
@@ -12,6 +13,7 @@ pub struct JsonLines<'w> {
     writer: &'w mut FindingsWriter,
     reveal: bool,
     stores: bool,
+    ids: Ids,
 }
 
 impl<'w> JsonLines<'w> {
@@ -20,7 +22,14 @@ impl<'w> JsonLines<'w> {
             writer,
             reveal,
             stores: false,
+            ids: Ids::default(),
         }
+    }
+
+    /// The findings' ids under the scan's key (`Ids::of`).
+    pub fn with_ids(mut self, ids: Ids) -> Self {
+        self.ids = ids;
+        self
     }
 
     /// Paths are `STORE/path` (`scan --store`): each finding names its store.
@@ -34,8 +43,11 @@ impl FindingSink for JsonLines<'_> {
     fn encoder(&self) -> Option<Box<dyn FindingEncoder>> {
         // Nobody reads the findings (only an inventory is wanted, or the reader went away):
         // the workers need not format them.
-        let encoder: Box<dyn FindingEncoder> =
-            Box::new(FindingsFormatter::new(self.reveal).with_stores(self.stores));
+        let encoder: Box<dyn FindingEncoder> = Box::new(
+            FindingsFormatter::new(self.reveal)
+                .with_stores(self.stores)
+                .with_ids(self.ids.clone()),
+        );
         self.writer.wanted().then_some(encoder)
     }
 
@@ -54,7 +66,11 @@ impl FindingEncoder for FindingsFormatter {
     }
 
     fn fresh(&self) -> Box<dyn FindingEncoder> {
-        Box::new(FindingsFormatter::new(self.reveal).with_stores(self.stores))
+        Box::new(
+            FindingsFormatter::new(self.reveal)
+                .with_stores(self.stores)
+                .with_ids(self.ids.clone()),
+        )
     }
 }
 

@@ -365,6 +365,9 @@ impl<'a> Columns<'a> {
                 let det = &self.detectors.detectors()[d];
                 let masked = col.masked[d];
                 out.push(ColumnEntry {
+                    // Both are stamped with the inventory (`inventory::lineage`).
+                    id: None,
+                    first_seen: None,
                     name: col.name.to_string(),
                     table: col.table.as_deref().map(str::to_string),
                     detector: det.id.clone(),

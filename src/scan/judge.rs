@@ -211,6 +211,8 @@ pub(super) fn finish(
             path,
             size: s.size,
             modified: s.modified.and_then(inventory::rfc3339),
+            // Stamped with the inventory (`inventory::lineage`).
+            first_seen: None,
             format: format.to_string(),
             encoding: s.encoding.map(str::to_string),
             findings: s.by_detector.iter().sum(),

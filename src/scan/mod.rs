@@ -342,6 +342,11 @@ pub fn run(config: &ScanConfig, findings: &mut dyn FindingSink) -> Result<Invent
         .chain(db_sources)
         .collect();
     judge::judge(&mut inventory, &judge::Judges::of(config), &sketches, reusable);
+    inventory::lineage::stamp(
+        &mut inventory,
+        &crate::identity::Ids::of(&config.key),
+        config.baseline.as_ref().map(|b| &b.inventory),
+    );
     if let Some(baseline) = &config.baseline {
         let mut changes = inventory::changes::compare(&baseline.inventory, &inventory);
         changes.baseline_file = Some(baseline.file.display().to_string());
