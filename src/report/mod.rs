@@ -11,6 +11,7 @@ mod markdown;
 pub mod output;
 pub mod sink;
 mod table;
+mod workbook;
 
 use crate::detect::mask::mask_finding;
 use crate::detect::DetectorSet;
@@ -27,6 +28,8 @@ pub enum ReportFormat {
     Html,
     Csv,
     Md,
+    /// An Excel workbook, one sheet per table (`report::workbook`).
+    Xlsx,
 }
 
 /// The language a report is written in.
