@@ -32,6 +32,8 @@ const MAX_CELL_TEXT: usize = 32_767;
 /// Column widths, in Excel's units (about one Latin character): wider text wraps.
 const MIN_WIDTH: usize = 6;
 const MAX_WIDTH: usize = 60;
+/// Columns the autofilter's button covers in a header cell.
+const FILTER_BUTTON: usize = 2;
 
 pub(crate) fn render(facts: &Facts<'_>, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     render_rows(facts, lang, EXCEL_ROWS)
@@ -250,7 +252,11 @@ impl<'f, 'a> Book<'f, 'a> {
             (shown, Some(i18n::sheet_rows_left_out(lang, shown, rows.len())))
         };
         let rows = &rows[..shown];
-        let mut widest: Vec<usize> = header.iter().map(|l| display_width(l.text(lang))).collect();
+        // The filter's drop-down button sits over the header's last two columns.
+        let mut widest: Vec<usize> = header
+            .iter()
+            .map(|l| display_width(l.text(lang)) + FILTER_BUTTON)
+            .collect();
         for row in rows {
             debug_assert_eq!(row.len(), header.len(), "{name:?}");
             for (w, cell) in widest.iter_mut().zip(row) {
@@ -836,6 +842,48 @@ mod tests {
         assert_eq!(column_width(10), 12);
         assert_eq!(column_width(display_width(&"长".repeat(100))), MAX_WIDTH);
         assert_eq!(column_width(usize::MAX), MAX_WIDTH);
+    }
+
+    /// The XML of each sheet, in order.
+    fn sheet_xml(bytes: &[u8]) -> Vec<String> {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx is a zip");
+        (1..)
+            .map_while(|n| {
+                let mut xml = String::new();
+                let mut entry = zip.by_name(&format!("xl/worksheets/sheet{n}.xml")).ok()?;
+                entry.read_to_string(&mut xml).expect("UTF-8 XML");
+                Some(xml)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_sheet_is_frozen_filtered_and_sized_for_its_text() {
+        let inv = sample_inventory();
+        let bytes = render(&Facts::new(&inv), Lang::Zh).expect("a workbook");
+        let sheets = sheet_xml(&bytes);
+        assert_eq!(sheets.len(), open(bytes.clone()).sheet_names().len());
+        for xml in &sheets {
+            assert!(
+                xml.contains(r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#),
+                "{xml}"
+            );
+            assert!(xml.contains("<autoFilter ref=\"A1:"), "{xml}");
+            assert!(!xml.contains("<f>"), "a formula: {xml}");
+        }
+        // Files (the third sheet): 15 columns, a header and three files with findings.
+        assert!(
+            sheets[2].contains(r#"<autoFilter ref="A1:O4"/>"#),
+            "{}",
+            sheets[2]
+        );
+        // Categories: 手机号/电话 is 11 columns wide on screen (6 characters), 2 padding.
+        assert!(
+            sheets[1].contains(r#"<col min="1" max="1" width="13."#),
+            "{}",
+            sheets[1]
+        );
     }
 
     #[test]
