@@ -266,7 +266,7 @@ impl<'f, 'a> Book<'f, 'a> {
         let wraps: Vec<bool> = widest.iter().map(|&w| column_width(w) < w).collect();
 
         let formats = &self.formats;
-        let sheet = self.workbook.add_worksheet();
+        let sheet = new_sheet(&mut self.workbook);
         sheet.set_name(name.text(lang))?;
         for (col, label) in header.iter().enumerate() {
             sheet.write_string_with_format(0, col as ColNum, label.text(lang), &formats.header)?;
@@ -748,6 +748,19 @@ impl<'f, 'a> Book<'f, 'a> {
             .collect();
         self.sheet(Label::SheetSkipped, &header, rows)
     }
+}
+
+/// A sheet whose rows go to an unnamed temporary file as they are written (the rows are
+/// written in order), so a workbook of a huge inventory does not hold all its cells; where
+/// no temporary file can be made, an ordinary sheet.
+fn new_sheet(workbook: &mut Workbook) -> &mut Worksheet {
+    if workbook.add_worksheet_with_low_memory().is_err() {
+        workbook.add_worksheet();
+    }
+    workbook
+        .worksheets_mut()
+        .last_mut()
+        .expect("a sheet was just added")
 }
 
 /// Writes one cell: text always as a string cell (never a formula, whatever it starts
