@@ -28,7 +28,8 @@ pub enum ReportFormat {
     Html,
     Csv,
     Md,
-    /// An Excel workbook, one sheet per table (`report::workbook`).
+    // An Excel workbook, one sheet per table (`workbook`). A plain comment: clap would show
+    // a doc comment in --help for this value alone.
     Xlsx,
 }
 
