@@ -54,7 +54,7 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         detectors: Option<PathBuf>,
     },
-    /// Turn an inventory into a report for people: HTML, CSV or Markdown.
+    /// Turn an inventory into a report for people: HTML, CSV, Markdown or an Excel workbook.
     #[command(after_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
     /// Show what changed between two inventories.
@@ -111,7 +111,8 @@ const REPORT_EXAMPLES: &str = "\
 Examples:
   pimap report inventory.json --format html -o report.html --lang zh
   pimap report inventory.json --format csv -o inventory.csv
-  pimap report inventory.json --format md > assessment.md";
+  pimap report inventory.json --format md > assessment.md
+  pimap report inventory.json --format xlsx --lang zh -o assessment.xlsx";
 
 const LOCATE_EXAMPLES: &str = "\
 Examples:

@@ -31,6 +31,7 @@
 //! - `split_address`: addresses split across 省/市/区/detail fields become one finding;
 //! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON;
 //! - `report`: `pimap report` to HTML, CSV and Markdown, and the HTML in headless Chromium;
+//! - `workbook`: `pimap report --format xlsx` read back with calamine, and converted by headless LibreOffice;
 //! - `spark`: the Spark job (`deploy/spark`) in local mode, merged parts against one scan.
 
 mod util;
@@ -65,3 +66,4 @@ mod report;
 mod spark;
 mod split_address;
 mod stores;
+mod workbook;

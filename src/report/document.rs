@@ -1,12 +1,13 @@
 //! `pimap report`: an inventory turned into a document for people: HTML for the boss,
-//! CSV for spreadsheets, Markdown for an impact assessment (PIPL Art. 55-56).
+//! CSV for spreadsheets, Markdown for an impact assessment (PIPL Art. 55-56), an Excel
+//! workbook for the assessment team.
 //!
 //! The facts every format shows (folders, the riskiest and oldest files, which detector
 //! belongs to which category) are worked out once here, in `Facts`; the format modules only
 //! lay them out. The report is written with mode 0600: it records where personal data lives.
 
 use super::i18n::Zone;
-use super::{html, i18n, markdown, table};
+use super::{html, i18n, markdown, table, workbook};
 use super::{Lang, ReportFormat};
 use crate::detect::DetectorSet;
 use crate::finding::Sensitivity;
@@ -39,6 +40,9 @@ pub enum ReportError {
     Output(#[from] super::output::OutputError),
     #[error("cannot write the report: {0}")]
     Stdout(#[source] std::io::Error),
+    /// The xlsx writer refused a cell or a sheet: a bug of the workbook's layout.
+    #[error("cannot make the workbook: {0}")]
+    Workbook(#[from] rust_xlsxwriter::XlsxError),
 }
 
 /// What `pimap report` is asked for.
@@ -61,7 +65,7 @@ pub fn run(args: &ReportRequest<'_>) -> Result<Exit, ReportError> {
     // read_inventory also refuses other tools' JSON (the schema must be pimap.inventory/*).
     let inventory = crate::read_inventory(args.inventory)?;
     let lang = args.lang.unwrap_or_else(Lang::from_env);
-    let document = render_for(&inventory, args.format, lang, to_terminal);
+    let document = render_for(&inventory, args.format, lang, to_terminal)?;
     match args.output {
         None => {
             let mut out = std::io::stdout().lock();
@@ -85,28 +89,49 @@ pub fn run(args: &ReportRequest<'_>) -> Result<Exit, ReportError> {
 }
 
 /// Why a report must not be printed where it is going, as the one-line hint to give: an
-/// HTML page on a terminal is 50 KB of markup scrolling past, never what was meant.
+/// HTML page on a terminal is 50 KB of markup scrolling past, never what was meant, and a
+/// workbook is binary (zip) that would garble the terminal.
 pub(crate) fn refusal(format: ReportFormat, to_terminal: bool) -> Option<String> {
-    (format == ReportFormat::Html && to_terminal).then(|| {
-        "an HTML report is a page to open, not to print on a terminal: use -o report.html or redirect (> report.html)"
-            .to_string()
-    })
+    if !to_terminal {
+        return None;
+    }
+    match format {
+        ReportFormat::Html => Some(
+            "an HTML report is a page to open, not to print on a terminal: use -o report.html or redirect (> report.html)"
+                .to_string(),
+        ),
+        ReportFormat::Xlsx => Some(
+            "an xlsx report is a binary workbook to open in a spreadsheet, not to print on a terminal: use -o report.xlsx or redirect (> report.xlsx)"
+                .to_string(),
+        ),
+        ReportFormat::Csv | ReportFormat::Md => None,
+    }
 }
 
-/// The report as bytes, for a file or a pipe.
+/// The report as bytes, for a file or a pipe. For tests and the fuzzer: a workbook the
+/// writer refuses (a bug of its layout, never of the inventory) panics.
 pub fn render(inventory: &Inventory, format: ReportFormat, lang: Lang) -> Vec<u8> {
-    render_for(inventory, format, lang, false)
+    match render_for(inventory, format, lang, false) {
+        Ok(bytes) => bytes,
+        Err(e) => panic!("{format:?} report: {e}"),
+    }
 }
 
 /// The report as bytes; `to_terminal`: the CSV escapes control characters in names, which
 /// a file keeps as they are (the Markdown escapes them always: it is read as text).
-fn render_for(inventory: &Inventory, format: ReportFormat, lang: Lang, to_terminal: bool) -> Vec<u8> {
+fn render_for(
+    inventory: &Inventory,
+    format: ReportFormat,
+    lang: Lang,
+    to_terminal: bool,
+) -> Result<Vec<u8>, ReportError> {
     let facts = Facts::new(inventory);
-    match format {
+    Ok(match format {
         ReportFormat::Html => html::render(&facts, lang).into_bytes(),
         ReportFormat::Csv => table::render(&facts, lang, to_terminal),
         ReportFormat::Md => markdown::render(&facts, lang).into_bytes(),
-    }
+        ReportFormat::Xlsx => workbook::render(&facts, lang)?,
+    })
 }
 
 /// A column of a report table: its heading, and how its cells are laid out.
@@ -161,6 +186,8 @@ pub(crate) struct CategoryTotals<'a> {
     pub category: &'a str,
     pub findings: u64,
     pub masked: u64,
+    /// Files with findings of the category.
+    pub files: u64,
     /// Sensitive when any detector of the category is; None when no known detector has it.
     pub sensitivity: Option<Sensitivity>,
 }
@@ -288,12 +315,19 @@ impl<'a> Facts<'a> {
             .collect();
         names.sort_by_key(|name| (contract_rank(name), *name));
         names.dedup();
+        let mut files: HashMap<&str, u64> = HashMap::new();
+        for file in self.files_with_findings() {
+            for (category, _) in file.by_category.iter().filter(|(_, &n)| n > 0) {
+                *files.entry(category.as_str()).or_default() += 1;
+            }
+        }
         names
             .into_iter()
             .map(|category| CategoryTotals {
                 category,
                 findings: totals.by_category.get(category).copied().unwrap_or(0),
                 masked: totals.masked_by_category.get(category).copied().unwrap_or(0),
+                files: files.get(category).copied().unwrap_or(0),
                 sensitivity: self.category_sensitivity(category),
             })
             .filter(|c| c.findings > 0 || c.masked > 0 || scanned.contains(c.category))
@@ -560,7 +594,7 @@ impl<'a> Facts<'a> {
             .fold(0u64, |sum, &n| sum.saturating_add(n))
     }
 
-    fn files_with_findings(&self) -> impl Iterator<Item = &'a FileEntry> + 'a {
+    pub fn files_with_findings(&self) -> impl Iterator<Item = &'a FileEntry> + 'a {
         self.inventory.files.iter().filter(|f| f.findings > 0)
     }
 }
@@ -1148,6 +1182,9 @@ pub(crate) mod tests {
         assert_eq!(refusal(ReportFormat::Html, false), None);
         assert_eq!(refusal(ReportFormat::Md, true), None);
         assert_eq!(refusal(ReportFormat::Csv, true), None);
+        let hint = refusal(ReportFormat::Xlsx, true).expect("a workbook is refused too");
+        assert!(hint.contains("-o report.xlsx") && !hint.contains('\n'), "{hint}");
+        assert_eq!(refusal(ReportFormat::Xlsx, false), None);
     }
 
     #[test]

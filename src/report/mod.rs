@@ -11,6 +11,7 @@ mod markdown;
 pub mod output;
 pub mod sink;
 mod table;
+mod workbook;
 
 use crate::detect::mask::mask_finding;
 use crate::detect::DetectorSet;
@@ -28,6 +29,9 @@ pub enum ReportFormat {
     Html,
     Csv,
     Md,
+    // An Excel workbook, one sheet per table (`workbook`). A plain comment: clap would show
+    // a doc comment in --help for this value alone.
+    Xlsx,
 }
 
 /// The language a report is written in.
