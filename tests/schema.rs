@@ -296,3 +296,37 @@ fn validation_rejects_what_the_code_must_not_write() {
         "content_changed is written only when true: {errors:?}"
     );
 }
+
+/// The example finding of the contract, upstream (`../shared/findings-contract.md`) and ours,
+/// is a valid line: the schema describes that contract, not a narrower one.
+#[test]
+fn the_contracts_example_finding_matches_the_schema() {
+    for path in [
+        manifest_dir().join("../shared/findings-contract.md"),
+        manifest_dir().join("docs/findings-contract.md"),
+    ] {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            // shared/ lies beside the repository for developers and CI; only ours must be here.
+            assert!(
+                !path.starts_with(manifest_dir().join("docs")),
+                "{} is missing",
+                path.display()
+            );
+            continue;
+        };
+        // The indented block under the findings heading.
+        let section = text
+            .split("## Findings")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{}: no findings section", path.display()));
+        let example: String = section
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with('{'))
+            .take_while(|l| !l.trim().is_empty())
+            .collect();
+        let finding: Value = serde_json::from_str(&example)
+            .unwrap_or_else(|e| panic!("{}: example is not JSON ({e}): {example}", path.display()));
+        assert!(finding["value"].is_string(), "the example has a value: {finding}");
+        FINDINGS.check(&finding, &format!("the example finding of {}", path.display()));
+    }
+}
