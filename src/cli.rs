@@ -67,6 +67,44 @@ pub enum Command {
     /// single scan would have written.
     #[command(after_help = MERGE_EXAMPLES)]
     Merge(MergeArgs),
+    /// Print the JSON Schema (draft 2020-12) of an output, for tools that read or validate
+    /// pimap's outputs: the inventory, one findings line, or `diff --json`.
+    #[command(after_help = SCHEMA_EXAMPLES)]
+    Schema {
+        /// Which output's schema.
+        #[arg(value_enum, value_name = "OUTPUT")]
+        output: SchemaName,
+    },
+}
+
+const SCHEMA_EXAMPLES: &str = "\
+Examples:
+  pimap schema inventory > inventory.schema.json
+  pimap schema findings > findings.schema.json
+
+The same files are in docs/schema/. Changes are additive: later versions add properties
+(and values of open sets), never rename or remove one.";
+
+/// An output with a schema (`schema::Schema`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaName {
+    /// The inventory (`scan -o`, `merge -o`).
+    Inventory,
+    /// One line of `scan --findings` (JSON Lines).
+    Findings,
+    /// What `diff --json` prints.
+    Diff,
+}
+
+impl SchemaName {
+    pub fn schema(self) -> crate::schema::Schema {
+        use crate::schema::Schema;
+        match self {
+            SchemaName::Inventory => Schema::Inventory,
+            SchemaName::Findings => Schema::Findings,
+            SchemaName::Diff => Schema::Diff,
+        }
+    }
 }
 
 const MERGE_EXAMPLES: &str = "\

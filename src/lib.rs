@@ -25,6 +25,7 @@ pub mod merge;
 pub mod progress;
 pub mod report;
 pub mod scan;
+pub mod schema;
 pub mod settings_file;
 pub mod shard;
 pub mod source;
@@ -85,6 +86,8 @@ pub enum CommandError {
     Shrink { why: String, baseline: String },
     #[error("cannot write the changes: {0}")]
     Changes(#[source] std::io::Error),
+    #[error("cannot write the schema: {0}")]
+    Schema(#[source] std::io::Error),
     #[error("cannot encode the changes: {0}")]
     Json(#[from] serde_json::Error),
 }
@@ -127,6 +130,7 @@ pub fn run(args: cli::Args) -> Exit {
         })
         .map_err(CommandError::from),
         Command::Merge(merge) => run_merge(&merge),
+        Command::Schema { output } => print_schema(output.schema()),
     };
     result.unwrap_or_else(|e| {
         eprintln!("pimap: {e}");
@@ -463,6 +467,15 @@ fn run_diff(args: &DiffArgs) -> Result<Exit, CommandError> {
         true => Exit::Ok,
         false => Exit::Alert,
     })
+}
+
+/// Prints a schema document as it is in `docs/schema/`.
+fn print_schema(schema: schema::Schema) -> Result<Exit, CommandError> {
+    // A reader that stops early (`pimap schema inventory | head`) is not an error.
+    match std::io::stdout().lock().write_all(schema.text().as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CommandError::Schema(e)),
+        _ => Ok(Exit::Ok),
+    }
 }
 
 fn list_detectors(dir: Option<&std::path::PathBuf>) -> Result<Exit, CommandError> {

@@ -3,7 +3,7 @@
 //! by addition), location shapes are checked per source kind, inventory totals must agree
 //! with the findings, and exit statuses and `--help` behave as documented.
 
-use crate::util::{parse_findings, pimap, scan_tree, Dir};
+use crate::util::{parse_findings, pimap, read_inventory_json, scan_tree, Dir};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -615,7 +615,7 @@ fn inventories_without_error_kinds_are_still_read() {
         .run()
         .expect_code(1);
     // The files with errors are read again, so their entries have kinds again.
-    let inv: Inventory = serde_json::from_str(&std::fs::read_to_string(&refreshed).unwrap()).unwrap();
+    let inv: Inventory = serde_json::from_value(read_inventory_json(&refreshed)).unwrap();
     assert!(!inv.errors.is_empty());
     assert!(inv.errors.iter().all(|e| e.kind.is_some()), "{:?}", inv.errors);
 }

@@ -3,7 +3,7 @@
 //! against itself; an older (`/1`) baseline; unreadable inputs; a reader that stops early;
 //! `--fail-on` conditions for schedulers (exit 3).
 
-use crate::util::{pimap, Dir, Output, BIN};
+use crate::util::{diff_json, pimap, read_inventory_json, Dir, Output, BIN};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -45,15 +45,13 @@ fn diff(old: &Path, new: &Path, extra: &[&str]) -> Output {
 
 #[track_caller]
 fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).expect("read JSON file");
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON ({e})", path.display()))
+    read_inventory_json(path)
 }
 
 #[track_caller]
 fn parse_json(output: &Output) -> Value {
     output.expect_code(0);
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("diff --json printed no JSON ({e}):\n{}", output.stdout_str()))
+    diff_json(&output.stdout_str())
 }
 
 /// The paths of a `changes` list.
@@ -587,7 +585,7 @@ fn fail_on_exits_3_for_each_condition_that_holds_and_names_what_triggered() {
             "pimap: fail-on new-data: grow.txt (changed): +2 phone",
         ]
     );
-    let json: Value = serde_json::from_slice(&data.stdout).expect("--json still prints the changes");
+    let json = diff_json(&data.stdout_str());
     assert_eq!(json["findings"], 3);
     // The new file's ID number column is one to mask: one more action than before.
     let actions = diff(&h.old, &h.new, &["--fail-on", "actions"]);

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 const KEY: &str = "test-key-for-file-names-000000001";
 
 fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).expect("inventory written")).expect("inventory is JSON")
+    read_inventory_json(path)
 }
 
 /// `pimap scan ROOT -q -o OUT [extra]` with a stable key: the run and the inventory as JSON.

@@ -26,7 +26,7 @@ fn person() -> Person {
 }
 
 fn inventory_json(path: &std::path::Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).expect("inventory written")).expect("inventory is JSON")
+    read_inventory_json(path)
 }
 
 fn scan_with_key(dir: &Dir, tag: &str, key: &str, extra: &[&str]) -> (Output, Value) {

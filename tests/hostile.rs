@@ -245,8 +245,7 @@ fn an_archive_of_many_members_lists_the_first_and_counts_the_clean_rest() {
         .filter(|f| f.path.starts_with("many.tar.gz!"))
         .count() as u64;
     assert!(inv.file("many.tar.gz!f11500.txt").is_some());
-    let text = std::fs::read_to_string(dir.out("inv.json")).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let json = crate::util::read_inventory_json(&dir.out("inv.json"));
     let archive = json["files"]
         .as_array()
         .unwrap()

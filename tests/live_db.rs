@@ -10,7 +10,7 @@
 //! The servers' binaries are required: CI installs them (`.ci/run`), and a machine without
 //! them fails these tests with what to install, rather than passing them unseen.
 
-use crate::util::{pimap, with_id_check, with_luhn, Dir};
+use crate::util::{findings_json, inventory_json, pimap, with_id_check, with_luhn, Dir};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -442,13 +442,11 @@ fn scan(dir: &Dir, tag: &str, roots: &[&str], env: &[(&str, &str)], extra: &[&st
     Scanned {
         code: out.code,
         stderr: out.stderr_str(),
-        findings: text
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("finding JSON"))
-            .collect(),
+        findings: findings_json(&text),
+        // Not written when the scan failed.
         inventory: std::fs::read_to_string(&inventory)
             .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
+            .map(|t| inventory_json(&t))
             .unwrap_or(Value::Null),
     }
 }

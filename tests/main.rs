@@ -5,6 +5,7 @@
 //!
 //! Modules by concern (ripgrep's layout: one binary, `autotests = false`):
 //! - `util`: running the binary with a timeout, temporary trees, parsing outputs;
+//! - `schema_check`: the JSON Schemas of docs/schema, which every output `util` parses must match;
 //! - `contract`: field presence and types, location shapes, exit statuses, `--help`;
 //! - `detectors`: the detector lint, examples through the CLI, `--detectors DIR`;
 //! - `fixtures`: every `fixtures/**/*.expect.jsonl` against a scan of its fixture;
@@ -32,8 +33,10 @@
 //! - `diff`: `pimap diff` between two scans of a changing tree, text and JSON;
 //! - `report`: `pimap report` to HTML, CSV and Markdown, and the HTML in headless Chromium;
 //! - `workbook`: `pimap report --format xlsx` read back with calamine, and converted by headless LibreOffice;
+//! - `schema`: the schemas themselves: valid draft 2020-12, printed by `pimap schema`, strict;
 //! - `spark`: the Spark job (`deploy/spark`) in local mode, merged parts against one scan.
 
+mod schema_check;
 mod util;
 
 mod archives;
@@ -63,6 +66,7 @@ mod parallel_memory;
 mod privacy;
 mod refresh;
 mod report;
+mod schema;
 mod spark;
 mod split_address;
 mod stores;

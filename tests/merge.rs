@@ -14,7 +14,7 @@ fn dev_store() -> PathBuf {
 }
 
 fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).expect("inventory written")).expect("inventory is JSON")
+    read_inventory_json(path)
 }
 
 /// `pimap scan ROOT -o OUT -q [extra]` with the test key; the inventory.

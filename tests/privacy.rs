@@ -144,6 +144,8 @@ fn no_raw_value_leaves_without_reveal() {
         parse_findings(&outputs[4].1).len() >= values.len() / 2,
         "suspiciously few findings"
     );
+    crate::util::findings_json(&outputs[0].1);
+    crate::util::inventory_json(&outputs[1].1);
     let mut leaks = Vec::new();
     for v in &values {
         for form in forms(v) {

@@ -300,7 +300,7 @@ fn odd_modification_times_and_writing_over_the_baseline_are_safe() {
         .env("PIMAP_KEY", KEY)
         .run();
     out.expect_code(0);
-    let inv: Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    let inv = read_inventory_json(std::path::Path::new(&base));
     let entry = inv["files"]
         .as_array()
         .unwrap()

@@ -7,7 +7,7 @@
 //! All values are synthetic: IDs built with their MOD 11-2 check, cards with Luhn, phones
 //! in 138/139, e-mails at example.com.
 
-use crate::util::{pimap, scan_tree, with_id_check, with_luhn, Dir, Inventory, Output};
+use crate::util::{pimap, read_inventory_json, scan_tree, with_id_check, with_luhn, Dir, Inventory, Output};
 use serde_json::{json, Value};
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -245,7 +245,7 @@ fn an_html_report_still_goes_to_a_pipe() {
 fn times_are_shown_in_the_local_zone_or_said_to_be_utc() {
     let (_dir, inventory_path, _) = scanned_shop();
     let scanned_at = {
-        let json: Value = serde_json::from_slice(&std::fs::read(&inventory_path).unwrap()).unwrap();
+        let json = read_inventory_json(&inventory_path);
         json["scanned_at"].as_str().unwrap().to_string()
     };
     let md = |tz: &str, lang: &str| {
@@ -514,7 +514,7 @@ fn scanned_stores() -> (Dir, PathBuf, Value) {
         .arg(&inventory)
         .run();
     run.expect_code(0);
-    let value: Value = serde_json::from_slice(&std::fs::read(&inventory).unwrap()).unwrap();
+    let value = read_inventory_json(&inventory);
     let names: Vec<&str> = value["stores"]
         .as_array()
         .expect("stores in the inventory")

@@ -107,8 +107,7 @@ fn spark_local_job_merges_to_the_one_process_inventory() {
 }
 
 fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {}: {e}", path.display()))
+    crate::util::read_inventory_json(path)
 }
 
 /// The inventory without what differs between any two runs.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 const KEY: &str = "test-key-for-many-stores-0000001";
 
 fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(path).expect("written")).expect("JSON")
+    read_inventory_json(path)
 }
 
 /// Two shops' shares: the same export name in both (one a copy of the other), IDs in a
@@ -191,7 +191,7 @@ fn stores_keep_their_paths_name_their_store_count_alone_and_share_copies() {
         .arg(dir.out("again.json"))
         .arg("--json")
         .run();
-    let diff: Value = serde_json::from_str(&diff.stdout_str()).unwrap();
+    let diff = diff_json(&diff.stdout_str());
     assert_eq!(diff["changed"][0]["store"], "taobao");
 }
 

@@ -426,9 +426,11 @@ impl Finding {
     }
 }
 
-/// Parses JSON Lines into findings, panicking with the offending line.
+/// Parses JSON Lines into findings, panicking with the offending line; every line must match
+/// `docs/schema/findings.schema.json`.
 #[track_caller]
 pub fn parse_findings(text: &str) -> Vec<Finding> {
+    crate::schema_check::findings(text, "pimap's findings");
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a finding ({e}): {l}")))
@@ -526,9 +528,43 @@ impl Inventory {
     }
 }
 
+/// Parses an inventory, which must match `docs/schema/inventory.schema.json`.
 #[track_caller]
 pub fn parse_inventory(text: &str) -> Inventory {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("not an inventory ({e}):\n{text}"))
+    let value = crate::schema_check::inventory(text, "pimap's inventory");
+    serde_json::from_value(value).unwrap_or_else(|e| panic!("not an inventory ({e}):\n{text}"))
+}
+
+/// Reads an inventory pimap wrote (`scan -o`, `merge -o`) as JSON, checked against
+/// `docs/schema/inventory.schema.json`.
+#[track_caller]
+pub fn read_inventory_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("inventory {} not written: {e}", path.display()));
+    crate::schema_check::inventory(&text, &format!("inventory {}", path.display()))
+}
+
+/// An inventory pimap printed (`-o -`), checked against the schema.
+#[track_caller]
+pub fn inventory_json(text: &str) -> Value {
+    crate::schema_check::inventory(text, "pimap's inventory")
+}
+
+/// The output of `pimap diff --json`, checked against `docs/schema/diff.schema.json`.
+#[track_caller]
+pub fn diff_json(text: &str) -> Value {
+    crate::schema_check::diff(text, "pimap diff --json")
+}
+
+/// Checks findings (JSON Lines) against `docs/schema/findings.schema.json` and parses each
+/// line as JSON.
+#[track_caller]
+pub fn findings_json(text: &str) -> Vec<Value> {
+    crate::schema_check::findings(text, "pimap's findings");
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("checked as JSON"))
+        .collect()
 }
 
 // ------------------------------------------------------------------------------------------
@@ -550,7 +586,7 @@ pub fn scan_json(dir: &Dir, tag: &str, key: Option<&str>, extra: &[&str]) -> (Ou
     }
     let run = cmd.run();
     let inventory = if matches!(run.code, Some(0 | 1)) {
-        serde_json::from_slice(&std::fs::read(&out).expect("inventory written")).expect("inventory is JSON")
+        read_inventory_json(&out)
     } else {
         Value::Null
     };

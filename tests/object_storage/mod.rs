@@ -13,7 +13,7 @@
 mod server;
 mod trees;
 
-use crate::util::{manifest_dir, pimap, Dir};
+use crate::util::{diff_json, findings_json, inventory_json, manifest_dir, pimap, Dir};
 use serde_json::Value;
 use server::{free_port, Moto, KEY_ID, SECRET};
 use std::collections::BTreeMap;
@@ -95,11 +95,12 @@ fn scan(dir: &Dir, tag: &str, roots: &[&str], env: &[(String, String)], extra: &
         code: out.code,
         stdout: out.stdout_str(),
         stderr: out.stderr_str(),
-        findings: findings_text
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("finding JSON"))
-            .collect(),
-        inventory: serde_json::from_str(&inventory_text).unwrap_or(Value::Null),
+        findings: findings_json(&findings_text),
+        // Not written when the scan failed.
+        inventory: match inventory_text.is_empty() {
+            true => Value::Null,
+            false => inventory_json(&inventory_text),
+        },
         findings_text,
         inventory_text,
     }
@@ -723,7 +724,7 @@ fn refresh_diff_and_locate_work_on_buckets() {
         .arg("--json")
         .run();
     diff.expect_code(0);
-    let diffed: Value = serde_json::from_slice(&diff.stdout).expect("diff --json");
+    let diffed = diff_json(&diff.stdout_str());
     let changes = &diffed;
     assert_eq!(
         change_paths(changes, "new"),
