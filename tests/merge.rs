@@ -79,7 +79,8 @@ fn differences(a: &Value, b: &Value) -> Vec<String> {
             (Value::Object(x), Value::Object(y)) => {
                 for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
                     let here = format!("{at}/{key}");
-                    if here == "/scanned_at" || here == "/totals/elapsed_seconds" {
+                    // Run times: each part stamps its own files' first_seen.
+                    if here == "/scanned_at" || here == "/totals/elapsed_seconds" || key == "first_seen" {
                         continue;
                     }
                     match (x.get(key), y.get(key)) {

@@ -8,7 +8,7 @@
 //! formats (CSV, JSON, NDJSON, SQL dumps) have no such excuse: their records must come out the
 //! same however the bytes were chunked.
 
-use crate::util::{scan_tree, with_id_check, with_luhn, Dir, Scan};
+use crate::util::{scan_tree, strip_first_seen, with_id_check, with_luhn, Dir, Scan};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -156,6 +156,7 @@ fn comparable_inventory(scan: &Scan) -> Value {
         .and_then(Value::as_object_mut)
         .expect("totals object")
         .remove("elapsed_seconds");
+    strip_first_seen(&mut v);
     v
 }
 

@@ -11,7 +11,7 @@
 //! script installs it when missing, which the first time builds pyspark's 317 MB sdist, so
 //! `.ci/run` does that as its own step first.
 
-use crate::util::{manifest_dir, Dir, BIN};
+use crate::util::{manifest_dir, strip_first_seen, Dir, BIN};
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -120,6 +120,7 @@ fn without_timings(mut inventory: Value) -> Value {
         .expect("totals")
         .remove("elapsed_seconds")
         .expect("totals.elapsed_seconds");
+    strip_first_seen(&mut inventory);
     inventory
 }
 

@@ -404,6 +404,8 @@ pub struct Finding {
     pub confidence: f64,
     pub location: BTreeMap<String, Value>,
     pub masked: String,
+    /// The finding's stable id (issue 16).
+    pub id: String,
     #[serde(default)]
     pub value: Option<String>,
     /// Addresses: what they resolve to.
@@ -591,6 +593,19 @@ pub fn scan_json(dir: &Dir, tag: &str, key: Option<&str>, extra: &[&str]) -> (Ou
         Value::Null
     };
     (run, inventory)
+}
+
+/// Removes every `first_seen` (of files and columns) from an inventory: like `scanned_at`,
+/// it is the time of a run, which two runs compared for equality do not share.
+pub fn strip_first_seen(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            object.remove("first_seen");
+            object.values_mut().for_each(strip_first_seen);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_first_seen),
+        _ => {}
+    }
 }
 
 /// Sets the file's modification time to `days` days ago.

@@ -217,6 +217,33 @@ fn the_workbook_has_every_sheet_and_the_inventory_s_counts() {
         })
         .sum();
     assert_eq!(total, json["totals"]["findings"].as_u64().unwrap() as f64);
+    // Since when (issue 16): a first scan's files and columns were first seen at its time,
+    // and each column row carries the column entry's stable id.
+    let scanned_at = rows(&mut en, "Summary")
+        .into_iter()
+        .find(|r| text(&r[0]) == "Scanned at")
+        .map(|r| text(&r[1]).to_string())
+        .expect("the scan time");
+    let first_seen = column(&files, "First seen");
+    for row in &files[1..] {
+        assert_eq!(text(&row[first_seen]), scanned_at, "{row:?}");
+    }
+    let column_rows = rows(&mut en, "Columns");
+    let ids: Vec<&str> = column_rows[1..]
+        .iter()
+        .map(|r| text(&r[column(&column_rows, "Column id")]))
+        .collect();
+    let mut expected: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["columns"].as_array().unwrap())
+        .map(|c| c["id"].as_str().expect("a column id"))
+        .collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(sorted, expected, "every column's id, once");
     let summary = rows(&mut en, "Summary");
     let files_scanned = summary
         .iter()

@@ -3,7 +3,8 @@
 
     python3 inventory_equal.py [--ignore FIELD.PATH ...] A.json B.json
 
-`scanned_at` and `totals.elapsed_seconds` differ between any two runs and are ignored;
+`scanned_at`, `totals.elapsed_seconds` and every `first_seen` (of files and columns: the time
+of the run that first listed them) differ between any two runs and are ignored;
 everything else (object keys and values, list order and length, number types) must be equal,
 apart from the fields named with --ignore (dotted, from the top: `changes.baseline_file`).
 Prints "inventories are equal" and exits 0, or prints the first differing JSON paths and
@@ -16,6 +17,8 @@ import sys
 
 # Run timings: anything else that differs between two runs of the same scan is a bug.
 ALWAYS_IGNORED = ("scanned_at", "totals.elapsed_seconds")
+# Run timings at any depth: each part of a sharded scan stamps its own files' first_seen.
+IGNORED_KEYS = ("first_seen",)
 SHOWN = 10  # differences printed before giving up
 
 
@@ -25,6 +28,8 @@ def differences(a, b, ignored, path=()):
         return
     if isinstance(a, dict) and isinstance(b, dict):
         for key in sorted(a.keys() | b.keys()):
+            if key in IGNORED_KEYS:
+                continue
             if key not in b:
                 yield path + (key,), a[key], "<absent>"
             elif key not in a:
@@ -75,7 +80,8 @@ def main(argv):
         print(f"  {show_path(path)}: {short(x)} vs {short(y)}")
     if found:
         return 1
-    print(f"inventories are equal (apart from {', '.join(sorted('.'.join(f) for f in ignored))})")
+    apart = sorted(['.'.join(f) for f in ignored] + [f"*.{k}" for k in IGNORED_KEYS])
+    print(f"inventories are equal (apart from {', '.join(apart)})")
     return 0
 
 

@@ -200,6 +200,8 @@ labels! {
     SheetChanges => "变化", "Changes";
     Format => "格式", "Format";
     Modified => "修改时间", "Modified";
+    FirstSeen => "首次发现", "First seen";
+    ColumnId => "列标识", "Column id";
     NewestDate => "文件内最新日期", "Newest date inside";
     SizeBytes => "大小（字节）", "Size (bytes)";
     DataVolumeBytes => "数据量（字节）", "Data scanned (bytes)";

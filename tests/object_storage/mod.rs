@@ -161,6 +161,13 @@ fn per_file(inv: &Value, prefix: &str) -> BTreeMap<String, Value> {
             for field in ["format", "size", "encoding", "findings", "by_detector", "columns"] {
                 kept.insert(field.into(), f[field].clone());
             }
+            // A column's id derives from its path, which differs between bucket and disk;
+            // first_seen is the time of the run.
+            for column in kept["columns"].as_array_mut().into_iter().flatten() {
+                let column = column.as_object_mut().expect("column");
+                column.remove("id");
+                column.remove("first_seen");
+            }
             (rel(f["path"].as_str().unwrap(), prefix), Value::Object(kept))
         })
         .collect()

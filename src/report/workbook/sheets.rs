@@ -185,6 +185,7 @@ impl<'a> Book<'_, 'a> {
             Label::Format,
             Label::SizeBytes,
             Label::Modified,
+            Label::FirstSeen,
             Label::NewestDate,
             Label::Findings,
             Label::Masked,
@@ -213,6 +214,7 @@ impl<'a> Book<'_, 'a> {
             Cell::text(file.format.as_str()),
             Cell::Count(file.size),
             self.time(file.modified.as_deref()),
+            self.time(file.first_seen.as_deref()),
             Cell::opt_text(file.newest_date.as_deref()),
             Cell::Count(file.findings),
             Cell::Count(masked),
@@ -245,6 +247,8 @@ impl<'a> Book<'_, 'a> {
             Label::Masked,
             Label::MaskedShare,
             Label::PrecisionLost,
+            Label::FirstSeen,
+            Label::ColumnId,
         ]);
         let rows = facts
             .columns()
@@ -267,6 +271,8 @@ impl<'a> Book<'_, 'a> {
                     Cell::Count(c.masked),
                     c.masked_share.map_or(Cell::Empty, Cell::Ratio),
                     Cell::opt_count(c.precision_lost),
+                    self.time(c.first_seen.as_deref()),
+                    Cell::opt_text(c.id.as_deref()),
                 ]);
                 row
             })

@@ -88,9 +88,9 @@ fn every_sheet_is_frozen_filtered_and_sized_for_its_text() {
         assert!(xml.contains("<autoFilter ref=\"A1:"), "{xml}");
         assert!(!xml.contains("<f>"), "a formula: {xml}");
     }
-    // Files (the third sheet): 15 columns, a header and three files with findings.
+    // Files (the third sheet): 16 columns, a header and three files with findings.
     assert!(
-        sheets[2].contains(r#"<autoFilter ref="A1:O4"/>"#),
+        sheets[2].contains(r#"<autoFilter ref="A1:P4"/>"#),
         "{}",
         sheets[2]
     );
