@@ -82,7 +82,7 @@ impl FileIds {
     /// and its ordinal among the findings of the same detector at the same location (two
     /// phone numbers in one cell), 0 for the first.
     pub fn finding(&self, detector: &str, location_json: &[u8], ordinal: u32) -> [u8; 16] {
-        let mut h = self.hasher.clone();
+        let mut h = self.hasher;
         part(&mut h, detector.as_bytes());
         part(&mut h, location_json);
         h.write_u32(ordinal);
