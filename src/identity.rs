@@ -110,18 +110,18 @@ fn hex(id: u64) -> String {
     String::from_utf8_lossy(&hex_bytes(id)).into_owned()
 }
 
-/// True when `id` looks like an id this module writes (16 lowercase hex digits).
-pub fn is_id(id: &str) -> bool {
-    id.len() == 16
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::inventory::KeyKind;
+
+    /// An id as this module writes it: 16 lowercase hex digits.
+    fn is_id(id: &str) -> bool {
+        id.len() == 16
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    }
 
     #[test]
     fn ids_are_16_hex_digits_and_depend_on_every_part() {

@@ -7,7 +7,9 @@
 //! All values are synthetic: IDs built with their MOD 11-2 check, cards with Luhn, phones
 //! in 138/139, e-mails at example.com.
 
-use crate::util::{pimap, read_inventory_json, scan_tree, with_id_check, with_luhn, Dir, Inventory, Output};
+use crate::util::{
+    pimap, read_inventory_json, scan_tree, with_id_check, with_luhn, write_report, Dir, Inventory, Output,
+};
 use serde_json::{json, Value};
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -77,24 +79,8 @@ fn scanned_shop() -> (Dir, PathBuf, Inventory) {
 /// `pimap report INVENTORY --format FORMAT -o OUT --lang LANG`, which must succeed silently.
 #[track_caller]
 fn report(inventory: &Path, format: &str, lang: &str, out: &Path) -> String {
-    let output = pimap()
-        .arg("report")
-        .arg(inventory)
-        .args(["--format", format, "--lang", lang, "-o"])
-        .arg(out)
-        .run();
-    output.expect_code(0);
-    assert!(
-        output.stdout.is_empty() && output.stderr.is_empty(),
-        "{}",
-        output.stderr_str()
-    );
-    assert_eq!(mode(out), 0o600, "{} is readable by others", out.display());
+    write_report(inventory, format, lang, out);
     std::fs::read_to_string(out).expect("the report is UTF-8")
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
 }
 
 /// 1234567 → "1,234,567" (the reports' grouping), written independently of pimap's.

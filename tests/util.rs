@@ -595,6 +595,25 @@ pub fn scan_json(dir: &Dir, tag: &str, key: Option<&str>, extra: &[&str]) -> (Ou
     (run, inventory)
 }
 
+/// `pimap report INVENTORY --format FORMAT --lang LANG -o OUT`, which must succeed silently
+/// and write a private file.
+#[track_caller]
+pub fn write_report(inventory: &Path, format: &str, lang: &str, out: &Path) {
+    let output = pimap()
+        .arg("report")
+        .arg(inventory)
+        .args(["--format", format, "--lang", lang, "-o"])
+        .arg(out)
+        .run();
+    output.expect_code(0);
+    assert!(
+        output.stdout.is_empty() && output.stderr.is_empty(),
+        "{}",
+        output.stderr_str()
+    );
+    assert_eq!(mode(out), 0o600, "{} is readable by others", out.display());
+}
+
 /// Removes every `first_seen` (of files and columns) from an inventory: like `scanned_at`,
 /// it is the time of a run, which two runs compared for equality do not share.
 pub fn strip_first_seen(value: &mut Value) {

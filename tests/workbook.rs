@@ -7,7 +7,7 @@
 //! All values are synthetic: IDs built with their MOD 11-2 check, cards with Luhn, phones
 //! in 138/139.
 
-use crate::util::{mode, pimap, scan_tree, with_id_check, with_luhn, Dir};
+use crate::util::{pimap, scan_tree, with_id_check, with_luhn, write_report, Dir};
 use calamine::{Data, Reader, Xlsx};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -107,19 +107,7 @@ fn scanned_shop() -> (Dir, Planted, PathBuf, Value) {
 /// and write a private file; the workbook read back.
 #[track_caller]
 fn workbook(inventory: &Path, lang: &str, out: &Path) -> Xlsx<std::io::BufReader<std::fs::File>> {
-    let output = pimap()
-        .arg("report")
-        .arg(inventory)
-        .args(["--format", "xlsx", "--lang", lang, "-o"])
-        .arg(out)
-        .run();
-    output.expect_code(0);
-    assert!(
-        output.stdout.is_empty() && output.stderr.is_empty(),
-        "{}",
-        output.stderr_str()
-    );
-    assert_eq!(mode(out), 0o600, "{} is readable by others", out.display());
+    write_report(inventory, "xlsx", lang, out);
     calamine::open_workbook(out).expect("calamine reads the workbook")
 }
 
